@@ -1,0 +1,57 @@
+"""Instants as integer microseconds since the Unix epoch, and the checks that guard them.
+
+Integers keep every computation exact to the microsecond; floats (``datetime.timestamp()``) do not.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slakit.errors import ConfigError, NaiveDatetimeError
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US_PER_SECOND = 1_000_000
+US_PER_DAY = 86_400 * US_PER_SECOND
+
+
+def require_aware(value: datetime, parameter: str) -> datetime:
+    """Return ``value`` if it is an aware datetime, else raise NaiveDatetimeError naming ``parameter``."""
+    if not isinstance(value, datetime):
+        raise ConfigError.for_value(parameter, value, "an aware datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError.for_parameter(parameter, value)
+    return value
+
+
+def to_us(value: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * US_PER_SECOND + delta.microseconds
+
+
+def from_us(us: int, zone: tzinfo) -> datetime:
+    """The aware datetime in ``zone`` for microseconds since the epoch."""
+    return (EPOCH + timedelta(microseconds=us)).astimezone(zone)
+
+
+def td_to_us(value: timedelta) -> int:
+    """Microseconds in a timedelta, exactly."""
+    return (value.days * 86_400 + value.seconds) * US_PER_SECOND + value.microseconds
+
+
+def us_to_td(us: int) -> timedelta:
+    """A timedelta of ``us`` microseconds."""
+    return timedelta(microseconds=us)
+
+
+def zone_named(name: str, *, field: str = "timezone") -> ZoneInfo:
+    """The IANA zone called ``name``; a ConfigError naming ``field`` when there is none."""
+    if not isinstance(name, str) or not name or name != name.strip():
+        raise ConfigError.for_value(field, name, "an IANA time zone name such as 'Asia/Shanghai'")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError.for_value(
+            field, name, "an IANA time zone name such as 'Asia/Shanghai', 'Europe/Berlin' or 'UTC'"
+        ) from exc

@@ -1,0 +1,97 @@
+"""Durations as configs write them: ``"90m"``, ``"2h30m"``, ``"1d"``, ISO 8601 ``"PT2H30M"``.
+
+A day is always 24 hours here; "one business day" is not a duration but a calendar question.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
+
+from slakit.errors import ConfigError
+
+__all__ = ["Duration", "format_duration", "parse_duration"]
+
+_COMPACT = re.compile(
+    r"""^\s*
+    (?:(?P<w>\d+(?:\.\d+)?)\s*w)?\s*
+    (?:(?P<d>\d+(?:\.\d+)?)\s*d)?\s*
+    (?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*
+    (?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*
+    (?:(?P<s>\d+(?:\.\d+)?)\s*s)?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# Years and months have no fixed length, so ISO durations with them are refused rather than guessed.
+_ISO = re.compile(r"^P(?!$)(\d+W)?(\d+(?:\.\d+)?D)?(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$")
+_ISO_ADAPTER: TypeAdapter[timedelta] = TypeAdapter(timedelta)
+_ACCEPTED = (
+    "a timedelta, whole seconds as an int, a compact string such as '90m', '2h30m', '1d' or '1w2d', "
+    "or ISO 8601 such as 'PT2H30M' or 'P1DT2H' (no years or months)"
+)
+
+
+def parse_duration(value: Any, *, field: str = "duration") -> timedelta:
+    """Read a non-negative duration from a config value.
+
+    Accepts a :class:`~datetime.timedelta`, whole seconds as an ``int``, compact strings
+    (``"90m"``, ``"2h30m"``, ``"1d"`` = 24 h, ``"1w"``) and ISO 8601 (``"PT2H30M"``, ``"P1DT2H"``).
+    Anything else, and any negative duration, raises :class:`~slakit.errors.ConfigError` naming
+    ``field`` and listing what is accepted.
+    """
+    result: timedelta | None = None
+    if isinstance(value, timedelta):
+        result = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = timedelta(seconds=value)
+    elif isinstance(value, str):
+        result = _parse_text(value.strip())
+    if result is None:
+        raise ConfigError.for_value(field, value, _ACCEPTED)
+    if result < timedelta(0):
+        raise ConfigError.for_value(field, value, "a duration of zero or more")
+    return result
+
+
+def _parse_text(text: str) -> timedelta | None:
+    upper = text.upper()
+    if _ISO.match(upper):
+        try:
+            return _ISO_ADAPTER.validate_python(upper)
+        except ValidationError:
+            return None
+    match = _COMPACT.match(text)
+    if match is None or not any(match.groupdict().values()):
+        return None
+    parts = {key: float(number) for key, number in match.groupdict().items() if number}
+    return timedelta(
+        weeks=parts.get("w", 0),
+        days=parts.get("d", 0),
+        hours=parts.get("h", 0),
+        minutes=parts.get("m", 0),
+        seconds=parts.get("s", 0),
+    )
+
+
+def format_duration(value: timedelta) -> str:
+    """Write a duration the compact way configs read it back: ``2h30m``, ``-1h``, ``0s``."""
+    total_us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    sign = "-" if total_us < 0 else ""
+    total_us = abs(total_us)
+    seconds, micros = divmod(total_us, 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    if seconds or micros or not text:
+        text += f"{seconds}.{micros:06d}".rstrip("0").rstrip(".") + "s"
+    return sign + text
+
+
+def _validate_duration(value: Any) -> timedelta:
+    return parse_duration(value, field="duration")
+
+
+Duration = Annotated[timedelta, BeforeValidator(_validate_duration)]
+"""A pydantic field type accepting every form :func:`parse_duration` accepts."""

@@ -1,0 +1,75 @@
+"""Every error slakit raises, in one hierarchy under :class:`SlakitError`.
+
+Each leaf also subclasses the built-in exception that fits, so ``except ValueError`` in a host keeps
+working. Messages name the field, the value and what would be accepted, in the style
+``'within' must be a duration (got 'abc')``. Errors with a recurring shape are built by ``for_*``
+class methods so that the wording stays the same everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "InvalidSurveyResponseError",
+    "InvalidTicketNumberError",
+    "NaiveDatetimeError",
+    "SequenceExhaustedError",
+    "SlakitError",
+    "UnsatisfiableError",
+]
+
+
+class SlakitError(Exception):
+    """Root of every error slakit raises on purpose."""
+
+
+class ConfigError(SlakitError, ValueError):
+    """A configuration (calendar, policy, rules, scheme) or argument is malformed.
+
+    ``path`` is where in the configuration the problem is (``hours.mon-fri[1]``), or ``None``.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    @classmethod
+    def for_value(cls, field: str, value: Any, expected: str) -> ConfigError:
+        """``'field' must be <expected> (got <value!r>)``."""
+        return cls(f"{field!r} must be {expected} (got {value!r})", path=field)
+
+
+class NaiveDatetimeError(SlakitError, ValueError):
+    """A datetime without a time zone was given where slakit needs an instant."""
+
+    def __init__(self, message: str, *, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+    @classmethod
+    def for_parameter(cls, parameter: str, value: Any) -> NaiveDatetimeError:
+        """The standard message for a naive ``value`` passed as ``parameter``."""
+        return cls(
+            f"{parameter!r} must be an aware datetime with a time zone (got naive {value!r}); "
+            "attach one, e.g. value.replace(tzinfo=ZoneInfo('Asia/Shanghai'))",
+            parameter=parameter,
+        )
+
+
+class UnsatisfiableError(SlakitError, ValueError):
+    """A computation has no answer within slakit's search horizon (for example a deadline on a
+    calendar that never opens again)."""
+
+
+class InvalidTicketNumberError(SlakitError, ValueError):
+    """A ticket number does not match the numberer's pattern (prefix, date, length or check digits)."""
+
+
+class SequenceExhaustedError(SlakitError, OverflowError):
+    """A ticket-number sequence has used every value its pattern can print."""
+
+
+class InvalidSurveyResponseError(SlakitError, ValueError):
+    """A survey response has an answer outside the scale, an unknown or a missing dimension."""
