@@ -1,0 +1,280 @@
+"""The calendar's contract, rule by rule, on hand-checked examples."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from slakit.calendar import BusinessCalendar
+from slakit.errors import ConfigError, NaiveDatetimeError, UnsatisfiableError
+
+SH = ZoneInfo("Asia/Shanghai")
+NY = ZoneInfo("America/New_York")
+H = timedelta(hours=1)
+
+CONTRACT_EXAMPLE = {
+    "timezone": "Asia/Shanghai",
+    "hours": {"mon-fri": ["09:00-12:00", "13:30-18:00"], "sat": ["09:00-12:00"]},
+    "holidays": {"country": "CN", "subdivision": None},
+    "extra_holidays": ["2025-12-31"],
+    "extra_workdays": ["2025-12-27"],
+    "special_hours": {"2025-12-24": ["09:00-12:00"]},
+}
+
+
+@pytest.fixture(scope="module")
+def cal() -> BusinessCalendar:
+    return BusinessCalendar.from_config(CONTRACT_EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def office() -> BusinessCalendar:
+    """The presets' calendar: Mon-Fri 09:00-18:00, Asia/Shanghai, CN holidays."""
+    return BusinessCalendar.from_config(
+        {"timezone": "Asia/Shanghai", "hours": {"mon-fri": ["09:00-18:00"]}, "holidays": {"country": "CN"}}
+    )
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+# -- half-open intervals, closes and lunch breaks ---------------------------------------------------
+
+
+def test_intervals_are_half_open(cal):
+    assert cal.is_open(sh(2025, 9, 22, 9, 0))
+    assert cal.is_open(sh(2025, 9, 22, 11, 59, 59, 999999))
+    assert not cal.is_open(sh(2025, 9, 22, 12, 0))
+    assert not cal.is_open(sh(2025, 9, 22, 18, 0))
+
+
+def test_deadline_using_the_last_minute_is_the_close_itself(cal):
+    assert cal.add(sh(2025, 9, 22, 17, 0), H) == sh(2025, 9, 22, 18, 0)
+    assert cal.add(sh(2025, 9, 22, 11, 0), H) == sh(2025, 9, 22, 12, 0)
+
+
+def test_lunch_break_is_skipped(cal):
+    assert cal.add(sh(2025, 9, 22, 11, 0), 2 * H) == sh(2025, 9, 22, 14, 30)
+    assert cal.elapsed(sh(2025, 9, 22, 11, 0), sh(2025, 9, 22, 14, 30)) == 2 * H
+
+
+def test_add_zero_is_start_even_when_closed(cal):
+    closed = sh(2025, 9, 22, 12, 30)
+    assert cal.add(closed, timedelta(0)) == closed
+
+
+def test_start_in_closed_time_counts_from_next_opening(cal):
+    assert cal.add(sh(2025, 9, 22, 12, 30), timedelta(minutes=30)) == sh(2025, 9, 22, 14, 0)
+    assert cal.add(sh(2025, 9, 22, 20, 0), H) == sh(2025, 9, 23, 10, 0)
+
+
+def test_saturday_morning_hours(cal):
+    # Friday 17:00 + 2h: one hour on Friday, one on Saturday morning.
+    assert cal.add(sh(2025, 9, 19, 17, 0), 2 * H) == sh(2025, 9, 20, 10, 0)
+
+
+def test_negative_duration_walks_backwards(cal):
+    # Monday 10:00 - 2h: 1h on Monday morning, Sunday closed, 1h of Saturday's 09:00-12:00.
+    assert cal.add(sh(2025, 9, 22, 10, 0), -2 * H) == sh(2025, 9, 20, 11, 0)
+    # The latest instant: all of Saturday's 3 hours back from Monday 09:00 is Saturday 09:00.
+    assert cal.add(sh(2025, 9, 22, 9, 0), -3 * H) == sh(2025, 9, 20, 9, 0)
+
+
+def test_elapsed_is_antisymmetric(cal):
+    a, b = sh(2025, 9, 19, 10, 0), sh(2025, 9, 22, 10, 0)
+    assert cal.elapsed(a, b) == timedelta(hours=6, minutes=30) + 3 * H + H  # Fri, Sat, Mon morning
+    assert cal.elapsed(b, a) == -cal.elapsed(a, b)
+
+
+def test_results_are_exact_to_the_microsecond(cal):
+    start = sh(2025, 9, 22, 11, 59, 59, 999999)
+    assert cal.add(start, timedelta(microseconds=2)) == sh(2025, 9, 22, 13, 30, 0, 1)
+
+
+# -- holidays, make-up workdays, extra days, special hours -------------------------------------------
+
+
+def test_china_national_day_week_2025(office):
+    # Tue 30 Sep 17:00 + 2h: 1h that day; 1-8 Oct closed (holidays and the weekend between).
+    assert office.add(sh(2025, 9, 30, 17, 0), 2 * H) == sh(2025, 10, 9, 10, 0)
+    assert office.elapsed(sh(2025, 10, 1), sh(2025, 10, 9)) == timedelta(0)
+
+
+def test_china_makeup_sunday_and_saturday_are_workdays(office):
+    assert office.is_open(sh(2025, 9, 28, 10, 0))  # Sunday before National Day
+    assert office.is_open(sh(2025, 10, 11, 10, 0))  # Saturday after
+    assert not office.is_open(sh(2025, 10, 12, 10, 0))  # an ordinary Sunday
+    # Fri 26 Sep 17:00 + 2h: 1h Friday, then the make-up Sunday 28 Sep.
+    assert office.add(sh(2025, 9, 26, 17, 0), 2 * H) == sh(2025, 9, 28, 10, 0)
+
+
+def test_makeup_workday_uses_workday_hours_not_weekend_hours(cal):
+    # Sat 11 Oct 2025 is a make-up workday: full workday hours, not Saturday's morning only.
+    assert cal.is_open(sh(2025, 10, 11, 15, 0))
+    assert cal.schedule(date(2025, 10, 11)).kind == "makeup_workday"
+
+
+def test_public_holiday_is_closed_and_named(cal):
+    assert not cal.is_open(sh(2025, 10, 1, 10, 0))
+    day = cal.schedule(date(2025, 10, 1))
+    assert day.kind == "holiday"
+    assert day.name == "National Day"
+
+
+def test_extra_holiday_and_extra_workday(cal):
+    assert not cal.is_open(sh(2025, 12, 31, 10, 0))  # a Wednesday made a holiday
+    assert cal.is_open(sh(2025, 12, 27, 15, 0))  # a Saturday made a workday, with workday hours
+
+
+def test_special_hours_override_the_day(cal):
+    assert cal.is_open(sh(2025, 12, 24, 11, 0))
+    assert not cal.is_open(sh(2025, 12, 24, 14, 0))
+    assert cal.add(sh(2025, 12, 24, 11, 0), 2 * H) == sh(2025, 12, 25, 10, 0)
+
+
+def test_special_hours_beat_a_public_holiday():
+    cal = BusinessCalendar.from_config(
+        {
+            "timezone": "Asia/Shanghai",
+            "hours": {"mon-fri": "09:00-18:00"},
+            "holidays": "CN",
+            "special_hours": {"2025-10-01": ["10:00-11:00"]},
+        }
+    )
+    assert cal.elapsed(sh(2025, 10, 1), sh(2025, 10, 2)) == H
+
+
+def test_holidays_are_computed_for_any_year():
+    cal = BusinessCalendar.from_config(
+        {"timezone": "Asia/Shanghai", "hours": {"mon-fri": "09:00-18:00"}, "holidays": "CN"}
+    )
+    assert not cal.is_open(sh(2031, 10, 1, 10, 0))
+    assert not cal.is_open(sh(2012, 10, 1, 10, 0))
+    assert cal.is_open(sh(2031, 10, 9, 10, 0))
+
+
+# -- DST ---------------------------------------------------------------------------------------------
+
+
+def ny(*args: int, fold: int = 0) -> datetime:
+    return datetime(*args, tzinfo=NY, fold=fold)
+
+
+def test_new_york_spring_forward_day_is_an_hour_shorter():
+    cal = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sun": "00:00-06:00"}})
+    assert cal.elapsed(ny(2025, 3, 9), ny(2025, 3, 10)) == 5 * H
+    assert cal.add(ny(2025, 3, 9), 3 * H) == ny(2025, 3, 9, 4, 0)
+    assert cal.add(ny(2025, 3, 9), 5 * H) == ny(2025, 3, 9, 6, 0)
+
+
+def test_new_york_fall_back_day_is_an_hour_longer():
+    cal = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sun": "00:00-06:00"}})
+    assert cal.elapsed(ny(2025, 11, 2), ny(2025, 11, 3)) == 7 * H
+    assert cal.add(ny(2025, 11, 2), 2 * H) == ny(2025, 11, 2, 1, 0, fold=1)
+    assert cal.add(ny(2025, 11, 2), 2 * H).utcoffset() == timedelta(hours=-5)
+
+
+def test_new_york_weekend_opening_inside_the_gap_moves_forward():
+    # 02:30 does not exist on 9 March 2025: the interval opens when the clock shows 03:30.
+    cal = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sat-sun": "02:30-04:00"}})
+    assert cal.elapsed(ny(2025, 3, 8), ny(2025, 3, 10)) == timedelta(hours=1, minutes=30) + timedelta(
+        minutes=30
+    )
+    assert cal.next_open(ny(2025, 3, 9, 1, 0)) == ny(2025, 3, 9, 3, 30)
+
+
+def test_always_open_counts_real_time_across_dst():
+    cal = BusinessCalendar.always_open("America/New_York")
+    assert cal.elapsed(ny(2025, 3, 9), ny(2025, 3, 10)) == 23 * H
+    assert cal.elapsed(ny(2025, 11, 2), ny(2025, 11, 3)) == 25 * H
+
+
+# -- 24x7, night shifts, zones -----------------------------------------------------------------------
+
+
+def test_always_open_adds_plain_time():
+    cal = BusinessCalendar.always_open("UTC")
+    start = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
+    assert cal.add(start, 72 * H) == start + 72 * H
+    assert cal.add(start, timedelta(days=800)) == start + timedelta(days=800)
+    assert cal.is_open(start)
+    assert list(cal.intervals(start, start + 72 * H)) == [(start, start + 72 * H)]
+
+
+def test_night_shift_belongs_to_the_day_it_starts():
+    cal = BusinessCalendar.from_config({"timezone": "UTC", "hours": {"mon": "22:00-06:00"}})
+    monday = datetime(2025, 9, 22, tzinfo=UTC)
+    assert cal.is_open(monday + timedelta(days=1, hours=5))  # Tuesday 05:00
+    assert not cal.is_open(monday + timedelta(hours=5))  # Monday 05:00 (Sunday has no shift)
+    assert cal.elapsed(monday, monday + timedelta(days=7)) == 8 * H
+
+
+def test_answers_in_the_calendars_zone_whatever_the_input_zone(cal):
+    start = datetime(2025, 9, 22, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    result = cal.add(start, H)
+    assert result == sh(2025, 9, 22, 10, 0)
+    assert result.tzinfo == SH
+    assert cal.next_open(datetime(2025, 9, 22, 2, 0, tzinfo=UTC)).tzinfo == SH
+
+
+def test_next_open(cal):
+    assert cal.next_open(sh(2025, 9, 22, 10, 0)) == sh(2025, 9, 22, 10, 0)
+    assert cal.next_open(sh(2025, 9, 22, 12, 0)) == sh(2025, 9, 22, 13, 30)
+    assert cal.next_open(sh(2025, 9, 30, 18, 0)) == sh(2025, 10, 4, 9, 0)  # Golden Week Saturday is open
+
+
+def test_intervals_are_clipped_and_ordered(cal):
+    got = list(cal.intervals(sh(2025, 9, 22, 10, 0), sh(2025, 9, 23, 10, 0)))
+    assert got == [
+        (sh(2025, 9, 22, 10, 0), sh(2025, 9, 22, 12, 0)),
+        (sh(2025, 9, 22, 13, 30), sh(2025, 9, 22, 18, 0)),
+        (sh(2025, 9, 23, 9, 0), sh(2025, 9, 23, 10, 0)),
+    ]
+    assert list(cal.intervals(sh(2025, 9, 23), sh(2025, 9, 22))) == []
+
+
+def test_spans_years_and_far_dates(cal):
+    a, b = sh(2024, 12, 31, 17, 0), sh(2026, 1, 5, 10, 0)
+    assert cal.add(a, cal.elapsed(a, b)) == b
+    assert cal.elapsed(sh(1990, 1, 1), sh(1990, 1, 8)) > timedelta(0)
+
+
+# -- errors ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["add", "elapsed", "is_open", "next_open", "intervals"])
+def test_naive_datetimes_are_rejected_naming_the_parameter(cal, method):
+    naive = datetime(2025, 9, 22, 10, 0)
+    aware = sh(2025, 9, 22, 10, 0)
+    args = {
+        "add": (naive, H),
+        "elapsed": (aware, naive),
+        "is_open": (naive,),
+        "next_open": (naive,),
+        "intervals": (naive, aware),
+    }[method]
+    with pytest.raises(NaiveDatetimeError) as info:  # intervals() checks before it is iterated
+        getattr(cal, method)(*args)
+    expected = {"add": "start", "elapsed": "end", "is_open": "at", "next_open": "at", "intervals": "start"}[
+        method
+    ]
+    assert info.value.parameter == expected
+    assert f"'{expected}'" in str(info.value)
+
+
+def test_duration_must_be_a_timedelta(cal):
+    with pytest.raises(ConfigError, match="'duration' must be a timedelta"):
+        cal.add(sh(2025, 9, 22), "2h")  # type: ignore[arg-type]
+
+
+def test_unsatisfiable_deadline_raises_instead_of_looping():
+    cal = BusinessCalendar.from_config({"timezone": "UTC", "special_hours": {"2025-01-06": ["09:00-10:00"]}})
+    start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    assert cal.add(start, H) == start + H
+    with pytest.raises(UnsatisfiableError, match="100 years"):
+        cal.add(start, 2 * H)
+    with pytest.raises(UnsatisfiableError):
+        cal.next_open(start + H)
+    with pytest.raises(UnsatisfiableError):
+        cal.add(start, -2 * H)
