@@ -91,9 +91,11 @@ class BusinessCalendar:
         d = td_to_us(duration)
         if d == 0:
             return start.astimezone(self._zone)
-        table = self._covering(t)
+        table = self._table
+        if table is None or not table.lo <= t < table.hi:
+            table = self._widen(t)
         if d > 0:
-            while (result := table.at_open_time(table.open_before(t) + d)) is None:
+            while (result := table.forward(t, d)) is None:
                 table = self._grow(table, start, duration, forward=True)
         else:
             while (target := table.open_before(t) + d) < 0:

@@ -73,12 +73,21 @@ class IntervalTable:
         end = self.ends[i]
         return self.cum[i] + (t if t < end else end) - self.starts[i]
 
-    def at_open_time(self, target: int) -> int | None:
-        """The earliest instant whose ``open_before`` is ``target`` (> 0), or None past the span."""
-        i = bisect_left(self.cum_end, target)
-        if i == len(self.cum_end):
+    def forward(self, t: int, d: int) -> int | None:
+        """The earliest instant with ``d`` (> 0) open microseconds after ``t``; None past the span.
+
+        ``open_before`` is written out here: this is the hot path of every deadline.
+        """
+        starts = self.starts
+        i = bisect_right(starts, t) - 1
+        target = d
+        if i >= 0:
+            end = self.ends[i]
+            target += self.cum[i] + (t if t < end else end) - starts[i]
+        j = bisect_left(self.cum_end, target)
+        if j == len(starts):
             return None
-        return self.starts[i] + target - self.cum[i]
+        return starts[j] + target - self.cum[j]
 
     def latest_at_open_time(self, target: int) -> int:
         """The latest instant whose ``open_before`` is ``target`` (0 <= target < total)."""
