@@ -13,10 +13,12 @@ from typing import Any
 __all__ = [
     "ConfigError",
     "InvalidSurveyResponseError",
+    "InvalidTicketError",
     "InvalidTicketNumberError",
     "NaiveDatetimeError",
     "SequenceExhaustedError",
     "SlakitError",
+    "UnknownPriorityError",
     "UnsatisfiableError",
 ]
 
@@ -73,3 +75,16 @@ class SequenceExhaustedError(SlakitError, OverflowError):
 
 class InvalidSurveyResponseError(SlakitError, ValueError):
     """A survey response has an answer outside the scale, an unknown or a missing dimension."""
+
+
+class InvalidTicketError(SlakitError, ValueError):
+    """A ticket or one of its events is malformed (unknown event type, event before creation, ...)."""
+
+
+class UnknownPriorityError(SlakitError, LookupError):
+    """A ticket names a priority the policy does not define."""
+
+    @classmethod
+    def for_code(cls, code: object, known: list[str], *, field: str = "priority") -> UnknownPriorityError:
+        """``'priority' must be one of P1, P2, P3 (got 'P9')``."""
+        return cls(f"{field!r} must be one of {', '.join(known)} (got {code!r})")

@@ -87,31 +87,38 @@ class BusinessCalendar:
         require_aware(start, "start")
         if not isinstance(duration, timedelta):
             raise ConfigError.for_value("duration", duration, "a timedelta")
-        t = to_us(start)
         d = td_to_us(duration)
         if d == 0:
             return start.astimezone(self._zone)
+        return from_us(self.add_us(to_us(start), d), self._zone)
+
+    def add_us(self, t: int, d: int) -> int:
+        """:meth:`add` on epoch microseconds, for engines that stay in integers (no checks)."""
+        if d == 0:
+            return t
         table = self._table
         if table is None or not table.lo <= t < table.hi:
             table = self._widen(t)
         if d > 0:
             while (result := table.forward(t, d)) is None:
-                table = self._grow(table, start, duration, forward=True)
-        else:
-            while (target := table.open_before(t) + d) < 0:
-                table = self._grow(table, start, duration, forward=False)
-            result = table.latest_at_open_time(target)
-        return from_us(result, self._zone)
+                table = self._grow(table, t, d, forward=True)
+            return result
+        while (target := table.open_before(t) + d) < 0:
+            table = self._grow(table, t, d, forward=False)
+        return table.latest_at_open_time(target)
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Open time between two instants; negative when ``end`` is before ``start``."""
         require_aware(start, "start")
         require_aware(end, "end")
-        a, b = to_us(start), to_us(end)
+        return us_to_td(self.elapsed_us(to_us(start), to_us(end)))
+
+    def elapsed_us(self, a: int, b: int) -> int:
+        """:meth:`elapsed` on epoch microseconds (no checks)."""
         table = self._table
         if table is None or not (table.lo <= a < table.hi and table.lo <= b < table.hi):
             table = self._widen(a, b)
-        return us_to_td(table.open_before(b) - table.open_before(a))
+        return table.open_before(b) - table.open_before(a)
 
     def is_open(self, at: datetime) -> bool:
         """Whether the calendar is open at ``at`` (closing instants are closed)."""
@@ -129,7 +136,7 @@ class BusinessCalendar:
             return at.astimezone(self._zone)
         following = -1 - index
         while following >= len(table.starts):
-            table = self._grow(table, at, None, forward=True)
+            table = self._grow(table, t, None, forward=True)
             following = -1 - table.interval_at(t)
         return from_us(table.starts[following], self._zone)
 
@@ -174,10 +181,10 @@ class BusinessCalendar:
             return table
 
     def _grow(
-        self, table: IntervalTable, origin: datetime, duration: timedelta | None, *, forward: bool
+        self, table: IntervalTable, origin: int, duration: int | None, *, forward: bool
     ) -> IntervalTable:
         """Widen by as many years as already covered, up to the horizon around ``origin``."""
-        origin_year = origin.astimezone(self._zone).year
+        origin_year = from_us(origin, self._zone).year
         span = table.last_year - table.first_year + 1
         if forward:
             limit = min(origin_year + HORIZON_YEARS, _MAX_YEAR)
@@ -208,13 +215,12 @@ class BusinessCalendar:
             )
         return year
 
-    def _unsatisfiable(
-        self, origin: datetime, duration: timedelta | None, direction: str
-    ) -> UnsatisfiableError:
-        wanted = f"{abs(duration)} of open time" if duration is not None else "an opening"
+    def _unsatisfiable(self, origin: int, duration: int | None, direction: str) -> UnsatisfiableError:
+        wanted = f"{us_to_td(abs(duration))} of open time" if duration is not None else "an opening"
         return UnsatisfiableError(
             f"the calendar has no {wanted} within {HORIZON_YEARS} years {direction} "
-            f"{origin.isoformat()} (timezone {self._config.timezone!r}); check its hours and holidays"
+            f"{from_us(origin, self._zone).isoformat()} (timezone {self._config.timezone!r}); "
+            "check its hours and holidays"
         )
 
     # -- value semantics -------------------------------------------------------------------------
