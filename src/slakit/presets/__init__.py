@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from slakit.errors import ConfigError
 
-__all__ = ["config", "names"]
+if TYPE_CHECKING:
+    from slakit.sla import Policy
+
+__all__ = ["config", "load", "names"]
 
 
 def names() -> list[str]:
@@ -30,3 +33,10 @@ def config(name: str) -> Mapping[str, Any]:
         resources.files(__name__).joinpath(f"{name}.yaml").read_text("utf-8")
     )
     return data
+
+
+def load(name: str) -> Policy:
+    """Preset ``name`` as a ready :class:`~slakit.sla.Policy`."""
+    from slakit.sla import Policy
+
+    return Policy.from_config(config(name))

@@ -1,0 +1,152 @@
+"""What :func:`slakit.sla.evaluate` returns: one status per metric, earlier cycles, and when to look again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from slakit.calendar import BusinessCalendar
+    from slakit.sla.policy import Metric, Target
+    from slakit.sla.ticket import Event
+
+__all__ = ["AppliedExtension", "Gap", "IgnoredExtension", "MetricState", "MetricStatus", "SLAReport", "Trace"]
+
+
+class MetricState(StrEnum):
+    """Where a metric stands as of the evaluation instant."""
+
+    PENDING = "pending"  # not started (e.g. never assigned)
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A stretch between agent updates (the ``update`` metric) that exceeded its target."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    elapsed: timedelta
+    breached_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedExtension:
+    """An extension agreed with the customer before the deadline: the deadline moved to ``until``."""
+
+    event: Event
+    target: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredExtension:
+    """An extension that did not change the outcome, and why."""
+
+    event: Event
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """How a metric's figures were derived, for :meth:`SLAReport.explain` (epoch microseconds).
+
+    ``counted`` are the stretches during which the clock ran (before clipping to open hours),
+    ``paused`` the stretches it stood still for a pause status, ``targets`` the target in force at
+    the end as ``(since, within, until, source)`` with its source (a priority code or
+    ``extension``). Kept as integers so that evaluation does not pay for conversions nobody reads.
+    """
+
+    counted: tuple[tuple[int, int], ...] = ()
+    paused: tuple[tuple[int, int, str], ...] = ()
+    targets: tuple[tuple[int, int | None, int | None, str], ...] = ()
+    clock: BusinessCalendar | None = None
+    zone: tzinfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricStatus:
+    """One metric of one ticket as of an instant.
+
+    ``remaining`` is negative once breached; ``elapsed + remaining == target``. ``deadline`` of a
+    paused metric is where it would fall if the clock resumed at the evaluation instant.
+    """
+
+    metric: Metric
+    target: timedelta
+    state: MetricState
+    deadline: datetime | None
+    elapsed: timedelta
+    remaining: timedelta
+    at_risk: bool
+    started_at: datetime | None
+    completed_at: datetime | None
+    breached_at: datetime | None
+    clock: str
+    pausable: bool = False
+    cycle: int = 0
+    gaps: tuple[Gap, ...] = ()
+    extensions: tuple[AppliedExtension, ...] = ()
+    trace: Trace = field(default_factory=Trace, repr=False, compare=False)
+
+    @property
+    def breached(self) -> bool:
+        """Whether the metric is breached."""
+        return self.state is MetricState.BREACHED
+
+    @property
+    def overdue(self) -> timedelta:
+        """How far past the deadline (zero unless breached): ``max(-remaining, 0)``."""
+        return max(-self.remaining, timedelta(0))
+
+    @property
+    def elapsed_ratio(self) -> float:
+        """``elapsed / target`` (1.0 or more once the target is used up; inf for a zero target)."""
+        if not self.target:
+            return float("inf") if self.elapsed else 0.0
+        return self.elapsed / self.target
+
+
+@dataclass(frozen=True, slots=True)
+class SLAReport(Mapping[str, MetricStatus]):
+    """Every tracked metric of a ticket as of ``as_of``; ``report["response"]`` is one status.
+
+    ``cycles`` holds the statuses of earlier cycles when the policy restarts clocks on reopen.
+    ``next_change_at`` is the earliest instant after ``as_of`` at which a state or at-risk flag
+    changes if no new event arrives (evaluating at that instant shows the change); None when
+    nothing is running.
+    """
+
+    ticket_id: str
+    as_of: datetime
+    priority: str
+    metrics: Mapping[str, MetricStatus]
+    next_change_at: datetime | None
+    cycles: tuple[Mapping[str, MetricStatus], ...] = ()
+    ignored_extensions: tuple[IgnoredExtension, ...] = ()
+    targets: Mapping[str, Target] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getitem__(self, metric: str) -> MetricStatus:
+        return self.metrics[metric]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.metrics)
+
+    def __len__(self) -> int:
+        return len(self.metrics)
+
+    @property
+    def breached(self) -> list[MetricStatus]:
+        """The breached metrics of the current cycle."""
+        return [status for status in self.metrics.values() if status.breached]
+
+    def explain(self, lang: Literal["en", "zh-CN", "zh"] = "en") -> str:
+        """A human-readable trace of how each deadline was derived (English or zh-CN)."""
+        from slakit.sla.explain import explain
+
+        return explain(self, lang)

@@ -1,0 +1,23 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from slakit import presets
+from slakit.sla import Policy
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return presets.load("p1-p3")
+
+
+@pytest.fixture(scope="session")
+def restart_policy() -> Policy:
+    return Policy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})

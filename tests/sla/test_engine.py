@@ -1,0 +1,354 @@
+"""The SLA rules of issue 3, each on a hand-worked ticket with the p1-p3 preset (Mon-Fri 09:00-18:00)."""
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from slakit.errors import InvalidTicketError, NaiveDatetimeError, UnknownPriorityError
+from slakit.sla import Event, MetricState, Ticket, evaluate
+from tests.sla.conftest import sh
+
+H = timedelta(hours=1)
+
+
+FRIDAY_17 = sh(2025, 9, 19, 17, 0)
+
+
+def ticket(priority="P1", created=FRIDAY_17, events=(), **kwargs):
+    return Ticket("T1", created, priority, events=tuple(events), **kwargs)
+
+
+def reply(at, author="agent", public=True):
+    return Event(at, "reply", author=author, public=public)
+
+
+# -- response, deadlines over weekends ------------------------------------------------------------
+
+
+def test_friday_17_p1_response_is_due_monday_10(policy):
+    report = evaluate(ticket(), policy, as_of=sh(2025, 9, 19, 17, 30))
+    response = report["response"]
+    assert response.deadline == sh(2025, 9, 22, 10, 0)
+    assert response.state is MetricState.RUNNING
+    assert response.elapsed == timedelta(minutes=30)
+    assert response.remaining == timedelta(minutes=90)
+    assert response.started_at == sh(2025, 9, 19, 17, 0)
+
+
+def test_response_met_by_first_public_agent_reply(policy):
+    events = [
+        reply(sh(2025, 9, 22, 9, 5), author="customer"),
+        reply(sh(2025, 9, 22, 9, 10), public=False),
+        reply(sh(2025, 9, 22, 9, 30)),
+    ]
+    response = evaluate(ticket(events=events), policy, as_of=sh(2025, 9, 23))["response"]
+    assert response.state is MetricState.MET
+    assert response.completed_at == sh(2025, 9, 22, 9, 30)
+    assert response.elapsed == timedelta(minutes=90)
+    assert response.breached_at is None
+
+
+def test_running_metric_past_its_deadline_is_breached_at_the_deadline(policy):
+    response = evaluate(ticket(), policy, as_of=sh(2025, 9, 22, 10, 0, 1))["response"]
+    assert response.state is MetricState.BREACHED
+    assert response.breached_at == sh(2025, 9, 22, 10, 0)
+    assert response.remaining == -timedelta(seconds=1)
+    assert response.overdue == timedelta(seconds=1)
+
+
+def test_at_the_deadline_itself_the_metric_is_still_running(policy):
+    response = evaluate(ticket(), policy, as_of=sh(2025, 9, 22, 10, 0))["response"]
+    assert response.state is MetricState.RUNNING
+    assert response.remaining == timedelta(0)
+
+
+def test_completed_after_the_deadline_is_breached_with_completed_at(policy):
+    response = evaluate(ticket(events=[reply(sh(2025, 9, 22, 11, 0))]), policy, as_of=sh(2025, 9, 25))["response"]
+    assert response.state is MetricState.BREACHED
+    assert response.completed_at == sh(2025, 9, 22, 11, 0)
+    assert response.breached_at == sh(2025, 9, 22, 10, 0)
+    assert response.elapsed == 3 * H
+
+
+def test_completed_exactly_at_the_deadline_is_met(policy):
+    response = evaluate(ticket(events=[reply(sh(2025, 9, 22, 10, 0))]), policy, as_of=sh(2025, 9, 25))["response"]
+    assert response.state is MetricState.MET
+
+
+def test_events_after_as_of_do_not_count(policy):
+    report = evaluate(ticket(events=[reply(sh(2025, 9, 22, 9, 30))]), policy, as_of=sh(2025, 9, 22, 9, 0))
+    assert report["response"].state is MetricState.RUNNING
+
+
+# -- acknowledge --------------------------------------------------------------------------------------
+
+
+def test_acknowledge_runs_from_first_assignment(policy):
+    events = [
+        Event(sh(2025, 9, 22, 9, 0), "assign", assignee="wang"),
+        Event(sh(2025, 9, 22, 9, 30), "assign", assignee="li"),
+        Event(sh(2025, 9, 22, 10, 30), "acknowledge"),
+    ]
+    ack = evaluate(ticket(created=sh(2025, 9, 22, 8, 0), events=events), policy, as_of=sh(2025, 9, 23))["acknowledge"]
+    assert ack.started_at == sh(2025, 9, 22, 9, 0)
+    assert ack.deadline == sh(2025, 9, 22, 10, 0)
+    assert ack.state is MetricState.BREACHED
+    assert ack.breached_at == sh(2025, 9, 22, 10, 0)
+
+
+def test_acknowledge_is_pending_until_assigned(policy):
+    ack = evaluate(ticket(), policy, as_of=sh(2025, 9, 22, 12, 0))["acknowledge"]
+    assert ack.state is MetricState.PENDING
+    assert ack.deadline is None
+    assert ack.remaining == H
+
+
+# -- pauses ----------------------------------------------------------------------------------------------
+
+
+def test_pending_over_a_weekend_moves_the_deadline_by_the_paused_open_time_only(policy):
+    created = sh(2025, 9, 18, 10, 0)  # Thursday
+    plain = evaluate(ticket("P2", created), policy, as_of=sh(2025, 9, 22, 10, 0))["resolution"]
+    paused_events = [
+        Event(sh(2025, 9, 19, 10, 0), "status", status="pending_customer"),
+        Event(sh(2025, 9, 22, 10, 0), "status", status="open"),
+    ]
+    paused = evaluate(ticket("P2", created, paused_events), policy, as_of=sh(2025, 9, 22, 10, 0))["resolution"]
+    calendar = policy.calendars["default"]
+    paused_open_time = timedelta(hours=8) + H  # Fri 10:00-18:00 and Mon 09:00-10:00; the weekend is closed anyway
+    assert paused.deadline == calendar.add(plain.deadline, paused_open_time)
+    assert paused.elapsed == plain.elapsed - paused_open_time
+    assert plain.deadline == sh(2025, 9, 25, 13, 0)  # Thu 8h + Fri, Mon, Tue, Wed 9h each + Thu 4h = 48h
+    assert paused.deadline == sh(2025, 9, 26, 13, 0)
+
+
+def test_while_paused_the_state_is_paused_and_the_deadline_is_projected(policy):
+    events = [Event(sh(2025, 9, 22, 10, 0), "status", status="on_hold")]
+    report = evaluate(ticket("P2", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 23, 12, 0))
+    resolution = report["resolution"]
+    assert resolution.state is MetricState.PAUSED
+    assert resolution.elapsed == H
+    assert resolution.deadline == policy.calendars["default"].add(sh(2025, 9, 23, 12, 0), 47 * H)
+    assert report["response"].state is MetricState.BREACHED  # response is not pausable
+
+
+def test_pause_statuses_do_not_stop_response_by_default(policy):
+    events = [Event(sh(2025, 9, 22, 9, 0), "status", status="pending_customer")]
+    response = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 22, 10, 0))["response"]
+    assert response.state is MetricState.RUNNING
+    assert response.elapsed == H
+
+
+# -- priority changes --------------------------------------------------------------------------------------
+
+
+def test_p3_raised_to_p1_applies_p1_targets_from_the_original_start(policy):
+    events = [Event(sh(2025, 9, 22, 12, 0), "priority", priority="P1")]
+    report = evaluate(ticket("P3", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 22, 13, 0))
+    assert report.priority == "P1"
+    response = report["response"]
+    assert response.target == 2 * H
+    assert response.state is MetricState.BREACHED
+    assert response.breached_at == sh(2025, 9, 22, 11, 0)  # the new deadline, already past when raised
+    assert report["resolution"].deadline == sh(2025, 9, 24, 15, 0)  # 24h from Mon 09:00
+
+
+def test_priority_change_keeps_completed_outcomes(policy):
+    events = [reply(sh(2025, 9, 22, 13, 0)), Event(sh(2025, 9, 22, 14, 0), "priority", priority="P1")]
+    report = evaluate(ticket("P3", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 22, 15, 0))
+    assert report["response"].state is MetricState.MET
+    assert report["response"].target == 8 * H
+
+
+def test_lowering_the_priority_after_a_breach_never_unbreaches(policy):
+    events = [Event(sh(2025, 9, 22, 12, 0), "priority", priority="P3")]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 22, 13, 0))
+    assert report["response"].state is MetricState.BREACHED
+    assert report["response"].breached_at == sh(2025, 9, 22, 11, 0)
+
+
+def test_lowering_the_priority_in_time_extends_the_deadline(policy):
+    events = [Event(sh(2025, 9, 22, 10, 0), "priority", priority="P3")]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 22, 13, 0))
+    assert report["response"].state is MetricState.RUNNING
+    assert report["response"].deadline == sh(2025, 9, 22, 17, 0)
+
+
+# -- reopen ---------------------------------------------------------------------------------------------------
+
+
+REOPENED = [Event(sh(2025, 9, 22, 12, 0), "resolve"), Event(sh(2025, 9, 24, 9, 0), "reopen")]
+
+
+def test_reopen_resume_continues_the_resolution_clock(policy):
+    report = evaluate(ticket("P2", sh(2025, 9, 22, 9, 0), REOPENED), policy, as_of=sh(2025, 9, 24, 10, 0))
+    resolution = report["resolution"]
+    assert resolution.state is MetricState.RUNNING
+    assert resolution.elapsed == 4 * H  # 3h before resolving + 1h since reopening; not the resolved time
+    assert resolution.deadline == policy.calendars["default"].add(sh(2025, 9, 24, 9, 0), 45 * H)
+    assert report.cycles == ()
+
+
+def test_resolved_ticket_has_met_resolution(policy):
+    report = evaluate(ticket("P2", sh(2025, 9, 22, 9, 0), REOPENED[:1]), policy, as_of=sh(2025, 9, 23))
+    assert report["resolution"].state is MetricState.MET
+    assert report["resolution"].completed_at == sh(2025, 9, 22, 12, 0)
+    assert report.next_change_at is None
+
+
+def test_reopen_restart_starts_a_new_cycle_and_keeps_the_old_one(restart_policy):
+    report = evaluate(ticket("P2", sh(2025, 9, 22, 9, 0), REOPENED), restart_policy, as_of=sh(2025, 9, 24, 10, 0))
+    current = report["resolution"]
+    assert current.cycle == 1
+    assert current.started_at == sh(2025, 9, 24, 9, 0)
+    assert current.elapsed == H
+    earlier = report.cycles[0]["resolution"]
+    assert earlier.state is MetricState.MET
+    assert earlier.elapsed == 3 * H
+    assert earlier.cycle == 0
+
+
+# -- extensions -------------------------------------------------------------------------------------------------
+
+
+def extend(at, until, agreed=True, metric="resolution"):
+    return Event(at, "extend", metric=metric, until=until, reason="备件缺货", customer_agreed=agreed)
+
+
+def test_agreed_extension_before_the_deadline_moves_it(policy):
+    events = [extend(sh(2025, 9, 23, 10, 0), sh(2025, 9, 26, 18, 0))]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 25, 10, 0))
+    resolution = report["resolution"]
+    assert resolution.deadline == sh(2025, 9, 26, 18, 0)
+    assert resolution.state is MetricState.RUNNING
+    assert resolution.elapsed + resolution.remaining == resolution.target
+    assert [e.event.until for e in resolution.extensions] == [sh(2025, 9, 26, 18, 0)]
+    assert report.ignored_extensions == ()
+
+
+def test_extension_after_the_breach_is_ignored_with_its_reason(policy):
+    events = [extend(sh(2025, 9, 25, 10, 0), sh(2025, 9, 26, 18, 0))]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 25, 11, 0))
+    assert report["resolution"].state is MetricState.BREACHED
+    assert report["resolution"].breached_at == sh(2025, 9, 24, 15, 0)
+    (ignored,) = report.ignored_extensions
+    assert "after the deadline" in ignored.reason
+
+
+def test_extension_without_the_customers_agreement_is_ignored(policy):
+    events = [extend(sh(2025, 9, 23, 10, 0), sh(2025, 9, 26, 18, 0), agreed=False)]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 25, 11, 0))
+    assert report["resolution"].state is MetricState.BREACHED
+    assert report.ignored_extensions[0].reason == "the customer did not agree"
+
+
+def test_extended_deadline_can_still_be_breached(policy):
+    events = [extend(sh(2025, 9, 23, 10, 0), sh(2025, 9, 26, 18, 0))]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 29, 10, 0))
+    assert report["resolution"].breached_at == sh(2025, 9, 26, 18, 0)
+
+
+# -- update gaps ------------------------------------------------------------------------------------------------------
+
+
+def test_update_gaps_over_target_are_listed(policy):
+    events = [
+        Event(sh(2025, 9, 22, 11, 0), "note"),
+        reply(sh(2025, 9, 22, 17, 0)),
+        reply(sh(2025, 9, 23, 9, 30)),
+    ]
+    update = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 23, 10, 0))["update"]
+    assert update.state is MetricState.BREACHED
+    assert [(g.started_at, g.ended_at) for g in update.gaps] == [(sh(2025, 9, 22, 11, 0), sh(2025, 9, 22, 17, 0))]
+    assert update.breached_at == sh(2025, 9, 22, 15, 0)
+    assert update.elapsed == timedelta(minutes=30)  # the current gap
+
+
+# -- next change, at risk --------------------------------------------------------------------------------------------
+
+
+def test_next_change_at_is_when_a_state_or_at_risk_flag_flips(policy):
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0)), policy, as_of=sh(2025, 9, 22, 9, 0))
+    # acknowledge is pending; response (2h) turns at risk at 1h30m; update (4h) at 3h.
+    assert report.next_change_at == sh(2025, 9, 22, 10, 30)
+    later = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0)), policy, as_of=report.next_change_at)
+    assert later["response"].at_risk
+    just_before = evaluate(
+        ticket("P1", sh(2025, 9, 22, 9, 0)), policy, as_of=report.next_change_at - timedelta(microseconds=1)
+    )
+    assert not just_before["response"].at_risk
+
+
+def test_next_change_at_the_breach_shows_the_breach(policy):
+    t = ticket("P1", sh(2025, 9, 22, 9, 0))
+    report = evaluate(t, policy, as_of=sh(2025, 9, 22, 10, 45))
+    assert report.next_change_at == sh(2025, 9, 22, 11, 0, 0, 1)
+    assert evaluate(t, policy, as_of=report.next_change_at)["response"].state is MetricState.BREACHED
+
+
+# -- inputs ---------------------------------------------------------------------------------------------------------
+
+
+def test_unknown_priority_is_a_lookup_error(policy):
+    with pytest.raises(UnknownPriorityError, match=r"'priority' must be one of P1, P2, P3 \(got 'P9'\)"):
+        evaluate(ticket("P9"), policy, as_of=sh(2025, 9, 22))
+    with pytest.raises(LookupError):
+        evaluate(ticket(events=[Event(sh(2025, 9, 22), "priority", priority="P0")]), policy, as_of=sh(2025, 9, 22))
+
+
+def test_unknown_event_type_is_an_error():
+    with pytest.raises(InvalidTicketError, match="'type' must be one of"):
+        Event(sh(2025, 9, 22), "telepathy")  # type: ignore[arg-type]
+
+
+def test_naive_as_of_is_rejected(policy):
+    from datetime import datetime
+
+    with pytest.raises(NaiveDatetimeError, match="'as_of'"):
+        evaluate(ticket(), policy, as_of=datetime(2025, 9, 22))
+
+
+def test_event_before_creation_is_rejected():
+    with pytest.raises(InvalidTicketError, match="before the ticket was created"):
+        ticket(events=[reply(sh(2025, 9, 1))])
+
+
+def test_results_do_not_depend_on_event_order(policy):
+    events = [
+        Event(sh(2025, 9, 22, 9, 0), "assign", assignee="a"),
+        Event(sh(2025, 9, 22, 9, 0), "acknowledge"),
+        reply(sh(2025, 9, 22, 10, 0)),
+        Event(sh(2025, 9, 22, 10, 0), "status", status="on_hold"),
+        Event(sh(2025, 9, 22, 10, 0), "status", status="open"),
+        Event(sh(2025, 9, 23, 9, 0), "resolve"),
+        Event(sh(2025, 9, 23, 9, 0), "reopen"),
+    ]
+    expected = evaluate(ticket(events=events), policy, as_of=sh(2025, 9, 24))
+    rng = random.Random(7)
+    for _ in range(10):
+        shuffled = events[:]
+        rng.shuffle(shuffled)
+        assert evaluate(ticket(events=shuffled), policy, as_of=sh(2025, 9, 24)) == expected
+
+
+def test_ticket_before_creation_has_only_pending_metrics(policy):
+    report = evaluate(ticket(), policy, as_of=sh(2025, 9, 1))
+    assert {s.state for s in report.values()} == {MetricState.PENDING}
+
+
+def test_assignment_on_a_resolved_ticket_starts_no_acknowledge_clock(policy):
+    # Found by hypothesis: the clock could never count (resolved time is excluded), yet stayed "running"
+    # and next_change_at promised a change that never came.
+    events = [Event(sh(2025, 9, 22, 10, 0), "resolve"), Event(sh(2025, 9, 22, 11, 0), "assign", assignee="wang")]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 22, 12, 0))
+    assert report["acknowledge"].state is MetricState.MET
+    assert report["acknowledge"].elapsed == timedelta(0)
+    assert report.next_change_at is None
+
+
+def test_a_resolve_at_the_creation_instant_completes_response(policy):
+    events = [Event(sh(2025, 9, 22, 9, 0), "resolve")]
+    report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 23))
+    assert report["response"].state is MetricState.MET
+    assert report["response"].completed_at == sh(2025, 9, 22, 9, 0)
