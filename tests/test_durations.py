@@ -64,3 +64,18 @@ def test_format_examples():
     assert format_duration(timedelta(0)) == "0s"
     assert format_duration(-timedelta(hours=1)) == "-1h"
     assert format_duration(timedelta(seconds=1, microseconds=500_000)) == "1.5s"
+
+
+def test_duration_field_in_a_config_names_its_path_once():
+    from slakit.sla import Policy
+
+    config = {
+        "calendars": {"default": {"timezone": "UTC", "hours": {"mon-fri": "09:00-18:00"}}},
+        "priorities": {"P1": {"name": "urgent", "rank": 1, "targets": {"response": "soon"}}},
+    }
+    with pytest.raises(ConfigError) as info:
+        Policy.from_config(config)
+    message = str(info.value)
+    assert "priorities.P1.targets.response.within: must be a timedelta" in message
+    assert message.count("(got 'soon')") == 1
+    assert "'duration'" not in message

@@ -92,7 +92,11 @@ def format_duration(value: timedelta) -> str:
 
 
 def _validate_duration(value: Any) -> timedelta:
-    return parse_duration(value, field="duration")
+    """Inside a pydantic model the path and the value are added by slakit._config; say only what is wrong."""
+    try:
+        return parse_duration(value, field="duration")
+    except ConfigError as exc:
+        raise ValueError(f"must be {exc.expected}") from None
 
 
 Duration = Annotated[timedelta, BeforeValidator(_validate_duration)]

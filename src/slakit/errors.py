@@ -33,14 +33,15 @@ class ConfigError(SlakitError, ValueError):
     ``path`` is where in the configuration the problem is (``hours.mon-fri[1]``), or ``None``.
     """
 
-    def __init__(self, message: str, *, path: str | None = None) -> None:
+    def __init__(self, message: str, *, path: str | None = None, expected: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+        self.expected = expected
 
     @classmethod
     def for_value(cls, field: str, value: Any, expected: str) -> ConfigError:
-        """``'field' must be <expected> (got <value!r>)``."""
-        return cls(f"{field!r} must be {expected} (got {value!r})", path=field)
+        """``'field' must be <expected> (got <value!r>)``; ``expected`` is kept for re-wording."""
+        return cls(f"{field!r} must be {expected} (got {value!r})", path=field, expected=expected)
 
 
 class NaiveDatetimeError(SlakitError, ValueError):

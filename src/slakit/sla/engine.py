@@ -56,6 +56,16 @@ class _Evaluation:
         self.ignored: list[IgnoredExtension] = []
         self.changes: list[int] = []
         self.used_extensions: set[int] = set()
+        self.targets = {metric: self._target(metric) for metric in METRICS}
+        self._holes_cache: dict[bool, list[tuple[int, int | None]]] = {}
+        self._instants: dict[int, datetime] = {}
+
+    def _dt(self, us: int) -> datetime:
+        """The instant as a datetime in the report's zone; each instant is converted once per call."""
+        value = self._instants.get(us)
+        if value is None:
+            value = self._instants[us] = from_us(us, self.zone)
+        return value
 
     def report(self) -> SLAReport:
         line = self.line
@@ -63,7 +73,7 @@ class _Evaluation:
         metrics: dict[str, MetricStatus] = {}
         earlier: list[dict[str, MetricStatus]] = []
         for metric in METRICS:
-            target = self._target(metric)
+            target = self.targets[metric]
             if target is None:
                 continue
             statuses = self._metric(metric, target)
@@ -86,7 +96,7 @@ class _Evaluation:
             next_change_at=from_us(next_change, self.zone) if next_change is not None else None,
             cycles=tuple(earlier),
             ignored_extensions=tuple(self.ignored),
-            targets={m: t for m in METRICS if (t := self._target(m)) is not None},
+            targets={m: t for m, t in self.targets.items() if t is not None},
         )
 
     # -- which target, which windows ---------------------------------------------------------------
@@ -126,10 +136,13 @@ class _Evaluation:
         return windows
 
     def _holes(self, pausable: bool) -> list[tuple[int, int | None]]:
-        holes: list[tuple[int, int | None]] = list(self.line.resolved)
-        if pausable:
-            holes += [(a, b) for a, b, _ in self.line.paused]
-        holes.sort(key=lambda hole: hole[0])
+        holes = self._holes_cache.get(pausable)
+        if holes is None:
+            holes = list(self.line.resolved)
+            if pausable:
+                holes += [(a, b) for a, b, _ in self.line.paused]
+            holes.sort(key=lambda hole: hole[0])
+            self._holes_cache[pausable] = holes
         return holes
 
     # -- one metric --------------------------------------------------------------------------------
@@ -170,6 +183,8 @@ class _Evaluation:
             gap_end = bounds[i + 1] if i + 1 < len(bounds) else window.horizon
             gap_window = _Window(gap_start, gap_end, i + 1 < len(bounds) or window.completed, window.cycle)
             track = Track(target.clock, gap_start, gap_end, running_segments(gap_start, gap_end, holes))
+            if gap_window.completed and i + 1 < len(bounds) and self._cannot_breach(track, gap_window):
+                continue
             outcome = self._outcome("update", track, gap_window, record_change=False)
             if outcome is None:
                 continue
@@ -177,10 +192,10 @@ class _Evaluation:
                 first_breach = outcome.breached_at if first_breach is None else first_breach
                 gaps.append(
                     Gap(
-                        started_at=from_us(gap_start, self.zone),
-                        ended_at=from_us(gap_end, self.zone) if gap_window.completed else None,
+                        started_at=self._dt(gap_start),
+                        ended_at=self._dt(gap_end) if gap_window.completed else None,
                         elapsed=us_to_td(outcome.elapsed),
-                        breached_at=from_us(outcome.breached_at, self.zone),
+                        breached_at=self._dt(outcome.breached_at),
                     )
                 )
             last = (track, outcome, gap_window)
@@ -193,8 +208,14 @@ class _Evaluation:
         elif outcome.next_change is not None:
             self.changes.append(outcome.next_change)
         state = self._state(window, outcome, target)
-        status = self._status("update", target, window, track, outcome, state)
-        return _with(status, gaps=tuple(gaps), started_at=from_us(window.start, self.zone))
+        return self._status("update", target, window, track, outcome, state, gaps=tuple(gaps))
+
+    def _cannot_breach(self, track: Track, window: _Window) -> bool:
+        """A closed update gap shorter than every target that applied during it (and not extended)."""
+        if any(event.metric == "update" and track.start <= t < window.horizon for t, event in self.line.extensions):
+            return False
+        targets = [self._within(code, "update") for t, code in self.line.priorities if t < window.horizon]
+        return all(within is not None and track.total < within for within in targets)
 
     def _outcome(self, metric: Metric, track: Track, window: _Window, *, record_change: bool = True) -> Outcome | None:
         line = self.line
@@ -226,7 +247,7 @@ class _Evaluation:
         return target.within_us if target is not None else None
 
     def _paused_now(self, metric: Metric) -> bool:
-        target = self._target(metric)
+        target = self.targets[metric]
         return bool(target and target.pausable and self.line.paused_now() and not self.line.resolved_now)
 
     def _state(self, window: _Window, outcome: Outcome, target: Target) -> MetricState:
@@ -248,8 +269,10 @@ class _Evaluation:
         track: Track,
         outcome: Outcome,
         state: MetricState,
+        gaps: tuple[Gap, ...] = (),
     ) -> MetricStatus:
         zone = self.zone
+        dt = self._dt
         line = self.line
         paused = tuple(
             (a, b if b is not None else window.horizon, status)
@@ -267,16 +290,17 @@ class _Evaluation:
             metric=metric,
             target=us_to_td(outcome.target),
             state=state,
-            deadline=from_us(outcome.deadline, zone),
+            deadline=dt(outcome.deadline),
             elapsed=us_to_td(outcome.elapsed),
             remaining=us_to_td(outcome.target - outcome.elapsed),
             at_risk=outcome.at_risk and state in (MetricState.RUNNING, MetricState.PAUSED),
-            started_at=from_us(window.start, zone),
-            completed_at=from_us(window.horizon, zone) if window.completed else None,
-            breached_at=from_us(outcome.breached_at, zone) if outcome.breached_at is not None else None,
+            started_at=dt(window.start),
+            completed_at=dt(window.horizon) if window.completed else None,
+            breached_at=dt(outcome.breached_at) if outcome.breached_at is not None else None,
             clock=target.clock_name,
             pausable=target.pausable,
             cycle=window.cycle,
+            gaps=gaps,
             extensions=tuple(
                 AppliedExtension(line.extensions[index][1], us_to_td(outcome.target)) for _, index in outcome.applied
             ),
@@ -299,8 +323,3 @@ class _Evaluation:
             pausable=target.pausable,
         )
 
-
-def _with(status: MetricStatus, **changes: object) -> MetricStatus:
-    from dataclasses import replace
-
-    return replace(status, **changes)  # type: ignore[arg-type]

@@ -34,8 +34,14 @@ assert set(_TYPE_ORDER) == set(EVENT_TYPES)  # noqa: S101 -- a new event type mu
 def ordered(events: Iterable[Event]) -> list[tuple[int, Event]]:
     """Events with their instants, in evaluation order (time, then type, then content)."""
     keyed = [(to_us(event.at), event) for event in events]
-    keyed.sort(key=lambda item: (item[0], _TYPE_ORDER[item[1].type], repr(item[1])))
+    keyed.sort(key=_tie_break)
     return keyed
+
+
+def _tie_break(item: tuple[int, Event]) -> tuple[object, ...]:
+    t, e = item
+    return (t, _TYPE_ORDER[e.type], e.status or "", e.priority or "", e.author or "", e.public,
+            e.assignee or "", e.metric or "", to_us(e.until) if e.until else 0, e.customer_agreed, e.reason or "")
 
 
 @dataclass(slots=True)

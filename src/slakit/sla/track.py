@@ -107,11 +107,11 @@ def evaluate_track(
     the clock is counting at the horizon (not completed, not paused).
     """
     horizon = track.horizon
-    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]] = [
-        (p.since, 0, p, None) for p in pieces[1:]
-    ]
-    changes += [(ext[0], 1, None, ext) for ext in extensions]
-    changes.sort(key=lambda item: (item[0], item[1]))
+    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]] = []
+    if len(pieces) > 1 or extensions:
+        changes = [(p.since, 0, p, None) for p in pieces[1:]]
+        changes += [(ext[0], 1, None, ext) for ext in extensions]
+        changes.sort(key=lambda item: (item[0], item[1]))
     effective = [pieces[0]]
     applied: list[tuple[Piece, int]] = []
     ignored: list[tuple[int, str]] = []

@@ -1,0 +1,42 @@
+"""Ticket numbers such as ``TS20240501001``: unique across threads, processes and crashes, and readable.
+
+>>> from datetime import datetime, UTC
+>>> numberer = TicketNumberer("TS")
+>>> numberer.next(at=datetime(2024, 4, 30, 16, 30, tzinfo=UTC))
+'TS20240501001'
+>>> numberer.parse("TS20240501001")
+TicketNumber(prefix='TS', date=datetime.date(2024, 5, 1), seq=1)
+
+:class:`TicketNumberer` prints and parses numbers; a :class:`SequenceStore` keeps the counters:
+:class:`MemorySequenceStore` in one process, :class:`SQLiteSequenceStore` in a file shared by many,
+or the host's own database. :class:`PrefixMap` maps classification types to prefixes. See
+docs/numbering.md.
+"""
+
+from slakit.numbering.check_digits import CheckMethod, check_digits, luhn_check_digit, mod97_check_digits
+from slakit.numbering.numberer import DEFAULT_TIMEZONE, Overflow, Reset, TicketNumberer
+from slakit.numbering.pattern import DEFAULT_PATTERN, NumberPattern
+from slakit.numbering.prefixes import DEFAULT_PREFIXES, PrefixMap
+from slakit.numbering.sqlite_store import SQLiteSequenceStore, Synchronous
+from slakit.numbering.stores import MemorySequenceStore, SequenceStore
+from slakit.numbering.ticket import TicketNumber
+
+__all__ = [
+    "DEFAULT_PATTERN",
+    "DEFAULT_PREFIXES",
+    "DEFAULT_TIMEZONE",
+    "CheckMethod",
+    "MemorySequenceStore",
+    "NumberPattern",
+    "Overflow",
+    "PrefixMap",
+    "Reset",
+    "SQLiteSequenceStore",
+    "SequenceStore",
+    "Synchronous",
+    "TicketNumber",
+    "TicketNumberer",
+    "check_digits",
+    "luhn_check_digit",
+    "mod97_check_digits",
+]

@@ -1,0 +1,131 @@
+"""Policies load from every config source, resolve targets, and reject malformed configs by name."""
+
+from datetime import timedelta
+
+import pytest
+
+from slakit import presets
+from slakit.errors import ConfigError, UnknownPriorityError
+from slakit.sla import Event, Policy, Ticket, evaluate
+from tests.sla.conftest import sh
+
+YAML = """
+calendars:
+  default: {timezone: Asia/Shanghai, hours: {mon-fri: ["09:00-18:00"]}, holidays: {country: CN}}
+priorities:
+  P1: {name: 紧急, rank: 1, targets: {response: 2h, acknowledge: 1h, update: 4h, resolution: 24h}}
+  P2: {name: 重要, rank: 2, targets: {response: 4h, acknowledge: 1h, update: 4h, resolution: 48h}}
+  P3: {name: 一般, rank: 3, targets: {response: 8h, acknowledge: 1h, update: 4h, resolution: 72h}}
+pause_statuses: [pending_customer, on_hold]
+at_risk: 0.75
+on_reopen: resume
+"""
+
+TOML = """
+pause_statuses = ["pending_customer", "on_hold"]
+[calendars.default]
+timezone = "Asia/Shanghai"
+hours = { mon-fri = ["09:00-18:00"] }
+holidays = { country = "CN" }
+[priorities.P1]
+name = "紧急"
+rank = 1
+targets = { response = "PT2H", resolution = { within = "24h", clock = "calendar" } }
+"""
+
+
+def test_the_issue_example_loads_from_yaml_text_and_file(tmp_path):
+    policy = Policy.from_config(YAML)
+    assert policy.target("P2", "resolution").within == timedelta(hours=48)
+    assert policy.target("P1", "response").pausable is False
+    assert policy.target("P1", "resolution").pausable is True
+    path = tmp_path / "policy.yaml"
+    path.write_text(YAML, encoding="utf-8")
+    assert Policy.load(path).config == policy.config
+
+
+def test_long_form_targets_and_calendar_clock():
+    policy = Policy.from_config(TOML)
+    resolution = policy.target("P1", "resolution")
+    assert resolution.clock_name == "24x7"
+    assert policy.target("P1", "response").within == timedelta(hours=2)
+    assert policy.target("P1", "update") is None  # not tracked
+    report = evaluate(Ticket("T", sh(2025, 9, 19, 17, 0), "P1"), policy, as_of=sh(2025, 9, 19, 17, 0))
+    assert report["resolution"].deadline == sh(2025, 9, 20, 17, 0)  # 24 wall-clock hours
+    assert set(report) == {"response", "resolution"}
+
+
+def test_pausable_can_be_overridden():
+    policy = Policy.from_config(YAML.replace("response: 2h,", "response: {within: 2h, pausable: true},"))
+    events = [Event(sh(2025, 9, 22, 9, 30), "status", status="on_hold")]
+    report = evaluate(Ticket("T", sh(2025, 9, 22, 9, 0), "P1", events=events), policy, as_of=sh(2025, 9, 22, 12))
+    assert report["response"].state == "paused"
+    assert report["response"].elapsed == timedelta(minutes=30)
+
+
+def test_restart_on_reopen_is_a_policy_option():
+    assert Policy.from_config(YAML.replace("on_reopen: resume", "on_reopen: restart")).config.on_reopen == "restart"
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        Policy.from_config(text)
+    return str(info.value)
+
+
+def test_unknown_calendar_is_named():
+    message = _error(YAML.replace("response: 2h,", "response: {within: 2h, calendar: support},"))
+    assert "'priorities.P1.targets.response.calendar'" in message
+    assert "'support'" in message
+    assert "default" in message
+
+
+def test_shared_rank_is_an_error():
+    assert "share rank 1" in _error(YAML.replace("rank: 2", "rank: 1"))
+
+
+def test_unknown_metric_is_an_error():
+    message = _error(YAML.replace("update: 4h, resolution: 24h", "updates: 4h, resolution: 24h"))
+    assert "updates" in message
+
+
+@pytest.mark.parametrize("ratio", ["0", "1.5", "high"])
+def test_bad_at_risk_is_an_error(ratio):
+    assert "at_risk" in _error(YAML.replace("at_risk: 0.75", f"at_risk: {ratio}"))
+
+
+def test_bad_on_reopen_is_an_error():
+    message = _error(YAML.replace("on_reopen: resume", "on_reopen: rewind"))
+    assert "on_reopen" in message
+    assert "rewind" in message
+
+
+def test_bad_calendar_inside_a_policy_names_the_calendar():
+    message = _error(YAML.replace("timezone: Asia/Shanghai", "timezone: Mars/Base"))
+    assert "calendars.default" in message
+    assert "Mars/Base" in message
+
+
+def test_unknown_key_is_an_error():
+    assert "pause_status" in _error(YAML + "\npause_status: [x]\n")
+
+
+def test_priority_lookup():
+    policy = Policy.from_config(YAML)
+    assert policy.priority("P1").name == "紧急"
+    assert policy.priority("P1") < policy.priority("P3")
+    with pytest.raises(UnknownPriorityError):
+        policy.priority("P4")
+
+
+def test_presets_are_listed_loaded_and_copied():
+    assert "p1-p3" in presets.names()
+    policy = presets.load("p1-p3")
+    assert policy.target("P1", "response").within == timedelta(hours=2)
+    assert policy.target("P3", "resolution").within == timedelta(hours=72)
+    mapping = presets.config("p1-p3")
+    mapping["priorities"]["P1"]["targets"]["response"] = "1h"  # a fresh copy: extending it changes no one else
+    assert presets.load("p1-p3").target("P1", "response").within == timedelta(hours=2)
+    assert Policy.from_config(mapping).target("P1", "response").within == timedelta(hours=1)
+    with pytest.raises(ConfigError, match="'preset' must be one of"):
+        presets.load("p9")
