@@ -31,9 +31,7 @@ CONFIG = {
 }
 
 
-def scenario(
-    n: int, seed: int = 2025
-) -> tuple[list[datetime], list[timedelta], list[tuple[datetime, datetime]]]:
+def scenario(n: int, seed: int = 2025) -> tuple[list[datetime], list[timedelta], list[tuple[datetime, datetime]]]:
     rng = random.Random(seed)
     year_start = datetime(2025, 1, 1, tzinfo=SH)
     starts = [year_start + timedelta(seconds=rng.randrange(365 * 86400)) for _ in range(n)]
@@ -120,9 +118,7 @@ def bench_pandas(starts, durations, repeats):
 
     cn = holidays.country_holidays("CN", years=[2025, 2026])
     offsets = {
-        h: pd.offsets.CustomBusinessHour(
-            n=h, start=["09:00", "13:30"], end=["12:00", "18:00"], holidays=list(cn)
-        )
+        h: pd.offsets.CustomBusinessHour(n=h, start=["09:00", "13:30"], end=["12:00", "18:00"], holidays=list(cn))
         for h in HOURS
     }
     local = [pd.Timestamp(s.replace(tzinfo=None)) for s in starts]
@@ -141,13 +137,9 @@ def main() -> None:
     peer_n = max(200, n // 100)
     starts, durations, pairs = scenario(n)
     slakit_add, slakit_elapsed = bench_slakit(starts, durations, pairs, repeats=5)
-    btd_add, btd_elapsed = bench_businesstimedelta(
-        starts[:peer_n], durations[:peer_n], pairs[:peer_n], repeats=3
-    )
+    btd_add, btd_elapsed = bench_businesstimedelta(starts[:peer_n], durations[:peer_n], pairs[:peer_n], repeats=3)
     pandas_add = bench_pandas(starts[: peer_n * 5], durations[: peer_n * 5], repeats=3)
-    print(
-        f"calendar benchmark: {n} slakit ops, {peer_n} businesstimedelta ops, {peer_n * 5} pandas ops per run"
-    )
+    print(f"calendar benchmark: {n} slakit ops, {peer_n} businesstimedelta ops, {peer_n * 5} pandas ops per run")
     print(f"{'library':<20}{'add/s':>14}{'elapsed/s':>14}")
     print(f"{'slakit':<20}{slakit_add:>14,.0f}{slakit_elapsed:>14,.0f}")
     print(f"{'businesstimedelta':<20}{btd_add:>14,.0f}{btd_elapsed:>14,.0f}")

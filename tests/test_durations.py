@@ -33,9 +33,7 @@ def test_accepts_timedelta_and_int_seconds():
     assert parse_duration(7200) == timedelta(hours=2)
 
 
-@pytest.mark.parametrize(
-    "bad", ["abc", "", "2x", "P1Y", "P1M", "PT", "P", "h", True, 1.5, None, [1], "-1h", -5]
-)
+@pytest.mark.parametrize("bad", ["abc", "", "2x", "P1Y", "P1M", "PT", "P", "h", True, 1.5, None, [1], "-1h", -5])
 def test_rejects_everything_else_naming_field_and_forms(bad):
     with pytest.raises(ConfigError) as info:
         parse_duration(bad, field="within")

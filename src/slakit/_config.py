@@ -61,9 +61,7 @@ def _parse_text(text: str, *, fmt: str | None, what: str, origin: str) -> Mappin
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"{what} {origin} is not valid {fmt or 'JSON, YAML or TOML'}: {exc}") from exc
     if not isinstance(data, Mapping):
-        raise ConfigError(
-            f"{what} {origin} must hold a mapping of settings (got {type(data).__name__}: {data!r:.60})"
-        )
+        raise ConfigError(f"{what} {origin} must hold a mapping of settings (got {type(data).__name__}: {data!r:.60})")
     return data
 
 

@@ -25,9 +25,7 @@ _COMPACT = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 # Years and months have no fixed length, so ISO durations with them are refused rather than guessed.
-_ISO = re.compile(
-    r"^P(?!$)(\d+W)?(\d+(?:\.\d+)?D)?(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$"
-)
+_ISO = re.compile(r"^P(?!$)(\d+W)?(\d+(?:\.\d+)?D)?(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$")
 _ISO_ADAPTER: TypeAdapter[timedelta] = TypeAdapter(timedelta)
 _ACCEPTED = (
     "a timedelta, whole seconds as an int, a compact string such as '90m', '2h30m', '1d' or '1w2d', "

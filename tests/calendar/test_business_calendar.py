@@ -178,9 +178,7 @@ def test_new_york_fall_back_day_is_an_hour_longer():
 def test_new_york_weekend_opening_inside_the_gap_moves_forward():
     # 02:30 does not exist on 9 March 2025: the interval opens when the clock shows 03:30.
     cal = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sat-sun": "02:30-04:00"}})
-    assert cal.elapsed(ny(2025, 3, 8), ny(2025, 3, 10)) == timedelta(hours=1, minutes=30) + timedelta(
-        minutes=30
-    )
+    assert cal.elapsed(ny(2025, 3, 8), ny(2025, 3, 10)) == timedelta(hours=1, minutes=30) + timedelta(minutes=30)
     assert cal.next_open(ny(2025, 3, 9, 1, 0)) == ny(2025, 3, 9, 3, 30)
 
 
@@ -256,9 +254,7 @@ def test_naive_datetimes_are_rejected_naming_the_parameter(cal, method):
     }[method]
     with pytest.raises(NaiveDatetimeError) as info:  # intervals() checks before it is iterated
         getattr(cal, method)(*args)
-    expected = {"add": "start", "elapsed": "end", "is_open": "at", "next_open": "at", "intervals": "start"}[
-        method
-    ]
+    expected = {"add": "start", "elapsed": "end", "is_open": "at", "next_open": "at", "intervals": "start"}[method]
     assert info.value.parameter == expected
     assert f"'{expected}'" in str(info.value)
 

@@ -89,9 +89,7 @@ def test_bad_zone_names_the_zone(zone):
     assert repr(zone) in str(error)
 
 
-@pytest.mark.parametrize(
-    "interval", ["9-18", "25:00-26:00", "09:60-10:00", "09:00-24:30", "09:00", "nine-ten"]
-)
+@pytest.mark.parametrize("interval", ["9-18", "25:00-26:00", "09:60-10:00", "09:00-24:30", "09:00", "nine-ten"])
 def test_bad_time_names_the_interval_and_the_form(interval):
     error = _error({"timezone": "UTC", "hours": {"mon-fri": ["08:00-08:30", interval]}})
     assert "hours.mon-fri[1]" in str(error)
@@ -183,9 +181,7 @@ def test_workday_hours_given_are_used_for_makeup_days():
 
 def test_a_calendar_that_never_opens_is_rejected():
     assert "never open" in str(_error({"timezone": "UTC", "hours": {}}))
-    assert "never open" in str(
-        _error({"timezone": "UTC", "hours": {"mon": []}, "special_hours": {"2025-01-01": []}})
-    )
+    assert "never open" in str(_error({"timezone": "UTC", "hours": {"mon": []}, "special_hours": {"2025-01-01": []}}))
 
 
 def test_same_date_extra_holiday_and_workday_is_an_error():

@@ -9,9 +9,7 @@ from slakit.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "slakit", *args], capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-m", "slakit", *args], capture_output=True, text=True, check=False)
 
 
 def test_demo_prints_business_deadlines_across_national_day():
@@ -32,9 +30,7 @@ def test_demo_from_another_start():
 
 def test_deadline_walks_forward_and_back():
     assert run("deadline", "2025-09-30T17:00+08:00", "2h").stdout.strip() == "2025-10-09T10:00:00+08:00"
-    assert (
-        run("deadline", "--", "2025-10-09T10:00+08:00", "-2h").stdout.strip() == "2025-09-30T17:00:00+08:00"
-    )
+    assert run("deadline", "--", "2025-10-09T10:00+08:00", "-2h").stdout.strip() == "2025-09-30T17:00:00+08:00"
 
 
 def test_deadline_with_a_calendar_file(tmp_path):

@@ -23,13 +23,9 @@ def test_csat_is_the_share_at_or_above_follow_up_below(manual):
 
 
 def test_csat_counts_the_rounded_boundary_as_satisfied():
-    scheme = SurveyScheme.from_config(
-        {"dimensions": {"a": {"weight": 199}, "b": {"weight": 1}}, "follow_up_below": 4}
-    )
+    scheme = SurveyScheme.from_config({"dimensions": {"a": {"weight": 199}, "b": {"weight": 1}}, "follow_up_below": 4})
     assert csat([scheme.score({"a": 4, "b": 3})]) == 1  # 3.995 -> 4.00
-    lower = SurveyScheme.from_config(
-        {"dimensions": {"a": {"weight": 497}, "b": {"weight": 3}}, "follow_up_below": 4}
-    )
+    lower = SurveyScheme.from_config({"dimensions": {"a": {"weight": 497}, "b": {"weight": 3}}, "follow_up_below": 4})
     assert csat([lower.score({"a": 4, "b": 3})]) == 0  # 3.994 -> 3.99
 
 
@@ -143,9 +139,7 @@ def test_ces_is_the_mean_on_a_seven_point_scale():
 
 def test_ces_on_a_five_point_scale():
     assert ces([5, 4], scale=(1, 5)) == Decimal("4.50")
-    with pytest.raises(
-        InvalidSurveyResponseError, match=r"'ces' must be a whole number from 1 to 5 \(got 6\)"
-    ):
+    with pytest.raises(InvalidSurveyResponseError, match=r"'ces' must be a whole number from 1 to 5 \(got 6\)"):
         ces([6], scale=(1, 5))
 
 

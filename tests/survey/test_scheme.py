@@ -80,9 +80,7 @@ def test_from_text(text, manual):
     assert SurveyScheme.from_config(text) == manual
 
 
-@pytest.mark.parametrize(
-    ("suffix", "text"), [(".json", json.dumps(MANUAL)), (".yaml", YAML), (".toml", TOML)]
-)
+@pytest.mark.parametrize(("suffix", "text"), [(".json", json.dumps(MANUAL)), (".yaml", YAML), (".toml", TOML)])
 def test_from_file_and_load(tmp_path, suffix, text, manual):
     path = tmp_path / f"survey{suffix}"
     path.write_text(text, encoding="utf-8")

@@ -180,9 +180,7 @@ class BusinessCalendar:
                 self._table = table
             return table
 
-    def _grow(
-        self, table: IntervalTable, origin: int, duration: int | None, *, forward: bool
-    ) -> IntervalTable:
+    def _grow(self, table: IntervalTable, origin: int, duration: int | None, *, forward: bool) -> IntervalTable:
         """Widen by as many years as already covered, up to the horizon around ``origin``."""
         origin_year = from_us(origin, self._zone).year
         span = table.last_year - table.first_year + 1

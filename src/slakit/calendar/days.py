@@ -103,9 +103,7 @@ class DayRules:
                 return DaySchedule(day, (), DayKind.HOLIDAY, name)
             if makeup:
                 if self.workday is None:
-                    raise self._workday_hours_required(
-                        f"{day} is a make-up workday of the {self._country} holidays"
-                    )
+                    raise self._workday_hours_required(f"{day} is a make-up workday of the {self._country} holidays")
                 return DaySchedule(day, self.workday, DayKind.MAKEUP_WORKDAY)
         return DaySchedule(day, self.week[day.weekday()], DayKind.WEEKDAY)
 
@@ -124,6 +122,4 @@ def _open_holidays(source: HolidaySource) -> holidays_package.HolidayBase:
             path="holidays.country",
         ) from exc
     except (ValueError, TypeError) as exc:
-        raise ConfigError(
-            f"'holidays' is invalid (got {source.model_dump()!r}): {exc}", path="holidays"
-        ) from exc
+        raise ConfigError(f"'holidays' is invalid (got {source.model_dump()!r}): {exc}", path="holidays") from exc

@@ -12,9 +12,7 @@ from slakit.errors import ConfigError
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = 86_400
 _INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
-_INTERVAL_FORM = (
-    "'HH:MM-HH:MM' such as '09:00-18:00' (24:00 allowed as an end, '22:00-06:00' crosses midnight)"
-)
+_INTERVAL_FORM = "'HH:MM-HH:MM' such as '09:00-18:00' (24:00 allowed as an end, '22:00-06:00' crosses midnight)"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -100,8 +98,7 @@ def parse_weekly(hours: Mapping[str, object]) -> tuple[tuple[TimeRange, ...], ..
         for day in parse_weekday_key(key):
             if week[day] is not None:
                 raise ConfigError(
-                    f"'hours' gives {WEEKDAYS[day]} twice (in {owner[day]!r} and {key!r}); "
-                    "name each weekday once",
+                    f"'hours' gives {WEEKDAYS[day]} twice (in {owner[day]!r} and {key!r}); name each weekday once",
                     path=f"hours.{key}",
                 )
             week[day] = parse_ranges(values, field=f"hours.{key}", day=WEEKDAYS[day])

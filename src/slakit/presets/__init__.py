@@ -29,9 +29,7 @@ def config(name: str) -> Mapping[str, Any]:
     """A fresh copy of preset ``name``'s mapping, to extend or load as a policy."""
     if name not in names():
         raise ConfigError.for_value("preset", name, f"one of {', '.join(names())}")
-    data: Mapping[str, Any] = yaml.safe_load(
-        resources.files(__name__).joinpath(f"{name}.yaml").read_text("utf-8")
-    )
+    data: Mapping[str, Any] = yaml.safe_load(resources.files(__name__).joinpath(f"{name}.yaml").read_text("utf-8"))
     return data
 
 

@@ -59,6 +59,8 @@ class _Evaluation:
         self.targets = {metric: self._target(metric) for metric in METRICS}
         self._holes_cache: dict[bool, list[tuple[int, int | None]]] = {}
         self._instants: dict[int, datetime] = {}
+        self._target_times: dict[Metric, list[tuple[int, int | None, str]]] = {}
+        self._paused = bool(line.paused_now()) and not line.resolved_now
 
     def _dt(self, us: int) -> datetime:
         """The instant as a datetime in the report's zone; each instant is converted once per call."""
@@ -219,12 +221,16 @@ class _Evaluation:
 
     def _outcome(self, metric: Metric, track: Track, window: _Window, *, record_change: bool = True) -> Outcome | None:
         line = self.line
-        pieces = []
-        for i, (t, code) in enumerate(line.priorities):
-            superseded_before_start = i + 1 < len(line.priorities) and line.priorities[i + 1][0] <= track.start
-            after_horizon = t > track.start and (t > window.horizon or (t == window.horizon and window.completed))
-            if not superseded_before_start and not after_horizon:  # the piece in force at the start always counts
-                pieces.append(Piece(since=max(t, track.start), within=self._within(code, metric), source=code))
+        timeline = self._targets_over_time(metric)
+        if len(timeline) == 1:  # the common case: one priority all along
+            pieces = [Piece(since=track.start, within=timeline[0][1], source=timeline[0][2])]
+        else:
+            pieces = []
+            for i, (t, within, code) in enumerate(timeline):
+                superseded_before_start = i + 1 < len(timeline) and timeline[i + 1][0] <= track.start
+                after_horizon = t > track.start and (t > window.horizon or (t == window.horizon and window.completed))
+                if not superseded_before_start and not after_horizon:  # the piece in force at the start counts
+                    pieces.append(Piece(since=max(t, track.start), within=within, source=code))
         extensions = []
         for index, (t, event) in enumerate(line.extensions):
             in_window = track.start <= t and (t < window.horizon or not window.completed)
@@ -242,13 +248,22 @@ class _Evaluation:
             self.changes.append(outcome.next_change)
         return outcome
 
+    def _targets_over_time(self, metric: Metric) -> list[tuple[int, int | None, str]]:
+        """``(since, within, priority)`` for each priority change, computed once per metric."""
+        cached = self._target_times.get(metric)
+        if cached is None:
+            cached = self._target_times[metric] = [
+                (t, self._within(code, metric), code) for t, code in self.line.priorities
+            ]
+        return cached
+
     def _within(self, code: str, metric: Metric) -> int | None:
         target = self.policy.target(code, metric)
         return target.within_us if target is not None else None
 
     def _paused_now(self, metric: Metric) -> bool:
         target = self.targets[metric]
-        return bool(target and target.pausable and self.line.paused_now() and not self.line.resolved_now)
+        return self._paused and target is not None and target.pausable
 
     def _state(self, window: _Window, outcome: Outcome, target: Target) -> MetricState:
         if outcome.breached_at is not None:
@@ -322,4 +337,3 @@ class _Evaluation:
             clock=target.clock_name,
             pausable=target.pausable,
         )
-

@@ -16,7 +16,7 @@ from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.calendar import BusinessCalendar, CalendarConfig
 from slakit.durations import Duration
 from slakit.errors import ConfigError, UnknownPriorityError
-from slakit.priority import Priority
+from slakit.priority import ClassificationConfig, Classifier, Priority, PriorityMatrix, PriorityMatrixConfig
 
 __all__ = ["METRICS", "Metric", "Policy", "PolicyConfig", "PriorityConfig", "Target", "TargetConfig"]
 
@@ -68,8 +68,8 @@ class PolicyConfig(BaseModel):
     pause_statuses: frozenset[str] = frozenset({"pending_customer", "on_hold"})
     at_risk: float = Field(default=0.75, gt=0, le=1)
     on_reopen: Literal["resume", "restart"] = "resume"
-    priority_matrix: dict[str, Any] | None = None
-    classification: dict[str, Any] | None = None
+    priority_matrix: PriorityMatrixConfig | None = None
+    classification: ClassificationConfig | None = None
 
     @model_validator(mode="after")
     def _references(self) -> PolicyConfig:
@@ -120,6 +120,8 @@ class Policy:
     priorities: Mapping[str, Priority]
     targets: Mapping[str, Mapping[Metric, Target]]
     at_risk_ratio: Fraction
+    matrix: PriorityMatrix | None = None
+    classifier: Classifier | None = None
 
     @classmethod
     def from_config(cls, source: ConfigSource | PolicyConfig) -> Policy:
@@ -148,7 +150,15 @@ class Policy:
             }
             for code, p in config.priorities.items()
         }
-        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)))
+        matrix = PriorityMatrix(config.priority_matrix) if config.priority_matrix is not None else None
+        if matrix is not None:
+            try:
+                matrix.validate_codes(config.priorities)
+            except ConfigError as exc:
+                message = f"invalid policy: priority_matrix: {exc}"
+                raise ConfigError(message, path=f"priority_matrix.{exc.path}") from exc
+        classifier = Classifier.from_config(config.classification) if config.classification is not None else None
+        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)), matrix, classifier)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Policy:

@@ -9,7 +9,7 @@ from typing import Any, Literal, get_args
 
 from dateutil import parser as date_parser
 
-from slakit._time import require_aware
+from slakit._time import require_aware, to_us
 from slakit.errors import InvalidTicketError, NaiveDatetimeError
 
 __all__ = ["EVENT_TYPES", "Event", "EventType", "Ticket"]
@@ -52,9 +52,11 @@ class Event:
     until: datetime | None = None
     reason: str | None = None
     customer_agreed: bool = False
+    at_us: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         require_aware(self.at, "at")
+        object.__setattr__(self, "at_us", to_us(self.at))  # events are immutable: convert once
         if self.type not in EVENT_TYPES:
             raise InvalidTicketError(f"'type' must be one of {', '.join(EVENT_TYPES)} (got {self.type!r})")
         if self.type == "reply" and self.author not in ("agent", "customer"):
@@ -157,7 +159,7 @@ class Ticket:
             {
                 f.name: (value.isoformat() if isinstance(value, datetime) else value)
                 for f in fields(event)
-                if (value := getattr(event, f.name)) != f.default
+                if f.init and (value := getattr(event, f.name)) != f.default
             }
             | {"at": event.at.isoformat(), "type": event.type}
             for event in self.events
@@ -188,7 +190,7 @@ def _instant(value: Any, name: str) -> datetime:
 def _event(item: Any, index: int) -> Event:
     if not isinstance(item, Mapping):
         raise InvalidTicketError(f"'events[{index}]' must be a mapping (got {item!r:.80})")
-    known = {f.name for f in fields(Event)}
+    known = {f.name for f in fields(Event) if f.init}
     unknown = sorted(set(item) - known)
     if unknown:
         raise InvalidTicketError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from slakit._time import to_us
 from slakit.sla.ticket import EVENT_TYPES, Event, Ticket
@@ -33,15 +34,32 @@ assert set(_TYPE_ORDER) == set(EVENT_TYPES)  # noqa: S101 -- a new event type mu
 
 def ordered(events: Iterable[Event]) -> list[tuple[int, Event]]:
     """Events with their instants, in evaluation order (time, then type, then content)."""
-    keyed = [(to_us(event.at), event) for event in events]
-    keyed.sort(key=_tie_break)
+    keyed = [(event.at_us, event) for event in events]
+    keyed.sort(key=_by_time_and_type)
+    if any(a[0] == b[0] for a, b in pairwise(keyed)):
+        keyed.sort(key=_tie_break)  # only simultaneous events need the full, content-based order
     return keyed
+
+
+def _by_time_and_type(item: tuple[int, Event]) -> tuple[int, int]:
+    return item[0], _TYPE_ORDER[item[1].type]
 
 
 def _tie_break(item: tuple[int, Event]) -> tuple[object, ...]:
     t, e = item
-    return (t, _TYPE_ORDER[e.type], e.status or "", e.priority or "", e.author or "", e.public,
-            e.assignee or "", e.metric or "", to_us(e.until) if e.until else 0, e.customer_agreed, e.reason or "")
+    return (
+        t,
+        _TYPE_ORDER[e.type],
+        e.status or "",
+        e.priority or "",
+        e.author or "",
+        e.public,
+        e.assignee or "",
+        e.metric or "",
+        to_us(e.until) if e.until else 0,
+        e.customer_agreed,
+        e.reason or "",
+    )
 
 
 @dataclass(slots=True)

@@ -107,6 +107,8 @@ def evaluate_track(
     the clock is counting at the horizon (not completed, not paused).
     """
     horizon = track.horizon
+    if len(pieces) == 1 and not extensions:
+        return _single_target(track, pieces[0], running=running, ratio=ratio)
     changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]] = []
     if len(pieces) > 1 or extensions:
         changes = [(p.since, 0, p, None) for p in pieces[1:]]
@@ -159,6 +161,23 @@ def evaluate_track(
             threshold = -(-target * ratio.numerator // ratio.denominator)
             next_change = min(next_change, track.reach(threshold))
     return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, final, applied, ignored)
+
+
+def _single_target(track: Track, piece: Piece, *, running: bool, ratio: Fraction) -> Outcome | None:
+    """The common case of :func:`evaluate_track`: one target all along, no extension."""
+    target = piece.within
+    if target is None:
+        return None
+    elapsed = track.total
+    deadline = track.reach(target)
+    breached_at = deadline if deadline < track.horizon and track.reached_within(target) else None
+    at_risk = breached_at is None and elapsed * ratio.denominator >= target * ratio.numerator
+    next_change = None
+    if running and breached_at is None:
+        next_change = deadline + 1
+        if not at_risk:
+            next_change = min(next_change, track.reach(-(-target * ratio.numerator // ratio.denominator)))
+    return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, piece)
 
 
 def _deadline(track: Track, piece: Piece) -> int:

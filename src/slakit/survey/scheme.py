@@ -140,9 +140,7 @@ class SurveySchemeConfig(BaseModel):
         if value is None or scale is None:  # a bad scale is reported on its own
             return value
         if not scale[0] <= value <= scale[1]:
-            raise ValueError(
-                f"must be a number from {plain(scale[0])} to {plain(scale[1])}, within the scale"
-            )
+            raise ValueError(f"must be a number from {plain(scale[0])} to {plain(scale[1])}, within the scale")
         if not _two_places(value):
             raise ValueError("must have at most 2 decimal places, like the overall score")
         return value

@@ -97,9 +97,7 @@ def quarter_of(field_name: str, *, tz: tzinfo | None = None) -> Callable[[Survey
     return _period(field_name, tz, lambda day: f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}")
 
 
-def _period(
-    field_name: str, tz: tzinfo | None, label: Callable[[date], str]
-) -> Callable[[SurveyScore], str | None]:
+def _period(field_name: str, tz: tzinfo | None, label: Callable[[date], str]) -> Callable[[SurveyScore], str | None]:
     def key(score: SurveyScore) -> str | None:
         value = score.meta.get(field_name)
         if value is None:

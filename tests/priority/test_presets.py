@@ -1,0 +1,216 @@
+"""The shipped presets' priority data: shape, priorities, matrix and classification."""
+
+import functools
+from datetime import timedelta
+from importlib import resources
+
+import pytest
+import yaml
+
+from slakit import parse_duration, presets
+from slakit.calendar import BusinessCalendar
+from slakit.priority import Classifier, PriorityMatrix, Taxonomy
+
+NAMES = ["four-level", "p1-p3"]
+TOP_LEVEL = [
+    "name",
+    "description",
+    "calendars",
+    "priorities",
+    "pause_statuses",
+    "at_risk",
+    "on_reopen",
+    "priority_matrix",
+    "classification",
+]
+TARGETS = {"response", "acknowledge", "update", "resolution"}
+
+
+def raw(name):
+    return yaml.safe_load(resources.files("slakit.presets").joinpath(f"{name}.yaml").read_text("utf-8"))
+
+
+@pytest.fixture(params=NAMES)
+def preset(request):
+    return raw(request.param)
+
+
+def test_both_presets_are_shipped():
+    assert set(NAMES) <= set(presets.names())
+
+
+def test_same_top_level_shape(preset):
+    assert list(preset) == TOP_LEVEL
+    assert preset == presets.config(preset["name"])
+
+
+def test_calendar_is_the_manuals_business_week(preset):
+    default = preset["calendars"]["default"]
+    assert default == {
+        "timezone": "Asia/Shanghai",
+        "hours": {"mon-fri": ["09:00-18:00"]},
+        "holidays": {"country": "CN"},
+    }
+    BusinessCalendar.from_config(default)
+
+
+def test_priorities_are_ranked_named_and_timed(preset):
+    priorities = preset["priorities"]
+    assert sorted(spec["rank"] for spec in priorities.values()) == list(range(1, len(priorities) + 1))
+    for code, spec in priorities.items():
+        assert code.isascii()
+        assert set(spec) == {"name", "rank", "targets"}
+        assert set(spec["targets"]) <= TARGETS
+        for metric, target in spec["targets"].items():
+            parse_duration(target, field=f"{code}.{metric}")
+
+
+def targets(preset):
+    return {
+        code: {metric: parse_duration(value) for metric, value in spec["targets"].items()}
+        for code, spec in preset["priorities"].items()
+    }
+
+
+def test_p1_p3_targets():
+    h = timedelta(hours=1)
+    p13 = raw("p1-p3")
+    assert {code: spec["name"] for code, spec in p13["priorities"].items()} == {
+        "P1": "紧急",
+        "P2": "重要",
+        "P3": "一般",
+    }
+    assert targets(p13) == {
+        "P1": {"response": 2 * h, "acknowledge": h, "update": 4 * h, "resolution": 24 * h},
+        "P2": {"response": 4 * h, "acknowledge": h, "update": 4 * h, "resolution": 48 * h},
+        "P3": {"response": 8 * h, "acknowledge": h, "update": 4 * h, "resolution": 72 * h},
+    }
+
+
+def test_four_level_targets():
+    h = timedelta(hours=1)
+    four = raw("four-level")
+    assert [(code, spec["name"], spec["rank"]) for code, spec in four["priorities"].items()] == [
+        ("urgent", "紧急", 1),
+        ("high", "高", 2),
+        ("medium", "中", 3),
+        ("low", "低", 4),
+    ]
+    assert four["priorities"]["urgent"]["targets"]["response"] == "0s"
+    assert targets(four) == {
+        "urgent": {"response": timedelta(0), "acknowledge": h, "update": 4 * h},
+        "high": {"response": 2 * h, "acknowledge": h, "update": 4 * h},
+        "medium": {"response": 4 * h, "acknowledge": h, "update": 4 * h},
+        "low": {"response": 24 * h, "acknowledge": h, "update": 4 * h},
+    }
+
+
+def test_matrix_loads_and_names_only_the_presets_priorities(preset):
+    matrix = PriorityMatrix.from_config(preset["priority_matrix"])
+    matrix.validate_codes(preset["priorities"])
+    for impact in matrix.impact:
+        for urgency in matrix.urgency:
+            assert matrix.priority_for(impact, urgency) in preset["priorities"]
+    assert matrix.priority_for(matrix.impact[0], matrix.urgency[0]) == min(
+        preset["priorities"], key=lambda code: preset["priorities"][code]["rank"]
+    )
+
+
+def test_matrix_is_monotonic(preset):
+    """A more severe impact or urgency never gives a less urgent priority."""
+    matrix = PriorityMatrix.from_config(preset["priority_matrix"])
+    rank = {code: spec["rank"] for code, spec in preset["priorities"].items()}
+    cells = [[rank[matrix.priority_for(i, u)] for u in matrix.urgency] for i in matrix.impact]
+    for row in cells:
+        assert row == sorted(row)
+    for column in zip(*cells, strict=True):
+        assert list(column) == sorted(column)
+    assert set(matrix.codes) == set(preset["priorities"])
+
+
+SCHEMES = {
+    "p1-p3": {
+        "技术支持类": ("technical", ("功能咨询", "操作指导", "软件故障排查")),
+        "售后服务类": ("after_sales", ("硬件维修", "退换货", "安装调试")),
+        "投诉建议类": ("complaint", ("服务投诉", "产品建议")),
+    },
+    "four-level": {
+        "咨询类": ("inquiry", ("产品功能", "使用方法", "政策咨询")),
+        "投诉类": ("complaint", ("服务态度", "产品质量", "延迟交付")),
+        "故障类": ("fault", ("产品故障", "系统错误", "账号问题")),
+        "建议类": ("suggestion", ("功能改进", "服务改进")),
+        "其他类": ("other", ()),
+    },
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_classification_follows_the_manuals_scheme(name):
+    section = raw(name)["classification"]
+    classifier = Classifier.from_config(section)
+    taxonomy = Taxonomy.from_config({"types": section["types"]})
+    assert taxonomy.paths == classifier.taxonomy.paths
+    assert {t.name: (t.code, t.subtypes) for t in taxonomy.types.values()} == SCHEMES[name]
+    ruled = {rule.category for rule in classifier.config.rules}
+    subtypes = {c.path for c in taxonomy if c.is_subtype}
+    assert subtypes <= ruled, "every subtype has at least one keyword rule"
+
+
+@functools.cache
+def preset_classifier(name):
+    return Classifier.from_config(presets.config(name)["classification"])
+
+
+EXAMPLES = {
+    "p1-p3": [
+        ("设备无法启动", "售后服务类/硬件维修"),
+        ("软件卡顿严重，经常闪退", "技术支持类/软件故障排查"),
+        ("打开就报错", "技术支持类/软件故障排查"),
+        ("申请退货", "售后服务类/退换货"),
+        ("想换货", "售后服务类/退换货"),
+        ("新买的打印机怎么安装", "售后服务类/安装调试"),
+        ("维修进度怎么样了", "售后服务类/硬件维修"),
+        ("客服态度太差，我要投诉", "投诉建议类/服务投诉"),
+        ("软件一直报错，客服态度差", "投诉建议类/服务投诉"),
+        ("建议增加导出功能", "投诉建议类/产品建议"),
+        ("请问如何导出报表", "技术支持类/操作指导"),
+        ("是否支持Mac系统", "技术支持类/功能咨询"),
+        ("App crashes on startup", "技术支持类/软件故障排查"),
+        ("Printer is broken, need repair", "售后服务类/硬件维修"),
+        ("The machine won’t start", "售后服务类/硬件维修"),
+        ("Request a refund", "售后服务类/退换货"),
+        ("How do I install the driver?", "售后服务类/安装调试"),
+        ("Support was rude, I want to complain", "投诉建议类/服务投诉"),
+        ("Feature request: dark mode", "投诉建议类/产品建议"),
+        ("您好，订单号 20240501", None),
+        ("Meeting at the Hangzhou office", None),
+    ],
+    "four-level": [
+        ("设备无法启动", "故障类/产品故障"),
+        ("软件卡顿，经常闪退", "故障类/系统错误"),
+        ("支付失败", "故障类/系统错误"),
+        ("系统宕机了", "故障类/系统错误"),
+        ("账号登录不了", "故障类/账号问题"),
+        ("设备出故障了", "故障类"),
+        ("请问如何导出报表", "咨询类/使用方法"),
+        ("是否支持Mac系统", "咨询类/产品功能"),
+        ("保修期多久", "咨询类/政策咨询"),
+        ("客服态度太差，我要投诉", "投诉类/服务态度"),
+        ("产品质量问题投诉", "投诉类/产品质量"),
+        ("订单迟迟不发货", "投诉类/延迟交付"),
+        ("我要投诉", "投诉类"),
+        ("希望增加夜间模式", "建议类/功能改进"),
+        ("建议改进服务流程", "建议类/服务改进"),
+        ("提点意见", "建议类"),
+        ("Payment failed with error 500", "故障类/系统错误"),
+        ("Cannot log in to my account", "故障类/账号问题"),
+        ("Delivery is overdue", "投诉类/延迟交付"),
+        ("你好", None),
+    ],
+}
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [(n, t, e) for n, cases in EXAMPLES.items() for t, e in cases])
+def test_preset_keywords_route_typical_subjects(name, text, expected):
+    result = preset_classifier(name).classify(text)
+    assert (None if result is None else result.category) == expected
