@@ -73,6 +73,13 @@ def _sniff(text: str) -> Any:
         return yaml.safe_load(text)
 
 
+def config_model(model: type[ModelT], source: ConfigSource | ModelT, *, what: str) -> ModelT:
+    """``source`` itself when it is already a ``model``, else loaded and validated into one."""
+    if isinstance(source, model):
+        return source
+    return validate(model, load_mapping(source, what=what), what=what)  # type: ignore[arg-type]
+
+
 def validate(model: type[ModelT], data: Any, *, what: str) -> ModelT:
     """Validate ``data`` into ``model``; pydantic's errors become one :class:`ConfigError`."""
     try:

@@ -41,7 +41,7 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
-from slakit._config import ConfigSource, load_mapping, validate
+from slakit._config import ConfigSource, config_model
 from slakit.priority.taxonomy import SEPARATOR, Category, Taxonomy, TaxonomyConfig, TypeConfig
 
 __all__ = ["Classification", "ClassificationConfig", "Classifier", "RuleConfig", "normalize_text"]
@@ -312,10 +312,7 @@ class Classifier:
         ...) raises :class:`~slakit.errors.ConfigError` naming the key, the value and what would be
         accepted.
         """
-        if isinstance(source, ClassificationConfig):
-            return cls(source)
-        data = load_mapping(source, what=_WHAT)
-        return cls(validate(ClassificationConfig, data, what=_WHAT))
+        return cls(config_model(ClassificationConfig, source, what=_WHAT))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Classifier:

@@ -26,7 +26,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from slakit._config import ConfigSource, load_mapping, validate
+from slakit._config import ConfigSource, config_model
 from slakit.errors import ConfigError
 
 __all__ = ["PriorityMatrix", "PriorityMatrixConfig"]
@@ -129,10 +129,7 @@ class PriorityMatrix:
         ``matrix``). Malformed configuration raises :class:`~slakit.errors.ConfigError` naming the
         key, the value and what would be accepted.
         """
-        if isinstance(source, PriorityMatrixConfig):
-            return cls(source)
-        data = load_mapping(source, what=_WHAT)
-        return cls(validate(PriorityMatrixConfig, data, what=_WHAT))
+        return cls(config_model(PriorityMatrixConfig, source, what=_WHAT))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PriorityMatrix:

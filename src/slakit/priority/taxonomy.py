@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from slakit._config import ConfigSource, load_mapping, validate
+from slakit._config import ConfigSource, config_model
 from slakit.errors import ConfigError
 
 __all__ = ["SEPARATOR", "Category", "Taxonomy", "TaxonomyConfig", "TicketType", "TypeConfig"]
@@ -161,10 +161,7 @@ class Taxonomy:
         :meth:`Classifier.from_config <slakit.priority.Classifier.from_config>` instead and use its
         ``taxonomy``). Malformed configuration raises :class:`~slakit.errors.ConfigError`.
         """
-        if isinstance(source, TaxonomyConfig):
-            return cls(source)
-        data = load_mapping(source, what=_WHAT)
-        return cls(validate(TaxonomyConfig, data, what=_WHAT))
+        return cls(config_model(TaxonomyConfig, source, what=_WHAT))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Taxonomy:

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from slakit._config import ConfigSource, load_mapping, validate
+from slakit._config import ConfigSource, config_model
 from slakit._time import from_us, require_aware, td_to_us, to_us
 from slakit.durations import parse_duration
 from slakit.errors import InvalidSurveyResponseError
@@ -179,10 +179,7 @@ class SurveyScheme:
         Malformed configuration raises :class:`~slakit.errors.ConfigError` naming the key, the value
         and what would be accepted.
         """
-        if isinstance(source, SurveySchemeConfig):
-            return cls(source)
-        data = load_mapping(source, what=_WHAT)
-        return cls(validate(SurveySchemeConfig, data, what=_WHAT))
+        return cls(config_model(SurveySchemeConfig, source, what=_WHAT))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SurveyScheme:
