@@ -232,6 +232,21 @@ def test_intervals_are_clipped_and_ordered(cal):
     assert list(cal.intervals(sh(2025, 9, 23), sh(2025, 9, 22))) == []
 
 
+def test_intervals_over_a_half_hour_fall_back_last_their_real_time():
+    # Found by hypothesis: Lord Howe Island puts its clocks back 30 minutes at 02:00 on 6 April
+    # 2025, so 00:30-01:30 (the closing taken at its second occurrence) lasts 1h30m. Subtracting
+    # two datetimes of one zone is wall-clock arithmetic and says 1h: measure in real time.
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    night = BusinessCalendar.from_config({"timezone": "Australia/Lord_Howe", "hours": {"sun": ["00:30-01:30"]}})
+    start, end = datetime(2025, 4, 5, 12, tzinfo=UTC), datetime(2025, 4, 6, 12, tzinfo=UTC)
+    ((open_, close),) = night.intervals(start, end)
+    assert (open_, close) == (
+        datetime(2025, 4, 6, 0, 30, tzinfo=lord_howe),
+        datetime(2025, 4, 6, 1, 30, fold=1, tzinfo=lord_howe),
+    )
+    assert close.astimezone(UTC) - open_.astimezone(UTC) == night.elapsed(start, end) == timedelta(minutes=90)
+
+
 def test_spans_years_and_far_dates(cal):
     a, b = sh(2024, 12, 31, 17, 0), sh(2026, 1, 5, 10, 0)
     assert cal.add(a, cal.elapsed(a, b)) == b

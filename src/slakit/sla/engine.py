@@ -1,11 +1,21 @@
-"""``evaluate(ticket, policy, as_of=...)``: every SLA metric of a ticket as of an instant."""
+"""``evaluate(ticket, policy, as_of=...)``: every SLA metric of a ticket as of an instant.
+
+The work is integer arithmetic on epoch microseconds; datetimes and timedeltas are made only for
+the values a report shows, each instant once per evaluation. Calendar questions go through one
+:class:`~slakit.calendar.business_calendar.Ruler` per calendar and evaluation, so each instant of
+the ticket is looked up in the calendar's table once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
+from operator import itemgetter
+from typing import cast
 
-from slakit._time import from_us, require_aware, to_us, us_to_td
+from slakit._time import from_us, require_aware, to_us
+from slakit.calendar.business_calendar import Ruler
 from slakit.sla.policy import METRICS, Metric, Policy, Target
 from slakit.sla.report import (
     AppliedExtension,
@@ -14,13 +24,19 @@ from slakit.sla.report import (
     MetricState,
     MetricStatus,
     SLAReport,
-    Trace,
+    new_gap,
+    new_report,
+    new_status,
 )
 from slakit.sla.ticket import Ticket
 from slakit.sla.timeline import Timeline, build_timeline, running_segments
-from slakit.sla.track import Outcome, Piece, Track, evaluate_track
+from slakit.sla.track import Outcome, Piece, TargetTrace, Track, evaluate_track, single_target
 
 __all__ = ["evaluate"]
+
+_RUNNING, _PAUSED, _MET, _BREACHED = MetricState.RUNNING, MetricState.PAUSED, MetricState.MET, MetricState.BREACHED
+_ZERO = timedelta(0)
+_FIRST = itemgetter(0)
 
 
 def evaluate(ticket: Ticket, policy: Policy, *, as_of: datetime) -> SLAReport:
@@ -30,83 +46,130 @@ def evaluate(ticket: Ticket, policy: Policy, *, as_of: datetime) -> SLAReport:
     for event in ticket.events:
         if event.type == "priority":
             policy.priority(event.priority or "")
-    line = build_timeline(ticket, to_us(as_of), policy.config.pause_statuses)
-    return _Evaluation(ticket, policy, line, as_of).report()
+    plan = _plan(policy)
+    line = build_timeline(ticket, to_us(as_of), plan.pause_statuses)
+    return _Evaluation(ticket, plan, line, as_of).report()
 
 
-@dataclass(slots=True)
-class _Window:
-    """One stretch a metric clock is measured over: ``[start, horizon)``, completed or not."""
+# -- what a policy means for evaluation, worked out once --------------------------------------------
 
-    start: int
-    horizon: int
-    completed: bool
-    cycle: int = 0
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The parts of a policy every evaluation needs, in the form it needs them."""
+
+    policy: Policy
+    targets: Mapping[str, dict[Metric, Target]]  # per priority: its targets in METRICS order
+    withins: Mapping[str, dict[Metric, int]]  # per priority: each target's duration in microseconds
+    durations: Mapping[int, timedelta]  # every target duration, to show without a conversion
+    ratio: tuple[int, int]  # the at-risk ratio as (numerator, denominator)
+    zone: tzinfo
+    restart: bool
+    pause_statuses: frozenset[str]
+
+
+_PLANS: dict[int, _Plan] = {}
+_MAX_PLANS = 64
+
+
+def _plan(policy: Policy) -> _Plan:
+    """The plan of ``policy``, cached by identity (policies are immutable values)."""
+    plan = _PLANS.get(id(policy))
+    if plan is None or plan.policy is not policy:  # the plan holds its policy, so an id is not reused meanwhile
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[id(policy)] = _make_plan(policy)
+    return plan
+
+
+def _make_plan(policy: Policy) -> _Plan:
+    targets = {
+        code: {metric: target for metric in METRICS if (target := by_metric.get(metric)) is not None}
+        for code, by_metric in policy.targets.items()
+    }
+    withins = {code: {metric: target.within_us for metric, target in ts.items()} for code, ts in targets.items()}
+    durations = {target.within_us: target.within for ts in targets.values() for target in ts.values()}
+    ratio = policy.at_risk_ratio
+    return _Plan(
+        policy=policy,
+        targets=targets,
+        withins=withins,
+        durations=durations,
+        ratio=(ratio.numerator, ratio.denominator),
+        zone=policy.default_calendar.timezone,
+        restart=policy.config.on_reopen == "restart",
+        pause_statuses=policy.config.pause_statuses,
+    )
+
+
+# A stretch a metric clock is measured over: (start, horizon, completed, cycle); the horizon is the
+# completion instant, or the evaluation instant when not completed.
+_Window = tuple[int, int, bool, int]
 
 
 class _Evaluation:
     """The work of one :func:`evaluate` call."""
 
-    def __init__(self, ticket: Ticket, policy: Policy, line: Timeline, as_of: datetime) -> None:
+    def __init__(self, ticket: Ticket, plan: _Plan, line: Timeline, as_of: datetime) -> None:
         self.ticket = ticket
-        self.policy = policy
+        self.plan = plan
         self.line = line
         self.as_of = as_of
-        self.zone: tzinfo = policy.default_calendar.timezone
+        self.zone = plan.zone
         self.ignored: list[IgnoredExtension] = []
         self.changes: list[int] = []
         self.used_extensions: set[int] = set()
-        self.targets = {metric: self._target(metric) for metric in METRICS}
-        self._holes_cache: dict[bool, list[tuple[int, int | None]]] = {}
+        self.code = line.priorities[-1][1]
+        if len(line.priorities) == 1:
+            self.targets = plan.targets[self.code]
+        else:
+            self.targets = {metric: target for metric in METRICS if (target := self._target(metric)) is not None}
+        # one priority all along and no extension: each clock has one target, nothing else to apply
+        self.plain = len(line.priorities) == 1 and not line.extensions
+        self.withins = plan.withins[self.code]
+        self.paused_status = bool(line.paused_now())
+        self.resolved_now = line.resolved_now
+        self.paused = self.paused_status and not self.resolved_now
+        self._holes: dict[bool, list[tuple[int, int | None]]] = {}
+        self._tracks: dict[tuple[int, int, bool, int], Track] = {}
+        self._rulers: dict[int, Ruler] = {}
         self._instants: dict[int, datetime] = {}
         self._target_times: dict[Metric, list[tuple[int, int | None, str]]] = {}
-        self._paused = bool(line.paused_now()) and not line.resolved_now
-
-    def _dt(self, us: int) -> datetime:
-        """The instant as a datetime in the report's zone; each instant is converted once per call."""
-        value = self._instants.get(us)
-        if value is None:
-            value = self._instants[us] = from_us(us, self.zone)
-        return value
 
     def report(self) -> SLAReport:
         line = self.line
-        current = line.priorities[-1][1]
         metrics: dict[str, MetricStatus] = {}
         earlier: list[dict[str, MetricStatus]] = []
-        for metric in METRICS:
-            target = self.targets[metric]
-            if target is None:
-                continue
+        for metric, target in self.targets.items():
             statuses = self._metric(metric, target)
             if not statuses:
                 continue
             metrics[metric] = statuses[-1]
-            for cycle, status in enumerate(statuses[:-1]):
-                while len(earlier) <= cycle:
-                    earlier.append({})
-                earlier[cycle][metric] = status
+            if len(statuses) > 1:  # earlier cycles, when clocks restart on reopen
+                for cycle, status in enumerate(statuses[:-1]):
+                    while len(earlier) <= cycle:
+                        earlier.append({})
+                    earlier[cycle][metric] = status
         for index, (_, event) in enumerate(line.extensions):
             if index not in self.used_extensions and not any(item.event is event for item in self.ignored):
                 self.ignored.append(IgnoredExtension(event, "the metric was not running when it was recorded"))
-        next_change = min(self.changes) if self.changes else None
-        return SLAReport(
-            ticket_id=self.ticket.id,
-            as_of=self.as_of,
-            priority=current,
-            metrics=metrics,
-            next_change_at=from_us(next_change, self.zone) if next_change is not None else None,
-            cycles=tuple(earlier),
-            ignored_extensions=tuple(self.ignored),
-            targets={m: t for m, t in self.targets.items() if t is not None},
+        return new_report(
+            self.ticket.id,
+            self.as_of,
+            self.code,
+            metrics,
+            self._dt(min(self.changes)) if self.changes else None,
+            tuple(earlier),
+            tuple(self.ignored),
+            dict(self.targets),
         )
 
-    # -- which target, which windows ---------------------------------------------------------------
+    # -- which target, which windows, which clock --------------------------------------------------
 
     def _target(self, metric: Metric) -> Target | None:
         """The current priority's target, else the latest earlier priority's that had one."""
         for _, code in reversed(self.line.priorities):
-            target = self.policy.target(code, metric)
+            target = self.plan.targets[code].get(metric)
             if target is not None:
                 return target
         return None
@@ -121,160 +184,206 @@ class _Evaluation:
                 return []
             natural = line.first_response if metric == "response" else line.first_acknowledge
             # a resolve stops the clock; one started on an already resolved ticket never runs at all
-            resolved_at_start = any(a <= start and (b is None or start < b) for a, b in line.resolved)
-            forced = start if resolved_at_start else next((a for a, _ in line.resolved if a >= start), None)
-            stops = [t for t in (natural, forced) if t is not None]
-            stop = min(stops) if stops else None
-            return [_Window(start, stop if stop is not None else as_of, stop is not None)]
-        if self.policy.config.on_reopen == "resume" or not line.reopens:
-            resolved_now = line.resolved_now
-            horizon = line.resolved[-1][0] if resolved_now else as_of
-            return [_Window(line.created, horizon, resolved_now)]
-        starts = [line.created, *line.reopens]
+            forced = None
+            for a, b in line.resolved:
+                if a >= start or b is None or start < b:
+                    forced = max(a, start)
+                    break
+            stop = forced if natural is None or (forced is not None and forced < natural) else natural
+            return [(start, stop if stop is not None else as_of, stop is not None, 0)]
+        if not self.plan.restart or not line.reopens:
+            resolved_now = self.resolved_now
+            return [(line.created, line.resolved[-1][0] if resolved_now else as_of, resolved_now, 0)]
         windows = []
-        for cycle, start in enumerate(starts):
+        for cycle, start in enumerate([line.created, *line.reopens]):
             resolve = next((a for a, _ in line.resolved if a >= start), None)
-            windows.append(_Window(start, resolve if resolve is not None else as_of, resolve is not None, cycle))
+            windows.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
         return windows
 
-    def _holes(self, pausable: bool) -> list[tuple[int, int | None]]:
-        holes = self._holes_cache.get(pausable)
-        if holes is None:
-            holes = list(self.line.resolved)
-            if pausable:
-                holes += [(a, b) for a, b, _ in self.line.paused]
-            holes.sort(key=lambda hole: hole[0])
-            self._holes_cache[pausable] = holes
-        return holes
+    def _track(self, target: Target, start: int, horizon: int) -> Track:
+        """The clock of ``target`` over ``[start, horizon)``, made once (update and resolution share one).
+
+        The clock stands still while the ticket is resolved and, if the target is pausable, paused.
+        """
+        pausable = target.pausable
+        key = (start, horizon, pausable, id(target.clock))
+        track = self._tracks.get(key)
+        if track is None:
+            holes = self._holes.get(pausable)
+            if holes is None:
+                holes = self._holes[pausable] = list(self.line.resolved)
+                if pausable and self.line.paused:
+                    holes += [(a, b) for a, b, _ in self.line.paused]
+                    holes.sort(key=_FIRST)
+            ruler = self._rulers.get(id(target.clock))
+            if ruler is None:
+                ruler = self._rulers[id(target.clock)] = target.clock.ruler()
+            track = self._tracks[key] = Track(ruler, start, horizon, running_segments(start, horizon, holes))
+        return track
 
     # -- one metric --------------------------------------------------------------------------------
 
     def _metric(self, metric: Metric, target: Target) -> list[MetricStatus]:
         windows = self._windows(metric)
         if not windows:
-            return [self._pending(metric, target)] if self.policy.target(self.line.priorities[-1][1], metric) else []
-        holes = self._holes(target.pausable)
+            return [self._pending(metric, target)] if metric in self.plan.targets[self.code] else []
         statuses = []
         for window in windows:
-            if metric == "update":
-                status = self._update(window, target, holes)
-            else:
-                status = self._single(metric, window, target, holes)
+            status = self._update(window, target) if metric == "update" else self._single(metric, window, target)
             if status is not None:
                 statuses.append(status)
         return statuses
 
-    def _single(
-        self, metric: Metric, window: _Window, target: Target, holes: list[tuple[int, int | None]]
-    ) -> MetricStatus | None:
-        track = Track(target.clock, window.start, window.horizon, running_segments(window.start, window.horizon, holes))
-        outcome = self._outcome(metric, track, window)
+    def _single(self, metric: Metric, window: _Window, target: Target) -> MetricStatus | None:
+        start, horizon, completed, _ = window
+        track = self._track(target, start, horizon)
+        if self.plain:  # the common case straight to its values, without an Outcome
+            within = self.withins[metric]
+            running = not completed and not (self.paused and target.pausable)
+            elapsed, deadline, breached_at, next_change, at_risk = single_target(
+                track, within, running, self.plan.ratio
+            )
+            if next_change is not None:
+                self.changes.append(next_change)
+            final = (start, within, None, self.code)
+            figures = (target.within, elapsed, deadline, breached_at, at_risk, final)
+            return self._status(metric, target, window, track, *figures)
+        outcome = self._outcome(metric, track, completed)
         if outcome is None:
             return None
-        state = self._state(window, outcome, target)
-        return self._status(metric, target, window, track, outcome, state)
+        return self._status_of(metric, target, window, track, outcome)
 
-    def _update(self, window: _Window, target: Target, holes: list[tuple[int, int | None]]) -> MetricStatus | None:
-        bounds = [window.start, *(u for u in self.line.updates if window.start < u < window.horizon)]
-        if not window.completed and self.line.updates and self.line.updates[-1] == window.horizon > window.start:
-            bounds.append(window.horizon)
+    def _update(self, window: _Window, target: Target) -> MetricStatus | None:
+        """The update metric: each stretch between agent updates is a clock of its own."""
+        start, horizon, completed, _ = window
+        updates = self.line.updates
+        bounds = [start]
+        bounds += [u for u in updates if start < u < horizon]
+        if not completed and updates and updates[-1] == horizon > start:
+            bounds.append(horizon)
+        whole = self._track(target, start, horizon)
         gaps: list[Gap] = []
         first_breach: int | None = None
-        last: tuple[Track, Outcome, _Window] | None = None
+        last: tuple[Track, Outcome] | None = None
         for i, gap_start in enumerate(bounds):
-            gap_end = bounds[i + 1] if i + 1 < len(bounds) else window.horizon
-            gap_window = _Window(gap_start, gap_end, i + 1 < len(bounds) or window.completed, window.cycle)
-            track = Track(target.clock, gap_start, gap_end, running_segments(gap_start, gap_end, holes))
-            if gap_window.completed and i + 1 < len(bounds) and self._cannot_breach(track, gap_window):
+            closed = i + 1 < len(bounds)
+            gap_end = bounds[i + 1] if closed else horizon
+            if closed and self._cannot_breach(gap_start, gap_end, whole):
                 continue
-            outcome = self._outcome("update", track, gap_window, record_change=False)
+            gap_completed = closed or completed
+            track = self._track(target, gap_start, gap_end)
+            outcome = self._outcome("update", track, gap_completed, record_change=False)
             if outcome is None:
                 continue
             if outcome.breached_at is not None:
                 first_breach = outcome.breached_at if first_breach is None else first_breach
                 gaps.append(
-                    Gap(
-                        started_at=self._dt(gap_start),
-                        ended_at=self._dt(gap_end) if gap_window.completed else None,
-                        elapsed=us_to_td(outcome.elapsed),
-                        breached_at=self._dt(outcome.breached_at),
+                    new_gap(
+                        self._dt(gap_start),
+                        self._dt(gap_end) if gap_completed else None,
+                        self._td(outcome.elapsed),
+                        self._dt(outcome.breached_at),
                     )
                 )
-            last = (track, outcome, gap_window)
+            last = (track, outcome)
         if last is None:
             return None
-        track, outcome, gap_window = last
+        track, outcome = last
         if first_breach is not None:
             outcome.breached_at = first_breach
             outcome.at_risk = False
         elif outcome.next_change is not None:
             self.changes.append(outcome.next_change)
-        state = self._state(window, outcome, target)
-        return self._status("update", target, window, track, outcome, state, gaps=tuple(gaps))
+        return self._status_of("update", target, window, track, outcome, tuple(gaps))
 
-    def _cannot_breach(self, track: Track, window: _Window) -> bool:
-        """A closed update gap shorter than every target that applied during it (and not extended)."""
-        if any(event.metric == "update" and track.start <= t < window.horizon for t, event in self.line.extensions):
+    def _cannot_breach(self, gap_start: int, gap_end: int, whole: Track) -> bool:
+        """A closed update gap that counted less than every target in force during it (and was not extended).
+
+        ``whole`` is the clock of the whole window; a gap counts what ``whole`` counted during it.
+        """
+        limit = self.withins["update"] if self.plain else self._least_update_target(gap_start, gap_end)
+        if limit is None:
             return False
-        targets = [self._within(code, "update") for t, code in self.line.priorities if t < window.horizon]
-        return all(within is not None and track.total < within for within in targets)
+        # open time never exceeds wall time, so most gaps are ruled out without asking the calendar
+        return gap_end - gap_start < limit or whole.elapsed_at(gap_end) - whole.elapsed_at(gap_start) < limit
 
-    def _outcome(self, metric: Metric, track: Track, window: _Window, *, record_change: bool = True) -> Outcome | None:
-        line = self.line
-        timeline = self._targets_over_time(metric)
-        if len(timeline) == 1:  # the common case: one priority all along
-            pieces = [Piece(since=track.start, within=timeline[0][1], source=timeline[0][2])]
+    def _least_update_target(self, gap_start: int, gap_end: int) -> int | None:
+        """The least update target in force during a gap; None if one is missing or an extension was recorded."""
+        for t, event in self.line.extensions:
+            if event.metric == "update" and gap_start <= t < gap_end:
+                return None
+        withins = [within for t, within, _ in self._targets_over_time("update") if t < gap_end]
+        return None if None in withins else min(cast("list[int]", withins))
+
+    def _outcome(self, metric: Metric, track: Track, completed: bool, *, record_change: bool = True) -> Outcome | None:
+        """Where a metric clock stands at the horizon of ``track``; None when it has no target to meet."""
+        running = not completed and not (self.paused and self.targets[metric].pausable)
+        if self.plain:
+            within = self.withins[metric]
+            elapsed, deadline, breached_at, next_change, at_risk = single_target(
+                track, within, running, self.plan.ratio
+            )
+            final = (track.start, within, None, self.code)
+            outcome = Outcome(elapsed, within, deadline, breached_at, next_change, at_risk, final)
         else:
-            pieces = []
-            for i, (t, within, code) in enumerate(timeline):
-                superseded_before_start = i + 1 < len(timeline) and timeline[i + 1][0] <= track.start
-                after_horizon = t > track.start and (t > window.horizon or (t == window.horizon and window.completed))
-                if not superseded_before_start and not after_horizon:  # the piece in force at the start counts
-                    pieces.append(Piece(since=max(t, track.start), within=within, source=code))
+            general = self._general_outcome(metric, track, completed, running)
+            if general is None:
+                return None
+            outcome = general
+        if record_change and outcome.next_change is not None:
+            self.changes.append(outcome.next_change)
+        return outcome
+
+    def _general_outcome(self, metric: Metric, track: Track, completed: bool, running: bool) -> Outcome | None:
+        """:meth:`_outcome` with priority changes and extensions."""
+        line = self.line
+        horizon = track.horizon
         extensions = []
         for index, (t, event) in enumerate(line.extensions):
-            in_window = track.start <= t and (t < window.horizon or not window.completed)
+            in_window = track.start <= t and (t < horizon or not completed)
             if event.metric == metric and in_window:
                 assert event.until is not None  # noqa: S101 -- Event checks it
                 extensions.append((t, to_us(event.until), event.customer_agreed, index))
                 self.used_extensions.add(index)
-        running = not window.completed and not self._paused_now(metric)
-        outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.policy.at_risk_ratio)
-        if outcome is None:
-            return None
-        for index, reason in outcome.ignored:
-            self.ignored.append(IgnoredExtension(line.extensions[index][1], reason))
-        if record_change and outcome.next_change is not None:
-            self.changes.append(outcome.next_change)
+        timeline = self._targets_over_time(metric)
+        pieces = []
+        for i, (t, within, code) in enumerate(timeline):
+            superseded_before_start = i + 1 < len(timeline) and timeline[i + 1][0] <= track.start
+            after_horizon = t > track.start and (t > horizon or (t == horizon and completed))
+            if not superseded_before_start and not after_horizon:  # the piece in force at the start counts
+                pieces.append(Piece(max(t, track.start), within, None, code))
+        outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.plan.ratio)
+        if outcome is not None:
+            for index, reason in outcome.ignored:
+                self.ignored.append(IgnoredExtension(line.extensions[index][1], reason))
         return outcome
 
     def _targets_over_time(self, metric: Metric) -> list[tuple[int, int | None, str]]:
         """``(since, within, priority)`` for each priority change, computed once per metric."""
         cached = self._target_times.get(metric)
         if cached is None:
+            withins = self.plan.withins
             cached = self._target_times[metric] = [
-                (t, self._within(code, metric), code) for t, code in self.line.priorities
+                (t, withins[code].get(metric), code) for t, code in self.line.priorities
             ]
         return cached
 
-    def _within(self, code: str, metric: Metric) -> int | None:
-        target = self.policy.target(code, metric)
-        return target.within_us if target is not None else None
-
-    def _paused_now(self, metric: Metric) -> bool:
-        target = self.targets[metric]
-        return self._paused and target is not None and target.pausable
-
-    def _state(self, window: _Window, outcome: Outcome, target: Target) -> MetricState:
-        if outcome.breached_at is not None:
-            return MetricState.BREACHED
-        if window.completed:
-            return MetricState.MET
-        if target.pausable and self.line.paused_now():
-            return MetricState.PAUSED
-        return MetricState.RUNNING
-
     # -- building the values -----------------------------------------------------------------------
+
+    def _status_of(
+        self,
+        metric: Metric,
+        target: Target,
+        window: _Window,
+        track: Track,
+        outcome: Outcome,
+        gaps: tuple[Gap, ...] = (),
+    ) -> MetricStatus:
+        """:meth:`_status` from an :class:`Outcome`."""
+        target_td = self._td(outcome.target)
+        applied = self._applied(outcome, target_td) if outcome.applied else ()
+        figures = (target_td, outcome.elapsed, outcome.deadline, outcome.breached_at, outcome.at_risk, outcome.final)
+        return self._status(metric, target, window, track, *figures, applied, gaps)
 
     def _status(
         self,
@@ -282,58 +391,99 @@ class _Evaluation:
         target: Target,
         window: _Window,
         track: Track,
-        outcome: Outcome,
-        state: MetricState,
+        target_td: timedelta,
+        elapsed: int,
+        deadline: int,
+        breached_at: int | None,
+        at_risk: bool,
+        final: TargetTrace,
+        applied: tuple[AppliedExtension, ...] = (),
         gaps: tuple[Gap, ...] = (),
     ) -> MetricStatus:
-        zone = self.zone
-        dt = self._dt
-        line = self.line
-        paused = tuple(
-            (a, b if b is not None else window.horizon, status)
-            for a, b, status in line.paused
-            if target.pausable and a < window.horizon and (b is None or b > window.start)
-        )
-        trace = Trace(
-            counted=tuple(track.segments),
-            paused=paused,
-            targets=((outcome.final.since, outcome.final.within, outcome.final.until, outcome.final.source),),
-            clock=target.clock,
-            zone=zone,
-        )
-        return MetricStatus(
-            metric=metric,
-            target=us_to_td(outcome.target),
-            state=state,
-            deadline=dt(outcome.deadline),
-            elapsed=us_to_td(outcome.elapsed),
-            remaining=us_to_td(outcome.target - outcome.elapsed),
-            at_risk=outcome.at_risk and state in (MetricState.RUNNING, MetricState.PAUSED),
-            started_at=dt(window.start),
-            completed_at=dt(window.horizon) if window.completed else None,
-            breached_at=dt(outcome.breached_at) if outcome.breached_at is not None else None,
-            clock=target.clock_name,
-            pausable=target.pausable,
-            cycle=window.cycle,
-            gaps=gaps,
-            extensions=tuple(
-                AppliedExtension(line.extensions[index][1], us_to_td(outcome.target)) for _, index in outcome.applied
-            ),
-            trace=trace,
+        """The status of a metric measured over ``window`` by ``track`` (its last gap's, for update)."""
+        start, horizon, completed, cycle = window
+        if breached_at is not None:
+            state = _BREACHED
+        elif completed:
+            state = _MET
+        elif target.pausable and self.paused_status:
+            state = _PAUSED
+        else:
+            state = _RUNNING
+        seconds, micro = divmod(elapsed, 1_000_000)
+        elapsed_td = timedelta(0, seconds, micro)
+        instants = self._instants  # datetimes are always true: ``or`` falls back only on a miss
+        pausable = target.pausable
+        return new_status(
+            metric,
+            target_td,
+            state,
+            instants.get(deadline) or self._convert(deadline),
+            elapsed_td,
+            target_td - elapsed_td,
+            at_risk and (state is _RUNNING or state is _PAUSED),
+            instants.get(start) or self._convert(start),
+            (instants.get(horizon) or self._convert(horizon)) if completed else None,
+            (instants.get(breached_at) or self._convert(breached_at)) if breached_at is not None else None,
+            target.clock_name,
+            pausable,
+            cycle,
+            gaps,
+            applied,
+            (track.segments, self.line.paused, start, horizon, pausable, final, target.clock, self.zone),
         )
 
+    def _applied(self, outcome: Outcome, target: timedelta) -> tuple[AppliedExtension, ...]:
+        extensions = self.line.extensions
+        return tuple(AppliedExtension(extensions[index][1], target) for _, index in outcome.applied)
+
     def _pending(self, metric: Metric, target: Target) -> MetricStatus:
-        return MetricStatus(
-            metric=metric,
-            target=target.within,
-            state=MetricState.PENDING,
-            deadline=None,
-            elapsed=us_to_td(0),
-            remaining=target.within,
-            at_risk=False,
-            started_at=None,
-            completed_at=None,
-            breached_at=None,
-            clock=target.clock_name,
-            pausable=target.pausable,
+        within = target.within
+        clock, pausable = target.clock_name, target.pausable
+        return new_status(
+            metric,
+            within,
+            MetricState.PENDING,
+            None,
+            _ZERO,
+            within,
+            False,
+            None,
+            None,
+            None,
+            clock,
+            pausable,
+            0,
+            (),
+            (),
+            None,
         )
+
+    def _dt(self, us: int) -> datetime:
+        """The instant as a datetime in the report's zone; each instant is converted once per call."""
+        value = self._instants.get(us)
+        return self._convert(us) if value is None else value
+
+    def _convert(self, us: int) -> datetime:
+        """:meth:`_dt` of an instant not converted before.
+
+        ``from_us`` made faster: ``fromtimestamp`` with a whole number of seconds is exact and, like
+        ``astimezone``, goes through ``zone.fromutc``, so the wall time and fold are the same.
+        """
+        seconds, micro = divmod(us, 1_000_000)
+        try:
+            value = datetime.fromtimestamp(seconds, self.zone)
+        except (OverflowError, OSError, ValueError):  # far from the epoch on some platforms
+            value = from_us(us, self.zone)
+        else:
+            value = value.replace(microsecond=micro) if micro else value
+        self._instants[us] = value
+        return value
+
+    def _td(self, us: int) -> timedelta:
+        """The duration as a timedelta (a target's own when it is one)."""
+        value = self.plan.durations.get(us)
+        if value is None:
+            seconds, micro = divmod(us, 1_000_000)
+            value = timedelta(0, seconds, micro)
+        return value

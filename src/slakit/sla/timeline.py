@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from itertools import pairwise
+from operator import attrgetter
 
 from slakit._time import to_us
 from slakit.sla.ticket import EVENT_TYPES, Event, Ticket
@@ -32,23 +31,17 @@ _TYPE_ORDER = {
 assert set(_TYPE_ORDER) == set(EVENT_TYPES)  # noqa: S101 -- a new event type must be given a place here
 
 
-def ordered(events: Iterable[Event]) -> list[tuple[int, Event]]:
-    """Events with their instants, in evaluation order (time, then type, then content)."""
-    keyed = [(event.at_us, event) for event in events]
-    keyed.sort(key=_by_time_and_type)
-    if any(a[0] == b[0] for a, b in pairwise(keyed)):
-        keyed.sort(key=_tie_break)  # only simultaneous events need the full, content-based order
-    return keyed
+def ordered(events: Iterable[Event]) -> list[Event]:
+    """Events in evaluation order: time, then type, then content (:func:`build_timeline` sorts only if needed)."""
+    return sorted(events, key=_tie_break)
 
 
-def _by_time_and_type(item: tuple[int, Event]) -> tuple[int, int]:
-    return item[0], _TYPE_ORDER[item[1].type]
+_AT_US = attrgetter("at_us")
 
 
-def _tie_break(item: tuple[int, Event]) -> tuple[object, ...]:
-    t, e = item
+def _tie_break(e: Event) -> tuple[object, ...]:
     return (
-        t,
+        e.at_us,
         _TYPE_ORDER[e.type],
         e.status or "",
         e.priority or "",
@@ -62,22 +55,41 @@ def _tie_break(item: tuple[int, Event]) -> tuple[object, ...]:
     )
 
 
-@dataclass(slots=True)
 class Timeline:
-    """What happened up to the evaluation instant. Spans are ``[start, end)``; ``end`` None = still so."""
+    """What happened up to the evaluation instant. Spans are ``[start, end)``; ``end`` None = still so.
 
-    created: int
-    as_of: int
-    priorities: list[tuple[int, str]] = field(default_factory=list)
-    resolved: list[tuple[int, int | None]] = field(default_factory=list)
-    paused: list[tuple[int, int | None, str]] = field(default_factory=list)
-    reopens: list[int] = field(default_factory=list)
-    first_response: int | None = None
-    first_assign: int | None = None
-    first_acknowledge: int | None = None
-    updates: list[int] = field(default_factory=list)
-    extensions: list[tuple[int, Event]] = field(default_factory=list)
-    status_at_end: str | None = None
+    ``priorities`` are ``(since, code)``; ``paused`` spans carry their pause status; ``updates`` are
+    the instants of agent updates; ``extensions`` the extend events with their instants.
+    """
+
+    __slots__ = (
+        "as_of",
+        "created",
+        "extensions",
+        "first_acknowledge",
+        "first_assign",
+        "first_response",
+        "paused",
+        "priorities",
+        "reopens",
+        "resolved",
+        "status_at_end",
+        "updates",
+    )
+
+    def __init__(self, created: int, as_of: int, priority: str) -> None:
+        self.created = created
+        self.as_of = as_of
+        self.priorities: list[tuple[int, str]] = [(created, priority)]
+        self.resolved: list[tuple[int, int | None]] = []
+        self.paused: list[tuple[int, int | None, str]] = []
+        self.reopens: list[int] = []
+        self.first_response: int | None = None
+        self.first_assign: int | None = None
+        self.first_acknowledge: int | None = None
+        self.updates: list[int] = []
+        self.extensions: list[tuple[int, Event]] = []
+        self.status_at_end: str | None = None
 
     @property
     def resolved_now(self) -> bool:
@@ -90,61 +102,107 @@ class Timeline:
 
 
 def build_timeline(ticket: Ticket, as_of: int, pause_statuses: frozenset[str]) -> Timeline:
-    """Reduce the events at or before ``as_of`` to a :class:`Timeline`."""
-    line = Timeline(
-        created=to_us(ticket.created_at),
-        as_of=as_of,
-        priorities=[(to_us(ticket.created_at), ticket.priority)],
-    )
-    status: str | None = None
-    pause_start: int | None = None
+    """Reduce the events at or before ``as_of`` to a :class:`Timeline`, in :func:`ordered` order.
 
-    def set_status(t: int, new: str | None) -> None:
-        nonlocal status, pause_start
-        if pause_start is not None and new not in pause_statuses:
-            line.paused.append((pause_start, t, status or ""))
-            pause_start = None
-        if new in pause_statuses and pause_start is None:
-            pause_start = t
-        elif new in pause_statuses and new != status and pause_start is not None:
-            line.paused.append((pause_start, t, status or ""))  # one pause status to another
-            pause_start = t
-        status = new
+    Events usually come in time order, none at the same instant: then they are taken as given, and
+    sorting (by time, then by type and content for simultaneous events) happens only when needed.
+    """
+    line = _reduce(ticket, ticket.events, as_of, pause_statuses, by_time=False, ties=False)
+    if line is not None:
+        return line
+    by_time = sorted(ticket.events, key=_AT_US)
+    line = _reduce(ticket, by_time, as_of, pause_statuses, by_time=True, ties=False)
+    if line is None:  # simultaneous events: only they need the order of types and contents
+        line = _reduce(ticket, sorted(by_time, key=_tie_break), as_of, pause_statuses, by_time=True, ties=True)
+        assert line is not None  # noqa: S101 -- in full order it always finishes
+    return line
 
-    for t, event in ordered(ticket.events):
+
+def _reduce(
+    ticket: Ticket, events: Iterable[Event], as_of: int, pause_statuses: frozenset[str], *, by_time: bool, ties: bool
+) -> Timeline | None:
+    """The timeline of ``events`` taken in this order.
+
+    ``by_time`` says the events are sorted by time, ``ties`` that simultaneous ones are in their
+    evaluation order too. None when an event is not strictly after the one before it and ``ties``
+    is false: the order is then not known to be right.
+    """
+    line = Timeline(to_us(ticket.created_at), as_of, ticket.priority)
+    status = _Status(line.paused, pause_statuses)
+    updates = line.updates
+    resolved = line.resolved
+    previous = line.created - 1  # events are never before the ticket's creation
+    for event in events:
+        t = event.at_us
+        if t <= previous and not ties:
+            return None
+        previous = t
         if t > as_of:
-            break
+            if by_time:
+                break
+            continue  # the rest may still be out of order
         kind = event.type
-        if kind == "status":
-            set_status(t, event.status)
-        elif kind == "priority":
-            assert event.priority is not None  # noqa: S101 -- Event checks it
-            line.priorities.append((t, event.priority))
-        elif kind in ("resolve", "close"):
-            if not line.resolved_now:
-                line.resolved.append((t, None))
-                set_status(t, None)
-        elif kind == "reopen":
-            if line.resolved_now:
-                line.resolved[-1] = (line.resolved[-1][0], t)
-                line.reopens.append(t)
-                set_status(t, None)
+        # the most frequent kinds first
+        if kind == "reply":
+            if event.author == "agent":
+                if event.public and line.first_response is None:
+                    line.first_response = t
+                updates.append(t)
+        elif kind == "note":
+            updates.append(t)
+        elif kind == "status":
+            status.set(t, event.status)
         elif kind == "assign":
             if line.first_assign is None:
                 line.first_assign = t
         elif kind == "acknowledge":
             if line.first_acknowledge is None and line.first_assign is not None:
                 line.first_acknowledge = t
+        elif kind in ("resolve", "close"):
+            if not resolved or resolved[-1][1] is not None:
+                resolved.append((t, None))
+                status.set(t, None)
+        elif kind == "priority":
+            assert event.priority is not None  # noqa: S101 -- Event checks it
+            line.priorities.append((t, event.priority))
+        elif kind == "reopen":
+            if resolved and resolved[-1][1] is None:
+                resolved[-1] = (resolved[-1][0], t)
+                line.reopens.append(t)
+                status.set(t, None)
         elif kind == "extend":
             line.extensions.append((t, event))
-        if event.is_first_response and line.first_response is None:
-            line.first_response = t
-        if event.is_agent_update:
-            line.updates.append(t)
-    if pause_start is not None:
-        line.paused.append((pause_start, None, status or ""))
-    line.status_at_end = status
+    status.finish()
+    line.status_at_end = status.current
     return line
+
+
+class _Status:
+    """The ticket's status while the timeline is built, recording pause spans as they close."""
+
+    __slots__ = ("current", "pause_start", "pause_statuses", "paused")
+
+    def __init__(self, paused: list[tuple[int, int | None, str]], pause_statuses: frozenset[str]) -> None:
+        self.paused = paused
+        self.pause_statuses = pause_statuses
+        self.current: str | None = None
+        self.pause_start: int | None = None
+
+    def set(self, t: int, new: str | None) -> None:
+        pausing = new in self.pause_statuses
+        if self.pause_start is not None and not pausing:
+            self.paused.append((self.pause_start, t, self.current or ""))
+            self.pause_start = None
+        if pausing and self.pause_start is None:
+            self.pause_start = t
+        elif pausing and new != self.current and self.pause_start is not None:
+            self.paused.append((self.pause_start, t, self.current or ""))  # one pause status to another
+            self.pause_start = t
+        self.current = new
+
+    def finish(self) -> None:
+        if self.pause_start is not None:
+            self.paused.append((self.pause_start, None, self.current or ""))
 
 
 def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None]]) -> list[tuple[int, int]]:

@@ -9,57 +9,80 @@ move). All instants and durations are epoch microseconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from fractions import Fraction
+from slakit.calendar.business_calendar import Ruler
 
-from slakit.calendar import BusinessCalendar
+# How a target appears in a trace: (since, within, until, source), the shape of Trace.targets items.
+TargetTrace = tuple[int, int | None, int | None, str]
+# What single_target finds: (elapsed, deadline, breached_at, next_change, at_risk).
+Figures = tuple[int, int, int | None, int | None, bool]
 
 
-@dataclass(frozen=True, slots=True)
 class Piece:
-    """A target in force from ``since``: a duration of clock time, or an absolute ``until``."""
+    """A target in force from ``since``: a duration of clock time, or an absolute ``until``.
 
-    since: int
-    within: int | None = None
-    until: int | None = None
-    source: str = ""
+    A plain slotted class (treated as immutable) rather than a frozen dataclass, which costs four
+    times as much to make.
+    """
+
+    __slots__ = ("since", "source", "until", "within")
+
+    def __init__(self, since: int, within: int | None, until: int | None, source: str) -> None:
+        self.since = since
+        self.within = within
+        self.until = until
+        self.source = source
 
 
-@dataclass(slots=True)
 class Outcome:
-    """Where a track stands at its horizon."""
+    """Where a track stands at its horizon. ``final`` is the target in force at the end."""
 
-    elapsed: int
-    target: int
-    deadline: int
-    breached_at: int | None
-    next_change: int | None
-    at_risk: bool
-    final: Piece
-    applied: list[tuple[Piece, int]] = field(default_factory=list)  # (extension piece, event index)
-    ignored: list[tuple[int, str]] = field(default_factory=list)  # (event index, reason)
+    __slots__ = (
+        "applied",
+        "at_risk",
+        "breached_at",
+        "deadline",
+        "elapsed",
+        "final",
+        "ignored",
+        "next_change",
+        "target",
+    )
+
+    def __init__(
+        self,
+        elapsed: int,
+        target: int,
+        deadline: int,
+        breached_at: int | None,
+        next_change: int | None,
+        at_risk: bool,
+        final: TargetTrace,
+        applied: tuple[tuple[Piece, int], ...] = (),  # (extension piece, event index)
+        ignored: tuple[tuple[int, str], ...] = (),  # (event index, reason)
+    ) -> None:
+        self.elapsed = elapsed
+        self.target = target
+        self.deadline = deadline
+        self.breached_at = breached_at
+        self.next_change = next_change
+        self.at_risk = at_risk
+        self.final = final
+        self.applied = applied
+        self.ignored = ignored
 
 
 class Track:
     """Elapsed clock time and target crossings over a fixed list of running segments."""
 
-    __slots__ = ("clock", "cum_end", "horizon", "segments", "start")
+    __slots__ = ("clock", "cum_end", "horizon", "segments", "start", "total")
 
-    def __init__(self, clock: BusinessCalendar, start: int, horizon: int, segments: list[tuple[int, int]]) -> None:
+    def __init__(self, clock: Ruler, start: int, horizon: int, segments: list[tuple[int, int]]) -> None:
         self.clock = clock
         self.start = start
         self.horizon = horizon
         self.segments = segments
-        total = 0
-        self.cum_end: list[int] = []
-        for a, b in segments:
-            total += clock.elapsed_us(a, b)
-            self.cum_end.append(total)
-
-    @property
-    def total(self) -> int:
-        """Clock time counted up to the horizon."""
-        return self.cum_end[-1] if self.cum_end else 0
+        self.cum_end = clock.running_totals(segments)
+        self.total = self.cum_end[-1] if self.cum_end else 0  # clock time counted up to the horizon
 
     def elapsed_at(self, t: int) -> int:
         """Clock time counted before instant ``t``."""
@@ -69,7 +92,7 @@ class Track:
                 counted = cum
                 continue
             if a < t:
-                counted += self.clock.elapsed_us(a, t)
+                counted += self.clock.elapsed(a, t)
             break
         return counted
 
@@ -81,12 +104,14 @@ class Track:
         """
         if amount <= 0:
             return self.start
+        if amount > self.total:  # the common case: a deadline ahead of the horizon
+            return self.clock.add(self.horizon, amount - self.total)
         before = 0
         for (a, _), cum in zip(self.segments, self.cum_end, strict=True):
             if cum >= amount:
-                return self.clock.add_us(a, amount - before)
+                return self.clock.add(a, amount - before)
             before = cum
-        return self.clock.add_us(self.horizon, amount - before)
+        raise AssertionError("unreachable: amount <= total")
 
     def reached_within(self, amount: int) -> bool:
         """Whether ``amount`` was counted inside the segments (not just projected)."""
@@ -99,21 +124,24 @@ def evaluate_track(
     extensions: list[tuple[int, int, bool, int]],
     *,
     running: bool,
-    ratio: Fraction,
+    ratio: tuple[int, int],
 ) -> Outcome | None:
     """Apply the target pieces and extensions ``(at, until, agreed, index)`` in time order.
 
     Returns None when no piece has a target (the metric is not tracked). ``running`` says whether
     the clock is counting at the horizon (not completed, not paused).
     """
-    horizon = track.horizon
     if len(pieces) == 1 and not extensions:
-        return _single_target(track, pieces[0], running=running, ratio=ratio)
-    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]] = []
-    if len(pieces) > 1 or extensions:
-        changes = [(p.since, 0, p, None) for p in pieces[1:]]
-        changes += [(ext[0], 1, None, ext) for ext in extensions]
-        changes.sort(key=lambda item: (item[0], item[1]))
+        only = pieces[0]
+        if only.within is None:
+            return None
+        elapsed, deadline, breached_at, next_change, at_risk = single_target(track, only.within, running, ratio)
+        start_trace = (track.start, only.within, None, only.source)
+        return Outcome(elapsed, only.within, deadline, breached_at, next_change, at_risk, start_trace)
+    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]]
+    changes = [(p.since, 0, p, None) for p in pieces[1:]]
+    changes += [(ext[0], 1, None, ext) for ext in extensions]
+    changes.sort(key=lambda item: (item[0], item[1]))
     effective = [pieces[0]]
     applied: list[tuple[Piece, int]] = []
     ignored: list[tuple[int, str]] = []
@@ -134,7 +162,7 @@ def evaluate_track(
         elif until <= at:
             ignored.append((index, "'until' is not after the extension was recorded"))
         else:
-            extension = Piece(since=at, until=until, source="extension")
+            extension = Piece(at, None, until, "extension")
             effective.append(extension)
             applied.append((extension, index))
     breached_at = _first_breach(track, effective)
@@ -146,38 +174,47 @@ def evaluate_track(
         final = tracked[-1]
     elapsed = track.total
     if final.until is not None:
-        remaining = track.clock.elapsed_us(horizon, final.until)
+        remaining = track.clock.elapsed(track.horizon, final.until)
         target = elapsed + remaining
         deadline = final.until
     else:
         assert final.within is not None  # noqa: S101 -- checked above
         target = final.within
         deadline = track.reach(target)
-    at_risk = breached_at is None and elapsed * ratio.denominator >= target * ratio.numerator
+    numerator, denominator = ratio
+    at_risk = breached_at is None and elapsed * denominator >= target * numerator
     next_change = None
     if running and breached_at is None:
         next_change = deadline + 1  # evaluating strictly after the deadline shows the breach
         if not at_risk:
-            threshold = -(-target * ratio.numerator // ratio.denominator)
+            threshold = -(-target * numerator // denominator)
             next_change = min(next_change, track.reach(threshold))
-    return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, final, applied, ignored)
+    trace = (final.since, final.within, final.until, final.source)
+    return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, trace, tuple(applied), tuple(ignored))
 
 
-def _single_target(track: Track, piece: Piece, *, running: bool, ratio: Fraction) -> Outcome | None:
-    """The common case of :func:`evaluate_track`: one target all along, no extension."""
-    target = piece.within
-    if target is None:
-        return None
+def single_target(track: Track, within: int, running: bool, ratio: tuple[int, int]) -> Figures:
+    """The common case of :func:`evaluate_track`: one target all along, no extension.
+
+    Returns ``(elapsed, deadline, breached_at, next_change, at_risk)`` as plain values (no
+    :class:`Outcome`): most metrics of most tickets come this way.
+    """
+    numerator, denominator = ratio
     elapsed = track.total
-    deadline = track.reach(target)
-    breached_at = deadline if deadline < track.horizon and track.reached_within(target) else None
-    at_risk = breached_at is None and elapsed * ratio.denominator >= target * ratio.numerator
+    if within > elapsed:  # the deadline lies ahead of the horizon
+        deadline = track.clock.add(track.horizon, within - elapsed)
+        breached_at = None
+    else:
+        deadline = track.reach(within)
+        breached_at = deadline if deadline < track.horizon else None
+    at_risk = breached_at is None and elapsed * denominator >= within * numerator
     next_change = None
     if running and breached_at is None:
         next_change = deadline + 1
-        if not at_risk:
-            next_change = min(next_change, track.reach(-(-target * ratio.numerator // ratio.denominator)))
-    return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, piece)
+        if not at_risk:  # then the at-risk threshold lies ahead of the horizon too
+            threshold = -(-within * numerator // denominator)
+            next_change = min(next_change, track.clock.add(track.horizon, threshold - elapsed))
+    return elapsed, deadline, breached_at, next_change, at_risk
 
 
 def _deadline(track: Track, piece: Piece) -> int:

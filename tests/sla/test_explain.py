@@ -1,0 +1,109 @@
+"""explain() output, pinned word for word: how deadlines were derived must read the same after any speed-up.
+
+The expected texts in data/explain.json were produced before evaluation kept traces lazily.
+"""
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from slakit._time import to_us
+from slakit.sla import Event, MetricState, MetricStatus, Policy, Ticket, Trace, evaluate
+
+SH = ZoneInfo("Asia/Shanghai")
+EXPECTED = json.loads((Path(__file__).parent / "data" / "explain.json").read_text(encoding="utf-8"))
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+WEEKEND = Ticket(  # Friday 17:00, pending over the weekend
+    "W-1",
+    sh(2025, 9, 19, 17, 0),
+    "P1",
+    events=(
+        Event(sh(2025, 9, 19, 17, 10), "assign", assignee="wang"),
+        Event(sh(2025, 9, 19, 17, 30), "status", status="pending_customer"),
+        Event(sh(2025, 9, 22, 10, 0), "status", status="open"),
+        Event(sh(2025, 9, 22, 10, 30), "reply", author="agent"),
+    ),
+)
+HOLIDAY = Ticket(  # across China's 2025 National Day week, raised to P1, one extension agreed and one not
+    "H-2",
+    sh(2025, 9, 26, 16, 0),
+    "P2",
+    events=(
+        Event(sh(2025, 9, 26, 16, 5), "assign", assignee="li"),
+        Event(sh(2025, 9, 26, 16, 20), "acknowledge"),
+        Event(sh(2025, 9, 28, 9, 30), "note"),
+        Event(sh(2025, 9, 30, 10, 0), "priority", priority="P1"),
+        Event(
+            sh(2025, 9, 30, 11, 0),
+            "extend",
+            metric="resolution",
+            until=sh(2025, 10, 10, 18, 0),
+            reason="备件缺货",
+            customer_agreed=True,
+        ),
+        Event(sh(2025, 9, 30, 11, 5), "extend", metric="response", until=sh(2025, 10, 10, 18, 0)),
+        Event(sh(2025, 10, 9, 15, 0, 30), "reply", author="agent"),
+    ),
+)
+REOPENED = Ticket(  # restarted on reopen, on hold since
+    "R-3",
+    sh(2025, 9, 22, 9, 0),
+    "P3",
+    events=(
+        Event(sh(2025, 9, 22, 9, 20), "reply", author="agent"),
+        Event(sh(2025, 9, 22, 12, 0), "resolve"),
+        Event(sh(2025, 9, 24, 9, 0), "reopen"),
+        Event(sh(2025, 9, 24, 9, 30), "status", status="on_hold"),
+    ),
+)
+CASES = {
+    "weekend": (WEEKEND, "policy", sh(2025, 9, 23, 9, 0)),
+    "holiday": (HOLIDAY, "policy", sh(2025, 10, 13, 12, 0)),
+    "reopened": (REOPENED, "restart_policy", sh(2025, 9, 25, 12, 0)),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_explain_reads_as_before(request, case, lang):
+    ticket, policy_fixture, as_of = CASES[case]
+    policy: Policy = request.getfixturevalue(policy_fixture)
+    report = evaluate(ticket, policy, as_of=as_of)
+    assert report.explain("zh-CN" if lang == "zh" else "en") == EXPECTED[case][lang]
+
+
+def us(*args: int) -> int:
+    return to_us(sh(*args))
+
+
+def test_the_trace_is_built_once_on_demand(policy):
+    status = evaluate(WEEKEND, policy, as_of=sh(2025, 9, 23, 9, 0))["resolution"]
+    trace = status.trace
+    assert trace is status.trace
+    created, paused, resumed, as_of = (
+        us(2025, 9, 19, 17),
+        us(2025, 9, 19, 17, 30),
+        us(2025, 9, 22, 10),
+        us(2025, 9, 23, 9),
+    )
+    assert trace == Trace(
+        counted=((created, paused), (resumed, as_of)),
+        paused=((paused, resumed, "pending_customer"),),
+        targets=((created, 24 * 3_600_000_000, None, "P1"),),
+        clock=policy.calendars["default"],
+        zone=SH,
+    )
+
+
+def test_a_status_made_by_hand_has_an_empty_trace():
+    hour = timedelta(hours=1)
+    status = MetricStatus("response", hour, MetricState.PENDING, None, timedelta(0), hour, False, None, None, None, "x")
+    assert status.trace == Trace()
