@@ -22,6 +22,8 @@ TOP_LEVEL = [
     "on_reopen",
     "priority_matrix",
     "classification",
+    "survey",
+    "escalation",
 ]
 TARGETS = {"response", "acknowledge", "update", "resolution"}
 

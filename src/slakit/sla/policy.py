@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,6 +17,10 @@ from slakit.calendar import BusinessCalendar, CalendarConfig
 from slakit.durations import Duration
 from slakit.errors import ConfigError, UnknownPriorityError
 from slakit.priority import ClassificationConfig, Classifier, Priority, PriorityMatrix, PriorityMatrixConfig
+from slakit.survey import SurveyScheme, SurveySchemeConfig
+
+if TYPE_CHECKING:
+    from slakit.escalation.rules import EscalationRules
 
 __all__ = ["METRICS", "Metric", "Policy", "PolicyConfig", "PriorityConfig", "Target", "TargetConfig"]
 
@@ -70,6 +74,8 @@ class PolicyConfig(BaseModel):
     on_reopen: Literal["resume", "restart"] = "resume"
     priority_matrix: PriorityMatrixConfig | None = None
     classification: ClassificationConfig | None = None
+    survey: SurveySchemeConfig | None = None
+    escalation: dict[str, Any] | None = None  # compiled by slakit.escalation (which imports this module)
 
     @model_validator(mode="after")
     def _references(self) -> PolicyConfig:
@@ -111,6 +117,24 @@ class Target:
 _ALWAYS = BusinessCalendar.always_open("UTC")
 
 
+def _no_rules() -> EscalationRules:
+    from slakit.escalation.rules import EscalationRules
+
+    return EscalationRules({}, ())
+
+
+def _compile_escalation(section: Mapping[str, Any] | None, survey: SurveyScheme | None) -> EscalationRules:
+    from slakit.escalation.rules import EscalationRules  # here: slakit.escalation imports slakit.sla
+
+    if section is None:
+        return _no_rules()
+    dimensions = frozenset(survey.dimensions) if survey is not None else None
+    try:
+        return EscalationRules.from_config(section, survey_dimensions=dimensions)
+    except ConfigError as exc:
+        raise ConfigError(f"invalid policy: escalation: {exc}", path=f"escalation.{exc.path}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """A validated SLA policy, ready for :func:`slakit.sla.evaluate`. Build it with :meth:`from_config`."""
@@ -122,6 +146,8 @@ class Policy:
     at_risk_ratio: Fraction
     matrix: PriorityMatrix | None = None
     classifier: Classifier | None = None
+    survey: SurveyScheme | None = None
+    escalation: EscalationRules = field(default_factory=_no_rules)
 
     @classmethod
     def from_config(cls, source: ConfigSource | PolicyConfig) -> Policy:
@@ -158,7 +184,19 @@ class Policy:
                 message = f"invalid policy: priority_matrix: {exc}"
                 raise ConfigError(message, path=f"priority_matrix.{exc.path}") from exc
         classifier = Classifier.from_config(config.classification) if config.classification is not None else None
-        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)), matrix, classifier)
+        survey = SurveyScheme(config.survey) if config.survey is not None else None
+        escalation = _compile_escalation(config.escalation, survey)
+        return cls(
+            config,
+            calendars,
+            priorities,
+            targets,
+            Fraction(str(config.at_risk)),
+            matrix,
+            classifier,
+            survey,
+            escalation,
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Policy:

@@ -1,0 +1,247 @@
+"""Escalation conditions: ``all`` / ``any`` / ``not`` over leaves ``{fact, op, value}``, type-checked at load.
+
+Every fact has a type, every type a set of operators, and every value is converted to the fact's
+type when the rule loads, so an unknown fact, an unknown operator or a mismatch (``ge`` on a
+string) is a :class:`ConfigError` naming the rule and the path, never a silent non-match. Nothing
+is compiled from strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from slakit.durations import parse_duration
+from slakit.errors import ConfigError
+from slakit.sla import METRICS, MetricState
+
+__all__ = ["OPS", "Condition", "Leaf", "parse_condition"]
+
+# fact type -> allowed operators
+_OPS_BY_TYPE = {
+    "text": ("eq", "ne", "in", "contains"),
+    "int": ("eq", "ne", "lt", "le", "gt", "ge", "in"),
+    "number": ("eq", "ne", "lt", "le", "gt", "ge", "in"),
+    "duration": ("eq", "ne", "lt", "le", "gt", "ge"),
+    "bool": ("eq", "ne"),
+    "state": ("eq", "ne", "in"),
+    "set": ("contains",),
+}
+OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains")
+_TICKET_FACTS = {
+    "priority": "text",
+    "category": "text",
+    "channel": "text",
+    "product": "text",
+    "customer": "text",
+    "affected_customers": "int",
+    "flags": "set",
+    "complaints": "int",
+    "reopens": "int",
+}
+_SLA_FIELDS = {
+    "state": "state",
+    "elapsed": "duration",
+    "remaining": "duration",
+    "overdue": "duration",
+    "elapsed_ratio": "number",
+    "at_risk": "bool",
+}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "in": lambda a, b: a in b,
+    "contains": lambda a, b: b in a,
+}
+
+
+def fact_type(fact: str, *, survey_dimensions: frozenset[str] | None) -> str | None:
+    """The type of ``fact``, or None when there is no such fact."""
+    scope, _, rest = fact.partition(".")
+    if scope == "ticket":
+        return _TICKET_FACTS.get(rest)
+    if scope == "sla":
+        metric, _, field = rest.partition(".")
+        return _SLA_FIELDS.get(field) if metric in METRICS else None
+    known_dimension = rest == "overall" or survey_dimensions is None or rest in survey_dimensions
+    if scope == "survey" and rest and "." not in rest and known_dimension:
+        return "number"
+    return None
+
+
+def known_facts() -> str:
+    """The fact names, for messages."""
+    return (
+        ", ".join(f"ticket.{name}" for name in _TICKET_FACTS)
+        + ", sla.<metric>.<"
+        + "|".join(_SLA_FIELDS)
+        + ">, survey.overall, survey.<dimension>"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """``{fact, op, value}`` with ``value`` already of the fact's type."""
+
+    fact: str
+    op: str
+    value: Any
+    kind: str
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        """Whether the leaf holds for ``facts``; a missing fact (None) never holds."""
+        actual = facts.get(self.fact)
+        if actual is None:
+            return False
+        return _COMPARE[self.op](actual, self.value)
+
+    def leaves(self) -> Iterator[Leaf]:
+        """Itself."""
+        yield self
+
+    def describe(self, facts: Mapping[str, Any]) -> str:
+        """``sla.resolution.state = breached (eq breached)``."""
+        return f"{self.fact} = {_show(facts.get(self.fact))} ({self.op} {_show(self.value)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``all`` / ``any`` of sub-conditions, or ``not`` of one."""
+
+    mode: str
+    parts: tuple[Condition | Leaf, ...]
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        """Whether the condition holds for ``facts``."""
+        if self.mode == "all":
+            return all(part.holds(facts) for part in self.parts)
+        if self.mode == "any":
+            return any(part.holds(facts) for part in self.parts)
+        return not self.parts[0].holds(facts)
+
+    def leaves(self) -> Iterator[Leaf]:
+        """Every leaf below."""
+        for part in self.parts:
+            yield from part.leaves()
+
+    def describe(self, facts: Mapping[str, Any]) -> str:
+        """The parts that make the condition hold, in words."""
+        if self.mode == "not":
+            return f"not ({self.parts[0].describe(facts)})"
+        parts = [part for part in self.parts if part.holds(facts)] if self.mode == "any" else list(self.parts)
+        return " and ".join(part.describe(facts) for part in parts)
+
+
+def parse_condition(data: Any, *, path: str, rule: str, survey_dimensions: frozenset[str] | None) -> Condition | Leaf:
+    """Build a condition from config, raising :class:`ConfigError` naming ``rule`` and ``path``."""
+    if not isinstance(data, Mapping) or not data:
+        raise _error(rule, path, f"must be a mapping with 'all', 'any', 'not' or 'fact' (got {data!r})")
+    if set(data) <= {"fact", "op", "value"}:
+        return _leaf(data, path=path, rule=rule, survey_dimensions=survey_dimensions)
+    if len(data) != 1 or next(iter(data)) not in ("all", "any", "not"):
+        raise _error(
+            rule,
+            path,
+            f"must have exactly one of 'all', 'any', 'not', or be a leaf {{fact, op, value}} (got keys {sorted(data)})",
+        )
+    mode, body = next(iter(data.items()))
+    if mode == "not":
+        return Condition(
+            "not", (parse_condition(body, path=f"{path}.not", rule=rule, survey_dimensions=survey_dimensions),)
+        )
+    if not isinstance(body, list) or not body:
+        raise _error(rule, f"{path}.{mode}", f"must be a non-empty list of conditions (got {body!r})")
+    return Condition(
+        mode,
+        tuple(
+            parse_condition(part, path=f"{path}.{mode}[{i}]", rule=rule, survey_dimensions=survey_dimensions)
+            for i, part in enumerate(body)
+        ),
+    )
+
+
+def _leaf(data: Mapping[str, Any], *, path: str, rule: str, survey_dimensions: frozenset[str] | None) -> Leaf:
+    missing = [key for key in ("fact", "op", "value") if key not in data]
+    if missing:
+        raise _error(rule, path, f"a leaf needs 'fact', 'op' and 'value' (missing {', '.join(missing)})")
+    fact, op, value = data["fact"], data["op"], data["value"]
+    kind = fact_type(fact, survey_dimensions=survey_dimensions) if isinstance(fact, str) else None
+    if kind is None:
+        raise _error(rule, f"{path}.fact", f"must be a fact: {known_facts()} (got {fact!r})")
+    if op not in OPS:
+        raise _error(rule, f"{path}.op", f"must be one of {', '.join(OPS)} (got {op!r})")
+    if op not in _OPS_BY_TYPE[kind]:
+        raise _error(
+            rule,
+            f"{path}.op",
+            f"{op!r} does not apply to {fact} (a {kind}); use one of {', '.join(_OPS_BY_TYPE[kind])}",
+        )
+    try:
+        if op == "in":
+            if not isinstance(value, list) or not value:
+                raise ValueError("a non-empty list")
+            converted: Any = frozenset(_convert(item, kind, fact) for item in value)
+        elif kind == "set":
+            converted = _convert(value, "text", fact)
+        else:
+            converted = _convert(value, kind, fact)
+    except (ValueError, ConfigError) as exc:
+        raise _error(rule, f"{path}.value", f"must be {exc} for {fact} {op} (got {value!r})") from None
+    return Leaf(fact, op, converted, kind)
+
+
+def _convert(value: Any, kind: str, fact: str) -> Any:
+    if kind == "text":
+        if not isinstance(value, str):
+            raise ValueError("text")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("a whole number")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ValueError("a number")
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError("a number") from None
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("true or false")
+        return value
+    if kind == "state":
+        states = [state.value for state in MetricState]
+        if value not in states:
+            raise ValueError(f"one of {', '.join(states)}")
+        return MetricState(value)
+    # durations; `remaining` may be negative ("-1h": one hour past the deadline)
+    if fact.endswith(".remaining") and isinstance(value, str) and value.strip().startswith("-"):
+        return -parse_duration(value.strip()[1:], field=fact)
+    try:
+        return parse_duration(value, field=fact)
+    except ConfigError:
+        raise ValueError("a duration such as 4h, 30m or PT2H") from None
+
+
+def _error(rule: str, path: str, problem: str) -> ConfigError:
+    return ConfigError(f"escalation rule {rule!r}: {path!r} {problem}", path=path)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, timedelta):
+        from slakit.durations import format_duration
+
+        return format_duration(value)
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(sorted(_show(item) for item in value)) + "]"
+    if isinstance(value, MetricState):
+        return value.value
+    return str(value)

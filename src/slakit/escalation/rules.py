@@ -1,0 +1,101 @@
+"""The ``escalation`` section of a policy: the ladder of levels and the rules that climb it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slakit._config import ConfigSource, config_model
+from slakit.durations import Duration
+from slakit.errors import ConfigError
+from slakit.escalation.conditions import Condition, Leaf, parse_condition
+
+__all__ = ["EscalationConfig", "EscalationRules", "LevelConfig", "Rule", "RuleConfig"]
+
+
+class LevelConfig(BaseModel):
+    """One rung: ``{level: 1, role: 主管}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: int = Field(ge=1)
+    role: str
+
+
+class RuleConfig(BaseModel):
+    """One rule: a name, a condition, the level it escalates to, and the contact deadline."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    when: dict[str, Any]
+    level: int = Field(ge=0)
+    contact_within: Duration | None = None
+    clock: Literal["business", "calendar"] = "business"
+
+
+class EscalationConfig(BaseModel):
+    """``escalation: {levels: [...], rules: [...]}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    levels: tuple[LevelConfig, ...] = ()
+    rules: tuple[RuleConfig, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A compiled rule: its condition is parsed and type-checked; ``role`` comes from the ladder
+    (None for level 0, a warning that hands nothing over)."""
+
+    name: str
+    condition: Condition | Leaf
+    level: int
+    role: str | None
+    contact_within: timedelta | None
+    clock: Literal["business", "calendar"]
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRules:
+    """All rules of a policy, compiled once. Build with :meth:`from_config`."""
+
+    levels: Mapping[int, str]
+    rules: tuple[Rule, ...]
+
+    @classmethod
+    def from_config(
+        cls, source: ConfigSource | EscalationConfig, *, survey_dimensions: frozenset[str] | None = None
+    ) -> EscalationRules:
+        """Compile an ``escalation`` section; ``survey_dimensions`` checks ``survey.<dimension>`` facts."""
+        config = config_model(EscalationConfig, source, what="escalation")
+        levels: dict[int, str] = {}
+        for i, level in enumerate(config.levels):
+            if level.level in levels:
+                raise ConfigError(f"'levels[{i}].level' {level.level} is given twice", path=f"levels[{i}].level")
+            levels[level.level] = level.role
+        names: set[str] = set()
+        rules = []
+        for i, rule in enumerate(config.rules):
+            if rule.name in names:
+                raise ConfigError(f"'rules[{i}].name' {rule.name!r} is used by another rule", path=f"rules[{i}].name")
+            names.add(rule.name)
+            if rule.level and rule.level not in levels:
+                known = ", ".join(str(level) for level in levels) or "none defined"
+                raise ConfigError(
+                    f"escalation rule {rule.name!r}: 'level' must be 0 (a warning) or one of the levels ({known}) "
+                    f"(got {rule.level})",
+                    path=f"rules[{i}].level",
+                )
+            condition = parse_condition(
+                rule.when, path=f"rules[{i}].when", rule=rule.name, survey_dimensions=survey_dimensions
+            )
+            rules.append(
+                Rule(rule.name, condition, rule.level, levels.get(rule.level), rule.contact_within, rule.clock, i)
+            )
+        return cls(levels, tuple(rules))

@@ -1,0 +1,147 @@
+"""Every fact and operator, and load-time errors that name the rule and the path."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from slakit.errors import ConfigError
+from slakit.escalation import EscalationRules
+from slakit.escalation.conditions import parse_condition
+from slakit.sla import MetricState
+
+
+def leaf(fact, op, value, dimensions=None):
+    return parse_condition(
+        {"fact": fact, "op": op, "value": value}, path="when", rule="r", survey_dimensions=dimensions
+    )
+
+
+FACTS = {
+    "ticket.priority": "P1",
+    "ticket.category": "投诉建议类/服务投诉",
+    "ticket.channel": "phone",
+    "ticket.affected_customers": 12,
+    "ticket.flags": frozenset({"public_opinion_risk", "vip"}),
+    "ticket.complaints": 2,
+    "ticket.reopens": 0,
+    "sla.resolution.state": MetricState.BREACHED,
+    "sla.resolution.elapsed": timedelta(hours=30),
+    "sla.resolution.remaining": timedelta(hours=-6),
+    "sla.resolution.overdue": timedelta(hours=6),
+    "sla.resolution.elapsed_ratio": Decimal("1.25"),
+    "sla.resolution.at_risk": False,
+    "survey.overall": Decimal("3.67"),
+    "survey.attitude": Decimal(2),
+}
+
+
+@pytest.mark.parametrize(
+    ("fact", "op", "value", "expected"),
+    [
+        ("ticket.priority", "eq", "P1", True),
+        ("ticket.priority", "ne", "P1", False),
+        ("ticket.priority", "in", ["P1", "P2"], True),
+        ("ticket.category", "contains", "投诉", True),
+        ("ticket.channel", "in", ["email"], False),
+        ("ticket.affected_customers", "ge", 10, True),
+        ("ticket.affected_customers", "lt", 10, False),
+        ("ticket.affected_customers", "in", [11, 12], True),
+        ("ticket.flags", "contains", "public_opinion_risk", True),
+        ("ticket.flags", "contains", "press", False),
+        ("ticket.complaints", "gt", 1, True),
+        ("ticket.reopens", "eq", 0, True),
+        ("ticket.product", "eq", "X1", False),  # a missing fact never holds
+        ("sla.resolution.state", "eq", "breached", True),
+        ("sla.resolution.state", "in", ["met", "running"], False),
+        ("sla.resolution.elapsed", "ge", "30h", True),
+        ("sla.resolution.elapsed", "gt", "PT30H", False),
+        ("sla.resolution.remaining", "le", "-6h", True),
+        ("sla.resolution.remaining", "lt", "-6h", False),
+        ("sla.resolution.overdue", "ge", "4h", True),
+        ("sla.resolution.elapsed_ratio", "gt", 1.2, True),
+        ("sla.resolution.elapsed_ratio", "le", "1.25", True),
+        ("sla.resolution.at_risk", "eq", False, True),
+        ("sla.response.state", "eq", "breached", False),  # not tracked in these facts
+        ("survey.overall", "lt", 4, True),
+        ("survey.attitude", "le", 2, True),
+    ],
+)
+def test_every_fact_and_op(fact, op, value, expected):
+    assert leaf(fact, op, value).holds(FACTS) is expected
+
+
+def test_all_any_not():
+    condition = parse_condition(
+        {"all": [{"fact": "ticket.priority", "op": "eq", "value": "P1"},
+                 {"any": [{"fact": "ticket.complaints", "op": "ge", "value": 3},
+                          {"not": {"fact": "sla.resolution.at_risk", "op": "eq", "value": True}}]}]},
+        path="when", rule="r", survey_dimensions=None,
+    )  # fmt: skip
+    assert condition.holds(FACTS)
+    assert "ticket.priority = P1" in condition.describe(FACTS)
+
+
+def error_for(fact, op, value, dimensions=None) -> str:
+    with pytest.raises(ConfigError) as info:
+        leaf(fact, op, value, dimensions)
+    return f"{info.value} | path={info.value.path}"
+
+
+@pytest.mark.parametrize(
+    ("fact", "op", "value", "fragments"),
+    [
+        ("sla.resolution.overdu", "ge", "4h", ["'when.fact'", "'sla.resolution.overdu'", "sla.<metric>"]),
+        ("sla.speed.state", "eq", "breached", ["'sla.speed.state'"]),
+        ("ticket.colour", "eq", "red", ["'ticket.colour'"]),
+        ("ticket.priority", "ge", "P1", ["'when.op'", "'ge' does not apply to ticket.priority", "eq, ne, in"]),
+        ("ticket.priority", "like", "P1", ["'when.op'", "'like'"]),
+        ("ticket.complaints", "ge", "two", ["'when.value'", "a whole number", "'two'"]),
+        ("ticket.complaints", "ge", True, ["a whole number"]),
+        ("sla.resolution.overdue", "ge", "soon", ["a duration", "'soon'"]),
+        ("sla.resolution.state", "eq", "late", ["one of pending, running, paused, met, breached"]),
+        ("sla.resolution.at_risk", "eq", "yes", ["true or false"]),
+        ("ticket.flags", "eq", "vip", ["'eq' does not apply to ticket.flags", "contains"]),
+        ("ticket.priority", "in", "P1", ["a non-empty list"]),
+        ("survey.mood", "lt", 3, ["'survey.mood'"]),
+    ],
+)
+def test_errors_name_rule_path_value_and_what_is_accepted(fact, op, value, fragments):
+    message = error_for(fact, op, value, frozenset({"efficiency", "attitude"}))
+    assert "escalation rule 'r'" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_malformed_structures():
+    with pytest.raises(ConfigError, match=r"'when.all' must be a non-empty list"):
+        parse_condition({"all": []}, path="when", rule="r", survey_dimensions=None)
+    with pytest.raises(ConfigError, match=r"exactly one of 'all', 'any', 'not'"):
+        parse_condition({"all": [], "any": []}, path="when", rule="r", survey_dimensions=None)
+    with pytest.raises(ConfigError, match=r"missing value"):
+        parse_condition({"fact": "ticket.priority", "op": "eq"}, path="when", rule="r", survey_dimensions=None)
+    with pytest.raises(ConfigError, match=r"'when.any\[1\].fact'"):
+        parse_condition({"any": [{"fact": "ticket.priority", "op": "eq", "value": "P1"},
+                                 {"fact": "nope", "op": "eq", "value": 1}]},
+                        path="when", rule="r", survey_dimensions=None)  # fmt: skip
+
+
+def test_rules_validate_levels_and_names():
+    levels = [{"level": 1, "role": "主管"}]
+    rule = {"name": "a", "when": {"fact": "ticket.complaints", "op": "ge", "value": 2}, "level": 1}
+    compiled = EscalationRules.from_config({"levels": levels, "rules": [rule]})
+    assert compiled.rules[0].role == "主管"
+    with pytest.raises(ConfigError, match=r"'level' must be 0 \(a warning\) or one of the levels \(1\) \(got 2\)"):
+        EscalationRules.from_config({"levels": levels, "rules": [{**rule, "level": 2}]})
+    with pytest.raises(ConfigError, match="used by another rule"):
+        EscalationRules.from_config({"levels": levels, "rules": [rule, rule]})
+    with pytest.raises(ConfigError, match="given twice"):
+        EscalationRules.from_config({"levels": levels * 2, "rules": []})
+    with pytest.raises(ConfigError, match="contact_within"):
+        EscalationRules.from_config({"levels": levels, "rules": [{**rule, "contact_within": "later"}]})
+
+
+def test_no_eval_anywhere():
+    # A value that looks like code is just an unknown fact, never evaluated.
+    message = error_for("__import__('os').system('true')", "eq", 1)
+    assert "must be a fact" in message
