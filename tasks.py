@@ -6,7 +6,8 @@
     python3 tasks.py bench [NAME]     # benchmarks against peer libraries (installs them first)
 
 Each command creates `.venv` and installs what it needs on first use, and again whenever
-pyproject.toml changes. Set HYPOTHESIS_PROFILE=thorough for the long property-test run.
+pyproject.toml changes. Set HYPOTHESIS_PROFILE=thorough for the long property-test run. With SLAKIT_CI=1 (set by .ci/run)
+tests that need an optional tool (durable-rules, Chromium) fail when it is missing instead of skipping.
 """
 
 from __future__ import annotations
@@ -53,7 +54,14 @@ def demo(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    _ensure_env("dev")
+    try:
+        # durable-rules (the experimental escalation adapter) builds from source with the machine's C compiler
+        _ensure_env("dev,durable")
+    except subprocess.CalledProcessError:
+        if os.environ.get("SLAKIT_CI"):
+            raise
+        print("durable-rules did not install: its parity tests will skip", file=sys.stderr)
+        _ensure_env("dev")
     for step in (["-m", "ruff", "check", "."], ["-m", "mypy"]):
         print("$ " + " ".join(step[1:]), flush=True)
         if code := _run(*step):
