@@ -14,7 +14,7 @@ import pytest
 def _missing(what: str) -> None:
     if os.environ.get("SLAKIT_CI"):
         pytest.fail(f"{what} is required in CI (SLAKIT_CI=1) but is not installed")
-    pytest.skip(f"{what} is not installed")
+    pytest.skip(f"{what} is not installed", allow_module_level=True)
 
 
 def require_module(name: str) -> None:

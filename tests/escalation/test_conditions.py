@@ -104,6 +104,9 @@ def error_for(fact, op, value, dimensions=None) -> str:
         ("ticket.flags", "eq", "vip", ["'eq' does not apply to ticket.flags", "contains"]),
         ("ticket.priority", "in", "P1", ["a non-empty list"]),
         ("survey.mood", "lt", 3, ["'survey.mood'"]),
+        # NaN used to load and then raise InvalidOperation on every comparison (found by the durable parity work)
+        ("survey.overall", "lt", float("nan"), ["a finite number"]),
+        ("sla.resolution.elapsed_ratio", "ge", "Infinity", ["a finite number"]),
     ],
 )
 def test_errors_name_rule_path_value_and_what_is_accepted(fact, op, value, fragments):

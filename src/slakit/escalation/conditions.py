@@ -210,9 +210,12 @@ def _convert(value: Any, kind: str, fact: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
             raise ValueError("a number")
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value))
         except InvalidOperation:
             raise ValueError("a number") from None
+        if not number.is_finite():  # NaN would make every comparison raise at evaluation time
+            raise ValueError("a finite number")
+        return number
     if kind == "bool":
         if not isinstance(value, bool):
             raise ValueError("true or false")
