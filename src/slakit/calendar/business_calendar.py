@@ -232,6 +232,10 @@ class BusinessCalendar:
     def __hash__(self) -> int:
         return hash(self._config.model_dump_json())
 
+    def __reduce__(self) -> tuple[type[BusinessCalendar], tuple[CalendarConfig]]:
+        """Pickle as the config: worker processes rebuild the (lock-guarded, lazily grown) table themselves."""
+        return (BusinessCalendar, (self._config,))
+
     def __repr__(self) -> str:
         return f"BusinessCalendar.from_config({self._config.model_dump(exclude_defaults=True)!r})"
 

@@ -256,6 +256,10 @@ class Classifier:
         init=False, repr=False, compare=False, hash=False
     )
 
+    def __reduce__(self) -> tuple[type[Classifier], tuple[ClassificationConfig]]:
+        """Pickle as the config (worker processes rebuild the derived tables)."""
+        return (Classifier, (self.config,))
+
     def __post_init__(self) -> None:
         taxonomy = Taxonomy(self.config)
         categories: list[Category] = []

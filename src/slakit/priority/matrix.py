@@ -117,6 +117,10 @@ class PriorityMatrix:
     config: PriorityMatrixConfig = field(hash=False)
     _cells: Mapping[tuple[str, str], str] = field(init=False, repr=False, compare=False, hash=False)
 
+    def __reduce__(self) -> tuple[type[PriorityMatrix], tuple[PriorityMatrixConfig]]:
+        """Pickle as the config (worker processes rebuild the derived tables)."""
+        return (PriorityMatrix, (self.config,))
+
     def __post_init__(self) -> None:
         cells = {(impact, urgency): code for impact, row in self.config.matrix.items() for urgency, code in row.items()}
         object.__setattr__(self, "_cells", MappingProxyType(cells))

@@ -142,6 +142,10 @@ class Taxonomy:
     types: Mapping[str, TicketType] = field(init=False, repr=False, compare=False, hash=False)
     _categories: Mapping[str, Category] = field(init=False, repr=False, compare=False, hash=False)
 
+    def __reduce__(self) -> tuple[type[Taxonomy], tuple[TaxonomyConfig]]:
+        """Pickle as the config (worker processes rebuild the derived tables)."""
+        return (Taxonomy, (self.config,))
+
     def __post_init__(self) -> None:
         types: dict[str, TicketType] = {}
         categories: dict[str, Category] = {}

@@ -165,6 +165,10 @@ class SurveyScheme:
     config: SurveySchemeConfig = field(hash=False)
     dimensions: Mapping[str, Dimension] = field(init=False, repr=False, compare=False, hash=False)
 
+    def __reduce__(self) -> tuple[type[SurveyScheme], tuple[SurveySchemeConfig]]:
+        """Pickle as the config (worker processes rebuild the derived tables)."""
+        return (SurveyScheme, (self.config,))
+
     def __post_init__(self) -> None:
         dimensions = {
             name: Dimension(name=name, label=spec.label or name, weight=spec.weight)

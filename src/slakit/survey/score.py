@@ -35,6 +35,11 @@ class SurveyScore:
         object.__setattr__(self, "answers", MappingProxyType(dict(self.answers)))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
+    def __reduce__(self) -> tuple[type[SurveyScore], tuple[Any, ...]]:
+        """Pickle with plain dicts (a read-only mapping view does not pickle)."""
+        fields = (self.overall, dict(self.answers), self.needs_follow_up, self.follow_up_below, self.skipped)
+        return (SurveyScore, (*fields, dict(self.meta)))
+
     def facts(self) -> Mapping[str, Decimal | int]:
         """The facts escalation rules read under ``survey.``: ``overall`` and each answered dimension."""
         return MappingProxyType({"overall": self.overall, **self.answers})
