@@ -113,6 +113,16 @@ class MetricStatus(_TraceSlot):
             _TRACE_SLOT(self, raw)  # a hidden cache, not a field: the value never changes
         return raw
 
+    def __getstate__(self) -> tuple[list[Any], Trace]:
+        """Pickle the fields and the trace, so a report from a worker process still explains itself."""
+        return [getattr(self, f.name) for f in fields(self)], self.trace
+
+    def __setstate__(self, state: tuple[list[Any], Trace]) -> None:
+        values, trace = state
+        for f, value in zip(fields(self), values, strict=True):
+            object.__setattr__(self, f.name, value)
+        _TRACE_SLOT(self, trace)
+
     @property
     def breached(self) -> bool:
         """Whether the metric is breached."""
