@@ -1,19 +1,84 @@
-"""The `slakit` command through its real entry point."""
+"""The `slakit` command through its real entry point: help, exit codes, deadlines and ticket numbers."""
 
+import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from slakit.cli import main
+from slakit.cli.progress import Progress as _Progress
+
+COMMANDS = ("evaluate", "demo", "deadline", "number")
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "slakit", *args], capture_output=True, text=True, check=False)
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "slakit", *args], capture_output=True, text=True, check=False, cwd=cwd, encoding="utf-8"
+    )
 
 
-def test_demo_prints_business_deadlines_across_national_day():
-    result = run("demo")
+# -- help and exit codes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_every_command(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: slakit {command}")
+    assert "exit status:" in out
+
+
+def test_help_lists_the_commands_and_documents_the_exit_codes():
+    result = run("--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: slakit")
+    assert all(command in result.stdout for command in COMMANDS)
+    for line in ("0    success", "2    usage error", "3    input or configuration error", "4    with --strict"):
+        assert line in result.stdout
+
+
+def test_the_console_script_is_installed():
+    script = Path(sys.executable).with_name("slakit")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("slakit ")
+
+
+def test_unknown_command_is_a_usage_error():
+    assert run("frobnicate").returncode == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", "x.csv"],  # --policy is required
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--format", "pdf"],
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--jobs", "0"],
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--by", "moon"],
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--by", "month,month"],
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--map", "created_at"],
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--assume-tz", "Mars/Olympus"],
+        ["demo", "--rows", "-1"],
+        ["number"],  # --prefix is required
+        ["number", "--prefix", "TS", "--count", "0"],
+    ],
+)
+def test_bad_option_values_are_usage_errors(args, capsys):
+    with pytest.raises(SystemExit) as exit_:  # argparse exits with 2 on a usage error
+        main(args)
+    assert exit_.value.code == 2
+    assert "error: " in capsys.readouterr().err
+
+
+# -- demo --deadlines and deadline -------------------------------------------------------------------
+
+
+def test_demo_deadlines_prints_business_deadlines_across_national_day():
+    result = run("demo", "--deadlines")
     assert result.returncode == 0, result.stderr
     assert "P1 紧急" in result.stdout
     # Tue 30 Sep 2025 17:00 + 2 business hours skips the 1-8 October holidays.
@@ -22,8 +87,8 @@ def test_demo_prints_business_deadlines_across_national_day():
     assert "resolution        24h   2025-10-11 14:00 Sat" in result.stdout
 
 
-def test_demo_from_another_start():
-    result = run("demo", "--start", "2025-09-26T17:00:00+08:00")
+def test_demo_deadlines_from_another_start():
+    result = run("demo", "--start", "2025-09-26T17:00:00+08:00")  # --start alone implies --deadlines
     assert result.returncode == 0, result.stderr
     assert "2025-09-28 10:00 Sun" in result.stdout  # the make-up Sunday
 
@@ -52,16 +117,14 @@ def test_bad_duration_is_an_input_error(capsys):
     assert "'DURATION' must be" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--help"], ["demo", "--help"], ["deadline", "--help"]])
-def test_help_on_every_command(args):
-    result = run(*args)
-    assert result.returncode == 0
-    assert "usage: slakit" in result.stdout
+def test_missing_calendar_file_is_an_input_error(tmp_path, capsys):
+    assert main(["deadline", "2025-09-30T17:00+08:00", "2h", "--calendar", str(tmp_path / "none.yaml")]) == 3
+    assert "none.yaml" in capsys.readouterr().err
 
 
 def test_output_closed_early_is_not_an_error():
     shell = subprocess.run(  # noqa: S602 -- a real pipe with a reader that leaves early is the point
-        f"{sys.executable} -m slakit demo | head -1",
+        f"{sys.executable} -m slakit demo --deadlines | head -1",
         shell=True,
         capture_output=True,
         text=True,
@@ -70,5 +133,82 @@ def test_output_closed_early_is_not_an_error():
     assert "Traceback" not in shell.stderr
 
 
-def test_unknown_command_is_a_usage_error():
-    assert run("frobnicate").returncode == 2
+# -- number ------------------------------------------------------------------------------------------
+
+
+def test_number_prints_the_next_ticket_number():
+    result = run("number", "--prefix", "TS", "--at", "2024-04-30T16:30:00Z")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "TS20240501001\n"  # the calendar day in Asia/Shanghai
+
+
+def test_number_counts_on_in_a_store_shared_between_runs(tmp_path):
+    store = str(tmp_path / "numbers.db")
+    first = run("number", "--prefix", "SS", "--at", "2025-09-30T10:00+08:00", "--store", store, "--count", "2")
+    second = run("number", "--prefix", "SS", "--at", "2025-09-30T18:00+08:00", "--store", store)
+    other_day = run("number", "--prefix", "SS", "--at", "2025-10-01T09:00+08:00", "--store", store)
+    assert first.stdout.split() == ["SS20250930001", "SS20250930002"]
+    assert second.stdout.split() == ["SS20250930003"]
+    assert other_day.stdout.split() == ["SS20251001001"]
+
+
+def test_number_with_pattern_check_digits_and_zone():
+    result = run(
+        "number", "--prefix", "TS", "--at", "2024-05-01T08:00", "--assume-tz", "UTC", "--timezone", "UTC",
+        "--pattern", "{prefix}-{date:%Y%m}-{seq:05d}", "--reset", "monthly", "--check", "luhn",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("TS-202405-00001")
+    assert len(result.stdout.strip()) == len("TS-202405-00001") + 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--prefix", "TS", "--at", "2024-05-01T08:00"], "--assume-tz"),
+        (["--prefix", "T S", "--at", "2024-05-01T08:00Z"], "prefix"),
+        (["--prefix", "TS", "--at", "2024-05-01T08:00Z", "--pattern", "{seq:03d}"], "{prefix}"),
+        (["--prefix", "TS", "--at", "2024-05-01T08:00Z", "--timezone", "Nowhere/City"], "Nowhere/City"),
+    ],
+)
+def test_number_input_errors(args, message, capsys):
+    assert main(["number", *args]) == 3
+    assert message in capsys.readouterr().err
+
+
+# -- the progress bar -------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_is_drawn_at_once_then_throttled_and_cleared():
+    stream, clock = io.StringIO(), FakeClock()
+    progress = _Progress(stream, 1000, clock=clock, interval=0.1)
+    clock.now += 0.5
+    progress(100)
+    assert stream.getvalue() == "\r[##----------------------]  10%  100/~1,000 rows  200 rows/s "
+    for done in range(101, 200):
+        clock.now += 0.001
+        progress(done)  # within the interval: not redrawn
+    assert stream.getvalue().count("\r") == 1
+    clock.now += 0.2
+    progress(2000)  # more rows than estimated: capped at 100%
+    assert "[########################] 100%  2,000/~1,000 rows" in stream.getvalue()
+    progress.close()
+    assert stream.getvalue().endswith("\r\033[K")
+
+
+def test_progress_without_an_estimate_and_close_without_drawing():
+    stream, clock = io.StringIO(), FakeClock()
+    _Progress(stream, None, clock=clock).close()
+    assert stream.getvalue() == ""
+    progress = _Progress(stream, None, clock=clock)
+    clock.now += 2
+    progress(5000)
+    assert stream.getvalue() == "\r5,000 rows  2,500 rows/s "

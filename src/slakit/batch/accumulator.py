@@ -1,0 +1,406 @@
+"""The mergeable accumulator behind :func:`~slakit.batch.summarize`: add results, merge partials, finish.
+
+Everything it keeps is a count, an exact sum, a bounded list or a
+:class:`~slakit.batch.distribution.Distribution`, so memory does not grow with the number of
+tickets (only with the number of distinct groups, products, channels, ...), and merging two
+accumulators gives exactly what one accumulator fed every result would have (the Dask and
+multiprocessing paths rely on it). Breaches keep the 200 with the latest deadlines, rejected rows
+the 50 with the smallest line numbers.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from slakit.batch.distribution import Distribution
+from slakit.batch.facts import US_PER_HOUR, Context, TicketFacts, check_by, hours, rate
+from slakit.batch.records import Rejected, TicketResult
+from slakit.batch.summary import (
+    Breach,
+    Compliance,
+    EscalationFigures,
+    Figures,
+    Group,
+    HandlingTime,
+    Satisfaction,
+    Stats,
+    Summary,
+    TopIssues,
+)
+from slakit.sla import METRICS, Policy
+from slakit.survey._numbers import round_half_up
+
+__all__ = ["BREACHES_SHOWN", "HISTOGRAM", "REJECTED_SHOWN", "Accumulator", "summarize"]
+
+BREACHES_SHOWN = 200
+REJECTED_SHOWN = 50
+HISTOGRAM: tuple[tuple[str, int], ...] = (("<4h", 4), ("4-8h", 8), ("8-24h", 24), ("24-72h", 72), (">72h", 0))
+"""Business handling-time bins: ``[0, 4)``, ``[4, 8)``, ``[8, 24)``, ``[24, 72)`` and 72 hours or more."""
+_BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
+_NONE = "(none)"
+
+
+def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
+    """Descending count, then key."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+class _GroupState:
+    """The running figures of one group."""
+
+    __slots__ = (
+        "business",
+        "by_channel",
+        "by_level",
+        "by_priority",
+        "by_product",
+        "by_rule",
+        "by_type",
+        "by_week",
+        "dimensions",
+        "escalated",
+        "fcr",
+        "follow_up",
+        "histogram",
+        "issue_sources",
+        "issues",
+        "overall_sum",
+        "resolved",
+        "responses",
+        "satisfied",
+        "sla",
+        "thresholds",
+        "tickets",
+        "wall",
+    )
+
+    def __init__(self) -> None:
+        self.tickets = 0
+        self.by_type: Counter[str] = Counter()
+        self.by_priority: Counter[str] = Counter()
+        self.by_product: Counter[str] = Counter()
+        self.by_channel: Counter[str] = Counter()
+        self.by_week: Counter[str] = Counter()
+        self.resolved = 0
+        self.business = Distribution()
+        self.wall = Distribution()
+        self.histogram = [0] * len(HISTOGRAM)
+        self.fcr = 0
+        self.sla: Counter[tuple[str, tuple[tuple[str, int], ...]]] = Counter()  # (priority, states) -> tickets
+        self.responses = 0
+        self.overall_sum = Decimal(0)
+        self.dimensions: dict[str, list[Any]] = {}  # name -> [responses, sum]
+        self.satisfied = 0
+        self.thresholds = 0
+        self.follow_up = 0
+        self.issues: Counter[str] = Counter()
+        self.issue_sources: Counter[str] = Counter()
+        self.escalated = 0
+        self.by_rule: Counter[str] = Counter()
+        self.by_level: Counter[str] = Counter()
+
+    def add(self, facts: TicketFacts, week: str) -> None:
+        self.tickets += 1
+        self.by_type[facts.type or _NONE] += 1
+        self.by_priority[facts.priority] += 1
+        self.by_product[facts.product or _NONE] += 1
+        self.by_channel[facts.channel or _NONE] += 1
+        self.by_week[week] += 1
+        if facts.resolved:
+            self.resolved += 1
+            business = facts.business_us
+            self.business.add(business)
+            self.wall.add(facts.wall_us)
+            self.histogram[bisect_right(_BOUNDS, business)] += 1
+            self.fcr += facts.fcr
+        self.sla[facts.priority, facts.states] += 1
+        score = facts.survey
+        if score is not None:
+            self.responses += 1
+            self.overall_sum += score.overall
+            for name, answer in score.answers.items():
+                entry = self.dimensions.get(name)
+                if entry is None:
+                    entry = self.dimensions[name] = [0, Decimal(0)]
+                entry[0] += 1
+                entry[1] += answer
+            if score.follow_up_below is not None:
+                self.thresholds += 1
+                self.satisfied += score.overall >= score.follow_up_below
+            self.follow_up += score.needs_follow_up
+        if facts.issue is not None and facts.issue_source is not None:
+            self.issues[facts.issue] += 1
+            self.issue_sources[facts.issue_source] += 1
+        if facts.escalated:
+            self.escalated += 1
+            for rule in facts.rules:
+                self.by_rule[rule] += 1
+            self.by_level[str(facts.level)] += 1
+
+    def merge(self, other: _GroupState) -> None:
+        self.tickets += other.tickets
+        for name in ("by_type", "by_priority", "by_product", "by_channel", "by_week", "issues", "issue_sources"):
+            getattr(self, name).update(getattr(other, name))
+        self.by_rule.update(other.by_rule)
+        self.by_level.update(other.by_level)
+        self.resolved += other.resolved
+        self.business.merge(other.business)
+        self.wall.merge(other.wall)
+        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
+        self.fcr += other.fcr
+        self.sla.update(other.sla)
+        self.responses += other.responses
+        self.overall_sum += other.overall_sum
+        for name, (n, total) in other.dimensions.items():
+            entry = self.dimensions.setdefault(name, [0, Decimal(0)])
+            entry[0] += n
+            entry[1] += total
+        self.satisfied += other.satisfied
+        self.thresholds += other.thresholds
+        self.follow_up += other.follow_up
+        self.escalated += other.escalated
+
+    def _sla_counts(self) -> dict[str, dict[str, list[int]]]:
+        """Per priority and metric: tickets met, breached, running, pending."""
+        counts: dict[str, dict[str, list[int]]] = {}
+        for (priority, states), n in self.sla.items():
+            per_metric = counts.setdefault(priority, {})
+            for metric, state in states:
+                per_metric.setdefault(metric, [0, 0, 0, 0])[state] += n
+        return counts
+
+    def figures(self, context: Context) -> Figures:
+        ranks = context.priority_ranks
+        by_priority = self._sla_counts()
+        priorities = sorted(by_priority, key=lambda code: (ranks.get(code, len(ranks)), code))
+        metrics = [metric for metric in METRICS if any(metric in by_priority[p] for p in priorities)]
+        sla: dict[str, dict[str, Compliance]] = {}
+        for priority in priorities:
+            by_metric = by_priority[priority]
+            sla[priority] = {metric: _compliance(by_metric[metric]) for metric in metrics if metric in by_metric}
+        overall_counts: dict[str, list[int]] = {metric: [0, 0, 0, 0] for metric in metrics}
+        for per_metric in by_priority.values():
+            for metric, counts in per_metric.items():
+                for i, n in enumerate(counts):
+                    overall_counts[metric][i] += n
+        labels = context.dimension_labels
+        names = [name for name in labels if name in self.dimensions] + sorted(
+            name for name in self.dimensions if name not in labels
+        )
+        dimensions = {
+            name: (
+                labels.get(name, name),
+                _mean2(self.dimensions[name][1], self.dimensions[name][0]),
+                self.dimensions[name][0],
+            )
+            for name in names
+        }
+        issue_source = "category" if self.issue_sources["category"] >= self.issue_sources["subject"] else "subject"
+        top = sorted(self.issues.items(), key=lambda item: (-item[1], item[0]))[:5]
+        return Figures(
+            tickets=self.tickets,
+            by_type=_ordered(self.by_type),
+            by_priority=_ordered(self.by_priority),
+            by_product=_ordered(self.by_product),
+            by_channel=_ordered(self.by_channel),
+            volume_by_week=dict(sorted(self.by_week.items())),
+            resolved=self.resolved,
+            handling_time=HandlingTime(
+                business=_stats(self.business),
+                wall=_stats(self.wall),
+                histogram=tuple((label, n) for (label, _), n in zip(HISTOGRAM, self.histogram, strict=True)),
+            ),
+            first_contact_resolution=(self.fcr, rate(self.fcr, self.resolved)),
+            sla=sla,
+            sla_overall={metric: _compliance(counts) for metric, counts in overall_counts.items()},
+            satisfaction=Satisfaction(
+                responses=self.responses,
+                mean_overall=_mean2(self.overall_sum, self.responses) if self.responses else None,
+                dimensions=dimensions,
+                csat=rate(self.satisfied, self.thresholds),
+                follow_up=self.follow_up,
+            ),
+            top_issues=TopIssues(issue_source, tuple(top)),
+            escalations=EscalationFigures(self.escalated, _ordered(self.by_rule), _ordered(self.by_level)),
+        )
+
+
+def _mean2(total: Decimal, count: int) -> float:
+    return float(round_half_up(Fraction(total) / count, 2))
+
+
+def _compliance(counts: list[int]) -> Compliance:
+    met, breached, running, pending = counts
+    return Compliance(met, breached, running, pending, rate(met, met + breached))
+
+
+def _stats(values: Distribution) -> Stats:
+    if not values.count:
+        return Stats(0, None, None, None)
+    mean, median, p90 = values.mean(), values.quantile(0.5), values.quantile(0.9)
+    assert mean is not None  # noqa: S101 -- not empty
+    assert median is not None  # noqa: S101
+    assert p90 is not None  # noqa: S101
+    return Stats(values.count, hours(mean), hours(median), hours(p90), values.exact)
+
+
+class Accumulator:
+    """Builds a :class:`~slakit.batch.summary.Summary` from results added one at a time or merged in.
+
+    ``by`` are the group keys (``month``, ``week``, ``priority``, ...). ``policy`` gives the zone,
+    calendar, taxonomy and survey labels; without it they come from the first evaluated result's
+    policy. ``add(result)``, ``merge(other)`` (another accumulator with the same ``by``) and
+    ``finish()`` are all it does; it pickles without its policy, for other processes to merge.
+    """
+
+    def __init__(
+        self,
+        by: str | tuple[str, ...] | list[str] = ("month",),
+        *,
+        policy: Policy | None = None,
+        as_of: datetime | None = None,
+    ) -> None:
+        self.by = check_by(by)
+        self.context: Context | None = Context.of(policy) if policy is not None else None
+        self.as_of = as_of
+        self.evaluated = 0
+        self.overall = _GroupState()
+        self.groups: dict[tuple[str | None, ...], _GroupState] = {}
+        self.breaches: list[tuple[int, str, str, int, str, str, str, float]] = []
+        self.breaches_total = 0
+        self.breached_tickets = 0
+        self.rejected_total = 0
+        self.reasons: Counter[str] = Counter()
+        self.rejected: list[tuple[int, str, str]] = []
+
+    def add(self, result: TicketResult) -> None:
+        """Count one result: an evaluated ticket or a rejected row."""
+        if result.rejected is not None:
+            rejection = result.rejection or Rejected(result.line, result.ticket_id, result.rejected)
+            self.add_rejected(rejection)
+            return
+        if self.context is None:
+            self.context = Context.infer(result)
+        if self.as_of is None and result.sla is not None:
+            self.as_of = result.sla.as_of
+        self.add_facts(TicketFacts(result, self.context))
+
+    def add_facts(self, facts: TicketFacts) -> None:
+        """Count one evaluated ticket already reduced to its facts."""
+        self.evaluated += 1
+        week = facts.key("week") or ""
+        if self.by:  # the overall figures are the groups' merged, when the summary is finished
+            key = tuple(facts.key(part) for part in self.by)
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = _GroupState()
+            group.add(facts, week)
+        else:
+            self.overall.add(facts, week)
+        if facts.breaches:
+            self.breached_tickets += 1
+            self.breaches_total += len(facts.breaches)
+            self.breaches.extend(facts.breaches)
+            if len(self.breaches) > 2 * BREACHES_SHOWN:
+                self.breaches = heapq.nlargest(BREACHES_SHOWN, self.breaches)
+
+    def add_rejected(self, rejected: Rejected) -> None:
+        """Count one rejected row."""
+        self.rejected_total += 1
+        self.reasons[rejected.kind] += 1
+        self.rejected.append((rejected.line if rejected.line is not None else 0, rejected.id or "", rejected.reason))
+        if len(self.rejected) > 2 * REJECTED_SHOWN:
+            self.rejected = heapq.nsmallest(REJECTED_SHOWN, self.rejected)
+
+    def update(self, results: Iterable[TicketResult]) -> Accumulator:
+        """Add every result; returns self."""
+        for result in results:
+            self.add(result)
+        return self
+
+    def merge(self, other: Accumulator) -> Accumulator:
+        """Add everything ``other`` counted (same ``by``); returns self."""
+        if other.by != self.by:
+            raise ValueError(f"cannot merge summaries grouped by {other.by!r} into one grouped by {self.by!r}")
+        if self.context is None:
+            self.context = other.context
+        if self.as_of is None:
+            self.as_of = other.as_of
+        self.evaluated += other.evaluated
+        self.overall.merge(other.overall)
+        for key, group in other.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                mine = self.groups[key] = _GroupState()
+            mine.merge(group)
+        self.breaches_total += other.breaches_total
+        self.breached_tickets += other.breached_tickets
+        self.breaches = heapq.nlargest(BREACHES_SHOWN, self.breaches + other.breaches)
+        self.rejected_total += other.rejected_total
+        self.reasons.update(other.reasons)
+        self.rejected = heapq.nsmallest(REJECTED_SHOWN, self.rejected + other.rejected)
+        return self
+
+    def finish(self) -> Summary:
+        """The summary of everything added and merged so far (the accumulator stays usable)."""
+        context = self.context
+        if context is None:
+            from slakit.calendar import BusinessCalendar
+
+            calendar = BusinessCalendar.always_open("UTC")
+            context = Context(zone=calendar.timezone, calendar=calendar)
+        breaches = heapq.nlargest(BREACHES_SHOWN, self.breaches)
+        rejected = heapq.nsmallest(REJECTED_SHOWN, self.rejected)
+        groups = sorted(self.groups.items(), key=lambda item: tuple((v is None, v or "") for v in item[0]))
+        overall = _GroupState()
+        for state in (self.overall, *(state for _, state in groups)):
+            overall.merge(state)
+        return Summary(
+            policy=context.policy_name,
+            as_of=self.as_of,
+            group_by=self.by,
+            rows=self.evaluated + self.rejected_total,
+            evaluated=self.evaluated,
+            overall=overall.figures(context),
+            groups=tuple(Group(dict(zip(self.by, key, strict=True)), state.figures(context)) for key, state in groups),
+            breaches_total=self.breaches_total,
+            breached_tickets=self.breached_tickets,
+            breaches=tuple(
+                Breach(ticket, line or None, priority, metric, deadline, completed or None, late)
+                for _, ticket, metric, line, priority, deadline, completed, late in breaches
+            ),
+            rejected_total=self.rejected_total,
+            rejected_reasons=_ordered(self.reasons),
+            rejected=tuple((line or None, ticket or None, reason) for line, ticket, reason in rejected),
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {name: value for name, value in self.__dict__.items() if name != "context"}
+        state["context"] = None  # the receiving side has its own policy
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def summarize(
+    results: Iterable[TicketResult],
+    by: str | tuple[str, ...] | list[str] = ("month",),
+    *,
+    policy: Policy | None = None,
+    as_of: datetime | None = None,
+) -> Summary:
+    """The report's figures for ``results`` (from :func:`~slakit.batch.evaluate_many`), overall and per group.
+
+    ``by`` names the group keys: ``month``, ``quarter``, ``week`` (of ``created_at`` in the policy's
+    zone), ``priority``, ``type``, ``category``, ``channel``, ``product``, ``customer``, ``agent``.
+    ``policy`` and ``as_of`` default to those the results were evaluated with.
+    """
+    return Accumulator(by, policy=policy, as_of=as_of).update(results).finish()

@@ -1,0 +1,64 @@
+"""``from_dataframe``: a pandas DataFrame of flat rows (the CSV's columns) as tickets and rejected rows.
+
+pandas is the optional extra ``slakit[pandas]``; nothing here imports it until called. Cells may
+be text, numbers, ``datetime``/``Timestamp`` values (aware, or naive with ``assume_tz``) and
+missing values (``NaN``, ``NaT``, ``None``), which count as empty cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from slakit.batch.flat import FlatLayout
+from slakit.batch.records import Rejected
+from slakit.errors import ConfigError
+from slakit.sla import Ticket
+
+__all__ = ["from_dataframe"]
+
+
+def from_dataframe(
+    df: Any,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    assume_tz: str | tzinfo | None = None,
+    first_line: int = 1,
+) -> Iterator[Ticket | Rejected]:
+    """Each row of ``df`` as a ticket, or the rejected row in its place, in row order.
+
+    Rows are read exactly as flat CSV rows are (docs/report.md); a row's ``line`` is its 1-based
+    position (plus ``first_line - 1``, for a partition of a larger frame).
+    """
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ConfigError("from_dataframe needs pandas: pip install 'slakit[pandas]'", path="from_dataframe") from exc
+    if not isinstance(df, pd.DataFrame):
+        raise ConfigError.for_value("df", type(df).__name__, "a pandas DataFrame")
+    layout = FlatLayout([str(column) for column in df.columns], column_map=column_map, assume_tz=assume_tz)
+    return _rows(df, layout, first_line, pd)
+
+
+def _rows(df: Any, layout: FlatLayout, first_line: int, pd: Any) -> Iterator[Ticket | Rejected]:
+    isna = pd.isna
+    for offset, row in enumerate(df.itertuples(index=False, name=None)):
+        yield layout.ticket([_cell(value, isna) for value in row], first_line + offset)
+
+
+def _cell(value: Any, isna: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):  # pandas.Timestamp is one; NaT too, caught by isna
+        if isna(value):
+            return None
+        to_py = getattr(value, "to_pydatetime", None)
+        return to_py() if to_py is not None else value
+    try:
+        if isna(value):
+            return None
+    except (TypeError, ValueError):  # list-like cells are not missing values
+        return value
+    item = getattr(value, "item", None)  # numpy scalars -> Python numbers
+    return item() if item is not None else value

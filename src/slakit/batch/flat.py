@@ -1,0 +1,391 @@
+"""Flat exports (one row per ticket, as helpdesks export them) turned into tickets with events.
+
+The columns, the optional extras and how each becomes an event are documented in docs/report.md
+("How a flat row becomes a ticket"). :class:`FlatLayout` is worked out once per file from its
+header, the ``column_map`` and ``assume_tz``; :meth:`FlatLayout.ticket` then turns one row (a list
+of cells) into an :class:`~slakit.batch.records.InputTicket`, or a
+:class:`~slakit.batch.records.Rejected` naming the field, the value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from operator import itemgetter
+from typing import Any
+
+from slakit._time import to_us, zone_named
+from slakit.batch._fast import new_event, new_input_ticket
+from slakit.batch.records import InputTicket, Rejected
+from slakit.batch.timestamps import TimestampError, parse_instant
+from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, SlakitError
+from slakit.sla import Event
+
+__all__ = ["COLUMNS", "EXTRA_COLUMNS", "MAX_COUNT", "FlatLayout", "resolve_zone"]
+
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "created_at",
+    "priority",
+    "category",
+    "channel",
+    "product",
+    "customer",
+    "assigned_at",
+    "acknowledged_at",
+    "first_response_at",
+    "resolved_at",
+    "reopened_at",
+    "complaints",
+    "affected_customers",
+    "subject",
+)
+"""The columns of a flat export (plus ``survey_<dimension>``); only id, created_at and priority are required."""
+
+EXTRA_COLUMNS: tuple[str, ...] = ("agent", "agent_replies", "flags", "survey_at")
+"""Optional extras: the assignee's name, the number of public agent replies, flags, when the survey came in."""
+
+REQUIRED = ("id", "created_at", "priority")
+SURVEY_PREFIX = "survey_"
+MAX_COUNT = 1000
+"""The most complaints or agent replies a row may claim (each becomes an event)."""
+
+_LATER = ("assigned_at", "acknowledged_at", "first_response_at", "resolved_at", "reopened_at", "survey_at")
+_NO_FLAGS: frozenset[str] = frozenset()
+_FLAG_SPLIT = re.compile(r"[;,|\s]+")
+
+
+class _ProblemError(Exception):
+    """A rejected row: the slakit error and the short kind reports count it under."""
+
+    def __init__(self, error: SlakitError, kind: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.kind = kind
+
+
+def resolve_zone(assume_tz: str | tzinfo | None) -> tzinfo | None:
+    """``assume_tz`` as a tzinfo (an IANA name is looked up); None stays None."""
+    if assume_tz is None or isinstance(assume_tz, tzinfo):
+        return assume_tz
+    return zone_named(assume_tz, field="assume_tz")
+
+
+class FlatLayout:
+    """Where each column of a flat export is, and how to read a row of it.
+
+    ``header`` is the file's first row; ``column_map`` maps canonical names (``created_at``,
+    ``survey_efficiency``) to the file's headers (``Created``, ``服务效率``). A canonical column not
+    in the map is looked for under its own name (exactly, then ignoring case). A missing required
+    column, or a mapped header the file does not have, raises :class:`~slakit.errors.ConfigError`:
+    that is the whole file's problem, not a row's.
+    """
+
+    def __init__(
+        self,
+        header: Sequence[str],
+        *,
+        column_map: Mapping[str, str] | None = None,
+        assume_tz: str | tzinfo | None = None,
+    ) -> None:
+        self.header = [cell.strip() for cell in header]
+        self.zone = resolve_zone(assume_tz)
+        self.width = len(self.header)
+        mapping = dict(column_map or {})
+        known = set(COLUMNS) | set(EXTRA_COLUMNS)
+        for name, target in mapping.items():
+            if name not in known and not (name.startswith(SURVEY_PREFIX) and len(name) > len(SURVEY_PREFIX)):
+                raise ConfigError.for_value(
+                    "column_map",
+                    name,
+                    f"a column name among {', '.join((*COLUMNS, *EXTRA_COLUMNS))} or survey_<dimension>",
+                )
+            if not isinstance(target, str) or target.strip() not in self.header:
+                raise ConfigError(
+                    f"'column_map' maps {name!r} to {target!r}, which is not a column of the file "
+                    f"(columns: {', '.join(self.header)})",
+                    path="column_map",
+                )
+        self.index: dict[str, int] = {}
+        for name in (*COLUMNS, *EXTRA_COLUMNS):
+            position = self._find(mapping.get(name, name), exact=name in mapping)
+            if position is not None:
+                self.index[name] = position
+        missing = [name for name in REQUIRED if name not in self.index]
+        if missing:
+            raise ConfigError(
+                f"the file has no {', '.join(repr(m) for m in missing)} column (columns: {', '.join(self.header)}); "
+                "map one with column_map (--map created_at=Created)",
+                path="column_map",
+            )
+        self.survey: list[tuple[str, int]] = []
+        taken = set(self.index.values())
+        for name, target in mapping.items():
+            if name.startswith(SURVEY_PREFIX) and name != "survey_at":
+                self.survey.append((name[len(SURVEY_PREFIX) :], self.header.index(target.strip())))
+                taken.add(self.header.index(target.strip()))
+        for position, cell in enumerate(self.header):
+            if cell.startswith(SURVEY_PREFIX) and cell != "survey_at" and position not in taken:
+                self.survey.append((cell[len(SURVEY_PREFIX) :], position))
+        self.measured = self._measured()
+        fields = (*COLUMNS, *EXTRA_COLUMNS)
+        self._getter = itemgetter(*(self.index.get(name, -1) for name in fields))
+
+    def _find(self, name: str, *, exact: bool) -> int | None:
+        name = name.strip()
+        if name in self.header:
+            return self.header.index(name)
+        if not exact:
+            lowered = [cell.lower() for cell in self.header]
+            if name.lower() in lowered:
+                return lowered.index(name.lower())
+        return None
+
+    def _measured(self) -> frozenset[str]:
+        """The SLA metrics the file's columns can measure (never ``update``: no history of agent updates)."""
+        measured = set()
+        if "first_response_at" in self.index:
+            measured.add("response")
+        if "assigned_at" in self.index and "acknowledged_at" in self.index:
+            measured.add("acknowledge")
+        if "resolved_at" in self.index:
+            measured.add("resolution")
+        return frozenset(measured)
+
+    # -- one row -------------------------------------------------------------------------------------
+
+    def ticket(self, row: Sequence[Any], line: int | None) -> InputTicket | Rejected:
+        """The ticket in ``row`` (cells as text, or datetimes and numbers from a DataFrame), or why not."""
+        cells = list(row)
+        if len(cells) > self.width:
+            problem = InvalidTicketError(f"the row has {len(cells)} fields but the header has {self.width}")
+            return Rejected(
+                line, _text(cells[self.index["id"]]), str(problem), "wrong number of fields", "InvalidTicketError"
+            )
+        if len(cells) < self.width:
+            cells.extend([""] * (self.width - len(cells)))
+        cells.append("")  # what an absent column reads (position -1)
+        values = self._getter(cells)
+        ticket_id = _text(values[0])
+        try:
+            return self._ticket(values, cells, line, ticket_id)
+        except _ProblemError as problem:
+            return Rejected(line, ticket_id, str(problem.error), problem.kind, type(problem.error).__name__)
+        except SlakitError as exc:  # anything Ticket itself refuses
+            return Rejected.of(line, ticket_id, exc)
+
+    def _time(self, value: Any, name: str) -> datetime | None:
+        if value == "" or value is None:
+            return None
+        if value.__class__ is str:
+            try:  # the common case, inline: ISO 8601 with an offset
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if parsed.tzinfo is not None:
+                    return parsed
+        try:
+            return parse_instant(value, name, self.zone)
+        except NaiveDatetimeError as exc:
+            raise _ProblemError(exc, f"naive timestamp in {name}") from None
+        except TimestampError as exc:
+            raise _ProblemError(exc, f"unparseable timestamp in {name}") from None
+
+    @staticmethod
+    def _count(value: Any, name: str, default: int) -> int:
+        if value == "" or value is None:
+            return default
+        if value.__class__ is str and value.isdigit():
+            number: int | None = int(value)
+        else:
+            if isinstance(value, str) and not value.strip():
+                return default
+            number = _whole(value)
+        limit = MAX_COUNT * 1000 if name == "affected_customers" else MAX_COUNT
+        if number is None or not 0 <= number <= limit:
+            raise _ProblemError(
+                InvalidTicketError(f"{name!r} must be a whole number from 0 to {limit} (got {value!r:.40})"),
+                f"invalid number in {name}",
+            )
+        return number
+
+    def _ticket(
+        self, values: tuple[Any, ...], cells: list[Any], line: int | None, ticket_id: str | None
+    ) -> InputTicket:
+        (
+            _,
+            created_at,
+            priority,
+            category,
+            channel,
+            product,
+            customer,
+            assigned_at,
+            acknowledged_at,
+            first_response_at,
+            resolved_at,
+            reopened_at,
+            complaints_cell,
+            affected_cell,
+            subject,
+            agent,
+            replies_cell,
+            flags,
+            survey_at_cell,
+        ) = values
+        if ticket_id is None:
+            raise _ProblemError(InvalidTicketError("'id' is empty; every row needs a ticket id"), "missing id")
+        created = self._time(created_at, "created_at")
+        if created is None:
+            raise _ProblemError(InvalidTicketError("'created_at' is empty; every row needs one"), "missing created_at")
+        priority = _text(priority)
+        if priority is None:
+            raise _ProblemError(InvalidTicketError("'priority' is empty; every row needs one"), "missing priority")
+        time = self._time
+        times = (
+            time(assigned_at, "assigned_at"),
+            time(acknowledged_at, "acknowledged_at"),
+            time(first_response_at, "first_response_at"),
+            time(resolved_at, "resolved_at"),
+            time(reopened_at, "reopened_at"),
+            time(survey_at_cell, "survey_at"),
+        )
+        created_us = to_us(created)
+        stamps = tuple(None if value is None else to_us(value) for value in times)
+        for name, value, us in zip(_LATER, times, stamps, strict=True):
+            if us is not None and us < created_us:
+                assert value is not None  # noqa: S101 -- set with its stamp
+                raise _ProblemError(_before(name, value, "created_at", created), f"{name} before created_at")
+        assigned, acknowledged, first_response, _, _, survey_at = times
+        if assigned is not None and acknowledged is not None and stamps[1] < stamps[0]:  # type: ignore[operator]
+            raise _ProblemError(
+                _before("acknowledged_at", acknowledged, "assigned_at", assigned), "acknowledged_at before assigned_at"
+            )
+        complaints = self._count(complaints_cell, "complaints", 0)
+        affected = self._count(affected_cell, "affected_customers", 1)
+        replies = self._count(replies_cell, "agent_replies", -1)
+        if replies == 0 and first_response is not None:
+            raise _ProblemError(
+                InvalidTicketError(f"'agent_replies' is 0 but 'first_response_at' is {first_response.isoformat()}"),
+                "agent_replies contradicts first_response_at",
+            )
+        if replies > 0 and first_response is None:
+            raise _ProblemError(
+                InvalidTicketError(
+                    f"'agent_replies' is {replies} but 'first_response_at' is empty; the first reply's time is needed"
+                ),
+                "agent_replies contradicts first_response_at",
+            )
+        events = self._events(created, created_us, times[:5], stamps[:5], _text(agent), max(replies, 1), complaints)
+        survey: dict[str, Any] | None = None
+        for dimension, position in self.survey:
+            answer = cells[position]
+            if answer.__class__ is str:
+                answer = answer.strip()
+                if not answer:
+                    continue
+            elif answer is None or answer != answer:  # NaN from a DataFrame
+                continue
+            if survey is None:
+                survey = {}
+            survey[dimension] = answer
+        flag_text = _text(flags)
+        return new_input_ticket(
+            ticket_id,
+            created,
+            priority,
+            _text(category),
+            _text(channel),
+            _text(product),
+            _text(customer),
+            affected,
+            frozenset(flag for flag in _FLAG_SPLIT.split(flag_text) if flag) if flag_text else _NO_FLAGS,
+            events,
+            _text(subject),
+            line,
+            survey,
+            survey_at,
+            self.measured,
+        )
+
+    @staticmethod
+    def _events(
+        created: datetime,
+        created_us: int,
+        times: tuple[datetime | None, ...],
+        stamps: tuple[int | None, ...],
+        agent: str | None,
+        replies: int,
+        complaints: int,
+    ) -> tuple[Event, ...]:
+        events: list[Event] = []
+        assigned, acknowledged, first_response, resolved, reopened = times
+        assigned_us, acknowledged_us, response_us, resolved_us, reopened_us = stamps
+        if assigned is not None:
+            events.append(new_event(assigned, assigned_us, "assign", assignee=agent))
+        if acknowledged is not None:
+            events.append(new_event(acknowledged, acknowledged_us, "acknowledge"))
+        if first_response is not None:
+            reply = new_event(first_response, response_us, "reply", author="agent")
+            events.extend([reply] * replies)
+        if reopened is not None and (resolved is None or reopened_us < resolved_us):  # type: ignore[operator]
+            # resolved at an unknown time before the reopen: the ticket counts as open until it
+            events.append(new_event(reopened, reopened_us, "resolve"))
+            events.append(new_event(reopened, reopened_us, "reopen"))
+            if resolved is not None:
+                events.append(new_event(resolved, resolved_us, "resolve"))
+        else:
+            if resolved is not None:
+                events.append(new_event(resolved, resolved_us, "resolve"))
+            if reopened is not None:
+                events.append(new_event(reopened, reopened_us, "reopen"))
+        if complaints:
+            latest, latest_us = created, created_us
+            for value, us in zip(times, stamps, strict=True):
+                if value is not None and us is not None and us > latest_us:
+                    latest, latest_us = value, us
+            complaint = new_event(latest, latest_us, "complaint")
+            events.extend([complaint] * complaints)
+        events.sort(key=_at_us)
+        return tuple(events)
+
+
+def _text(value: Any) -> str | None:
+    """A text cell stripped, None when empty; other values (numbers from a DataFrame) as text."""
+    if value.__class__ is str:
+        return value.strip() or None
+    if value is None or value != value:  # NaN
+        return None
+    return str(value).strip() or None
+
+
+def _at_us(event: Event) -> int:
+    return event.at_us
+
+
+def _before(name: str, value: datetime, other: str, bound: datetime) -> InvalidTicketError:
+    return InvalidTicketError(
+        f"{name!r} ({value.isoformat()}) is before {other!r} ({bound.isoformat()}); it must be at or after it"
+    )
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value():
+        return None
+    return int(number)

@@ -1,0 +1,225 @@
+"""The per-ticket files of a run: results.csv, results.jsonl, rejected.csv and breaches.csv.
+
+Every CSV cell goes through :mod:`slakit.batch.csv_safe`; instants are ISO 8601 in the policy's
+zone, durations hours rounded to 2 places (docs/report.md lists the columns).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from slakit.batch.facts import TicketFacts
+from slakit.batch.records import Rejected, TicketResult
+from slakit.escalation import EscalationReport
+from slakit.survey import SurveyScore
+
+__all__ = ["BREACH_COLUMNS", "REJECTED_COLUMNS", "TicketWriter"]
+
+REJECTED_COLUMNS = ("line", "id", "kind", "reason")
+BREACH_COLUMNS = ("ticket", "line", "priority", "metric", "deadline", "completed_at", "late_by_hours")
+_STATES = ("met", "breached", "running", "pending")
+_BASE_COLUMNS = (
+    "line",
+    "id",
+    "priority",
+    "type",
+    "category",
+    "channel",
+    "product",
+    "customer",
+    "agent",
+    "created_at",
+    "resolved",
+    "resolved_at",
+    "handling_business_hours",
+    "handling_wall_hours",
+    "public_agent_replies",
+    "reopens",
+    "complaints",
+    "first_contact_resolution",
+)
+_METRIC_COLUMNS = ("state", "deadline", "completed_at", "elapsed_hours", "late_by_hours")
+_TAIL_COLUMNS = ("breached", "survey_overall", "survey_follow_up", "escalation_level", "escalation_rules")
+
+
+_NO_METRIC = (None, None, None, None, None)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_quote = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def _survey(survey: SurveyScore) -> dict[str, Any]:
+    return {
+        "overall": float(survey.overall),
+        "answers": {name: a if isinstance(a, int) else float(a) for name, a in survey.answers.items()},
+        "follow_up": survey.needs_follow_up,
+    }
+
+
+def _escalations(report: EscalationReport) -> dict[str, Any]:
+    return {
+        "level": report.level,
+        "fired": [
+            {
+                "rule": item.rule,
+                "level": item.level,
+                "role": item.role,
+                "fired_at": item.fired_at.isoformat(),
+                "contact_by": _iso(item.contact_by),
+                "cycle": item.cycle,
+            }
+            for item in report.fired
+        ],
+        "next_at": _iso(report.next_at),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class TicketWriter:
+    """Turns evaluated tickets into rows of results.csv and lines of results.jsonl, for ``metrics``."""
+
+    def __init__(self, metrics: Sequence[str]) -> None:
+        self.metrics = tuple(metrics)
+        self.header = (
+            *_BASE_COLUMNS,
+            *(f"{metric}_{column}" for metric in self.metrics for column in _METRIC_COLUMNS),
+            *_TAIL_COLUMNS,
+        )
+
+    def csv_row(self, facts: TicketFacts, result: TicketResult) -> list[Any]:
+        """One row of results.csv (cells not yet made safe)."""
+        resolved = facts.resolved
+        created, resolved_at, business, wall = facts.texts()
+        row: list[Any] = [
+            facts.line,
+            facts.id,
+            facts.priority,
+            facts.type,
+            facts.category,
+            facts.channel,
+            facts.product,
+            facts.customer,
+            facts.agent,
+            created,
+            "true" if resolved else "false",
+            resolved_at,
+            business,
+            wall,
+            facts.replies,
+            facts.reopens,
+            facts.complaints,
+            "true" if facts.fcr else "false",
+        ]
+        cells = facts.metric_cells()
+        if len(cells) == len(self.metrics) and all(c[0] == m for c, m in zip(cells, self.metrics, strict=True)):
+            for _, state, deadline, completed, elapsed, remaining in cells:
+                row += (state, deadline, completed, elapsed, -remaining if state == "breached" else None)
+        else:
+            by_metric = {cell[0]: cell for cell in cells}
+            for metric in self.metrics:
+                cell = by_metric.get(metric)
+                if cell is None:
+                    row += _NO_METRIC
+                else:
+                    _, state, deadline, completed, elapsed, remaining = cell
+                    row += (state, deadline, completed, elapsed, -remaining if state == "breached" else None)
+        survey, escalations = facts.survey, result.escalations
+        row += (
+            ";".join(metric for metric, state in facts.states if state == 1),
+            float(survey.overall) if survey is not None else None,
+            ("true" if survey.needs_follow_up else "false") if survey is not None else None,
+            escalations.level if escalations is not None else None,
+            ";".join(facts.rules),
+        )
+        return row
+
+    @staticmethod
+    def json_record(facts: TicketFacts, result: TicketResult) -> dict[str, Any]:
+        """The object on one line of results.jsonl (:meth:`json_line` writes exactly its JSON)."""
+        created, resolved_at, business, wall = facts.texts()
+        survey, escalations = facts.survey, result.escalations
+        return {
+            "line": facts.line,
+            "id": facts.id,
+            "priority": facts.priority,
+            "type": facts.type,
+            "category": facts.category,
+            "channel": facts.channel,
+            "product": facts.product,
+            "customer": facts.customer,
+            "agent": facts.agent,
+            "created_at": created,
+            "resolved_at": resolved_at,
+            "handling_hours": {"business": business, "wall": wall} if facts.resolved else None,
+            "public_agent_replies": facts.replies,
+            "reopens": facts.reopens,
+            "complaints": facts.complaints,
+            "first_contact_resolution": facts.fcr,
+            "sla": {
+                metric: {
+                    "state": state,
+                    "deadline": deadline,
+                    "completed_at": completed,
+                    "elapsed_hours": elapsed,
+                    "remaining_hours": remaining,
+                }
+                for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
+            },
+            "breached": [metric for metric, state in facts.states if state == 1],
+            "survey": _survey(survey) if survey is not None else None,
+            "escalations": _escalations(escalations) if escalations is not None else None,
+        }
+
+    @staticmethod
+    def json_line(facts: TicketFacts, result: TicketResult) -> str:
+        """One line of results.jsonl, with its newline: ``json_record`` as compact JSON, built directly (it runs
+        for every ticket; tests/batch/test_output.py checks it against ``json.dumps`` of the record)."""
+        created, resolved_at, business, wall = facts.texts()
+        handling = f'{{"business":{business!r},"wall":{wall!r}}}' if facts.resolved else "null"
+        sla = ",".join(
+            f'"{metric}":{{"state":"{state}","deadline":{_text(deadline)},"completed_at":{_text(completed)},'
+            f'"elapsed_hours":{elapsed!r},"remaining_hours":{remaining!r}}}'
+            for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
+        )
+        breached = ",".join(f'"{metric}"' for metric, state in facts.states if state == 1)
+        survey, escalations = facts.survey, result.escalations
+        if escalations is None:
+            fired = "null"
+        elif escalations.fired:
+            fired = _dumps(_escalations(escalations))
+        else:
+            fired = f'{{"level":{escalations.level},"fired":[],"next_at":{_text(_iso(escalations.next_at))}}}'
+        return (
+            f'{{"line":{_number(facts.line)},"id":{_quote(facts.id)},"priority":{_quote(facts.priority)},'
+            f'"type":{_text(facts.type)},"category":{_text(facts.category)},"channel":{_text(facts.channel)},'
+            f'"product":{_text(facts.product)},"customer":{_text(facts.customer)},"agent":{_text(facts.agent)},'
+            f'"created_at":"{created}","resolved_at":{_text(resolved_at)},"handling_hours":{handling},'
+            f'"public_agent_replies":{facts.replies},"reopens":{facts.reopens},"complaints":{facts.complaints},'
+            f'"first_contact_resolution":{"true" if facts.fcr else "false"},"sla":{{{sla}}},"breached":[{breached}],'
+            f'"survey":{_dumps(_survey(survey)) if survey is not None else "null"},"escalations":{fired}}}\n'
+        )
+
+    @staticmethod
+    def breach_rows(facts: TicketFacts) -> list[list[Any]]:
+        """The rows of breaches.csv for one ticket."""
+        return [
+            [ticket, line or None, priority, metric, deadline, completed or None, late]
+            for _, ticket, metric, line, priority, deadline, completed, late in facts.breaches
+        ]
+
+    @staticmethod
+    def rejected_row(rejected: Rejected) -> list[Any]:
+        """The row of rejected.csv for one rejected row."""
+        return [rejected.line, rejected.id, rejected.kind, rejected.reason]

@@ -1,0 +1,275 @@
+"""``run``: read, evaluate, summarize and write a whole export, streaming, on one core or several.
+
+The input is cut into chunks of whole records. Each chunk is parsed, evaluated and reduced to its
+output text (results.csv and results.jsonl rows, rejected and breach rows) and a partial summary
+(:class:`~slakit.batch.accumulator.Accumulator`); with ``jobs > 1`` worker processes do that and
+hand back only text and the small partial summary. The parent writes the text in input order and
+merges the partial summaries, so memory stays flat and the files are identical whatever ``jobs``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from slakit import presets
+from slakit.batch import csv_safe, parallel
+from slakit.batch.accumulator import Accumulator
+from slakit.batch.evaluation import Evaluator
+from slakit.batch.facts import Context, TicketFacts, check_by
+from slakit.batch.flat import FlatLayout
+from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, TicketWriter
+from slakit.batch.reading import Format, open_source, parse_chunk
+from slakit.batch.records import Rejected
+from slakit.batch.summary import Summary
+from slakit.errors import ConfigError
+from slakit.sla import Policy, Ticket
+
+__all__ = ["CHUNK_RECORDS", "RunOutcome", "run"]
+
+CHUNK_RECORDS = 2000
+"""Records per chunk: large enough to make handing chunks to workers cheap, small enough to stay flat."""
+
+FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What :func:`run` did: rows read, evaluated and rejected, tickets with a breach, the summary and the files."""
+
+    rows: int
+    evaluated: int
+    rejected: int
+    breached_tickets: int
+    summary: Summary
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Everything a chunk needs, set once per worker process."""
+
+    evaluator: Evaluator
+    context: Context
+    by: tuple[str, ...]
+    writer: TicketWriter
+    format: Format | None  # None: chunks hold tickets, not text
+    layout: FlatLayout | None
+    delimiter: str
+    encoding: str
+
+
+@dataclass(frozen=True)
+class _Output:
+    """One chunk's contribution: its row count, the UTF-8 bytes of each file, and its partial summary."""
+
+    rows: int
+    results_csv: bytes
+    results_jsonl: bytes
+    rejected_csv: bytes
+    breaches_csv: bytes
+    summary: Accumulator
+
+
+def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
+    first, payload = chunk
+    if work.format is None:
+        items: Iterable[Ticket | Rejected] = payload
+    else:
+        items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
+    summary = Accumulator(work.by, as_of=work.evaluator.as_of)
+    summary.context = work.context
+    results, rejected, breaches = io.StringIO(), io.StringIO(), io.StringIO()
+    results_rows, rejected_rows, breach_rows = (
+        csv_safe.writer(results),
+        csv_safe.writer(rejected),
+        csv_safe.writer(breaches),
+    )
+    jsonl: list[str] = []
+    writer, evaluator, context = work.writer, work.evaluator, work.context
+    rows = 0
+    for position, item in enumerate(items, start=first):
+        rows += 1
+        result = evaluator.evaluate(item, position)
+        if result.rejection is not None:
+            summary.add_rejected(result.rejection)
+            rejected_rows.writerow(writer.rejected_row(result.rejection))
+            continue
+        facts = TicketFacts(result, context)
+        summary.add_facts(facts)
+        results_rows.writerow(writer.csv_row(facts, result))
+        jsonl.append(writer.json_line(facts, result))
+        if facts.breaches:
+            breach_rows.writerows(writer.breach_rows(facts))
+    return _Output(
+        rows,
+        results.getvalue().encode(),
+        "".join(jsonl).encode(),
+        rejected.getvalue().encode(),
+        breaches.getvalue().encode(),
+        summary,
+    )
+
+
+def _csv_header(columns: Iterable[str]) -> bytes:
+    """A CSV file's first bytes: the UTF-8 byte-order mark (so Excel reads Chinese right) and the header."""
+    buffer = io.StringIO()
+    csv_safe.writer(buffer).writerow(columns)
+    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+
+
+def _process_in_worker(chunk: tuple[int, Any]) -> _Output:
+    return _process(parallel.state(), chunk)
+
+
+def _policy(policy: Policy | str | os.PathLike[str]) -> Policy:
+    if isinstance(policy, Policy):
+        return policy
+    if isinstance(policy, str) and policy in presets.names():
+        return presets.load(policy)
+    if isinstance(policy, str | os.PathLike):
+        return Policy.load(policy)
+    raise ConfigError.for_value("policy", policy, "a Policy, a preset name or a policy file")
+
+
+def _item_chunks(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    iterator = iter(items)
+    first = 1
+    while chunk := list(islice(iterator, size)):
+        yield first, chunk
+        first += len(chunk)
+
+
+def _is_dataframe(source: Any) -> bool:
+    return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
+
+
+def run(
+    source: str | os.PathLike[str] | IO[Any] | Iterable[Ticket | Rejected] | Any,
+    policy: Policy | str | os.PathLike[str],
+    *,
+    as_of: datetime,
+    out_dir: str | os.PathLike[str],
+    formats: Iterable[str] = ("html", "md", "json", "csv"),
+    jobs: int = 1,
+    column_map: Mapping[str, str] | None = None,
+    assume_tz: str | tzinfo | None = None,
+    by: str | tuple[str, ...] | list[str] = ("month",),
+    progress: Callable[[int], None] | None = None,
+    format: str | None = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8-sig",
+    chunk_size: int = CHUNK_RECORDS,
+) -> RunOutcome:
+    """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
+
+    ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``,
+    ``column_map``, ``assume_tz``, ``delimiter`` and ``encoding`` as for :func:`~slakit.batch.read`),
+    a pandas DataFrame of flat rows, or an iterable of tickets and rejected rows. ``policy`` is a
+    :class:`~slakit.sla.Policy`, a preset name or a policy file. Writes results.csv, results.jsonl,
+    rejected.csv and breaches.csv, then the report in ``formats`` (``html``, ``md``, ``json``,
+    ``csv``) through :func:`slakit.batch.report.write_report`. ``jobs`` worker processes share the
+    work; the output is the same for any ``jobs``. ``progress`` is called with the number of rows
+    done after each chunk.
+    """
+    policy = _policy(policy)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ConfigError.for_value("jobs", jobs, "a whole number of processes, 1 or more")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
+    groups = check_by(by)
+    formats = tuple(formats)
+    evaluator = Evaluator(policy, as_of)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    opened = None
+    chunks: Iterator[tuple[int, Any]]
+    layout: FlatLayout | None = None
+    measured: frozenset[str] | None = None
+    kind: Format | None = None
+    if _is_dataframe(source):
+        from slakit.batch.dataframe import from_dataframe
+
+        frame: Any = source
+        measured = FlatLayout([str(c) for c in frame.columns], column_map=column_map, assume_tz=assume_tz).measured
+        chunks = _item_chunks(from_dataframe(frame, column_map=column_map, assume_tz=assume_tz), chunk_size)
+    elif isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
+        opened = open_source(
+            source,  # type: ignore[arg-type]  # a path or an open file, as checked
+            format=format,
+            column_map=column_map,
+            assume_tz=assume_tz,
+            delimiter=delimiter,
+            encoding=encoding,
+        )
+        layout = opened.layout
+        measured = layout.measured if layout is not None else None
+        chunks, kind = opened.chunks(chunk_size), opened.format
+    else:
+        chunks = _item_chunks(source, chunk_size)
+
+    effective = evaluator.policy_for(measured)
+    context = Context.of(effective)
+    work = _Work(
+        evaluator=evaluator,
+        context=context,
+        by=groups,
+        writer=TicketWriter(context.metrics),
+        format=kind,
+        layout=layout,
+        delimiter=opened.delimiter if opened is not None else delimiter,
+        encoding=opened.encoding if opened is not None else encoding,
+    )
+    summary = Accumulator(groups, policy=policy, as_of=as_of)
+    summary.context = Context.of(policy)
+    paths = [out / name for name in FILES]
+    try:
+        with (
+            paths[0].open("wb") as results_csv,
+            paths[1].open("wb") as results_jsonl,
+            paths[2].open("wb") as rejected_csv,
+            paths[3].open("wb") as breaches_csv,
+        ):
+            results_csv.write(_csv_header(work.writer.header))
+            rejected_csv.write(_csv_header(REJECTED_COLUMNS))
+            breaches_csv.write(_csv_header(BREACH_COLUMNS))
+            if jobs == 1:
+                outputs: Iterator[_Output] = (_process(work, chunk) for chunk in chunks)
+            else:
+                outputs = parallel.ordered_map(_process_in_worker, chunks, jobs=jobs, initial=work)
+            done = 0
+            for output in outputs:
+                results_csv.write(output.results_csv)
+                results_jsonl.write(output.results_jsonl)
+                rejected_csv.write(output.rejected_csv)
+                breaches_csv.write(output.breaches_csv)
+                summary.merge(output.summary)
+                done += output.rows
+                if progress is not None:
+                    progress(done)
+    finally:
+        if opened is not None:
+            opened.close()
+
+    result = summary.finish()
+    files = list(paths)
+    if formats:
+        from slakit.batch.report import write_report
+
+        files.extend(write_report(result.to_dict(), out, formats))
+    return RunOutcome(
+        rows=result.rows,
+        evaluated=result.evaluated,
+        rejected=result.rejected_total,
+        breached_tickets=result.breached_tickets,
+        summary=result,
+        files=tuple(files),
+    )

@@ -1,0 +1,301 @@
+"""``read``: an export file (flat CSV/TSV or JSONL, optionally gzipped) as a stream of tickets and rejected rows.
+
+Files are read in chunks of whole records: a CSV record may span lines inside quotes, so lines are
+grouped until their quotes balance. The same chunks feed :func:`~slakit.batch.run`'s worker
+processes as plain text, which is cheaper to hand over than parsed tickets.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import IO, Any, Literal, cast
+
+from slakit.batch.flat import FlatLayout
+from slakit.batch.jsonl import ticket_from_json
+from slakit.batch.records import Rejected
+from slakit.errors import ConfigError
+from slakit.sla import Ticket
+
+__all__ = ["FORMATS", "Source", "detect_format", "open_source", "parse_chunk", "read"]
+
+FORMATS = ("csv", "jsonl")
+_ERRORS = "surrogateescape"  # undecodable bytes become U+DC80..U+DCFF: found per record, never silently kept
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
+_SNIFF = 1 << 16
+_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_MAX_RECORD_LINES = 10_000  # a stray quote must not swallow the rest of the file into one chunk
+
+Format = Literal["csv", "jsonl"]
+
+
+def detect_format(name: str | None, format: str | None) -> Format:
+    """``format`` if given, else by suffix: ``.csv``, ``.tsv``, ``.jsonl``, ``.ndjson``, each also ``.gz``."""
+    if format is not None:
+        if format not in FORMATS:
+            raise ConfigError.for_value("format", format, "'csv' or 'jsonl'")
+        return "csv" if format == "csv" else "jsonl"
+    suffixes = [s.lower() for s in Path(name or "").suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    found = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if found is None:
+        raise ConfigError.for_value(
+            "format", None, f"'csv' or 'jsonl' (the name {name!r} does not say: use .csv, .tsv, .jsonl or .ndjson)"
+        )
+    return "csv" if found == "csv" else "jsonl"
+
+
+@dataclass
+class Source:
+    """An opened export: its format, CSV layout, and the stream positioned after the header.
+
+    Files whose encoding keeps ``"``, ``,`` and newlines as single ASCII bytes (UTF-8, GBK,
+    GB18030, Latin-1, ...) are read as bytes and decoded chunk by chunk, by the worker that parses
+    the chunk; others (UTF-16) and text streams are read as text. A file whose first 64 KiB are not
+    valid in the encoding is refused (it is in another encoding); later, a record with invalid
+    bytes is rejected on its own, so one damaged row cannot stop the batch.
+    """
+
+    format: Format
+    file: IO[Any]
+    layout: FlatLayout | None
+    delimiter: str
+    next_line: int
+    owned: bool
+    encoding: str = "utf-8"
+
+    def chunks(self, records: int) -> Iterator[tuple[int, str | bytes]]:
+        """``(first line, text or bytes)`` of about ``records`` whole records at a time."""
+        quoted = self.format == "csv"
+        lines: list[Any] = []
+        count = 0
+        odd = False
+        first = line = self.next_line
+        quote: Any = None
+        for raw in self.file:
+            if quote is None:
+                quote = b'"' if isinstance(raw, bytes) else '"'
+            lines.append(raw)
+            line += 1
+            if quoted and raw.count(quote) % 2:
+                odd = not odd
+            if odd and len(lines) < _MAX_RECORD_LINES:
+                continue
+            odd = False
+            count += 1
+            if count >= records:
+                yield first, lines[0][:0].join(lines)
+                lines, count, first = [], 0, line
+        if lines:
+            yield first, lines[0][:0].join(lines)
+
+    def close(self) -> None:
+        """Close the file if this source opened it."""
+        if self.owned:
+            self.file.close()
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return 'x\n",\t'.encode(encoding).removeprefix(codecs.BOM_UTF8) == b'x\n",\t'
+    except (LookupError, UnicodeError):
+        return False
+
+
+def open_source(
+    source: str | os.PathLike[str] | IO[Any],
+    *,
+    format: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    assume_tz: str | tzinfo | None = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8-sig",
+) -> Source:
+    """Open ``source`` (a path or an open file, text or binary) and read a CSV's header."""
+    name = os.fspath(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", None)
+    kind = detect_format(str(name) if name is not None else None, format)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError.for_value("encoding", encoding, "a Python codec name such as 'utf-8' or 'gbk'") from None
+    newline = "" if kind == "csv" else None
+    binary = _ascii_compatible(encoding)
+    file: IO[Any]
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        gz = path.suffix.lower() == ".gz"
+        _sniff(path, gz, encoding)
+        try:
+            if binary and gz:
+                file = cast("IO[bytes]", gzip.open(path, "rb"))  # noqa: SIM115 -- closed by Source.close
+            elif binary:
+                file = path.open("rb")
+            elif gz:
+                file = gzip.open(path, "rt", encoding=encoding, errors=_ERRORS, newline=newline)  # noqa: SIM115
+            else:
+                file = path.open(encoding=encoding, errors=_ERRORS, newline=newline)
+        except OSError as exc:
+            raise ConfigError(f"cannot read {str(path)!r}: {exc.strerror or exc}", path="source") from exc
+        owned = True
+    elif isinstance(source, io.TextIOBase):
+        file, owned, binary = source, False, False
+    elif binary:
+        file, owned = source, False
+    else:
+        file, owned = io.TextIOWrapper(source, encoding=encoding, errors=_ERRORS, newline=newline), False
+    if kind == "jsonl":
+        return Source("jsonl", file, None, delimiter, 1, owned, encoding)
+    if delimiter == "," and str(name or "").lower().removesuffix(".gz").endswith(".tsv"):
+        delimiter = "\t"
+    try:
+        header, next_line = _header(file, delimiter, encoding)
+        layout = FlatLayout(header, column_map=column_map, assume_tz=assume_tz)
+    except BaseException:
+        if owned:
+            file.close()
+        raise
+    return Source("csv", file, layout, delimiter, next_line, owned, encoding)
+
+
+def _header(file: IO[Any], delimiter: str, encoding: str) -> tuple[list[str], int]:
+    """The first non-blank record and the number of the line after it."""
+    lines: list[str] = []
+    line = 0
+    for raw in file:
+        line += 1
+        text = raw.decode(encoding, errors="replace") if isinstance(raw, bytes) else _BAD_BYTES.sub("\ufffd", raw)
+        if not lines and not text.strip():
+            continue
+        lines.append(text)
+        if "".join(lines).count('"') % 2 == 0:
+            break
+    if not lines:
+        raise ConfigError("the CSV file is empty: it needs a header row naming the columns", path="source")
+    lines[0] = lines[0].removeprefix("\ufeff")
+    header = next(csv.reader(lines, delimiter=delimiter), [])
+    return header, line + 1
+
+
+def parse_chunk(
+    source_format: Format,
+    payload: str | bytes,
+    first_line: int,
+    layout: FlatLayout | None,
+    delimiter: str,
+    encoding: str = "utf-8",
+) -> Iterator[Ticket | Rejected]:
+    """The tickets and rejected rows in one chunk (text, or bytes in ``encoding``) starting at ``first_line``.
+
+    A record with bytes that are not ``encoding`` text is rejected (they are decoded as lone
+    surrogates, which no valid text holds, so that the record can be found and named).
+    """
+    if isinstance(payload, bytes):
+        try:
+            text = payload.decode(encoding)
+            damaged = False
+        except UnicodeDecodeError:
+            text = payload.decode(encoding, errors=_ERRORS)
+            damaged = True
+    else:
+        text = payload
+        damaged = _BAD_BYTES.search(text) is not None
+    if source_format == "jsonl":
+        for offset, raw in enumerate(text.split("\n")):
+            if raw.strip():
+                if damaged and _BAD_BYTES.search(raw):
+                    yield _undecodable(first_line + offset, None, raw, encoding)
+                else:
+                    yield ticket_from_json(raw, first_line + offset)
+        return
+    assert layout is not None  # noqa: S101 -- a CSV source always has one
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    consumed = 0
+    while True:
+        line = first_line + consumed
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            consumed = reader.line_num
+            yield Rejected(line, None, f"unreadable CSV record: {exc}", "unreadable CSV record", "InvalidTicketError")
+            continue
+        consumed = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if damaged and _BAD_BYTES.search("".join(row)):
+            ticket_id = row[layout.index["id"]] if layout.index["id"] < len(row) else None
+            yield _undecodable(line, ticket_id, "".join(row), encoding)
+            continue
+        yield layout.ticket(row, line)
+
+
+def _undecodable(line: int, ticket_id: str | None, record: str, encoding: str) -> Rejected:
+    found = _BAD_BYTES.search(record)
+    byte = f"0x{ord(found.group()) - 0xDC00:02X}" if found else "?"
+    if ticket_id is not None and _BAD_BYTES.search(ticket_id):
+        ticket_id = None
+    reason = (
+        f"the row is not {encoding} text (byte {byte} is not valid there); "
+        "give the file's encoding, e.g. encoding='gbk' (--encoding gbk)"
+    )
+    return Rejected(
+        line, ticket_id.strip() or None if ticket_id else None, reason, "not valid text", "InvalidTicketError"
+    )
+
+
+def _sniff(path: Path, gz: bool, encoding: str) -> None:
+    """Refuse a file whose beginning is not ``encoding`` text: the whole file is then in another encoding."""
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as file:
+            head = file.read(_SNIFF)
+    except (OSError, EOFError):
+        return  # reading it properly reports the problem
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _SNIFF)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{str(path)!r} is not {encoding} text (byte 0x{head[exc.start]:02X} at offset {exc.start} is not valid "
+            "there); give the file's encoding, e.g. encoding='gbk' or 'gb18030' (--encoding gbk)",
+            path="encoding",
+        ) from None
+
+
+def read(
+    path_or_file: str | os.PathLike[str] | IO[Any],
+    *,
+    format: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    assume_tz: str | tzinfo | None = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8-sig",
+) -> Iterator[Ticket | Rejected]:
+    """Every ticket of an export, or the :class:`~slakit.batch.Rejected` row in its place, in file order.
+
+    ``format`` is ``"csv"`` or ``"jsonl"``, by default taken from the suffix (``.csv``, ``.tsv``,
+    ``.jsonl``, ``.ndjson``, each also ``.gz``). For flat CSV, ``column_map`` maps canonical column
+    names to the file's headers and ``assume_tz`` (an IANA name or tzinfo) is the zone of naive
+    timestamps, which are rejected without it. Line numbers count the header as line 1. A file
+    without a needed column raises :class:`~slakit.errors.ConfigError` before any row is read.
+    """
+    source = open_source(
+        path_or_file, format=format, column_map=column_map, assume_tz=assume_tz, delimiter=delimiter, encoding=encoding
+    )
+    return _stream(source)
+
+
+def _stream(source: Source) -> Iterator[Ticket | Rejected]:
+    try:
+        for first_line, payload in source.chunks(1000):
+            yield from parse_chunk(source.format, payload, first_line, source.layout, source.delimiter, source.encoding)
+    finally:
+        source.close()

@@ -1,0 +1,319 @@
+"""The summary of a hand-checked export (every figure), and merging partial summaries exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slakit import presets
+from slakit.batch import Accumulator, TicketResult, evaluate_many, read, summarize
+from slakit.batch import distribution as distribution_module
+from slakit.sla import Policy
+from slakit.testing.strategies import survey_responses, tickets
+from tests.batch.exports import AS_OF, export_text
+
+POLICY = presets.load("p1-p3")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> list[TicketResult]:
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_text(export_text(), encoding="utf-8")
+    return list(evaluate_many(read(path), POLICY, as_of=AS_OF))
+
+
+def _compliance(met: int, breached: int, running: int, rate: float | None) -> dict[str, Any]:
+    return {"met": met, "breached": breached, "running": running, "pending": 0, "compliance": rate}
+
+
+def _stats(count: int, mean: float, median: float, p90: float) -> dict[str, Any]:
+    return {"count": count, "mean": mean, "median": median, "p90": p90, "exact": True}
+
+
+def _histogram(*counts: int) -> list[dict[str, Any]]:
+    labels = ["<4h", "4-8h", "8-24h", "24-72h", ">72h"]
+    return [{"label": label, "count": n} for label, n in zip(labels, counts, strict=True)]
+
+
+def _roundtrip(accumulator: Accumulator) -> Accumulator:
+    """Through pickle, as partial summaries travel between processes."""
+    copy: Accumulator = pickle.loads(pickle.dumps(accumulator))  # noqa: S301 -- our own bytes
+    return copy
+
+
+def _dimensions(efficiency: float, ability: float, attitude: float, responses: int) -> dict[str, Any]:
+    return {
+        "efficiency": {"label": "服务效率", "mean": efficiency, "responses": responses},
+        "ability": {"label": "问题解决能力", "mean": ability, "responses": responses},
+        "attitude": {"label": "服务态度", "mean": attitude, "responses": responses},
+    }
+
+
+ALL_RULES = {
+    # T3: second-complaint, low-satisfaction; T4: the five others. One ticket each, ordered by name.
+    "low-satisfaction": 1,
+    "p1-not-acknowledged": 1,
+    "resolution-at-risk": 1,
+    "resolution-overdue": 1,
+    "resolution-overdue-4h": 1,
+    "second-complaint": 1,
+    "wide-impact": 1,
+}
+
+OVERALL = {
+    "tickets": 6,  # T1-T6; lines 7-15 are rejected
+    "by_type": {"技术支持类": 3, "售后服务类": 2, "投诉建议类": 1},  # T1 T4 T6 | T2 (bare subtype) T3 | T5
+    "by_priority": {"P1": 2, "P2": 2, "P3": 2},
+    "by_product": {"X100": 2, "X200": 2, "(none)": 1, "X300": 1},  # equal counts by key: "(" sorts before "X"
+    "by_channel": {"电话": 2, "邮件": 2, "在线客服": 1, "微信": 1},  # code point order among equal counts
+    "volume_by_week": {"2025-W35": 1, "2025-W36": 4, "2025-W39": 1},  # T5 | T1 T2 T3 T4 | T6
+    "resolved": 4,  # T1 T2 T3 T5 (T4 never resolved, T6 reopened)
+    "handling_time": {
+        # business 4 6 27 38: mean 75/4; median (6+27)/2; p90 at rank 2.7: 27 + 0.7 x 11
+        "business": _stats(4, 18.75, 16.5, 34.7),
+        # wall 6 67 72 146: mean 291/4; median (67+72)/2; p90 72 + 0.7 x 74
+        "wall": _stats(4, 72.75, 69.5, 123.8),
+        "histogram": _histogram(0, 2, 0, 2, 0),  # T5 4h, T1 6h | T2 27h, T3 38h
+    },
+    "first_contact_resolution": {"count": 3, "rate": 0.75},  # T1 T2 T5 of 4 resolved (T3 reopened)
+    "sla": {
+        "P1": {  # T1 all met; T4 all breached
+            "response": _compliance(1, 1, 0, 0.5),
+            "acknowledge": _compliance(1, 1, 0, 0.5),
+            "resolution": _compliance(1, 1, 0, 0.5),
+        },
+        "P2": {  # T2: acknowledge breached; T6: resolution still running
+            "response": _compliance(2, 0, 0, 1.0),
+            "acknowledge": _compliance(1, 1, 0, 0.5),
+            "resolution": _compliance(1, 0, 1, 1.0),
+        },
+        "P3": {  # T3: response breached; T5 all met
+            "response": _compliance(1, 1, 0, 0.5),
+            "acknowledge": _compliance(2, 0, 0, 1.0),
+            "resolution": _compliance(2, 0, 0, 1.0),
+        },
+    },
+    "sla_overall": {
+        "response": _compliance(4, 2, 0, 0.6667),
+        "acknowledge": _compliance(4, 2, 0, 0.6667),
+        "resolution": _compliance(4, 1, 1, 0.8),
+    },
+    "satisfaction": {
+        # T1 5.00, T3 3.33, T5 4.33 (R14 was rejected): mean 12.66 / 3 = 4.22
+        "responses": 3,
+        "mean_overall": 4.22,
+        "dimensions": _dimensions(4.0, 4.0, 4.67, 3),  # (5+3+4)/3, (5+3+4)/3, (5+4+5)/3
+        "csat": 0.6667,  # T1 and T5 at or above 4
+        "follow_up": 1,  # T3
+    },
+    "top_issues": {  # six issues of one ticket each: the first five by name
+        "source": "category",
+        "items": [
+            {"issue": issue, "count": 1} for issue in ["功能咨询", "技术支持类", "服务投诉", "硬件维修", "软件故障排查"]
+        ],
+    },
+    "escalations": {"tickets": 2, "by_rule": ALL_RULES, "by_level": {"1": 1, "2": 1}},  # T3 level 1, T4 level 2
+}
+
+AUGUST = {  # T5 alone
+    "tickets": 1,
+    "by_type": {"投诉建议类": 1},
+    "by_priority": {"P3": 1},
+    "by_product": {"(none)": 1},
+    "by_channel": {"电话": 1},
+    "volume_by_week": {"2025-W35": 1},
+    "resolved": 1,
+    "handling_time": {"business": _stats(1, 4.0, 4.0, 4.0), "wall": _stats(1, 67.0, 67.0, 67.0),
+                      "histogram": _histogram(0, 1, 0, 0, 0)},
+    "first_contact_resolution": {"count": 1, "rate": 1.0},
+    "sla": {"P3": {metric: _compliance(1, 0, 0, 1.0) for metric in ("response", "acknowledge", "resolution")}},
+    "sla_overall": {metric: _compliance(1, 0, 0, 1.0) for metric in ("response", "acknowledge", "resolution")},
+    "satisfaction": {"responses": 1, "mean_overall": 4.33, "dimensions": _dimensions(4.0, 4.0, 5.0, 1),
+                     "csat": 1.0, "follow_up": 0},
+    "top_issues": {"source": "category", "items": [{"issue": "服务投诉", "count": 1}]},
+    "escalations": {"tickets": 0, "by_rule": {}, "by_level": {}},
+}  # fmt: skip
+
+SEPTEMBER = {  # T1 T2 T3 T4 T6
+    "tickets": 5,
+    "by_type": {"技术支持类": 3, "售后服务类": 2},
+    "by_priority": {"P1": 2, "P2": 2, "P3": 1},
+    "by_product": {"X100": 2, "X200": 2, "X300": 1},
+    "by_channel": {"邮件": 2, "在线客服": 1, "微信": 1, "电话": 1},
+    "volume_by_week": {"2025-W36": 4, "2025-W39": 1},
+    "resolved": 3,
+    "handling_time": {
+        "business": _stats(3, 23.67, 27.0, 35.8),  # 6 27 38: 71/3; p90 at rank 1.8: 27 + 0.8 x 11
+        "wall": _stats(3, 74.67, 72.0, 131.2),  # 6 72 146: 224/3; 72 + 0.8 x 74
+        "histogram": _histogram(0, 1, 0, 2, 0),
+    },
+    "first_contact_resolution": {"count": 2, "rate": 0.6667},  # T1 T2 of T1 T2 T3
+    "sla": {
+        "P1": OVERALL["sla"]["P1"],  # type: ignore[index]
+        "P2": OVERALL["sla"]["P2"],  # type: ignore[index]
+        "P3": {  # T3 alone
+            "response": _compliance(0, 1, 0, 0.0),
+            "acknowledge": _compliance(1, 0, 0, 1.0),
+            "resolution": _compliance(1, 0, 0, 1.0),
+        },
+    },
+    "sla_overall": {
+        "response": _compliance(3, 2, 0, 0.6),
+        "acknowledge": _compliance(3, 2, 0, 0.6),
+        "resolution": _compliance(3, 1, 1, 0.75),
+    },
+    "satisfaction": {
+        "responses": 2,
+        "mean_overall": 4.17,  # (5.00 + 3.33) / 2 = 4.165, half up
+        "dimensions": _dimensions(4.0, 4.0, 4.5, 2),
+        "csat": 0.5,
+        "follow_up": 1,
+    },
+    "top_issues": {
+        "source": "category",
+        "items": [
+            {"issue": issue, "count": 1} for issue in ["功能咨询", "技术支持类", "硬件维修", "软件故障排查", "退换货"]
+        ],
+    },
+    "escalations": {"tickets": 2, "by_rule": ALL_RULES, "by_level": {"1": 1, "2": 1}},
+}
+
+BREACHES = [  # latest deadline first
+    # T4 resolution: 24h from Wed 09-03 09:00 is Fri 15:00; 18 x 9 = 162h counted by Fri 09-26 18:00
+    {"ticket": "T4", "line": 5, "priority": "P1", "metric": "resolution", "deadline": "2025-09-05T15:00:00+08:00",
+     "completed_at": None, "late_by_hours": 138.0},
+    {"ticket": "T4", "line": 5, "priority": "P1", "metric": "response", "deadline": "2025-09-03T11:00:00+08:00",
+     "completed_at": "2025-09-03T12:00:00+08:00", "late_by_hours": 1.0},
+    {"ticket": "T4", "line": 5, "priority": "P1", "metric": "acknowledge", "deadline": "2025-09-03T10:05:00+08:00",
+     "completed_at": "2025-09-03T10:30:00+08:00", "late_by_hours": 0.42},  # 25 minutes
+    {"ticket": "T3", "line": 4, "priority": "P3", "metric": "response", "deadline": "2025-09-02T18:00:00+08:00",
+     "completed_at": "2025-09-03T10:00:00+08:00", "late_by_hours": 1.0},
+    {"ticket": "T2", "line": 3, "priority": "P2", "metric": "acknowledge", "deadline": "2025-09-02T09:30:00+08:00",
+     "completed_at": "2025-09-02T09:45:00+08:00", "late_by_hours": 0.25},
+]  # fmt: skip
+
+REJECTED_KINDS = {  # one each, by name
+    "invalid number in affected_customers": 1,
+    "invalid number in complaints": 1,
+    "invalid survey response": 1,
+    "missing created_at": 1,
+    "missing id": 1,
+    "naive timestamp in created_at": 1,
+    "resolved_at before created_at": 1,
+    "unknown priority": 1,
+    "unparseable timestamp in created_at": 1,
+}
+
+
+def test_every_figure_of_the_hand_checked_export(results: list[TicketResult]) -> None:
+    data = summarize(results).to_dict()
+    assert data["schema"] == "slakit.summary/1"
+    assert data["policy"] == "p1-p3"
+    assert data["as_of"] == "2025-09-26T18:00:00+08:00"
+    assert data["group_by"] == ["month"]
+    assert data["rows"] == {"total": 15, "evaluated": 6, "rejected": 9}
+    assert data["overall"] == OVERALL
+    assert data["groups"] == [
+        {"key": {"month": "2025-08"}, "figures": AUGUST},
+        {"key": {"month": "2025-09"}, "figures": SEPTEMBER},
+    ]
+    assert data["breaches"] == {"total": 5, "tickets": 3, "shown": BREACHES}
+    assert data["rejected"]["total"] == 9
+    assert data["rejected"]["reasons"] == REJECTED_KINDS
+    assert [(item["line"], item["id"]) for item in data["rejected"]["shown"]] == [
+        (7, "R7"), (8, "R8"), (9, "R9"), (10, "R10"), (11, "R11"), (12, None), (13, "R13"), (14, "R14"), (15, "R15"),
+    ]  # fmt: skip
+
+
+def test_groups_by_ticket_fields(results: list[TicketResult]) -> None:
+    summary = summarize(results, by=("priority", "type"))
+    keys = [(group.key["priority"], group.key["type"], group.figures.tickets) for group in summary.groups]
+    assert keys == [
+        ("P1", "技术支持类", 2),
+        ("P2", "售后服务类", 1),
+        ("P2", "技术支持类", 1),
+        ("P3", "售后服务类", 1),
+        ("P3", "投诉建议类", 1),
+    ]
+    by_week = summarize(results, by="week")
+    assert [(g.key["week"], g.figures.tickets) for g in by_week.groups] == [
+        ("2025-W35", 1),
+        ("2025-W36", 4),
+        ("2025-W39", 1),
+    ]
+
+
+def test_unknown_group_key_is_refused(results: list[TicketResult]) -> None:
+    with pytest.raises(ValueError, match="'by' must be one of month, quarter, week"):
+        summarize(results, by=("colour",))
+
+
+def test_summary_without_a_policy_falls_back_to_the_results(results: list[TicketResult]) -> None:
+    assert summarize(results, policy=POLICY) == summarize(results)
+
+
+def test_the_accumulator_pickles_and_merges(results: list[TicketResult]) -> None:
+    first, second = Accumulator(), Accumulator()
+    first.update(results[:7])
+    second.update(results[7:])
+    merged = _roundtrip(first).merge(_roundtrip(second))
+    merged.context = first.context
+    assert merged.finish() == summarize(results)
+
+
+# -- merging is exact ---------------------------------------------------------------------------
+
+
+@st.composite
+def _results(draw: st.DrawFn) -> list[TicketResult]:
+    policy: Policy = POLICY
+    items = draw(st.lists(tickets(policy, max_events=8), max_size=8))
+    scheme = policy.survey
+    assert scheme is not None
+    surveyed = []
+    for ticket in items:
+        if draw(st.booleans()):
+            from slakit.batch import InputTicket
+
+            answers = dict(draw(survey_responses(scheme)))
+            values = {name: getattr(ticket, name) for name in ticket.__dataclass_fields__}
+            ticket = InputTicket(**values, survey=answers)
+        surveyed.append(ticket)
+    as_of = draw(st.sampled_from([AS_OF.replace(year=2024), AS_OF, AS_OF.replace(year=2027)]))
+    return list(evaluate_many(surveyed, policy, as_of=as_of))
+
+
+@settings(max_examples=40)
+@given(_results(), _results(), st.sampled_from([("month",), ("priority", "week"), ()]), st.integers(0, 3))
+def test_merging_partial_summaries_equals_one_summary(
+    a: list[TicketResult], b: list[TicketResult], by: tuple[str, ...], limit: int
+) -> None:
+    # a tiny exact limit makes the quantile sketch take over, which must merge exactly too
+    original = distribution_module.EXACT_LIMIT
+    distribution_module.EXACT_LIMIT = limit if limit else original
+    try:
+        left = Accumulator(by, policy=POLICY, as_of=AS_OF).update(a)
+        right = _roundtrip(Accumulator(by, policy=POLICY, as_of=AS_OF).update(b))
+        merged = left.merge(right).finish()
+        whole = Accumulator(by, policy=POLICY, as_of=AS_OF).update(a + b).finish()
+        assert merged == whole
+        assert merged.to_dict() == whole.to_dict()
+    finally:
+        distribution_module.EXACT_LIMIT = original
+
+
+def test_without_any_policy_the_results_still_give_zone_and_calendar(results: list[TicketResult]) -> None:
+    bare = [dataclasses.replace(result, policy=None) for result in results]
+    data = summarize(bare).to_dict()
+    assert data["policy"] is None
+    overall = data["overall"]
+    assert overall["handling_time"] == OVERALL["handling_time"]  # the calendar comes from the SLA targets
+    assert overall["volume_by_week"] == OVERALL["volume_by_week"]  # the zone from the reports
+    assert overall["by_type"] == {"技术支持类": 3, "售后服务类": 1, "投诉建议类": 1, "硬件维修": 1}  # no taxonomy
+    assert list(overall["satisfaction"]["dimensions"]) == ["ability", "attitude", "efficiency"]  # no labels
+    assert overall["satisfaction"]["csat"] == 0.6667  # the scores carry their threshold

@@ -1,0 +1,293 @@
+"""slakit.batch.dask: the same evaluation and exactly the same summary on a Dask DataFrame as one local run."""
+
+import csv
+import io
+import itertools
+import logging
+import pickle
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from slakit import presets
+from slakit.batch import Accumulator, csv_safe, demo_data, evaluate_many, from_dataframe, run, summarize
+from slakit.batch import dask as sdask
+from slakit.batch import distribution as sketching  # its EXACT_LIMIT is patched below
+from slakit.errors import ConfigError, NaiveDatetimeError
+from tests.optional import require_module
+
+try:  # the slakit[dask] extra: without it every test skips (fails in CI), through the fixture below
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+except ImportError:  # pragma: no cover - depends on the installation
+    pass
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _dask_installed():
+    for name in ("pandas", "dask", "distributed"):
+        require_module(name)
+
+
+AS_OF = datetime(2025, 10, 31, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+BY = ("month", "priority")
+ROWS = 400
+BROKEN = {  # row position -> (column, value): one of each kind of rejection (200 is demo_data's naive time)
+    50: ("priority", "P9"),
+    120: ("complaints", "好几次"),
+    300: ("resolved_at", "2020-01-01T09:00:00+08:00"),
+}
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return presets.load("p1-p3")
+
+
+@pytest.fixture(scope="module")
+def frame(tmp_path_factory) -> pd.DataFrame:
+    """A seeded demo export read as pandas reads a CSV: text cells, empty ones missing; four broken rows."""
+    files = demo_data.write_export(tmp_path_factory.mktemp("export"), ROWS, seed=11, as_of=AS_OF)
+    df = pd.read_csv(files.csv, dtype=str, encoding="utf-8-sig")
+    for position, (column, value) in BROKEN.items():
+        df.loc[position, column] = value
+    return df
+
+
+@pytest.fixture(scope="module")
+def local(frame, policy, tmp_path_factory):
+    """The local run of the same frame: its outcome and the rows of results.csv and rejected.csv."""
+    out = tmp_path_factory.mktemp("local")
+    outcome = run(frame, policy, as_of=AS_OF, out_dir=out, formats=(), by=BY)
+    return outcome, read_rows(out / "results.csv"), read_rows(out / "rejected.csv")
+
+
+@pytest.fixture(scope="module")
+def client():
+    import distributed
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            scheduler_port=0,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        distributed.Client(cluster) as connected,
+    ):
+        yield connected
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return list(csv.reader(file))
+
+
+def roundtrip(value):
+    """``value`` pickled and unpickled, as it travels between processes."""
+    return pickle.loads(pickle.dumps(value))  # noqa: S301 -- our own object
+
+
+def _py(value):
+    if value is pd.NA or value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def as_csv(rows: pd.DataFrame) -> list[list[str]]:
+    """The frame's rows written and read back as run() writes its CSV files (header first)."""
+    buffer = io.StringIO(newline="")
+    writer = csv_safe.writer(buffer)
+    writer.writerow(rows.columns)
+    columns = [rows[name].tolist() for name in rows.columns]
+    writer.writerows([_py(value) for value in record] for record in zip(*columns, strict=True))
+    return list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
+
+
+def results_part(rows: pd.DataFrame) -> pd.DataFrame:
+    """The evaluated rows with results.csv's columns."""
+    return rows[rows["rejected"].isna()].drop(columns=list(sdask.REJECTION_COLUMNS))
+
+
+def rejected_part(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows with rejected.csv's columns."""
+    picked = rows[rows["rejected"].notna()][["line", "id", "rejected_kind", "rejected"]]
+    return picked.rename(columns={"rejected_kind": "kind", "rejected": "reason"})
+
+
+def test_a_local_cluster_gives_the_local_run_exactly(client, frame, policy, local):
+    outcome, results_csv, rejected_csv = local
+    expected = outcome.summary.to_dict()
+    assert expected == summarize(evaluate_many(from_dataframe(frame), policy, as_of=AS_OF), by=BY).to_dict()
+    assert expected["rows"] == {"total": ROWS, "evaluated": ROWS - 4, "rejected": 4}
+    ddf = dd.from_pandas(frame, npartitions=5)
+
+    assert sdask.summarize(ddf, policy, as_of=AS_OF, by=BY, split_every=2).to_dict() == expected
+
+    rows = sdask.evaluate(ddf, "p1-p3", as_of=AS_OF).compute()
+    assert rows["line"].tolist() == list(range(1, ROWS + 1))
+    assert as_csv(results_part(rows)) == results_csv
+    assert as_csv(rejected_part(rows)) == rejected_csv
+
+    lazy_rows, lazy_summary = sdask.evaluate_and_summarize(ddf, policy, as_of=AS_OF, by=BY)
+    parts, summary = dask.compute(lazy_rows.to_delayed(), lazy_summary)
+    assert summary.to_dict() == expected
+    pd.testing.assert_frame_equal(pd.concat(parts), rows)
+
+
+def test_rows_keep_the_input_index_and_have_the_declared_dtypes(frame, policy):
+    indexed = frame.set_index(frame["id"].rename("key"))
+    ddf = dd.from_pandas(indexed.iloc[:60], npartitions=3, sort=False)
+    lazy = sdask.evaluate(ddf, policy, as_of=AS_OF)
+    with dask.config.set(scheduler="sync"):
+        rows = lazy.compute()
+    assert rows.index.tolist() == indexed.index[:60].tolist()
+    assert rows.dtypes.to_dict() == lazy._meta.dtypes.to_dict()
+    assert {str(dtype) for dtype in rows.dtypes} == {"Int64", "Float64", "boolean", "string"}
+    assert rows.columns[:2].tolist() == ["line", "id"]
+    assert rows.columns[-2:].tolist() == list(sdask.REJECTION_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def sample(frame, policy):
+    """The first 48 rows (two of them rejected), their rows in one partition and their local summary by month."""
+    df = frame.iloc[:48].copy()
+    df.loc[5, "priority"] = "P7"
+    df.loc[40, "created_at"] = "2025-10-02 10:00"  # naive, no assume_tz
+    rows, _ = sdask.evaluate_frame(df, policy, as_of=AS_OF)
+    return df, rows, summarize(evaluate_many(from_dataframe(df), policy, as_of=AS_OF)).to_dict()
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(0, 48), max_size=6), split_every=st.integers(2, 4), limit=st.sampled_from([5, 10_000]))
+def test_any_partitioning_gives_the_same_rows_and_summary(sample, policy, cuts, split_every, limit):
+    df, expected_rows, _ = sample
+    bounds = [0, *sorted(cuts), len(df)]  # repeated cuts make empty partitions
+    pieces = [dask.delayed(df.iloc[a:b]) for a, b in itertools.pairwise(bounds)]
+    ddf = dd.from_delayed(pieces, meta=df.iloc[:0], verify_meta=False)
+    # a small limit puts the handling-time distributions past exact values, into the sketch
+    with mock.patch.object(sketching, "EXACT_LIMIT", limit), dask.config.set(scheduler="sync"):
+        expected = summarize(evaluate_many(from_dataframe(df), policy, as_of=AS_OF), by=("week",)).to_dict()
+        lazy_rows, lazy_summary = sdask.evaluate_and_summarize(
+            ddf, policy, as_of=AS_OF, by=("week",), split_every=split_every
+        )
+        parts, summary = dask.compute(lazy_rows.to_delayed(), lazy_summary)
+    assert summary.to_dict() == expected
+    assert expected["overall"]["handling_time"]["business"]["exact"] is (limit > len(df))
+    pd.testing.assert_frame_equal(pd.concat(parts), expected_rows)
+
+
+def test_partials_of_evaluate_frame_pickle_and_merge_into_the_whole(sample, policy):
+    df, expected_rows, expected = sample
+    merged = Accumulator(policy=policy, as_of=AS_OF)
+    pieces = []
+    for start in (0, 17, 30):
+        stop = {0: 17, 17: 30, 30: len(df)}[start]
+        rows, partial = sdask.evaluate_frame(df.iloc[start:stop], "p1-p3", as_of=AS_OF, first_line=start + 1)
+        merged.merge(roundtrip(partial))
+        pieces.append(rows)
+    assert merged.finish().to_dict() == expected
+    pd.testing.assert_frame_equal(pd.concat(pieces), expected_rows)
+
+
+def test_a_policy_travels_as_its_config_and_is_rebuilt_once_per_process(frame, policy):
+    job = sdask._Job(policy, AS_OF, list(frame.columns), ("month",), None, None)
+    first, second = roundtrip(job), roundtrip(job)
+    assert first is second
+    assert first is not job
+    assert first.policy.config == policy.config
+    assert first.header == job.header
+    later = sdask._Job(policy, AS_OF, list(frame.columns), ("week",), None, "Asia/Shanghai")
+    assert roundtrip(later) is not first
+    assert roundtrip(later).policy is first.policy  # its calendars stay warm for the next call
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # dask's parquet reader under pandas 3
+def test_lines_count_the_partitions_the_evaluation_reads(frame, policy, tmp_path):
+    # read_parquet may partition a projection of the frame differently from the whole frame
+    dd.from_pandas(frame.iloc[:90], npartitions=3).to_parquet(tmp_path / "in", write_index=False)
+    ddf = dd.read_parquet(tmp_path / "in")
+    with dask.config.set(scheduler="sync"):
+        rows = sdask.evaluate(ddf, policy, as_of=AS_OF).compute()
+    assert rows["line"].tolist() == list(range(1, 91))
+    assert rows["id"].tolist() == frame["id"].iloc[:90].tolist()
+
+
+def test_column_map_and_assume_tz_apply_to_every_partition(frame, policy):
+    df = frame.iloc[:30].rename(columns={"created_at": "Created", "priority": "级别"})
+    df["Created"] = df["Created"].str.slice(0, 16)  # naive: local Shanghai times
+    ddf = dd.from_pandas(df, npartitions=2)
+    with dask.config.set(scheduler="sync"):
+        rows = sdask.evaluate(
+            ddf,
+            policy,
+            as_of=AS_OF,
+            column_map={"created_at": "Created", "priority": "级别"},
+            assume_tz="Asia/Shanghai",
+        ).compute()
+    assert rows["rejected"].isna().all()
+    assert rows["created_at"].iloc[0] == frame["created_at"].iloc[0][:16] + ":00+08:00"
+
+
+def test_bad_arguments_are_refused_before_anything_runs(frame, policy):
+    ddf = dd.from_pandas(frame.iloc[:10], npartitions=1)
+    with pytest.raises(ConfigError, match=r"dask\.dataframe\.DataFrame"):
+        sdask.evaluate(frame, policy, as_of=AS_OF)
+    with pytest.raises(ConfigError, match="'created_at'"):
+        sdask.summarize(ddf.drop(columns=["created_at"]), policy, as_of=AS_OF)
+    with pytest.raises(ConfigError, match="split_every"):
+        sdask.summarize(ddf, policy, as_of=AS_OF, split_every=1)
+    with pytest.raises(ConfigError, match="'by'"):
+        sdask.summarize(ddf, policy, as_of=AS_OF, by=("colour",))
+    with pytest.raises(ConfigError, match="first_line"):
+        sdask.evaluate_frame(frame.iloc[:3], policy, as_of=AS_OF, first_line=0)
+    with pytest.raises(NaiveDatetimeError):
+        sdask.evaluate(ddf, policy, as_of=datetime(2025, 10, 31))
+
+
+BLOCK_DASK = """
+import sys
+
+class NoDask:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("dask", "distributed"):
+            raise ImportError(f"no {name} here")
+
+sys.meta_path.insert(0, NoDask())
+"""
+
+
+def test_slakit_batch_needs_no_dask_and_evaluate_frame_none_either(tmp_path):
+    code = (
+        BLOCK_DASK
+        + """
+import slakit.batch
+assert "slakit.batch.dask" not in sys.modules
+from datetime import datetime
+from zoneinfo import ZoneInfo
+import pandas as pd
+from slakit.batch.dask import evaluate, evaluate_frame
+frame = pd.DataFrame({"id": ["T1"], "created_at": ["2025-10-09T10:00:00+08:00"], "priority": ["P2"]})
+rows, partial = evaluate_frame(frame, "p1-p3", as_of=datetime(2025, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+assert rows["id"].tolist() == ["T1"] and partial.evaluated == 1
+try:
+    evaluate(frame, "p1-p3", as_of=datetime(2025, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+except ValueError as exc:
+    assert "pip install 'slakit[dask]'" in str(exc), exc
+else:
+    raise AssertionError("evaluate ran without Dask")
+"""
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)

@@ -1,0 +1,53 @@
+"""The per-ticket lines: results.jsonl written directly is exactly json.dumps of its record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slakit import presets
+from slakit.batch import InputTicket, TicketResult, evaluate_many, read
+from slakit.batch.facts import Context, TicketFacts
+from slakit.batch.output import TicketWriter
+from slakit.sla import Ticket
+from slakit.testing.strategies import survey_responses, tickets
+from tests.batch.exports import AS_OF, export_text
+
+POLICY = presets.load("p1-p3")
+CONTEXT = Context.of(POLICY)
+WRITER = TicketWriter(CONTEXT.metrics)
+
+
+def _check(result: TicketResult) -> None:
+    facts = TicketFacts(result, CONTEXT)
+    line = WRITER.json_line(facts, result)
+    record = WRITER.json_record(facts, result)
+    assert line == json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert json.loads(line) == record
+    row = WRITER.csv_row(facts, result)
+    assert len(row) == len(WRITER.header)
+
+
+def test_the_hand_checked_export(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(export_text().replace("甲公司", '"a ""quoted"",\\ name\t"'), encoding="utf-8")
+    results = [result for result in evaluate_many(read(path), POLICY, as_of=AS_OF) if result.ok]
+    assert len(results) == 6
+    for result in results:
+        _check(result)
+
+
+@settings(max_examples=30)
+@given(tickets(POLICY, max_events=10), st.booleans(), st.data())
+def test_any_ticket(ticket: Ticket, surveyed: bool, data: st.DataObject) -> None:
+    if surveyed:
+        assert POLICY.survey is not None
+        answers = dict(data.draw(survey_responses(POLICY.survey)))
+        values = {name: getattr(ticket, name) for name in ticket.__dataclass_fields__}
+        ticket = InputTicket(**values, survey=answers)
+    (result,) = evaluate_many([ticket], POLICY, as_of=AS_OF)
+    if result.ok:
+        _check(result)

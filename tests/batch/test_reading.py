@@ -1,0 +1,190 @@
+"""Reading exports: CSV/TSV/JSONL, gzipped or not, paths or open files, with line numbers that match the file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from slakit.batch import InputTicket, Rejected, read
+from slakit.errors import ConfigError
+
+HEADER = "id,created_at,priority,subject\n"
+
+
+def _lines(items: list[object]) -> list[tuple[int | None, str | None, str]]:
+    out = []
+    for item in items:
+        if isinstance(item, Rejected):
+            out.append((item.line, item.id, item.kind))
+        else:
+            assert isinstance(item, InputTicket)
+            out.append((item.line, item.id, "ok"))
+    return out
+
+
+def test_line_numbers_follow_the_file(tmp_path: Path) -> None:
+    text = (
+        "\ufeff"
+        + HEADER  # a byte-order mark, as Excel writes
+        + "T1,2025-09-01T09:00:00+08:00,P1,plain\n"
+        + '"T2",2025-09-01T09:00:00+08:00,P2,"two\nlines"\n'  # one record over lines 3-4
+        + "\n"  # line 5: blank, not a row
+        + "T3,2025-09-01 09:00,P3,naive\n"  # line 6
+        + "T4,2025-09-01T09:00:00+08:00,P1\n"  # line 7: a short row is fine
+    )
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    items = list(read(path))
+    assert _lines(items) == [
+        (2, "T1", "ok"),
+        (3, "T2", "ok"),
+        (6, "T3", "naive timestamp in created_at"),
+        (7, "T4", "ok"),
+    ]
+    assert isinstance(items[1], InputTicket)
+    assert items[1].subject == "two\nlines"
+
+
+def test_tsv_gzip_and_open_files(tmp_path: Path) -> None:
+    rows = HEADER.replace(",", "\t") + "T1\t2025-09-01T09:00:00+08:00\tP1\tx\n"
+    path = tmp_path / "export.tsv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        file.write(rows)
+    assert _lines(list(read(path))) == [(2, "T1", "ok")]
+    text = HEADER + "T1,2025-09-01T09:00:00+08:00,P1,x\n"
+    assert _lines(list(read(io.StringIO(text), format="csv"))) == [(2, "T1", "ok")]
+    assert _lines(list(read(io.BytesIO(text.encode()), format="csv"))) == [(2, "T1", "ok")]
+    semicolons = text.replace(",", ";")
+    assert _lines(list(read(io.StringIO(semicolons), format="csv", delimiter=";"))) == [(2, "T1", "ok")]
+
+
+def test_jsonl_with_surveys_and_rejections(tmp_path: Path) -> None:
+    good = {
+        "id": "J1",
+        "created_at": "2025-09-01T09:00:00+08:00",
+        "priority": "P1",
+        "events": [
+            {"at": "2025-09-01T09:30:00+08:00", "type": "status", "status": "pending_customer"},
+            {"at": "2025-09-01T11:00:00+08:00", "type": "resolve"},
+        ],
+        "survey": {"efficiency": 5, "ability": 4, "attitude": 5},
+        "survey_at": "2025-09-01T12:00:00+08:00",
+    }
+    lines = [
+        json.dumps(good, ensure_ascii=False),
+        "",  # line 2: blank
+        "{not json",  # line 3
+        "[1, 2]",  # line 4
+        json.dumps({"id": "J5", "created_at": "2025-09-01T09:00:00", "priority": "P1"}),  # naive
+        json.dumps({"id": "J6", "created_at": "2025-09-01T09:00:00+08:00", "priority": "P1", "colour": "red"}),
+        json.dumps({"id": "J7", "created_at": "2025-09-01T09:00:00+08:00", "priority": "P1", "survey": [5]}),
+        json.dumps({"id": "J8", "created_at": "2025-09-01T09:00:00+08:00", "priority": "P1",
+                    "affected_customers": "many"}),
+        json.dumps({"id": "J9", "created_at": "2025-09-01T09:00:00+08:00", "priority": "P1",
+                    "events": [{"at": "2025-08-01T09:00:00+08:00", "type": "resolve"}]}),
+    ]  # fmt: skip
+    path = tmp_path / "tickets.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = list(read(path))
+    assert _lines(items) == [
+        (1, "J1", "ok"),
+        (3, None, "invalid JSON"),
+        (4, None, "invalid JSON"),
+        (5, "J5", "naive timestamp"),
+        (6, "J6", "invalid ticket"),
+        (7, "J7", "invalid survey response"),
+        (8, "J8", "invalid ticket"),
+        (9, "J9", "invalid ticket"),
+    ]
+    ticket = items[0]
+    assert isinstance(ticket, InputTicket)
+    assert ticket.survey == {"efficiency": 5, "ability": 4, "attitude": 5}
+    assert ticket.survey_at is not None
+    assert ticket.measured is None  # a full history measures every metric
+    assert len(ticket.events) == 2
+    reasons = {item.line: item.reason for item in items if isinstance(item, Rejected)}
+    assert "unknown ticket field 'colour'" in reasons[6]
+    assert "'affected_customers' must be a whole number" in reasons[8]
+    assert "is before the ticket was created" in reasons[9]
+
+
+def test_format_comes_from_the_suffix_or_is_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text(HEADER, encoding="utf-8")
+    with pytest.raises(ConfigError, match="'format' must be 'csv' or 'jsonl'"):
+        read(path)
+    with pytest.raises(ConfigError, match="'format' must be 'csv' or 'jsonl'"):
+        read(path, format="xlsx")
+    assert list(read(path, format="csv")) == []
+
+
+def test_whole_file_problems_raise_before_any_row(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        read(tmp_path / "missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the CSV file is empty"):
+        read(empty)
+    headless = tmp_path / "headless.csv"
+    headless.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no 'id', 'created_at', 'priority' column"):
+        read(headless)
+
+
+def test_an_unreadable_record_is_rejected_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    huge = "x" * 200_000  # beyond the csv module's field size limit
+    path.write_text(HEADER + f"T1,2025-09-01T09:00:00+08:00,P1,{huge}\nT2,2025-09-01T09:00:00+08:00,P1,ok\n")
+    items = list(read(path))
+    assert _lines(items) == [(2, None, "unreadable CSV record"), (3, "T2", "ok")]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-16", "utf-8-sig"])
+def test_encodings(tmp_path: Path, encoding: str) -> None:
+    text = HEADER + 'T1,2025-09-01T09:00:00+08:00,P1,"设备无法启动,\n急"\nT2,2025-09-01T09:00:00+08:00,P2,软件卡顿\n'
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    items = list(read(path, encoding=encoding))
+    assert _lines(items) == [(2, "T1", "ok"), (4, "T2", "ok")]
+    assert [item.subject for item in items if isinstance(item, InputTicket)] == ["设备无法启动,\n急", "软件卡顿"]
+
+
+def test_a_damaged_row_is_rejected_and_reading_goes_on(tmp_path: Path) -> None:
+    good = "T{},2025-09-01T09:00:00+08:00,P1,设备无法启动\n"
+    body = "".join(good.format(i) for i in range(3000)).encode()  # past the 64 KiB looked at first
+    damaged = b"T8,2025-09-01T09:00:00+08:00,P1,\xff\xfe broken\n"
+    json_damaged = b'{"id": "J9", "subject": "\xff"}\n'
+    path = tmp_path / "export.csv"
+    path.write_bytes(HEADER.encode() + body + damaged + good.format("Z").encode())
+    items = list(read(path))
+    assert len(items) == 3002
+    rejected = items[3000]
+    assert isinstance(rejected, Rejected)
+    assert (rejected.line, rejected.id, rejected.kind) == (3002, "T8", "not valid text")
+    assert "is not utf-8-sig text (byte 0xFF is not valid there)" in rejected.reason
+    assert "--encoding gbk" in rejected.reason
+    assert isinstance(items[3001], InputTicket)
+    jsonl = tmp_path / "tickets.jsonl"
+    jsonl.write_bytes(b"\n" * 70_000 + json_damaged)
+    (item,) = list(read(jsonl))
+    assert isinstance(item, Rejected)
+    assert (item.line, item.kind) == (70_001, "not valid text")
+
+
+def test_a_file_in_another_encoding_is_refused_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes((HEADER + "T1,2025-09-01T09:00:00+08:00,P1,设备无法启动\n").encode("gbk"))
+    with pytest.raises(ConfigError, match=r"is not utf-8-sig text \(byte 0x.. at offset \d+ .*--encoding gbk"):
+        read(path)
+    assert _lines(list(read(path, encoding="gbk"))) == [(2, "T1", "ok")]
+
+
+def test_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER, encoding="utf-8")
+    with pytest.raises(ConfigError, match="'encoding' must be a Python codec name"):
+        read(path, encoding="klingon")
