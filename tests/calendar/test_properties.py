@@ -1,16 +1,44 @@
-"""Invariants of the calendar on random calendars, and agreement with a minute-by-minute reference."""
+"""Invariants of the calendar on random calendars, and agreement with a minute-by-minute reference.
+
+Calendars, instants and durations come from slakit.testing.strategies: instants anywhere in assorted
+zones, or at (and a microsecond either side of) the drawn calendar's openings and closings.
+"""
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slakit.calendar import BusinessCalendar
+from slakit.testing import strategies as sst
 from tests.calendar.reference import ReferenceCalendar
-from tests.calendar.strategies import calendars, instants, minute_instants
 
 US = timedelta(microseconds=1)
+MINUTE = timedelta(minutes=1)
+durations = sst.durations()
+
+
+def instants(cal: BusinessCalendar) -> st.SearchStrategy[datetime]:
+    """Anywhere in 2025 in assorted zones, or at the calendar's edges in its zone."""
+    return st.one_of(sst.aware_datetimes(), sst.aware_datetimes(cal))
+
+
+def minute_instants(cal: BusinessCalendar) -> st.SearchStrategy[datetime]:
+    """The same on the UTC minute grid, in UTC, for the minute-by-minute reference."""
+    return st.one_of(sst.aware_datetimes(resolution=MINUTE), sst.aware_datetimes(cal, resolution=MINUTE)).map(
+        lambda at: at.astimezone(UTC)
+    )
+
+
+@st.composite
+def calendar_and(
+    draw: st.DrawFn, count: int, make: Callable[[BusinessCalendar], st.SearchStrategy[datetime]] = instants
+) -> tuple:
+    """A calendar followed by ``count`` instants drawn with ``make(calendar)``."""
+    cal = draw(sst.calendars())
+    return (cal, *(draw(make(cal)) for _ in range(count)))
 
 
 def shift(at: datetime, by: timedelta) -> datetime:
@@ -23,16 +51,15 @@ def real_length(open_: datetime, close: datetime) -> timedelta:
     return close.astimezone(UTC) - open_.astimezone(UTC)
 
 
-durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30))
-
-
-@given(calendars(), instants(), durations)
-def test_elapsed_of_add_is_the_duration(cal: BusinessCalendar, start, d):
+@given(calendar_and(1), durations)
+def test_elapsed_of_add_is_the_duration(case, d):
+    cal, start = case
     assert cal.elapsed(start, cal.add(start, d)) == d
 
 
-@given(calendars(), instants(), durations)
-def test_add_is_the_earliest_such_instant(cal: BusinessCalendar, start, d):
+@given(calendar_and(1), durations)
+def test_add_is_the_earliest_such_instant(case, d):
+    cal, start = case
     result = cal.add(start, d)
     assert result >= start
     if d > timedelta(0):
@@ -40,19 +67,22 @@ def test_add_is_the_earliest_such_instant(cal: BusinessCalendar, start, d):
         assert cal.is_open(shift(result, -US))  # open time or a close: the instant just before is open
 
 
-@given(calendars(), instants(), durations, durations)
-def test_add_is_monotonic_in_the_duration(cal: BusinessCalendar, start, d1, d2):
+@given(calendar_and(1), durations, durations)
+def test_add_is_monotonic_in_the_duration(case, d1, d2):
+    cal, start = case
     low, high = sorted((d1, d2))
     assert cal.add(start, low) <= cal.add(start, high)
 
 
-@given(calendars(), instants(), durations, durations)
-def test_add_composes(cal: BusinessCalendar, start, d1, d2):
+@given(calendar_and(1), durations, durations)
+def test_add_composes(case, d1, d2):
+    cal, start = case
     assert cal.add(cal.add(start, d1), d2) == cal.add(start, d1 + d2)
 
 
-@given(calendars(), instants(), durations)
-def test_negative_add_walks_back_exactly(cal: BusinessCalendar, start, d):
+@given(calendar_and(1), durations)
+def test_negative_add_walks_back_exactly(case, d):
+    cal, start = case
     result = cal.add(start, -d)
     assert result <= start
     assert cal.elapsed(result, start) == d
@@ -61,22 +91,25 @@ def test_negative_add_walks_back_exactly(cal: BusinessCalendar, start, d):
         assert cal.is_open(result)
 
 
-@given(calendars(), instants(), instants(), instants())
-def test_elapsed_is_additive_and_antisymmetric(cal: BusinessCalendar, a, b, c):
+@given(calendar_and(3))
+def test_elapsed_is_additive_and_antisymmetric(case):
+    cal, a, b, c = case
     assert cal.elapsed(a, c) == cal.elapsed(a, b) + cal.elapsed(b, c)
     assert cal.elapsed(a, b) == -cal.elapsed(b, a)
 
 
-@given(calendars(), instants())
-def test_next_open_is_open_and_skips_no_open_time(cal: BusinessCalendar, at):
+@given(calendar_and(1))
+def test_next_open_is_open_and_skips_no_open_time(case):
+    cal, at = case
     following = cal.next_open(at)
     assert following >= at
     assert cal.is_open(following)
     assert cal.elapsed(at, following) == timedelta(0)
 
 
-@given(calendars(), instants(), instants())
-def test_intervals_sum_to_elapsed_and_are_disjoint_open_stretches(cal: BusinessCalendar, a, b):
+@given(calendar_and(2))
+def test_intervals_sum_to_elapsed_and_are_disjoint_open_stretches(case):
+    cal, a, b = case
     start, end = min(a, b), max(a, b)
     stretches = list(cal.intervals(start, end))
     assert sum((real_length(*stretch) for stretch in stretches), timedelta(0)) == cal.elapsed(start, end)
@@ -89,19 +122,22 @@ def test_intervals_sum_to_elapsed_and_are_disjoint_open_stretches(cal: BusinessC
 
 
 @settings(max_examples=40)
-@given(calendars(), minute_instants(), st.integers(0, 2 * 1440))
-def test_elapsed_agrees_with_minute_by_minute_reference(cal: BusinessCalendar, start, minutes):
+@given(calendar_and(1, make=minute_instants), st.integers(0, 2 * 1440))
+def test_elapsed_agrees_with_minute_by_minute_reference(case, minutes):
+    cal, start = case
     end = start + timedelta(minutes=minutes)
     assert cal.elapsed(start, end) == timedelta(minutes=ReferenceCalendar(cal).elapsed_minutes(start, end))
 
 
 @settings(max_examples=40)
-@given(calendars(), minute_instants(), st.integers(0, 600))
-def test_add_agrees_with_minute_by_minute_reference(cal: BusinessCalendar, start, minutes):
+@given(calendar_and(1, make=minute_instants), st.integers(0, 600))
+def test_add_agrees_with_minute_by_minute_reference(case, minutes):
+    cal, start = case
     assert cal.add(start, timedelta(minutes=minutes)) == ReferenceCalendar(cal).add_minutes(start, minutes)
 
 
 @settings(max_examples=40)
-@given(calendars(), minute_instants())
-def test_is_open_agrees_with_reference(cal: BusinessCalendar, at):
+@given(calendar_and(1, make=minute_instants))
+def test_is_open_agrees_with_reference(case):
+    cal, at = case
     assert cal.is_open(at) == ReferenceCalendar(cal).is_open(at)

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from slakit._time import to_us
 from slakit.calendar import BusinessCalendar
-from tests.calendar.strategies import calendar_configs, calendars, instants
+from slakit.testing.strategies import aware_datetimes as instants
+from slakit.testing.strategies import calendar_configs, calendars
 
 H = 3_600_000_000  # an hour in microseconds
 SH = ZoneInfo("Asia/Shanghai")

@@ -19,7 +19,7 @@ from slakit._time import from_us, to_us
 from slakit.sla import Event, Gap, MetricState, MetricStatus, Policy, SLAReport, Ticket, engine, evaluate
 from slakit.sla.report import new_gap, new_report, new_status
 from slakit.sla.timeline import Timeline, _reduce, build_timeline, ordered
-from tests.sla.strategies import offsets, tickets
+from slakit.testing import strategies as sst
 
 SH = ZoneInfo("Asia/Shanghai")
 CODES = ["P1", "P2", "P3"]
@@ -57,6 +57,15 @@ POLICIES = {
 }
 
 
+def tickets(policy: Policy) -> st.SearchStrategy[Ticket]:
+    """Consistent histories and careless ones (any event at any point)."""
+    return st.one_of(sst.tickets(policy), sst.tickets(policy, consistent=False))
+
+
+TICKETS = {name: tickets(policy) for name, policy in POLICIES.items()}
+offsets = sst.durations(max_value=timedelta(days=40))
+
+
 def general_report(ticket: Ticket, policy: Policy, as_of: datetime) -> SLAReport:
     """evaluate() with the one-target shortcut turned off."""
     plan = engine._plan(policy)
@@ -71,13 +80,14 @@ def traces(report: SLAReport) -> list[object]:
 
 
 # as_of mostly within the first working day, when clocks still run and turn at risk, else up to 40 days on
-early_or_late = st.one_of(st.integers(0, 12 * 60).map(lambda minutes: timedelta(minutes=minutes)), offsets())
+early_or_late = st.one_of(sst.durations(max_value=timedelta(hours=12)), offsets)
 
 
 @pytest.mark.parametrize("name", sorted(POLICIES))
-@given(ticket=tickets(CODES), offset=early_or_late)
-def test_the_one_target_shortcut_agrees_with_the_general_outcome(name, ticket, offset):
+@given(data=st.data(), offset=early_or_late)
+def test_the_one_target_shortcut_agrees_with_the_general_outcome(name, data, offset):
     policy = POLICIES[name]
+    ticket = data.draw(TICKETS[name], label="ticket")
     as_of = ticket.created_at + offset
     fast, general = evaluate(ticket, policy, as_of=as_of), general_report(ticket, policy, as_of)
     assert fast == general
@@ -177,7 +187,7 @@ def timeline_fields(line: Timeline) -> dict[str, object]:
     return {name: getattr(line, name) for name in Timeline.__slots__}
 
 
-@given(tickets(CODES), offsets(), st.randoms(use_true_random=False))
+@given(tickets(POLICIES["p1-p3"]), offsets, st.randoms(use_true_random=False))
 def test_the_timeline_takes_events_in_the_full_order_whatever_order_they_come_in(policy, ticket, offset, rng):
     as_of = to_us(ticket.created_at + offset)
     pauses = policy.config.pause_statuses

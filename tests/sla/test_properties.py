@@ -1,14 +1,28 @@
-"""Invariants of the SLA clock on random ticket histories."""
+"""Invariants of the SLA clock on random ticket histories (slakit.testing.strategies).
 
-from datetime import timedelta
+Tickets are consistent histories and careless ones (any event at any point), on the p1-p3 preset;
+``as_of`` is up to 40 days after creation.
+"""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slakit.sla import Event, MetricState, evaluate
-from tests.sla.strategies import offsets, tickets
+from slakit import presets
+from slakit.sla import EVENT_TYPES, Event, MetricState, Policy, Ticket, evaluate
+from slakit.testing import strategies as sst
 
-CODES = ["P1", "P2", "P3"]
+POLICY = presets.load("p1-p3")
+NO_STATUS = [kind for kind in EVENT_TYPES if kind != "status"]
+
+
+def tickets(**options):
+    return st.one_of(sst.tickets(POLICY, **options), sst.tickets(POLICY, consistent=False, **options))
+
+
+offsets = sst.durations(max_value=timedelta(days=40))
 
 
 def breached_metrics(report):
@@ -18,11 +32,11 @@ def breached_metrics(report):
     return found
 
 
-@given(tickets(CODES), offsets(), offsets())
-def test_a_later_as_of_never_unbreaches(policy, ticket, first, second):
+@given(tickets(), offsets, offsets)
+def test_a_later_as_of_never_unbreaches(ticket, first, second):
     early, late = sorted((first, second))
-    before = evaluate(ticket, policy, as_of=ticket.created_at + early)
-    after = evaluate(ticket, policy, as_of=ticket.created_at + late)
+    before = evaluate(ticket, POLICY, as_of=ticket.created_at + early)
+    after = evaluate(ticket, POLICY, as_of=ticket.created_at + late)
     assert breached_metrics(before) <= breached_metrics(after)
     for key in breached_metrics(before):
         old = before[key[1]] if before[key[1]].cycle == key[0] else before.cycles[key[0]][key[1]]
@@ -30,9 +44,15 @@ def test_a_later_as_of_never_unbreaches(policy, ticket, first, second):
         assert old.breached_at == new.breached_at
 
 
-@given(tickets(CODES), offsets())
-def test_elapsed_plus_remaining_is_the_target(policy, ticket, offset):
-    report = evaluate(ticket, policy, as_of=ticket.created_at + offset)
+@given(tickets(), offsets)
+def test_elapsed_plus_remaining_is_the_target(ticket, offset):
+    check_figures(evaluate(ticket, POLICY, as_of=ticket.created_at + offset))
+
+
+def check_figures(report):
+    """elapsed + remaining == target; a running clock has time left; a breach lies in the past."""
+    if report.next_change_at is not None:
+        assert report.next_change_at > report.as_of
     for status in report.values():
         assert status.elapsed + status.remaining == status.target
         if status.state is MetricState.RUNNING:
@@ -43,27 +63,27 @@ def test_elapsed_plus_remaining_is_the_target(policy, ticket, offset):
             assert status.breached_at < (status.completed_at or report.as_of)
 
 
-@given(tickets(CODES), offsets(), st.randoms(use_true_random=False))
-def test_results_do_not_depend_on_event_input_order(policy, ticket, offset, rng):
+@given(tickets(), offsets, st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_event_input_order(ticket, offset, rng):
     shuffled = list(ticket.events)
     rng.shuffle(shuffled)
     as_of = ticket.created_at + offset
-    assert evaluate(ticket, policy, as_of=as_of) == evaluate(
-        type(ticket)(ticket.id, ticket.created_at, ticket.priority, events=tuple(shuffled)),
-        policy,
+    assert evaluate(ticket, POLICY, as_of=as_of) == evaluate(
+        replace(ticket, events=tuple(shuffled)),
+        POLICY,
         as_of=as_of,
     )
 
 
-@given(tickets(CODES, statuses=False), offsets(), offsets(), offsets())
-def test_adding_a_pause_never_makes_a_deadline_earlier(policy, ticket, pause_at, pause_for, offset):
+@given(tickets(event_types=NO_STATUS), offsets, offsets, offsets)
+def test_adding_a_pause_never_makes_a_deadline_earlier(ticket, pause_at, pause_for, offset):
     as_of = ticket.created_at + offset
     start = ticket.created_at + pause_at
     paused = ticket.with_events(
         [Event(start, "status", status="pending_customer"), Event(start + pause_for, "status", status="open")]
     )
-    plain_report = evaluate(ticket, policy, as_of=as_of)
-    paused_report = evaluate(paused, policy, as_of=as_of)
+    plain_report = evaluate(ticket, POLICY, as_of=as_of)
+    paused_report = evaluate(paused, POLICY, as_of=as_of)
     for metric, plain in plain_report.items():
         other = paused_report[metric]
         if plain.deadline is not None and other.deadline is not None and plain.cycle == other.cycle:
@@ -71,10 +91,10 @@ def test_adding_a_pause_never_makes_a_deadline_earlier(policy, ticket, pause_at,
             assert other.elapsed <= plain.elapsed
 
 
-@given(tickets(CODES), offsets())
-def test_next_change_at_shows_a_change_and_nothing_changes_before_it(policy, ticket, offset):
+@given(tickets(), offsets)
+def test_next_change_at_shows_a_change_and_nothing_changes_before_it(ticket, offset):
     as_of = ticket.created_at + offset
-    report = evaluate(ticket, policy, as_of=as_of)
+    report = evaluate(ticket, POLICY, as_of=as_of)
     if report.next_change_at is None:
         return
     assert report.next_change_at > as_of
@@ -82,8 +102,115 @@ def test_next_change_at_shows_a_change_and_nothing_changes_before_it(policy, tic
     def flags(r):
         return {m: (s.state, s.at_risk) for m, s in r.items()}
 
-    before = evaluate(ticket, policy, as_of=report.next_change_at - timedelta(microseconds=1))
-    at = evaluate(ticket, policy, as_of=report.next_change_at)
+    before = evaluate(ticket, POLICY, as_of=report.next_change_at - timedelta(microseconds=1))
+    at = evaluate(ticket, POLICY, as_of=report.next_change_at)
     if all(event.at <= as_of for event in ticket.events):
         assert flags(before) == flags(report)
         assert flags(at) != flags(report)
+
+
+# -- priorities whose targets count on different clocks ----------------------------------------------
+# A priority change takes the new priority's clock and pausability for the metric, but a breach that
+# happened under the old priority's clock stays a breach; a priority without a target for the metric
+# keeps the earlier one in force. (Found by the properties above run on random policies.)
+
+UTC_MONDAYS = {"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}}
+WEDNESDAY = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def two_priorities(p1: dict, p2: dict) -> Policy:
+    return Policy.from_config(
+        {
+            "calendars": {"default": UTC_MONDAYS},
+            "priorities": {
+                "P1": {"name": "a", "rank": 1, "targets": p1},
+                "P2": {"name": "b", "rank": 2, "targets": p2},
+            },
+        }
+    )
+
+
+def test_a_breach_on_a_24x7_clock_survives_a_change_to_a_business_clock():
+    policy = two_priorities(
+        {"resolution": {"within": "46h", "clock": "business"}}, {"resolution": {"within": "2h", "clock": "calendar"}}
+    )
+    ticket = Ticket(
+        "T", WEDNESDAY, "P2", events=(Event(WEDNESDAY + timedelta(minutes=122), "priority", priority="P1"),)
+    )
+    for minutes in (121, 122, 360):
+        status = evaluate(ticket, policy, as_of=WEDNESDAY + timedelta(minutes=minutes))["resolution"]
+        assert (status.state, status.breached_at) == (MetricState.BREACHED, WEDNESDAY + timedelta(hours=2))
+    assert status.target == timedelta(hours=46)  # the new priority's target is still the one reported
+
+
+def test_a_breach_during_a_pause_survives_a_change_to_a_pausable_target():
+    policy = two_priorities(
+        {"resolution": {"within": "3h", "clock": "calendar", "pausable": True}},
+        {"resolution": {"within": "2h", "clock": "calendar", "pausable": False}},
+    )
+    events = (
+        Event(WEDNESDAY + timedelta(minutes=30), "status", status="pending_customer"),
+        Event(WEDNESDAY + timedelta(minutes=125), "priority", priority="P1"),
+    )
+    ticket = Ticket("T", WEDNESDAY, "P2", events=events)
+    for minutes in (121, 180):
+        status = evaluate(ticket, policy, as_of=WEDNESDAY + timedelta(minutes=minutes))["resolution"]
+        assert status.breached_at == WEDNESDAY + timedelta(hours=2)
+
+
+def test_an_update_gap_breached_on_a_24x7_clock_survives_a_change_to_a_business_clock():
+    policy = two_priorities(
+        {"update": {"within": "8h", "clock": "business"}}, {"update": {"within": "1h", "clock": "calendar"}}
+    )
+    events = (
+        Event(WEDNESDAY + timedelta(minutes=85), "priority", priority="P1"),
+        Event(WEDNESDAY + timedelta(minutes=90), "note"),
+    )
+    ticket = Ticket("T", WEDNESDAY, "P2", events=events)
+    for minutes in (80, 120):
+        status = evaluate(ticket, policy, as_of=WEDNESDAY + timedelta(minutes=minutes))["update"]
+        assert status.breached_at == WEDNESDAY + timedelta(hours=1)
+
+
+def test_a_single_target_on_a_24x7_clock_keeps_its_breach_when_completed_at_a_change_of_clock():
+    policy = two_priorities({"response": "0s"}, {"response": {"within": "15m", "clock": "calendar"}})
+    change = WEDNESDAY + timedelta(minutes=61)
+    events = (Event(change, "priority", priority="P1"), Event(change, "resolve"))  # the resolve ends the response
+    ticket = Ticket("T", WEDNESDAY, "P2", events=events)
+    for minutes in (60, 120):
+        status = evaluate(ticket, policy, as_of=WEDNESDAY + timedelta(minutes=minutes))["response"]
+        assert status.breached_at == WEDNESDAY + timedelta(minutes=15)
+
+
+def test_a_priority_without_a_target_keeps_the_earlier_target_in_force():
+    # docs/sla.md: "when the current priority has no target for a metric, the latest earlier
+    # priority's target is used" -- and it can still be breached
+    policy = two_priorities({"response": "0s"}, {"response": "0s", "update": "15m"})
+    sunday = datetime(2025, 3, 9, tzinfo=UTC)  # the calendar opens Mondays 09:00-17:00
+    ticket = Ticket("T", sunday, "P2", events=(Event(sunday + timedelta(minutes=1), "priority", priority="P1"),))
+    monday_9_10 = evaluate(ticket, policy, as_of=datetime(2025, 3, 10, 9, 10, tzinfo=UTC))["update"]
+    assert (monday_9_10.state, monday_9_10.remaining) == (MetricState.RUNNING, timedelta(minutes=5))
+    tuesday = evaluate(ticket, policy, as_of=datetime(2025, 3, 11, tzinfo=UTC))
+    assert tuesday["update"].breached_at == datetime(2025, 3, 10, 9, 15, tzinfo=UTC)
+    assert tuesday.next_change_at is None
+    # also for an update gap that starts after the change
+    replied = ticket.with_events([Event(sunday + timedelta(minutes=2), "reply", author="agent")])
+    monday_10 = evaluate(replied, policy, as_of=datetime(2025, 3, 10, 10, tzinfo=UTC))["update"]
+    assert monday_10.breached_at == datetime(2025, 3, 10, 9, 15, tzinfo=UTC)
+
+
+@st.composite
+def random_policy_and_ticket(draw):
+    policy = draw(sst.policies())
+    return policy, draw(st.one_of(sst.tickets(policy), sst.tickets(policy, consistent=False)))
+
+
+@given(random_policy_and_ticket(), offsets, offsets)
+def test_random_policies_never_unbreach_and_keep_their_figures(case, first, second):
+    policy, ticket = case
+    early, late = sorted((first, second))
+    before = evaluate(ticket, policy, as_of=ticket.created_at + early)
+    after = evaluate(ticket, policy, as_of=ticket.created_at + late)
+    assert breached_metrics(before) <= breached_metrics(after)
+    check_figures(before)
+    check_figures(after)

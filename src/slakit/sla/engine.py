@@ -305,7 +305,18 @@ class _Evaluation:
         if limit is None:
             return False
         # open time never exceeds wall time, so most gaps are ruled out without asking the calendar
-        return gap_end - gap_start < limit or whole.elapsed_at(gap_end) - whole.elapsed_at(gap_start) < limit
+        if gap_end - gap_start < limit:
+            return True
+        return self._one_update_clock() and whole.elapsed_at(gap_end) - whole.elapsed_at(gap_start) < limit
+
+    def _one_update_clock(self) -> bool:
+        """Whether every priority's update target counts on the current one's clock and pausability."""
+        current = self.targets["update"]
+        for _, code in self.line.priorities:
+            own = self.plan.targets[code].get("update")
+            if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
+                return False
+        return True
 
     def _least_update_target(self, gap_start: int, gap_end: int) -> int | None:
         """The least update target in force during a gap; None if one is missing or an extension was recorded."""
@@ -346,12 +357,18 @@ class _Evaluation:
                 extensions.append((t, to_us(event.until), event.customer_agreed, index))
                 self.used_extensions.add(index)
         timeline = self._targets_over_time(metric)
+        current = self.targets[metric]
         pieces = []
         for i, (t, within, code) in enumerate(timeline):
             superseded_before_start = i + 1 < len(timeline) and timeline[i + 1][0] <= track.start
             after_horizon = t > track.start and (t > horizon or (t == horizon and completed))
             if not superseded_before_start and not after_horizon:  # the piece in force at the start counts
-                pieces.append(Piece(max(t, track.start), within, None, code))
+                own = self.plan.targets[code].get(metric)
+                # an earlier priority's target counts on its own clock, or a later change of clock
+                # could undo a breach that already happened
+                other = own is not None and (own.clock is not current.clock or own.pausable != current.pausable)
+                clock = self._track(own, track.start, horizon) if other and own is not None else None
+                pieces.append(Piece(max(t, track.start), within, None, code, clock))
         outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.plan.ratio)
         if outcome is not None:
             for index, reason in outcome.ignored:
@@ -359,13 +376,19 @@ class _Evaluation:
         return outcome
 
     def _targets_over_time(self, metric: Metric) -> list[tuple[int, int | None, str]]:
-        """``(since, within, priority)`` for each priority change, computed once per metric."""
+        """``(since, within, priority)`` for each priority change, computed once per metric.
+
+        A change to a priority without a target for the metric is left out: the latest earlier
+        priority's target stays in force.
+        """
         cached = self._target_times.get(metric)
         if cached is None:
             withins = self.plan.withins
-            cached = self._target_times[metric] = [
-                (t, withins[code].get(metric), code) for t, code in self.line.priorities
-            ]
+            cached = self._target_times[metric] = []
+            for t, code in self.line.priorities:
+                within = withins[code].get(metric)
+                if within is not None or not cached or cached[-1][1] is None:
+                    cached.append((t, within, code))
         return cached
 
     # -- building the values -----------------------------------------------------------------------

@@ -20,17 +20,24 @@ Figures = tuple[int, int, int | None, int | None, bool]
 class Piece:
     """A target in force from ``since``: a duration of clock time, or an absolute ``until``.
 
+    ``track`` is the clock an earlier priority's target is measured on when its clock or
+    pausability differs from the current priority's (None: the metric's own track), so that a
+    breach under the earlier priority stays a breach after a change.
+
     A plain slotted class (treated as immutable) rather than a frozen dataclass, which costs four
     times as much to make.
     """
 
-    __slots__ = ("since", "source", "until", "within")
+    __slots__ = ("since", "source", "track", "until", "within")
 
-    def __init__(self, since: int, within: int | None, until: int | None, source: str) -> None:
+    def __init__(
+        self, since: int, within: int | None, until: int | None, source: str, track: Track | None = None
+    ) -> None:
         self.since = since
         self.within = within
         self.until = until
         self.source = source
+        self.track = track
 
 
 class Outcome:
@@ -131,7 +138,7 @@ def evaluate_track(
     Returns None when no piece has a target (the metric is not tracked). ``running`` says whether
     the clock is counting at the horizon (not completed, not paused).
     """
-    if len(pieces) == 1 and not extensions:
+    if len(pieces) == 1 and not extensions and pieces[0].track is None:
         only = pieces[0]
         if only.within is None:
             return None
@@ -221,7 +228,7 @@ def _deadline(track: Track, piece: Piece) -> int:
     if piece.until is not None:
         return piece.until
     assert piece.within is not None  # noqa: S101 -- callers pass tracked pieces
-    return track.reach(piece.within)
+    return (piece.track or track).reach(piece.within)
 
 
 def _first_breach(track: Track, effective: list[Piece]) -> int | None:
@@ -232,10 +239,11 @@ def _first_breach(track: Track, effective: list[Piece]) -> int | None:
     """
     for i, piece in enumerate(effective):
         ends = effective[i + 1].since if i + 1 < len(effective) else None
+        clock = piece.track or track
         if piece.until is not None:
             deadline = piece.until
-        elif piece.within is not None and track.reached_within(piece.within):
-            deadline = track.reach(piece.within)
+        elif piece.within is not None and clock.reached_within(piece.within):
+            deadline = clock.reach(piece.within)
         else:
             continue
         if deadline < track.horizon and (ends is None or deadline < ends):

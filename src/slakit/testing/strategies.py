@@ -14,15 +14,17 @@ priority changes, reopenings and extensions. Needs hypothesis (``pip install 'sl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from slakit._time import require_aware
 from slakit.calendar import BusinessCalendar
-from slakit.sla import Event, Policy, Ticket
+from slakit.errors import ConfigError
+from slakit.sla import EVENT_TYPES, Event, Policy, Ticket
 from slakit.survey import SurveyScheme
 
 __all__ = [
@@ -101,41 +103,72 @@ def calendars(*, zones: tuple[str, ...] = ZONES) -> st.SearchStrategy[BusinessCa
     return calendar_configs(zones=zones).map(BusinessCalendar.from_config)
 
 
-@st.composite
 def aware_datetimes(
-    draw: st.DrawFn,
     calendar: BusinessCalendar | None = None,
     *,
     min_value: datetime = _FIRST,
     max_value: datetime = _LAST,
+    resolution: timedelta | None = None,
+) -> st.SearchStrategy[datetime]:
+    """Aware instants in ``[min_value, max_value]`` with microseconds, in assorted zones, often on a
+    DST or holiday edge day; with a ``calendar``, in the calendar's zone and often right at one of
+    its openings or closings (or a microsecond either side).
+
+    ``resolution`` (say ``timedelta(minutes=1)``) keeps instants on that grid counted from
+    ``min_value``, for checks against a minute-by-minute reference model.
+    """
+    require_aware(min_value, "min_value")
+    require_aware(max_value, "max_value")
+    if max_value < min_value:
+        raise ConfigError.for_value("max_value", max_value, f"at or after 'min_value' ({min_value.isoformat()})")
+    if resolution is not None and resolution <= timedelta(0):
+        raise ConfigError.for_value("resolution", resolution, "a positive duration")
+    return _aware_datetimes(calendar, min_value.astimezone(UTC), max_value.astimezone(UTC), resolution)
+
+
+@st.composite
+def _aware_datetimes(
+    draw: st.DrawFn, calendar: BusinessCalendar | None, low: datetime, high: datetime, resolution: timedelta | None
 ) -> datetime:
-    """Aware instants with microseconds in assorted zones; with a ``calendar``, often right at one
-    of its openings or closings (or a microsecond either side), in the calendar's zone."""
-    span = int((max_value - min_value).total_seconds() * 1_000_000)
-    instant = min_value.astimezone(UTC) + timedelta(microseconds=draw(st.integers(0, span)))
-    if draw(st.integers(0, 4)) == 0:  # a DST or holiday edge day
-        day = draw(st.sampled_from(_EDGE_DAYS))
-        instant = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=draw(st.integers(0, 1439)))
+    instant = low + timedelta(microseconds=draw(st.integers(0, _us(high - low))))
+    edge_days = [day for day in _EDGE_DAYS if low.date() <= day <= high.date()]
+    if edge_days and draw(st.integers(0, 4)) == 0:  # a DST or holiday edge day
+        day = draw(st.sampled_from(edge_days))
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        instant = _clamp(midnight + timedelta(minutes=draw(st.integers(0, 1439))), low, high)
     if calendar is not None and draw(st.booleans()):
-        stretches = list(calendar.intervals(instant, instant + timedelta(days=8)))
+        stretches = list(calendar.intervals(instant, min(instant + timedelta(days=8), high)))
         if stretches:
-            open_, close = draw(st.sampled_from(stretches))
-            edge = draw(st.sampled_from([open_, close]))
-            return (edge.astimezone(UTC) + timedelta(microseconds=draw(st.sampled_from([-1, 0, 1])))).astimezone(
-                calendar.timezone
-            )
+            edge = draw(st.sampled_from([moment for stretch in stretches for moment in stretch]))
+            nudge = timedelta(microseconds=draw(st.sampled_from([-1, 0, 1])))
+            instant = _clamp(edge.astimezone(UTC) + nudge, low, high)
+    if resolution is not None:
+        instant -= (instant - low) % resolution
     zone = calendar.timezone if calendar is not None else ZoneInfo(draw(st.sampled_from(ZONES)))
     return instant.astimezone(zone)
 
 
+def _us(span: timedelta) -> int:
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
+
+
+def _clamp(instant: datetime, low: datetime, high: datetime) -> datetime:
+    return min(max(instant, low), high)
+
+
 def durations(*, max_value: timedelta = timedelta(days=30)) -> st.SearchStrategy[timedelta]:
-    """Non-negative durations, often round (minutes, hours, days) as configs write them."""
-    return st.one_of(
-        st.just(timedelta(0)),
-        st.integers(1, 72).map(lambda h: timedelta(hours=h)),
-        st.integers(1, 600).map(lambda m: timedelta(minutes=m)),
-        st.timedeltas(min_value=timedelta(0), max_value=max_value),
-    )
+    """Durations from zero to ``max_value``, often round (minutes, hours) as configs write them."""
+    if max_value < timedelta(0):
+        raise ConfigError.for_value("max_value", max_value, "a non-negative duration")
+    hours = min(72, max_value // timedelta(hours=1))
+    minutes = min(600, max_value // timedelta(minutes=1))
+    options = [st.just(timedelta(0))]
+    if hours:
+        options.append(st.integers(1, hours).map(lambda h: timedelta(hours=h)))
+    if minutes:
+        options.append(st.integers(1, minutes).map(lambda m: timedelta(minutes=m)))
+    options.append(st.timedeltas(min_value=timedelta(0), max_value=max_value))
+    return st.one_of(options)
 
 
 _METRICS = ("response", "acknowledge", "update", "resolution")
@@ -170,12 +203,34 @@ def policies() -> st.SearchStrategy[Policy]:
     return policy_configs().map(Policy.from_config)
 
 
-@st.composite
-def tickets(draw: st.DrawFn, policy: Policy, *, max_events: int = 14) -> Ticket:
+def tickets(
+    policy: Policy,
+    *,
+    max_events: int = 14,
+    consistent: bool = True,
+    event_types: Iterable[str] | None = None,
+) -> st.SearchStrategy[Ticket]:
     """Valid ticket histories for ``policy``: increasing times, statuses that make sense (a reopen
-    only after a resolve, nothing but a reopen after a close), pauses, priority changes among the
-    policy's priorities, reopenings, extensions (agreed or not, before or after deadlines)."""
+    only after a resolve, nothing but a reopen after a close, ``open`` only to end a pause), pauses
+    in the policy's pause statuses, priority changes among the policy's priorities, reopenings,
+    extensions (agreed or not, before or after deadlines).
+
+    ``consistent=False`` draws any event at any point instead, as a careless export has them (a
+    reopen with no resolve, replies after a close, a pause while paused): such tickets are still
+    valid input, and evaluation must cope. ``event_types`` restricts the events to those types
+    (say every type but ``status``, to add pauses of one's own).
+    """
+    allowed = EVENT_TYPES if event_types is None else tuple(event_types)
+    for kind in allowed:
+        if kind not in EVENT_TYPES:
+            raise ConfigError.for_value("event_types", kind, f"event types among {', '.join(EVENT_TYPES)}")
+    return _tickets(policy, max_events, consistent, allowed)
+
+
+@st.composite
+def _tickets(draw: st.DrawFn, policy: Policy, max_events: int, consistent: bool, allowed: tuple[str, ...]) -> Ticket:
     codes = sorted(policy.priorities)
+    pauses = sorted(policy.config.pause_statuses)
     zone = policy.default_calendar.timezone
     created = draw(aware_datetimes(policy.default_calendar)).astimezone(zone).replace(microsecond=0)
     events: list[Event] = []
@@ -183,17 +238,22 @@ def tickets(draw: st.DrawFn, policy: Policy, *, max_events: int = 14) -> Ticket:
     resolved = closed = paused = False
     for _ in range(draw(st.integers(0, max_events))):
         t = t + timedelta(minutes=draw(st.one_of(st.integers(0, 240), st.integers(0, 5 * 24 * 60))))
-        choices = ["reopen"] if closed else (["reopen", "close", "complaint", "note"] if resolved else [
-            "reply", "reply", "note", "assign", "acknowledge", "priority", "status", "resolve", "close",
-            "complaint", "extend",
-        ])  # fmt: skip
+        if not consistent:
+            choices = list(allowed)
+        else:
+            choices = [kind for kind in _next_kinds(resolved=resolved, closed=closed) if kind in allowed]
+        if not choices:
+            break
         kind = draw(st.sampled_from(choices))
         if kind == "reply":
             author: Literal["agent", "customer"] = draw(st.sampled_from(["agent", "customer"]))
             events.append(Event(t, "reply", author=author, public=draw(st.booleans())))
         elif kind == "status":
-            status = "open" if paused else draw(st.sampled_from(["pending_customer", "on_hold", "in_progress"]))
-            paused = status in policy.config.pause_statuses
+            if not consistent:
+                status = draw(st.sampled_from([*pauses, "open", "in_progress"]))
+            else:
+                status = "open" if paused else draw(st.sampled_from([*pauses, "in_progress"]))
+            paused = status in pauses
             events.append(Event(t, "status", status=status))
         elif kind == "priority":
             events.append(Event(t, "priority", priority=draw(st.sampled_from(codes))))
@@ -202,8 +262,8 @@ def tickets(draw: st.DrawFn, policy: Policy, *, max_events: int = 14) -> Ticket:
         elif kind == "extend":
             until = t + timedelta(minutes=draw(st.integers(-600, 10 * 24 * 60)))
             metric = draw(st.sampled_from(_METRICS))
-            agreed = draw(st.booleans())
-            events.append(Event(t, "extend", metric=metric, until=until, reason="备件缺货", customer_agreed=agreed))
+            agreed, reason = draw(st.booleans()), draw(st.sampled_from([None, "备件缺货"]))
+            events.append(Event(t, "extend", metric=metric, until=until, reason=reason, customer_agreed=agreed))
         else:
             events.append(Event(t, kind))  # type: ignore[arg-type]
             resolved = kind in ("resolve", "close") or (resolved and kind != "reopen")
@@ -217,6 +277,16 @@ def tickets(draw: st.DrawFn, policy: Policy, *, max_events: int = 14) -> Ticket:
         affected_customers=draw(st.integers(1, 50)),
         events=tuple(events),
     )
+
+
+def _next_kinds(*, resolved: bool, closed: bool) -> tuple[str, ...]:
+    """The events that make sense next (repeats weigh the common ones)."""
+    if closed:
+        return ("reopen",)
+    if resolved:
+        return ("reopen", "close", "complaint", "note")
+    return ("reply", "reply", "note", "assign", "acknowledge", "priority", "status", "resolve", "close",
+            "complaint", "extend")  # fmt: skip
 
 
 @st.composite
