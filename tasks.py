@@ -6,8 +6,9 @@
     python3 tasks.py bench [NAME]     # benchmarks against peer libraries (installs them first)
 
 Each command creates `.venv` and installs what it needs on first use, and again whenever
-pyproject.toml changes. Set HYPOTHESIS_PROFILE=thorough for the long property-test run. With SLAKIT_CI=1 (set by .ci/run)
-tests that need an optional tool (durable-rules, Chromium) fail when it is missing instead of skipping.
+pyproject.toml changes. Set HYPOTHESIS_PROFILE=thorough for the long property-test run.
+With SLAKIT_CI=1 (set by .ci/run) tests that need an optional tool (durable-rules, Chromium)
+fail when it is missing instead of skipping.
 """
 
 from __future__ import annotations

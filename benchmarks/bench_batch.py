@@ -12,6 +12,7 @@ tickets, so that figures from a busy machine can still be compared.
 
     .venv/bin/python benchmarks/bench_batch.py                  # 100k and 1M rows, jobs=2, 3 runs each
     .venv/bin/python benchmarks/bench_batch.py --rows 100000 --jobs 1 --runs 1
+    .venv/bin/python benchmarks/bench_batch.py --stages --runs 5   # CPU us/row per stage, jobs=1, 20k rows
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import json
 import os
 import random
@@ -29,6 +31,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -154,6 +157,98 @@ def reference(path: str, rows: int = 20_000) -> float:
     return best
 
 
+def stages(path: str, rows: int = 20_000, runs: int = 5) -> dict[str, float]:
+    """CPU microseconds per row of each stage of a chunk's work (as ``run`` does it with ``jobs=1``), medians.
+
+    Stages: reading (bytes to tickets), evaluation (SLA, escalations, survey), facts, summary
+    (accumulator updates) and output (results.csv, results.jsonl, rejected and breach rows, encoded).
+    """
+    from itertools import islice
+
+    from slakit import presets
+    from slakit.batch.evaluation import Evaluator
+    from slakit.batch.facts import Context
+    from slakit.batch.output import TicketWriter
+    from slakit.batch.reading import open_source
+
+    policy = presets.load("p1-p3")
+    source = open_source(path, assume_tz="Asia/Shanghai")
+    payloads = list(islice(source.chunks(2000), max(1, rows // 2000)))
+    source.close()
+    assert source.layout is not None  # noqa: S101 -- a CSV
+    evaluator = Evaluator(policy, AS_OF)
+    context = Context.of(evaluator.policy_for(source.layout.measured))
+    writer = TicketWriter(context.metrics)
+    samples: dict[str, list[float]] = {name: [] for name in ("reading", "evaluation", "facts", "summary", "output")}
+    count = 0
+    for _ in range(runs):
+        values: Any = (payloads, source)
+        for name, step in _STAGES:
+            began = time.process_time()
+            values = step(values, evaluator, context, writer)
+            samples[name].append(time.process_time() - began)
+        count = values
+    return {name: statistics.median(values) / count * 1e6 for name, values in samples.items()}
+
+
+def _reading(values: Any, *_: Any) -> Any:
+    from slakit.batch.reading import parse_chunk
+
+    payloads, source = values
+    return [
+        item
+        for first, payload in payloads
+        for item in parse_chunk("csv", payload, first, source.layout, ",", source.encoding)
+    ]
+
+
+def _evaluation(items: Any, evaluator: Any, *_: Any) -> Any:
+    return [evaluator.evaluate(item, n) for n, item in enumerate(items, 1)]
+
+
+def _facts(results: Any, _: Any, context: Any, __: Any) -> Any:
+    from slakit.batch.facts import TicketFacts
+
+    return results, [TicketFacts(r, context) if r.rejection is None else None for r in results]
+
+
+def _summary(values: Any, _: Any, context: Any, __: Any) -> Any:
+    from slakit.batch.accumulator import Accumulator
+
+    results, facts = values
+    summary = Accumulator(("month",), as_of=AS_OF)
+    summary.context = context
+    for result, fact in zip(results, facts, strict=True):
+        if fact is None:
+            summary.add_rejected(result.rejection)
+        else:
+            summary.add_facts(fact)
+    return values
+
+
+def _output(values: Any, _: Any, __: Any, writer: Any) -> int:
+    from slakit.batch import csv_safe
+
+    results, facts = values
+    out, rejected, breaches, lines = io.StringIO(), io.StringIO(), io.StringIO(), []
+    rows, rejected_rows, breach_rows = csv.writer(out), csv_safe.writer(rejected), csv_safe.writer(breaches)
+    for result, fact in zip(results, facts, strict=True):
+        if fact is None:
+            rejected_rows.writerow(writer.rejected_row(result.rejection))
+            continue
+        rows.writerow(writer.csv_row(fact, result, safe=True))
+        lines.append(writer.json_line(fact, result))
+        if fact.breaches:
+            breach_rows.writerows(writer.breach_rows(fact))
+    for text in (out.getvalue(), "".join(lines), rejected.getvalue(), breaches.getvalue()):
+        text.encode()
+    return len(results)
+
+
+_STAGES = (("reading", _reading), ("evaluation", _evaluation), ("facts", _facts), ("summary", _summary),
+           ("output", _output))  # fmt: skip
+
+
 def _tree_rss(pid: int) -> int:
     import psutil
 
@@ -192,6 +287,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, action="append", help="rows per export (repeatable); default 100k and 1M")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stages", action="store_true", help="CPU us/row per stage (jobs=1, 20k rows) and stop")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "slakit-bench-batch"))
@@ -202,6 +298,15 @@ def main() -> None:
     sizes = args.rows or [100_000, 1_000_000]
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
+    if args.stages:
+        path = data / "export-20000.csv"
+        if not path.exists():
+            generate(path, 20_000)
+        figures = stages(str(path), runs=args.runs)
+        print(f"CPU us/row by stage (jobs=1, 20k rows, median of {args.runs}): "
+              + ", ".join(f"{name} {value:.1f}" for name, value in figures.items())
+              + f"; total {sum(figures.values()):.1f}")  # fmt: skip
+        return
     print(f"batch benchmark: run() on a flat CSV, p1-p3 preset with escalation rules, jobs={args.jobs}, "
           f"{args.runs} runs each (median)")  # fmt: skip
     peaks: dict[int, float] = {}

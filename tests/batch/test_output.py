@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from slakit import presets
 from slakit.batch import InputTicket, TicketResult, evaluate_many, read
+from slakit.batch.csv_safe import safe_row
 from slakit.batch.facts import Context, TicketFacts
 from slakit.batch.output import TicketWriter
 from slakit.sla import Ticket
@@ -29,11 +30,15 @@ def _check(result: TicketResult) -> None:
     assert json.loads(line) == record
     row = WRITER.csv_row(facts, result)
     assert len(row) == len(WRITER.header)
+    # the fast path makes only the input-text cells safe: it must agree with making every cell safe
+    # (csv writes None as an empty cell, as safe_row spells it)
+    fast = WRITER.csv_row(facts, result, safe=True)
+    assert ["" if cell is None else cell for cell in fast] == safe_row(row)
 
 
 def test_the_hand_checked_export(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    path.write_text(export_text().replace("甲公司", '"a ""quoted"",\\ name\t"'), encoding="utf-8")
+    path.write_text(export_text().replace("甲公司", '"=a ""quoted"",\\ name\t"'), encoding="utf-8")
     results = [result for result in evaluate_many(read(path), POLICY, as_of=AS_OF) if result.ok]
     assert len(results) == 6
     for result in results:

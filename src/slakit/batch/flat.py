@@ -187,6 +187,8 @@ class FlatLayout:
             else:
                 if parsed.tzinfo is not None:
                     return parsed
+                if self.zone is not None:  # naive ISO 8601 with assume_tz: what parse_instant would return
+                    return parsed.replace(tzinfo=self.zone)
         try:
             return parse_instant(value, name, self.zone)
         except NaiveDatetimeError as exc:

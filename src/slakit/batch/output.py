@@ -7,9 +7,11 @@ zone, durations hours rounded to 2 places (docs/report.md lists the columns).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
+from slakit.batch.csv_safe import FORMULA_STARTS, safe_cell
 from slakit.batch.facts import TicketFacts
 from slakit.batch.records import Rejected, TicketResult
 from slakit.escalation import EscalationReport
@@ -45,6 +47,7 @@ _TAIL_COLUMNS = ("breached", "survey_overall", "survey_follow_up", "escalation_l
 
 
 _NO_METRIC = (None, None, None, None, None)
+_STARTS = frozenset(FORMULA_STARTS)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _quote = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
@@ -65,6 +68,20 @@ def _survey(survey: SurveyScore) -> dict[str, Any]:
     }
 
 
+def _survey_json(survey: SurveyScore) -> str:
+    """``_survey(survey)`` as compact JSON, built directly for the usual int answers."""
+    answers = []
+    for name, answer in survey.answers.items():
+        if answer.__class__ is not int:
+            return _dumps(_survey(survey))  # rare: let json spell floats and the unusual
+        answers.append(f"{_quote(name)}:{answer!r}")
+    overall = float(survey.overall)
+    if not math.isfinite(overall):
+        return _dumps(_survey(survey))
+    follow_up = "true" if survey.needs_follow_up else "false"
+    return f'{{"overall":{overall!r},"answers":{{{",".join(answers)}}},"follow_up":{follow_up}}}'
+
+
 def _escalations(report: EscalationReport) -> dict[str, Any]:
     return {
         "level": report.level,
@@ -83,6 +100,17 @@ def _escalations(report: EscalationReport) -> dict[str, Any]:
     }
 
 
+def _safe(value: Any) -> Any:
+    """A text cell made safe (None stays None, which csv writes as empty)."""
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _STARTS else value
+    return None if value is None else safe_cell(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -98,20 +126,26 @@ class TicketWriter:
             *_TAIL_COLUMNS,
         )
 
-    def csv_row(self, facts: TicketFacts, result: TicketResult) -> list[Any]:
-        """One row of results.csv (cells not yet made safe)."""
+    def csv_row(self, facts: TicketFacts, result: TicketResult, *, safe: bool = False) -> list[Any]:
+        """One row of results.csv; its cells are made safe (:mod:`~slakit.batch.csv_safe`) only with ``safe``.
+
+        With ``safe``, only the cells that hold input text go through :func:`~slakit.batch.csv_safe.safe_cell`:
+        the others (numbers, instants, states, metric names) can never start like a formula, so the row can go
+        to a plain ``csv.writer`` (cheaper than making all of them safe for every ticket).
+        """
         resolved = facts.resolved
         created, resolved_at, business, wall = facts.texts()
+        made = _safe if safe else _same
         row: list[Any] = [
             facts.line,
-            facts.id,
-            facts.priority,
-            facts.type,
-            facts.category,
-            facts.channel,
-            facts.product,
-            facts.customer,
-            facts.agent,
+            made(facts.id),
+            made(facts.priority),
+            made(facts.type),
+            made(facts.category),
+            made(facts.channel),
+            made(facts.product),
+            made(facts.customer),
+            made(facts.agent),
             created,
             "true" if resolved else "false",
             resolved_at,
@@ -123,7 +157,7 @@ class TicketWriter:
             "true" if facts.fcr else "false",
         ]
         cells = facts.metric_cells()
-        if len(cells) == len(self.metrics) and all(c[0] == m for c, m in zip(cells, self.metrics, strict=True)):
+        if tuple(facts.report.metrics) == self.metrics:  # the cells follow the report's metrics, in order
             for _, state, deadline, completed, elapsed, remaining in cells:
                 row += (state, deadline, completed, elapsed, -remaining if state == "breached" else None)
         else:
@@ -141,7 +175,7 @@ class TicketWriter:
             float(survey.overall) if survey is not None else None,
             ("true" if survey.needs_follow_up else "false") if survey is not None else None,
             escalations.level if escalations is not None else None,
-            ";".join(facts.rules),
+            made(";".join(facts.rules)),
         )
         return row
 
@@ -197,10 +231,14 @@ class TicketWriter:
         survey, escalations = facts.survey, result.escalations
         if escalations is None:
             fired = "null"
-        elif escalations.fired:
-            fired = _dumps(_escalations(escalations))
         else:
-            fired = f'{{"level":{escalations.level},"fired":[],"next_at":{_text(_iso(escalations.next_at))}}}'
+            fired = ",".join(
+                f'{{"rule":{_quote(item.rule)},"level":{item.level:d},"role":{_text(item.role)},'
+                f'"fired_at":"{item.fired_at.isoformat()}","contact_by":{_text(_iso(item.contact_by))},'
+                f'"cycle":{item.cycle:d}}}'
+                for item in escalations.fired
+            )
+            fired = f'{{"level":{escalations.level:d},"fired":[{fired}],"next_at":{_text(_iso(escalations.next_at))}}}'
         return (
             f'{{"line":{_number(facts.line)},"id":{_quote(facts.id)},"priority":{_quote(facts.priority)},'
             f'"type":{_text(facts.type)},"category":{_text(facts.category)},"channel":{_text(facts.channel)},'
@@ -208,7 +246,7 @@ class TicketWriter:
             f'"created_at":"{created}","resolved_at":{_text(resolved_at)},"handling_hours":{handling},'
             f'"public_agent_replies":{facts.replies},"reopens":{facts.reopens},"complaints":{facts.complaints},'
             f'"first_contact_resolution":{"true" if facts.fcr else "false"},"sla":{{{sla}}},"breached":[{breached}],'
-            f'"survey":{_dumps(_survey(survey)) if survey is not None else "null"},"escalations":{fired}}}\n'
+            f'"survey":{_survey_json(survey) if survey is not None else "null"},"escalations":{fired}}}\n'
         )
 
     @staticmethod

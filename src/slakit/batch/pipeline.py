@@ -10,6 +10,7 @@ merges the partial summaries, so memory stays flat and the files are identical w
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -87,11 +88,8 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     summary = Accumulator(work.by, as_of=work.evaluator.as_of)
     summary.context = work.context
     results, rejected, breaches = io.StringIO(), io.StringIO(), io.StringIO()
-    results_rows, rejected_rows, breach_rows = (
-        csv_safe.writer(results),
-        csv_safe.writer(rejected),
-        csv_safe.writer(breaches),
-    )
+    results_rows = csv.writer(results)  # csv_row(..., safe=True) makes its text cells safe itself
+    rejected_rows, breach_rows = csv_safe.writer(rejected), csv_safe.writer(breaches)
     jsonl: list[str] = []
     writer, evaluator, context = work.writer, work.evaluator, work.context
     rows = 0
@@ -104,7 +102,7 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
             continue
         facts = TicketFacts(result, context)
         summary.add_facts(facts)
-        results_rows.writerow(writer.csv_row(facts, result))
+        results_rows.writerow(writer.csv_row(facts, result, safe=True))
         jsonl.append(writer.json_line(facts, result))
         if facts.breaches:
             breach_rows.writerows(writer.breach_rows(facts))
