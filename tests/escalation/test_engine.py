@@ -196,3 +196,123 @@ def test_an_invalid_escalation_section_names_the_policy_path():
     with pytest.raises(ConfigError, match="escalation") as info:
         Policy.from_config(config)
     assert "ticket.colour" in str(info.value)
+
+
+# -- thresholds on running clocks, computed exactly (not sampled) ------------------------------------
+
+
+def leaf_rules(*conditions):
+    return EscalationRules.from_config(
+        {"rules": [{"name": f"r{i}", "when": when, "level": 0} for i, when in enumerate(conditions)]}
+    )
+
+
+def leaf(fact, op, value):
+    return {"fact": fact, "op": op, "value": value}
+
+
+def test_elapsed_ratio_and_at_risk_cross_at_exact_instants():
+    rules = leaf_rules(leaf("sla.resolution.elapsed_ratio", "ge", 0.5), leaf("sla.resolution.at_risk", "eq", True))
+    report = evaluate(Ticket("T", MONDAY, "P1"), POLICY, as_of=sh(2025, 9, 30), rules=rules)
+    assert fired(report) == {
+        "r0": sh(2025, 9, 23, 12, 0),  # 12 of 24 business hours: Monday's 9 and Tuesday's first 3
+        "r1": sh(2025, 9, 23, 18, 0),  # 0.75 * 24 h = 18 h, used up as Tuesday closes
+    }
+
+
+def test_a_pause_moves_the_crossings_by_its_length():
+    events = (
+        Event(sh(2025, 9, 22, 10), "status", status="pending_customer"),
+        Event(sh(2025, 9, 22, 14), "status", status="open"),
+    )
+    rules = leaf_rules(
+        leaf("sla.resolution.remaining", "le", "1h"),
+        leaf("sla.resolution.state", "eq", "breached"),
+        leaf("sla.acknowledge.state", "eq", "pending"),
+    )
+    report = evaluate(Ticket("T", MONDAY, "P1", events=events), POLICY, as_of=sh(2025, 9, 30), rules=rules)
+    assert fired(report) == {
+        "r2": MONDAY,  # never assigned: the acknowledge clock is pending from the start
+        "r0": sh(2025, 9, 24, 18, 0),  # 4 h later than without the pause: 23 h counted as Wednesday closes
+        "r1": sh(2025, 9, 25, 10, 0, 0, 1),  # deadline Thursday 10:00
+    }
+    assert [item.rule for item in report.fired] == ["r2", "r0", "r1"]  # in firing order
+
+
+def test_a_priority_change_past_the_new_target_breaches_at_the_change():
+    events = (Event(sh(2025, 9, 25, 10), "priority", priority="P1"),)
+    ticket = Ticket("T", MONDAY, "P3", events=events)
+    report = evaluate(ticket, POLICY, as_of=sh(2025, 9, 30), rules=RULES)
+    # P1's 24 h were used up on Wednesday at 15:00; by Thursday 10:00, 28 h have counted
+    assert fired(report) == {
+        "resolution-overdue": sh(2025, 9, 25, 10),
+        "resolution-overdue-4h": sh(2025, 9, 25, 10),
+        "resolution-at-risk": sh(2025, 9, 25, 10),
+    }
+    overdue = next(item for item in report.fired if item.rule == "resolution-overdue-4h")
+    assert overdue.reason == "sla.resolution.overdue = 4h (ge 4h)"
+
+
+def test_an_agreed_deadline_approaches_while_the_ticket_is_paused():
+    events = (
+        Event(sh(2025, 9, 23, 10), "extend", metric="resolution", until=sh(2025, 9, 25, 12), reason="备件缺货",
+              customer_agreed=True),
+        Event(sh(2025, 9, 24, 9), "status", status="pending_customer"),
+    )  # fmt: skip
+    ticket = Ticket("T", MONDAY, "P1", events=events)
+    rules = leaf_rules(
+        leaf("sla.resolution.remaining", "le", "1h"),
+        leaf("sla.resolution.state", "eq", "breached"),
+        leaf("sla.resolution.state", "eq", "paused"),
+    )
+    report = evaluate(ticket, POLICY, as_of=sh(2025, 9, 30), rules=rules)
+    # the clock stands still, but the agreed deadline is an instant: an hour of business time before it,
+    # and one microsecond after it
+    assert fired(report) == {
+        "r2": sh(2025, 9, 24, 9),
+        "r0": sh(2025, 9, 25, 11),
+        "r1": sh(2025, 9, 25, 12, 0, 0, 1),
+    }
+    paused = evaluate(ticket, POLICY, as_of=sh(2025, 9, 24, 9, 30), rules=rules)
+    assert paused.next_at == sh(2025, 9, 25, 11)
+    assert evaluate(ticket, POLICY, as_of=paused.next_at - timedelta(microseconds=1), rules=rules).fired == paused.fired
+
+
+def test_a_paused_clock_announces_nothing():
+    events = (Event(sh(2025, 9, 22, 10), "status", status="pending_customer"),)
+    rules = leaf_rules(leaf("sla.resolution.remaining", "le", "1h"))
+    report = evaluate(Ticket("T", MONDAY, "P1", events=events), POLICY, as_of=sh(2025, 9, 22, 11), rules=rules)
+    assert report.fired == ()
+    assert report.next_at is None
+
+
+def test_each_stretch_between_updates_is_a_clock_of_its_own():
+    events = (Event(sh(2025, 9, 22, 10), "note"), Event(sh(2025, 9, 22, 12), "note"))
+    rules = leaf_rules(leaf("sla.update.elapsed", "ge", "3h"), leaf("sla.update.state", "eq", "breached"))
+    report = evaluate(Ticket("T", MONDAY, "P1", events=events), POLICY, as_of=sh(2025, 9, 30), rules=rules)
+    assert fired(report) == {"r0": sh(2025, 9, 22, 15), "r1": sh(2025, 9, 22, 16, 0, 0, 1)}  # 4 h after 12:00
+
+
+def test_restart_on_reopen_breaches_again_in_the_new_cycle():
+    restart = type(POLICY).from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+    events = (Event(sh(2025, 9, 25, 10), "resolve"), Event(sh(2025, 9, 25, 11), "reopen"))
+    rules = leaf_rules(leaf("sla.resolution.state", "eq", "breached"))
+    report = evaluate(Ticket("T", MONDAY, "P1", events=events), restart, as_of=sh(2025, 10, 9), rules=rules)
+    # the new cycle counts 24 h from Thursday 11:00: 7 + 9 (Friday) + 8 on Sunday 28 September, a
+    # make-up workday before National Day
+    assert [(item.cycle, item.fired_at) for item in report.fired] == [
+        (0, sh(2025, 9, 24, 15, 0, 0, 1)),
+        (1, sh(2025, 9, 28, 17, 0, 0, 1)),
+    ]
+
+
+def test_the_update_clock_pauses_and_its_deadline_can_fall_on_a_close():
+    events = (
+        Event(sh(2025, 9, 22, 10), "note"),
+        Event(sh(2025, 9, 22, 11), "status", status="pending_customer"),
+        Event(sh(2025, 9, 22, 15), "status", status="open"),
+    )
+    rules = leaf_rules(leaf("sla.update.state", "eq", "breached"), leaf("sla.update.remaining", "le", "1h"))
+    report = evaluate(Ticket("T", MONDAY, "P1", events=events), POLICY, as_of=sh(2025, 9, 30), rules=rules)
+    # 1 h counted before the pause, 3 h after it: the 4 h are used up as Monday closes at 18:00
+    assert fired(report) == {"r1": sh(2025, 9, 22, 17), "r0": sh(2025, 9, 22, 18, 0, 0, 1)}

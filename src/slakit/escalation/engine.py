@@ -1,33 +1,40 @@
 """``evaluate``: which escalation rules fired, when exactly, and when the next one will.
 
-The facts a rule looks at change only at known instants: at events, when an SLA state or at-risk
-flag flips (the SLA report's ``next_change_at``), when the survey arrives, and when a running
-metric's clock crosses a threshold a rule names (``overdue ge 4h`` is crossed 4 business hours
-after the deadline). The evaluator visits exactly those instants in order, so ``fired_at`` is
-computed, not sampled, and ``next_at`` is the first instant after ``as_of`` at which a new rule
-would fire if no event arrives.
+The ticket's timeline is built once. Each fact a rule reads is then known as a function of time:
+ticket facts change at events, survey facts hold from the survey's instant, and each SLA metric
+a rule names is a list of phases (:mod:`slakit.escalation._history`) within which its figures
+move only with the open time of its clock. So the instants at which each leaf holds are computed
+exactly, as spans (:mod:`slakit.escalation._spans`); ``all``/``any``/``not`` combine them, and a
+rule fires at the first instant of its spans (per cycle when clocks restart on reopen).
+``next_at`` is the first instant after ``as_of`` at which a rule that has not fired would.
+Nothing is sampled. In the common case the SLA report is not evaluated at all; otherwise it is
+evaluated once per event instant, never per threshold or breakpoint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from slakit._time import from_us, require_aware, td_to_us, to_us
-from slakit.escalation.conditions import Leaf
-from slakit.escalation.facts import snapshot
+from slakit.calendar.business_calendar import Ruler
+from slakit.escalation._compiled import ALL, ANY, NOT, SLA, STATIC, SURVEY, Node, compiled
+from slakit.escalation._history import MetricHistory
+from slakit.escalation._phase import INF, Phase
+from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_at
 from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationRules, Rule
-from slakit.sla import MetricState, Policy, SLAReport, Ticket
+from slakit.sla import METRICS, Policy, SLAReport, Ticket
 from slakit.sla import evaluate as evaluate_sla
+from slakit.sla.engine import _plan
+from slakit.sla.timeline import build_timeline
 from slakit.survey import SurveyScore
 
 __all__ = ["evaluate"]
-
-_MAX_STEPS = 10_000  # a guard: each step moves strictly forward, and there are finitely many breakpoints
-_THRESHOLD_FIELDS = ("elapsed", "remaining", "overdue", "elapsed_ratio")
 
 
 def evaluate(
@@ -50,123 +57,241 @@ def evaluate(
         require_aware(survey_at, "survey_at")
     if rules is None:
         rules = policy.escalation
-    known = replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=lambda e: e.at_us)))
-    zone = policy.default_calendar.timezone
-    survey_from = _survey_from(known, survey, survey_at)
-    restart = policy.config.on_reopen == "restart"
-    reopens = [e.at_us for e in known.events if e.type == "reopen"]
-    a = to_us(as_of)
-    t = to_us(known.created_at)
-    fired: list[Escalation] = []
-    fired_in_cycle: set[str] = set()
-    cycle = 0
-    next_at: datetime | None = None
-    for _ in range(_MAX_STEPS):
-        if restart:
-            now_cycle = sum(1 for r in reopens if r <= t)
-            if now_cycle != cycle:
-                cycle, fired_in_cycle = now_cycle, set()
-        instant = from_us(t, zone)
-        report = evaluate_sla(known, policy, as_of=instant)
-        facts = snapshot(known, report, instant, survey if survey_from is not None and t >= survey_from else None)
-        new = [rule for rule in rules.rules if rule.name not in fired_in_cycle and rule.condition.holds(facts)]
-        if new and t > a:
-            next_at = instant
-            break
-        for rule in new:
-            fired.append(_escalation(rule, instant, facts, policy, cycle))
-            fired_in_cycle.add(rule.name)
-        following = _next_breakpoint(t, known, report, rules.rules, fired_in_cycle, survey_from, policy)
-        if following is None:
-            break
-        t = following
-    level = max((item.level for item in fired), default=0)
-    return EscalationReport(ticket.id, as_of, tuple(fired), level, next_at)
+    return _Evaluation(ticket, policy, to_us(as_of), survey, survey_at).report(rules, as_of)
 
 
 def _survey_from(ticket: Ticket, survey: SurveyScore | None, survey_at: datetime | None) -> int | None:
+    """When survey facts start to hold, for a ticket whose events are those up to the evaluation
+    instant (the durable-rules adapter takes its survey facts from here too)."""
     if survey is None:
         return None
     if survey_at is not None:
         return to_us(survey_at)
     resolves = [e.at_us for e in ticket.events if e.type in ("resolve", "close")]
-    return resolves[-1] if resolves else to_us(ticket.created_at)
+    return max(resolves) if resolves else to_us(ticket.created_at)
 
 
-def _escalation(rule: Rule, at: datetime, facts: dict[str, object], policy: Policy, cycle: int) -> Escalation:
-    contact_by = None
-    if rule.contact_within is not None:
-        if rule.clock == "business":
-            contact_by = policy.default_calendar.add(at, rule.contact_within)
-        else:
-            contact_by = (at.astimezone(UTC) + rule.contact_within).astimezone(at.tzinfo)
-    return Escalation(rule.name, rule.level, rule.role, at, contact_by, rule.condition.describe(facts), cycle)
+class _Evaluation:
+    """The facts of one ticket as functions of time, for one ``as_of``."""
+
+    def __init__(
+        self, ticket: Ticket, policy: Policy, as_of: int, survey: SurveyScore | None, survey_at: datetime | None
+    ) -> None:
+        policy.priority(ticket.priority)  # the SLA engine's checks, on the events it would see
+        complaints: list[int] = []
+        reopens: list[int] = []
+        resolves: list[int] = []
+        for event in ticket.events:
+            if event.at_us > as_of:
+                continue
+            kind = event.type
+            if kind == "priority":
+                policy.priority(event.priority or "")
+            elif kind == "complaint":
+                complaints.append(event.at_us)
+            elif kind == "reopen":
+                reopens.append(event.at_us)
+            elif kind == "resolve" or kind == "close":
+                resolves.append(event.at_us)
+        self.ticket = ticket
+        self.policy = policy
+        self.as_of = as_of
+        self.plan = plan = _plan(policy)
+        self.line = line = build_timeline(ticket, as_of, plan.pause_statuses)
+        self.created = line.created
+        self.sinces = [since for since, _ in line.priorities]
+        self.zone = plan.zone
+        complaints.sort()
+        reopens.sort()
+        self.complaints = complaints
+        self.reopens = reopens
+        self.survey = survey
+        self.survey_from: int | None = None
+        if survey is not None:
+            self.survey_from = to_us(survey_at) if survey_at is not None else max(resolves, default=line.created)
+        self.rulers: dict[int, Ruler] = {}
+        self.histories: dict[str, tuple[list[int], list[Phase]]] = {}
+        self.instants: list[int] | None = None
+        self.reports: dict[int, SLAReport] = {}
+        self.known: Ticket | None = None
+
+    # -- rules -------------------------------------------------------------------------------------
+
+    def report(self, rules: EscalationRules, as_of: datetime) -> EscalationReport:
+        cycles = self._cycles()
+        last_start = cycles[-1][0]
+        fired: list[tuple[int, int, Rule, int]] = []  # (fired_at, rule index, rule, cycle)
+        next_at: int | None = None
+        for rule, node in compiled(rules):
+            spans = self._spans(node)
+            if not spans:
+                continue
+            for i, (start, cycle) in enumerate(cycles):
+                until = cycles[i + 1][0] if i + 1 < len(cycles) else INF
+                at = _first(spans, start)
+                if at is None or at >= until:
+                    continue
+                if at <= self.as_of:
+                    fired.append((at, rule.index, rule, cycle))
+                elif start == last_start and (next_at is None or at < next_at):
+                    next_at = at
+        fired.sort(key=lambda item: (item[0], item[1]))
+        items = tuple(self._escalation(rule, at, cycle) for at, _, rule, cycle in fired)
+        level = max((item.level for item in items), default=0)
+        return EscalationReport(
+            self.ticket.id, as_of, items, level, self._datetime(next_at) if next_at is not None else None
+        )
+
+    def _cycles(self) -> list[tuple[int, int]]:
+        """``(start, cycle)``: one cycle, or one per reopening when the policy restarts clocks."""
+        cycles = [(self.created, 0)]
+        if self.plan.restart:
+            for count, t in enumerate(self.reopens, start=1):
+                if cycles[-1][0] == t:
+                    cycles[-1] = (t, count)
+                else:
+                    cycles.append((t, count))
+        return cycles
+
+    def _escalation(self, rule: Rule, t: int, cycle: int) -> Escalation:
+        contact_by = None
+        if rule.contact_within is not None:
+            within = td_to_us(rule.contact_within)
+            if rule.clock == "business":  # BusinessCalendar.add on the policy's default calendar
+                calendar = self.policy.default_calendar
+                ruler = self.rulers.get(id(calendar))
+                if ruler is None:
+                    ruler = self.rulers[id(calendar)] = calendar.ruler()
+                contact_by = self._datetime(ruler.add(t, within) if within else t)
+            else:
+                contact_by = self._datetime(t + within)
+        facts = {leaf.fact: self.fact(leaf.fact, t) for leaf in rule.condition.leaves()}
+        reason = rule.condition.describe(facts)
+        return Escalation(rule.name, rule.level, rule.role, self._datetime(t), contact_by, reason, cycle)
+
+    def _datetime(self, t: int) -> datetime:
+        """The instant in the policy's zone, as ``from_us`` makes it (the SLA engine's faster way:
+        ``fromtimestamp`` with whole seconds is exact and, like ``astimezone``, goes through
+        ``zone.fromutc``, so the wall time and fold are the same)."""
+        seconds, micro = divmod(t, 1_000_000)
+        try:
+            value = datetime.fromtimestamp(seconds, self.zone)
+        except (OverflowError, OSError, ValueError):  # far from the epoch on some platforms
+            return from_us(t, self.zone)
+        return value.replace(microsecond=micro) if micro else value
+
+    def _spans(self, node: Node) -> Spans:
+        """The instants (from creation on) at which ``node`` holds."""
+        kind = node[0]
+        if kind == SLA:
+            starts, phases = self._history(node[2])
+            return metric_spans(node[1], node[3], node[4], starts, phases, self.plan.ratio)
+        if kind == STATIC:
+            leaf = node[1]
+            return [(self.created, INF)] if leaf.holds({leaf.fact: getattr(self.ticket, node[2])}) else []
+        if kind == NOT:
+            return complement(self._spans(node[1][0]), self.created)
+        if kind in (ALL, ANY):
+            parts = node[1]
+            result = self._spans(parts[0])
+            for part in parts[1:]:
+                if kind == ALL:
+                    if not result:
+                        break
+                    result = intersect(result, self._spans(part))
+                else:
+                    result = union(result, self._spans(part))
+            return result
+        leaf = node[1]
+        spans: Spans = []
+        steps = self._steps("survey" if kind == SURVEY else "ticket", node[2])
+        for i, (since, value) in enumerate(steps):
+            end = steps[i + 1][0] if i + 1 < len(steps) else INF
+            if since < end and leaf.holds({leaf.fact: value}):
+                if spans and spans[-1][1] == since:
+                    spans[-1] = (spans[-1][0], end)
+                else:
+                    spans.append((since, end))
+        return spans
+
+    # -- facts as functions of time ----------------------------------------------------------------
+
+    def _steps(self, scope: str, name: str) -> list[tuple[int, Any]]:
+        """A ticket or survey fact as ``(since, value)`` steps from creation on."""
+        created = self.created
+        if scope == "survey":
+            if self.survey is None or self.survey_from is None:
+                return []
+            value = self.survey.facts().get(name)
+            return [(max(created, self.survey_from), Decimal(str(value)) if value is not None else None)]
+        if name == "priority":
+            return [(max(since, created), code) for since, code in self.line.priorities]
+        if name == "complaints" or name == "reopens":
+            instants = self.complaints if name == "complaints" else self.reopens
+            return [(created, 0), *((t, count) for count, t in enumerate(instants, start=1))]
+        return [(created, getattr(self.ticket, name))]
+
+    def _history(self, metric: str) -> tuple[list[int], list[Phase]]:
+        history = self.histories.get(metric)
+        if history is None:
+            if metric not in METRICS:
+                phases = [Phase(self.created, None)]
+            else:
+                phases = MetricHistory(
+                    metric, self.line, self.plan, self.rulers, self.sinces, self._instants, self._report_at
+                ).phases()
+            history = self.histories[metric] = ([phase.start for phase in phases], phases)
+        return history
+
+    def _instants(self) -> list[int]:
+        """The ticket's creation and the instants of its events up to ``as_of``, in order."""
+        if self.instants is None:
+            as_of = self.as_of
+            self.instants = sorted({self.created, *(e.at_us for e in self.ticket.events if e.at_us <= as_of)})
+        return self.instants
+
+    def _report_at(self, t: int) -> SLAReport:
+        """The SLA report at instant ``t`` (one per instant, shared by the metrics)."""
+        report = self.reports.get(t)
+        if report is None:
+            if self.known is None:  # the ticket as known at as_of: later events are not even checked
+                as_of = self.as_of
+                self.known = replace(self.ticket, events=tuple(e for e in self.ticket.events if e.at_us <= as_of))
+            report = self.reports[t] = evaluate_sla(self.known, self.policy, as_of=from_us(t, self.zone))
+        return report
+
+    def fact(self, fact: str, t: int) -> Any:
+        """The value of ``fact`` at instant ``t`` (at or after creation), as a rule sees it."""
+        scope, _, name = fact.partition(".")
+        if scope == "sla":
+            metric, _, field = name.partition(".")
+            starts, phases = self._history(metric)
+            return value_at(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
+        value = None
+        for since, step in self._steps(scope, name):
+            if since > t:
+                break
+            value = step
+        return value
+
+    def facts(self, t: int) -> Mapping[str, Any]:
+        """Every fact at instant ``t``, as :func:`slakit.escalation.facts.snapshot` gives them (for tests)."""
+        names = ["priority", "category", "channel", "product", "customer", "affected_customers", "flags"]
+        values = {f"ticket.{name}": self.fact(f"ticket.{name}", t) for name in [*names, "complaints", "reopens"]}
+        for metric in METRICS:
+            starts, phases = self._history(metric)
+            if phases[bisect_right(starts, t) - 1].state is None:
+                continue
+            for field in ("state", "elapsed", "remaining", "overdue", "elapsed_ratio", "at_risk"):
+                values[f"sla.{metric}.{field}"] = self.fact(f"sla.{metric}.{field}", t)
+        if self.survey is not None and self.survey_from is not None and t >= self.survey_from:
+            values.update({f"survey.{name}": Decimal(str(value)) for name, value in self.survey.facts().items()})
+        return values
 
 
-def _next_breakpoint(
-    t: int,
-    ticket: Ticket,
-    report: SLAReport,
-    rules: Iterable[Rule],
-    fired: set[str],
-    survey_from: int | None,
-    policy: Policy,
-) -> int | None:
-    candidates = [e.at_us for e in ticket.events if e.at_us > t][:1]
-    if report.next_change_at is not None:
-        candidates.append(to_us(report.next_change_at))
-    if survey_from is not None and survey_from > t:
-        candidates.append(survey_from)
-    paused = _paused(ticket, t, policy)
-    for rule in rules:
-        if rule.name in fired:
-            continue
-        for leaf in rule.condition.leaves():
-            crossing = _crossing(leaf, t, report, paused)
-            if crossing is not None:
-                candidates.append(crossing)
-    later = [c for c in candidates if c > t]
-    return min(later) if later else None
-
-
-def _paused(ticket: Ticket, t: int, policy: Policy) -> bool:
-    """Whether a pause status is in force at ``t`` (resolve and reopen reset the status)."""
-    status: str | None = None
-    for event in ticket.events:
-        if event.at_us > t:
-            break
-        if event.type == "status":
-            status = event.status
-        elif event.type in ("resolve", "close", "reopen"):
-            status = None
-    return status in policy.config.pause_statuses
-
-
-def _crossing(leaf: Leaf, t: int, report: SLAReport, paused: bool) -> int | None:
-    """The first instant after ``t`` at which ``leaf``'s time fact crosses one of its thresholds."""
-    scope, metric, field = [*leaf.fact.split("."), "", ""][:3]
-    if scope != "sla" or field not in _THRESHOLD_FIELDS or metric not in report:
-        return None
-    status = report[metric]
-    target = report.targets.get(metric)
-    counting = status.completed_at is None and (
-        status.state is MetricState.RUNNING
-        or (status.state is MetricState.BREACHED and not (paused and target is not None and target.pausable))
-    )
-    if not counting or target is None:
-        return None
-    elapsed, goal = td_to_us(status.elapsed), td_to_us(status.target)
-    values = leaf.value if isinstance(leaf.value, frozenset) else (leaf.value,)
-    thresholds: list[int] = []
-    for value in values:
-        if field == "elapsed_ratio":
-            exact = Decimal(goal) * value
-            thresholds += [int(exact.to_integral_value(ROUND_CEILING)), int(exact.to_integral_value(ROUND_FLOOR)) + 1]
-        else:
-            amount = td_to_us(value) if isinstance(value, timedelta) else 0
-            base = {"elapsed": amount, "remaining": goal - amount, "overdue": goal + amount}[field]
-            thresholds += [base, base + 1]
-    ahead = [x for x in thresholds if x > elapsed]
-    if not ahead:
-        return None
-    return target.clock.add_us(t, min(ahead) - elapsed)
+def _first(spans: Spans, start: int) -> int | None:
+    """The first instant of ``spans`` at or after ``start``."""
+    for a, b in spans:
+        if b > start:
+            return max(a, start)
+    return None

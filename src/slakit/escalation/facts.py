@@ -14,19 +14,16 @@ __all__ = ["snapshot"]
 
 def snapshot(ticket: Ticket, report: SLAReport, at: datetime, survey: SurveyScore | None) -> dict[str, Any]:
     """Every fact as of ``at`` (the report must be evaluated at ``at``; events after it are ignored)."""
-    priority = ticket.priority
     complaints = reopens = 0
     for event in ticket.events:
         if event.at > at:
             continue
-        if event.type == "priority" and event.priority:
-            priority = event.priority  # events are in time order (the evaluator sorts them)
-        elif event.type == "complaint":
+        if event.type == "complaint":
             complaints += 1
         elif event.type == "reopen":
             reopens += 1
     facts: dict[str, Any] = {
-        "ticket.priority": priority,
+        "ticket.priority": report.priority,  # the SLA's own order of simultaneous events decides
         "ticket.category": ticket.category,
         "ticket.channel": ticket.channel,
         "ticket.product": ticket.product,

@@ -1,0 +1,243 @@
+"""When a leaf holds: sets of instants as sorted, disjoint, non-touching spans ``[a, b)``.
+
+Time is in whole microseconds and every fact takes its new value at the instant it changes, so the
+instants at which a condition holds are always a union of such spans; ``all``, ``any`` and ``not``
+are intersection, union and complement (from the ticket's creation on).
+
+Within a :class:`~slakit.escalation._phase.Phase` a metric's figures are functions of one
+variable, the open time ``d`` its clock has run since the phase started, and each figure is
+monotonic in ``d``: a threshold is crossed at the first ``d`` that reaches it, which the clock's
+calendar turns into an instant (the earliest instant with that much open time).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from slakit._time import td_to_us
+from slakit.errors import UnsatisfiableError
+from slakit.escalation._phase import INF, Phase
+from slakit.escalation._ratio import MIRROR, ratio_spans
+from slakit.escalation.conditions import Leaf
+from slakit.sla.report import MetricState
+
+__all__ = ["Spans", "complement", "intersect", "metric_spans", "prepare", "union", "value_at"]
+
+Spans = list[tuple[int, int]]
+
+_BREACHED, _RUNNING, _PAUSED = MetricState.BREACHED, MetricState.RUNNING, MetricState.PAUSED
+
+
+def union(x: Spans, y: Spans) -> Spans:
+    """Instants in ``x`` or ``y``."""
+    if not x:
+        return y
+    if not y:
+        return x
+    merged: Spans = []
+    for a, b in sorted(x + y):
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def intersect(x: Spans, y: Spans) -> Spans:
+    """Instants in both ``x`` and ``y``."""
+    result: Spans = []
+    i = j = 0
+    while i < len(x) and j < len(y):
+        a = max(x[i][0], y[j][0])
+        b = min(x[i][1], y[j][1])
+        if a < b:
+            result.append((a, b))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def complement(x: Spans, low: int) -> Spans:
+    """Instants from ``low`` on that are not in ``x``."""
+    result: Spans = []
+    cursor = low
+    for a, b in x:
+        if a > cursor:
+            result.append((cursor, a))
+        cursor = max(cursor, b)
+    if cursor < INF:
+        result.append((cursor, INF))
+    return result
+
+
+def _add(spans: Spans, a: int, b: int) -> None:
+    """Append ``[a, b)`` (at or after the last span), merging a span it touches."""
+    if a >= b:
+        return
+    if spans and spans[-1][1] >= a:
+        spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+    else:
+        spans.append((a, b))
+
+
+# -- a metric fact over one phase --------------------------------------------------------------------
+
+
+def value_at(phase: Phase, field: str, t: int, ratio: tuple[int, int]) -> Any:
+    """The value of ``sla.<metric>.<field>`` at ``t`` (within ``phase``), as the SLA report gives it."""
+    if phase.state is None:
+        return None
+    d = phase.ruler.elapsed(phase.start, t) if phase.moving and phase.ruler is not None else 0
+    breached = phase.breach is not None and t >= phase.breach
+    elapsed = phase.elapsed + (d if phase.counting else 0)
+    remaining = phase.remaining - (d if phase.falling else 0)
+    if field == "state":
+        return _BREACHED if breached else phase.state
+    if field == "elapsed":
+        return timedelta(microseconds=elapsed)
+    if field == "remaining":
+        return timedelta(microseconds=remaining)
+    if field == "overdue":
+        return timedelta(microseconds=max(-remaining, 0))
+    target = elapsed + remaining
+    if field == "elapsed_ratio":
+        return Decimal(elapsed) / Decimal(target) if target else None
+    numerator, denominator = ratio
+    return (
+        not breached and phase.state in (_RUNNING, _PAUSED) and elapsed * denominator >= target * numerator
+    )  # at_risk
+
+
+def prepare(leaf: Leaf, field: str) -> Any:
+    """What :func:`metric_spans` needs of a leaf on ``field``, worked out once per rule set: the
+    states it holds for, whether it holds for at-risk true and false, or a duration's operator and
+    threshold in microseconds (mirrored for ``remaining``, which falls)."""
+    if field == "state":
+        return frozenset(state for state in MetricState if _holds(leaf, state))
+    if field == "at_risk":
+        return _holds(leaf, True), _holds(leaf, False)
+    if field in ("elapsed", "remaining", "overdue"):
+        x = td_to_us(leaf.value)
+        return (MIRROR[leaf.op], -x) if field == "remaining" else (leaf.op, x)
+    return None
+
+
+def metric_spans(
+    leaf: Leaf, field: str, prepared: Any, starts: list[int], phases: list[Phase], ratio: tuple[int, int]
+) -> Spans:
+    """The instants at which ``leaf`` (on ``field`` of the metric the ``phases`` describe) holds;
+    ``prepared`` is what :func:`prepare` made of the leaf."""
+    spans: Spans = []
+    last = len(phases) - 1
+    if field == "state":
+        breached = _BREACHED in prepared
+        for i, phase in enumerate(phases):
+            if phase.state is None:
+                continue
+            start, end = phase.start, starts[i + 1] if i < last else INF
+            cut = end if phase.breach is None else min(max(phase.breach, start), end)
+            if phase.state in prepared:
+                _add(spans, start, cut)
+            if breached and cut < end:
+                _add(spans, cut, end)
+        return spans
+    if prepared is None or field == "at_risk":
+        for i, phase in enumerate(phases):
+            if phase.state is not None:
+                _other_spans(leaf, field, prepared, phase, starts[i + 1] if i < last else INF, ratio, spans)
+        return spans
+    # durations: elapsed and overdue grow, remaining falls (so "remaining op x" is "-remaining op' -x")
+    op, x = prepared
+    floor = field == "overdue"  # overdue is max(-remaining, 0)
+    elapsed = field == "elapsed"
+    for i, phase in enumerate(phases):
+        if phase.state is None:
+            continue
+        end = starts[i + 1] if i < last else INF
+        if elapsed:
+            now, grows = phase.elapsed, phase.counting
+        else:
+            now, grows = -phase.remaining, phase.falling
+        # the runs of the clock at which the figure reaches x and passes it
+        reached = 0 if now >= x or (floor and x <= 0) else (x - now if grows else INF)
+        passed = 0 if now > x or (floor and x < 0) else (x + 1 - now if grows else INF)
+        if op == "ge":
+            low, high = reached, INF
+        elif op == "le":
+            low, high = 0, passed
+        elif op == "gt":
+            low, high = passed, INF
+        elif op == "lt":
+            low, high = 0, reached
+        elif op == "eq":
+            low, high = reached, passed
+        else:  # ne
+            if reached > 0:
+                _add(spans, phase.start, _instant(phase, end, reached))
+            low, high = passed, INF
+        if low < high:
+            _add(spans, _instant(phase, end, low), _instant(phase, end, high))
+    return spans
+
+
+def _instant(phase: Phase, end: int, d: int) -> int:
+    """The first instant of ``phase`` (which lasts until ``end``) by which its clock has run ``d``."""
+    if d <= 0:
+        return phase.start
+    ruler = phase.ruler
+    if d >= INF or ruler is None or not (phase.counting or phase.falling):
+        return end
+    span = phase.span
+    if span is None:
+        span = ruler.elapsed(phase.start, end) if end != INF else INF
+    if d > span:
+        return end
+    try:
+        return min(ruler.add(phase.start, d), end)
+    except UnsatisfiableError:  # more than a century of open time away: never, in practice
+        return end
+
+
+def _other_spans(
+    leaf: Leaf, field: str, prepared: Any, phase: Phase, end: int, ratio: tuple[int, int], into: Spans
+) -> None:
+    """``at_risk`` and ``elapsed_ratio`` over one phase."""
+    start = phase.start
+    if field == "at_risk":
+        risky: Spans = []
+        if phase.state in (_RUNNING, _PAUSED):
+            stop = end if phase.breach is None else min(max(phase.breach, start), end)
+            _add(risky, _instant(phase, end, _at_risk_from(phase, ratio)), stop)
+        when_true, when_false = prepared
+        if when_true:
+            for a, b in risky:
+                _add(into, a, b)
+        if when_false:
+            for a, b in complement(risky, start):
+                _add(into, a, min(b, end))
+        return
+    for a, b in ratio_spans(leaf, phase):  # elapsed_ratio
+        _add(into, _instant(phase, end, a), _instant(phase, end, b))
+
+
+def _at_risk_from(phase: Phase, ratio: tuple[int, int]) -> int:
+    """The first run at which ``elapsed / target >= ratio`` (the at-risk test, in integers)."""
+    numerator, denominator = ratio
+    counting, falling = int(phase.counting), int(phase.falling)
+    # elapsed * den - target * num, where target = elapsed + remaining, grows by `slope` per unit of run
+    now = phase.elapsed * denominator - (phase.elapsed + phase.remaining) * numerator
+    slope = counting * denominator - (counting - falling) * numerator
+    if now >= 0:
+        return 0
+    if slope <= 0:
+        return INF
+    return -(now // slope)  # ceil(-now / slope)
+
+
+def _holds(leaf: Leaf, value: Any) -> bool:
+    return leaf.holds({leaf.fact: value})

@@ -1,0 +1,93 @@
+"""The evaluator against two independent witnesses, on random policies, tickets and rules.
+
+- ``tests/escalation/reference.py``, the first (slow) evaluator: it evaluates the whole SLA report
+  at every instant where a fact may change, so the reports must be equal item for item (rule,
+  level, role, fired_at, contact_by, reason, cycle), with ``level`` and ``next_at``.
+- ``slakit.sla.evaluate`` itself: every fact the evaluator derives from a metric's phases must be
+  what the SLA report says at that instant, at and around every phase boundary and breach.
+"""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from slakit import presets
+from slakit._time import from_us, to_us
+from slakit.escalation import evaluate
+from slakit.escalation._phase import INF
+from slakit.escalation.engine import _Evaluation
+from slakit.escalation.facts import snapshot
+from slakit.sla import evaluate as evaluate_sla
+from slakit.survey import SurveyScheme
+from slakit.testing import strategies as sst
+from tests.escalation.reference import evaluate_reference
+from tests.escalation.rule_strategies import rule_sets
+from tests.escalation.test_engine import RULES
+
+PRESET = presets.load("p1-p3")
+SCHEME = SurveyScheme.from_config({"dimensions": ["efficiency", "attitude"], "follow_up_below": 4})
+
+
+@st.composite
+def cases(draw, policy=None):
+    """A policy, a ticket under it, and an as_of from before its creation to days after its last event."""
+    policy = policy or draw(sst.policies())
+    ticket = draw(sst.tickets(policy))
+    last = max([ticket.created_at, *(e.at for e in ticket.events)])
+    seconds = draw(st.integers(-3600, int((last - ticket.created_at).total_seconds()) + 3 * 86400))
+    nudge = draw(st.sampled_from([0, 0, 1, 999_999]))
+    return policy, ticket, ticket.created_at + timedelta(seconds=seconds, microseconds=nudge)
+
+
+@st.composite
+def surveys(draw, scheme=SCHEME):
+    """No survey, or a score that arrives at the last resolution or at a given instant."""
+    if draw(st.booleans()):
+        return None, None
+    score = scheme.score(draw(sst.survey_responses(scheme)))
+    at = draw(st.one_of(st.none(), sst.aware_datetimes()))
+    return score, at
+
+
+@given(cases(), rule_sets(survey=True), surveys())
+def test_same_report_as_the_reference_on_random_rules(case, rules, survey):
+    policy, ticket, as_of = case
+    score, survey_at = survey
+    expected = evaluate_reference(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at, rules=rules)
+    assert evaluate(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at, rules=rules) == expected
+
+
+@given(cases())
+def test_same_report_as_the_reference_on_the_issues_rules(case):
+    policy, ticket, as_of = case
+    assert evaluate(ticket, policy, as_of=as_of, rules=RULES) == evaluate_reference(
+        ticket, policy, as_of=as_of, rules=RULES
+    )
+
+
+@given(cases(PRESET), surveys(PRESET.survey))
+def test_same_report_as_the_reference_on_the_preset(case, survey):
+    policy, ticket, as_of = case
+    score, survey_at = survey
+    expected = evaluate_reference(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at)
+    assert evaluate(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at) == expected
+
+
+@given(cases(), st.lists(st.integers(0, 20 * 86_400 * 10**6), max_size=4))
+def test_every_fact_is_what_the_sla_report_says(case, offsets):
+    policy, ticket, as_of = case
+    evaluation = _Evaluation(ticket, policy, to_us(as_of), None, None)
+    known = replace(ticket, events=tuple(e for e in ticket.events if e.at <= as_of))
+    instants = {evaluation.created + offset for offset in offsets}
+    for metric in ("response", "acknowledge", "update", "resolution"):
+        for phase in evaluation._history(metric)[1]:
+            instants.update((phase.start - 1, phase.start, phase.start + 1))
+            if phase.breach is not None and phase.breach < INF:
+                instants.update((phase.breach - 1, phase.breach))
+    zone = policy.default_calendar.timezone
+    for t in sorted(t for t in instants if t >= evaluation.created):
+        at = from_us(t, zone)
+        expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)
+        assert dict(evaluation.facts(t)) == expected, at.isoformat()
