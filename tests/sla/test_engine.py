@@ -1,10 +1,12 @@
 """The SLA rules of issue 3, each on a hand-worked ticket with the p1-p3 preset (Mon-Fri 09:00-18:00)."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from slakit import presets
 from slakit.errors import InvalidTicketError, NaiveDatetimeError, UnknownPriorityError
 from slakit.sla import Event, MetricState, Ticket, evaluate
 from tests.sla.conftest import sh
@@ -352,3 +354,36 @@ def test_a_resolve_at_the_creation_instant_completes_response(policy):
     report = evaluate(ticket("P1", sh(2025, 9, 22, 9, 0), events), policy, as_of=sh(2025, 9, 23))
     assert report["response"].state is MetricState.MET
     assert report["response"].completed_at == sh(2025, 9, 22, 9, 0)
+
+
+def test_a_paused_metric_with_an_agreed_deadline_still_announces_its_next_change():
+    # regression: next_change_at was None, yet the agreed deadline comes closer (and passes) while paused
+    policy = presets.load("p1-p3")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    created = datetime(2025, 9, 22, 9, tzinfo=shanghai)
+    ticket = Ticket(
+        "T",
+        created,
+        "P1",
+        events=(
+            Event(created + timedelta(hours=1), "reply", author="agent"),
+            Event(
+                created + timedelta(hours=2),
+                "extend",
+                metric="resolution",
+                until=created + timedelta(days=1),
+                customer_agreed=True,
+            ),
+            Event(created + timedelta(hours=3), "status", status="pending_customer"),
+        ),
+    )
+    report = evaluate(ticket, policy, as_of=created + timedelta(hours=4))
+    assert report["resolution"].state == "paused"
+    # 3 h counted; 5 open hours left to the agreed 09:00 deadline: at risk once 1 h is left (17:00)
+    at_risk = datetime(2025, 9, 22, 17, tzinfo=shanghai)
+    assert report.next_change_at == at_risk
+    assert not evaluate(ticket, policy, as_of=at_risk - timedelta(microseconds=1))["resolution"].at_risk
+    later = evaluate(ticket, policy, as_of=at_risk)
+    assert later["resolution"].at_risk
+    assert later.next_change_at == datetime(2025, 9, 23, 9, 0, 0, 1, tzinfo=shanghai)
+    assert evaluate(ticket, policy, as_of=later.next_change_at)["resolution"].state == "breached"

@@ -369,7 +369,8 @@ class _Evaluation:
                 other = own is not None and (own.clock is not current.clock or own.pausable != current.pausable)
                 clock = self._track(own, track.start, horizon) if other and own is not None else None
                 pieces.append(Piece(max(t, track.start), within, None, code, clock))
-        outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.plan.ratio)
+        paused = not completed and not running
+        outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.plan.ratio, paused=paused)
         if outcome is not None:
             for index, reason in outcome.ignored:
                 self.ignored.append(IgnoredExtension(line.extensions[index][1], reason))

@@ -132,11 +132,13 @@ def evaluate_track(
     *,
     running: bool,
     ratio: tuple[int, int],
+    paused: bool = False,
 ) -> Outcome | None:
     """Apply the target pieces and extensions ``(at, until, agreed, index)`` in time order.
 
     Returns None when no piece has a target (the metric is not tracked). ``running`` says whether
-    the clock is counting at the horizon (not completed, not paused).
+    the clock is counting at the horizon (not completed, not paused); ``paused`` whether it is
+    paused there (not completed): an agreed deadline still comes closer, and passes, while paused.
     """
     if len(pieces) == 1 and not extensions and pieces[0].track is None:
         only = pieces[0]
@@ -196,6 +198,13 @@ def evaluate_track(
         if not at_risk:
             threshold = -(-target * numerator // denominator)
             next_change = min(next_change, track.reach(threshold))
+    elif paused and final.until is not None and breached_at is None:
+        # paused against an agreed deadline: elapsed stands still, remaining falls with open time, so
+        # at risk from the first instant with remaining * n <= elapsed * (d - n)
+        next_change = deadline + 1
+        if not at_risk:
+            least = elapsed * (denominator - numerator) // numerator
+            next_change = min(next_change, track.clock.add(track.horizon, remaining - least))
     trace = (final.since, final.within, final.until, final.source)
     return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, trace, tuple(applied), tuple(ignored))
 
