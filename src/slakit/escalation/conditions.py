@@ -108,7 +108,7 @@ class Leaf:
 
     def describe(self, facts: Mapping[str, Any]) -> str:
         """``sla.resolution.state = breached (eq breached)``."""
-        return f"{self.fact} = {_show(facts.get(self.fact))} ({self.op} {_show(self.value)})"
+        return f"{self.fact} = {format_value(facts.get(self.fact))} ({self.op} {format_value(self.value)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,13 +238,16 @@ def _error(rule: str, path: str, problem: str) -> ConfigError:
     return ConfigError(f"escalation rule {rule!r}: {path!r} {problem}", path=path)
 
 
-def _show(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A fact or rule value as messages show it: durations as ``4h``, sets sorted, states by name."""
+    if value is None:
+        return "none"
     if isinstance(value, timedelta):
         from slakit.durations import format_duration
 
         return format_duration(value)
     if isinstance(value, frozenset):
-        return "[" + ", ".join(sorted(_show(item) for item in value)) + "]"
+        return "[" + ", ".join(sorted(format_value(item) for item in value)) + "]"
     if isinstance(value, MetricState):
         return value.value
     return str(value)

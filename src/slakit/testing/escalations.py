@@ -15,8 +15,9 @@ from slakit._time import require_aware
 from slakit.durations import format_duration
 from slakit.errors import ConfigError
 from slakit.escalation import Condition, Escalation, EscalationReport, Leaf, Rule, evaluate
+from slakit.escalation.conditions import format_value
 from slakit.escalation.facts import snapshot
-from slakit.sla import MetricState, Policy, Ticket
+from slakit.sla import Policy, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
 
@@ -110,7 +111,7 @@ def describe_rule(rule: Rule) -> str:
 def describe_condition(condition: Condition | Leaf) -> str:
     """A condition as its config reads: ``ticket.complaints ge 2``, ``(a or b)``, ``not (a)``."""
     if isinstance(condition, Leaf):
-        return f"{condition.fact} {condition.op} {_show(condition.value)}"
+        return f"{condition.fact} {condition.op} {format_value(condition.value)}"
     if condition.mode == "not":
         return f"not ({describe_condition(condition.parts[0])})"
     joiner = " and " if condition.mode == "all" else " or "
@@ -154,7 +155,7 @@ def _facts_now(
     # the evaluator counts survey facts from survey_at, else from a resolution or creation (always <= as_of)
     counted = survey if survey is not None and (survey_at is None or survey_at <= as_of) else None
     facts = snapshot(known, evaluate_sla(known, policy, as_of=as_of), as_of, counted)
-    shown = dict.fromkeys(f"{leaf.fact} = {_show(facts.get(leaf.fact))}" for leaf in rule.condition.leaves())
+    shown = dict.fromkeys(f"{leaf.fact} = {format_value(facts.get(leaf.fact))}" for leaf in rule.condition.leaves())
     return "; ".join(shown)
 
 
@@ -188,15 +189,3 @@ def _next(
     then = evaluate(_known(ticket, report.as_of), policy, as_of=report.next_at, survey=survey, survey_at=survey_at)
     names = [item.rule for item in then.fired if item.fired_at == report.next_at]
     return f"{report.next_at.isoformat()} ({', '.join(names) or 'a rule'} if no event arrives before)"
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, frozenset):
-        return "[" + ", ".join(sorted(_show(item) for item in value)) + "]"
-    if isinstance(value, MetricState):
-        return value.value
-    return str(value)
