@@ -26,7 +26,9 @@ from typing import Any
 from slakit import presets
 from slakit.errors import ConfigError
 from slakit.escalation import EscalationRules
-from slakit.escalation.durable import DurableRules, _facts_at
+from slakit.escalation.conditions import _OPS_BY_TYPE
+from slakit.escalation.durable import DurableRules
+from slakit.escalation.facts import facts_at
 from slakit.sla import METRICS, MetricState, Ticket
 
 POLICY = presets.load("p1-p3")
@@ -75,15 +77,7 @@ FLAGS = ["public_opinion_risk", "vip", "", "风险", "k32728"]
 INTS = [-1, 0, 1, 2, 9, 10, 11, 2**40]
 NUMBERS = ["0", "0.5", "0.9", "1", "1.5", "3.67", "4", "0.1", "-2", "1e-9"]
 DURATIONS = ["0s", "1s", "30m", "1h", "4h", "1d", "PT2H30M"]
-OPS = {
-    "text": ("eq", "ne", "in", "contains"),
-    "int": ("eq", "ne", "lt", "le", "gt", "ge", "in"),
-    "number": ("eq", "ne", "lt", "le", "gt", "ge", "in"),
-    "duration": ("eq", "ne", "lt", "le", "gt", "ge"),
-    "bool": ("eq", "ne"),
-    "state": ("eq", "ne", "in"),
-    "set": ("contains",),
-}
+OPS = _OPS_BY_TYPE  # generate every operator the rule model allows for each fact type
 
 
 def _facts_by_kind() -> dict[str, list[str]]:
@@ -301,7 +295,7 @@ def parity(snapshot_count: int, ticket_count: int, seed: int) -> dict[str, Any]:
         with DurableRules(rules) as engine:
             for ticket, offset in ticket_list:
                 as_of = ticket.created_at + offset
-                expected = reference(rules, _facts_at(ticket, POLICY, as_of, None, None))
+                expected = reference(rules, facts_at(ticket, POLICY, as_of, None, None))
                 got = adapter(lambda t=ticket, a=as_of: engine.matching_at(t, POLICY, as_of=a))
                 wrong = not isinstance(ticket.affected_customers, int)
                 _record(stats, f"ticket {ticket!r} at {as_of}", expected, got, wrong, kind="tickets")

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from slakit import presets
 from slakit.errors import ConfigError
 from slakit.escalation import EscalationRules, evaluate
-from slakit.escalation.durable import MAX_ALTERNATIVES, DurableRules, _facts_at
+from slakit.escalation.durable import MAX_ALTERNATIVES, DurableRules
+from slakit.escalation.facts import facts_at
 from slakit.sla import Event, MetricState, Ticket
 from slakit.survey import SurveyScheme
 from slakit.testing import strategies as sst
@@ -305,7 +306,7 @@ def test_matching_equals_the_reference_on_any_snapshot(engine, facts):
 def test_matching_at_is_what_holds_at_that_instant_and_has_fired_by_then(engine, ticket, offset):
     as_of = ticket.created_at + offset
     held = engine.matching_at(ticket, POLICY, as_of=as_of)
-    assert held == reference(RULES, _facts_at(ticket, POLICY, as_of, None, None))
+    assert held == reference(RULES, facts_at(ticket, POLICY, as_of, None, None))
     assert held <= {item.rule for item in evaluate(ticket, POLICY, as_of=as_of, rules=RULES).fired}
 
 

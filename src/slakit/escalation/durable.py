@@ -34,7 +34,7 @@ import threading
 import uuid
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import ModuleType, TracebackType
@@ -43,10 +43,9 @@ from typing import Any
 from slakit._time import require_aware
 from slakit.errors import ConfigError
 from slakit.escalation.conditions import Condition, Leaf
-from slakit.escalation.facts import snapshot
+from slakit.escalation.facts import facts_at
 from slakit.escalation.rules import EscalationRules
 from slakit.sla import MetricState, Policy, Ticket
-from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
 
 __all__ = ["DURABLE_VERSION", "MAX_ALTERNATIVES", "MAX_PROPERTIES", "Action", "DurableRules"]
@@ -333,21 +332,6 @@ def _leaves(node: Condition | Leaf, path: str) -> Iterator[tuple[Leaf, str]]:
             yield from _leaves(part, f"{path}.{node.mode}[{i}]")
 
 
-def _facts_at(
-    ticket: Ticket, policy: Policy, as_of: datetime, survey: SurveyScore | None, survey_at: datetime | None
-) -> dict[str, Any]:
-    """The facts :func:`slakit.escalation.evaluate` sees at the instant ``as_of``."""
-    require_aware(as_of, "as_of")
-    if survey_at is not None:
-        require_aware(survey_at, "survey_at")
-    known = replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=lambda e: e.at_us)))
-    report = evaluate_sla(known, policy, as_of=as_of)
-    if survey is not None and survey_at is None:  # a survey is about a resolution
-        survey_at = max((e.at for e in known.events if e.type in ("resolve", "close")), default=known.created_at)
-    in_force = survey if survey_at is not None and as_of >= survey_at else None
-    return snapshot(known, report, as_of, in_force)
-
-
 class DurableRules:
     """A private durable-rules engine running ``rules``: which rules hold on a fact snapshot.
 
@@ -411,7 +395,10 @@ class DurableRules:
         :func:`slakit.escalation.evaluate` sees then (survey facts from ``survey_at``, else the last
         resolution, else creation). Not the fired list: a rule that held earlier and no longer does
         is not here."""
-        return self.matching(_facts_at(ticket, policy, as_of, survey, survey_at))
+        require_aware(as_of, "as_of")
+        if survey_at is not None:
+            require_aware(survey_at, "survey_at")
+        return self.matching(facts_at(ticket, policy, as_of, survey, survey_at))
 
     def close(self) -> None:
         """Delete the engine; later calls raise RuntimeError. Closing twice is harmless."""

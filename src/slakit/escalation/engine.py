@@ -60,17 +60,6 @@ def evaluate(
     return _Evaluation(ticket, policy, to_us(as_of), survey, survey_at).report(rules, as_of)
 
 
-def _survey_from(ticket: Ticket, survey: SurveyScore | None, survey_at: datetime | None) -> int | None:
-    """When survey facts start to hold, for a ticket whose events are those up to the evaluation
-    instant (the durable-rules adapter takes its survey facts from here too)."""
-    if survey is None:
-        return None
-    if survey_at is not None:
-        return to_us(survey_at)
-    resolves = [e.at_us for e in ticket.events if e.type in ("resolve", "close")]
-    return max(resolves) if resolves else to_us(ticket.created_at)
-
-
 class _Evaluation:
     """The facts of one ticket as functions of time, for one ``as_of``."""
 

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from slakit.sla import SLAReport, Ticket
+from slakit.sla import Policy, SLAReport, Ticket
+from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
 
-__all__ = ["snapshot"]
+__all__ = ["facts_at", "known_at", "snapshot"]
+
+
+def known_at(ticket: Ticket, as_of: datetime) -> Ticket:
+    """The ticket as it stood at ``as_of``: later events dropped, the rest in time order."""
+    return replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=lambda e: e.at_us)))
+
+
+def facts_at(
+    ticket: Ticket,
+    policy: Policy,
+    as_of: datetime,
+    survey: SurveyScore | None = None,
+    survey_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Every fact :func:`slakit.escalation.evaluate` sees at the instant ``as_of``.
+
+    Survey facts hold from ``survey_at``, else from the ticket's last resolution (or close) up to
+    ``as_of``, else from its creation -- so without ``survey_at`` a given survey always counts.
+    """
+    known = known_at(ticket, as_of)
+    in_force = survey if survey is not None and (survey_at is None or survey_at <= as_of) else None
+    return snapshot(known, evaluate_sla(known, policy, as_of=as_of), as_of, in_force)
 
 
 def snapshot(ticket: Ticket, report: SLAReport, at: datetime, survey: SurveyScore | None) -> dict[str, Any]:

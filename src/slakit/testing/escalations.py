@@ -8,7 +8,6 @@ report's ``explain()``.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from slakit._time import require_aware
@@ -16,7 +15,7 @@ from slakit.durations import format_duration
 from slakit.errors import ConfigError
 from slakit.escalation import Condition, Escalation, EscalationReport, Leaf, Rule, evaluate
 from slakit.escalation.conditions import format_value
-from slakit.escalation.facts import snapshot
+from slakit.escalation.facts import facts_at, known_at
 from slakit.sla import Policy, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
@@ -137,11 +136,6 @@ def _rule(policy: Policy, name: str) -> Rule:
     return rules[name]
 
 
-def _known(ticket: Ticket, as_of: datetime) -> Ticket:
-    """The ticket as it stood at ``as_of``: later events dropped, the rest in time order."""
-    return replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=lambda e: e.at_us)))
-
-
 def _facts_now(
     rule: Rule,
     ticket: Ticket,
@@ -151,10 +145,7 @@ def _facts_now(
     survey_at: datetime | None,
 ) -> str:
     """The values the rule's facts have at ``as_of``: why it does not hold."""
-    known = _known(ticket, as_of)
-    # the evaluator counts survey facts from survey_at, else from a resolution or creation (always <= as_of)
-    counted = survey if survey is not None and (survey_at is None or survey_at <= as_of) else None
-    facts = snapshot(known, evaluate_sla(known, policy, as_of=as_of), as_of, counted)
+    facts = facts_at(ticket, policy, as_of, survey, survey_at)
     shown = dict.fromkeys(f"{leaf.fact} = {format_value(facts.get(leaf.fact))}" for leaf in rule.condition.leaves())
     return "; ".join(shown)
 
@@ -186,6 +177,6 @@ def _next(
     """``next_at`` and the rules that fire then if no further event arrives."""
     if report.next_at is None:
         return "none (no further rule fires unless an event arrives)"
-    then = evaluate(_known(ticket, report.as_of), policy, as_of=report.next_at, survey=survey, survey_at=survey_at)
+    then = evaluate(known_at(ticket, report.as_of), policy, as_of=report.next_at, survey=survey, survey_at=survey_at)
     names = [item.rule for item in then.fired if item.fired_at == report.next_at]
     return f"{report.next_at.isoformat()} ({', '.join(names) or 'a rule'} if no event arrives before)"
