@@ -17,7 +17,7 @@ from slakit import presets
 from slakit._time import from_us, to_us
 from slakit.escalation import evaluate
 from slakit.escalation._phase import INF
-from slakit.escalation.engine import _Evaluation
+from slakit.escalation.engine import _Evaluation, evaluate_with_sla
 from slakit.escalation.facts import snapshot
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme
@@ -91,3 +91,17 @@ def test_every_fact_is_what_the_sla_report_says(case, offsets):
         at = from_us(t, zone)
         expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)
         assert dict(evaluation.facts(t)) == expected, at.isoformat()
+
+
+@given(cases(), rule_sets(survey=True), surveys())
+def test_evaluating_both_at_once_gives_both_reports(case, rules, survey):
+    """``evaluate_with_sla`` (one timeline, shared calendar lookups) = the two evaluations apart."""
+    policy, ticket, as_of = case
+    policy = replace(policy, escalation=rules)
+    score, survey_at = survey
+    both = evaluate_with_sla(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at)
+    assert both == (
+        evaluate_sla(ticket, policy, as_of=as_of),
+        evaluate(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at),
+    )
+    assert both[0].explain() == evaluate_sla(ticket, policy, as_of=as_of).explain()

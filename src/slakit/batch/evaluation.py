@@ -30,7 +30,7 @@ from slakit.errors import (
     SlakitError,
     UnknownPriorityError,
 )
-from slakit.escalation import evaluate as evaluate_escalations
+from slakit.escalation.engine import evaluate_with_sla
 from slakit.sla import MetricStatus, Policy, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.sla.report import new_status
@@ -124,10 +124,13 @@ class Evaluator:
             survey_at = ticket.survey_at
             if ticket.survey and self.scheme is not None:
                 survey = self._score(ticket.survey)
-        report = evaluate_sla(ticket, policy, as_of=self.as_of)
         escalations = None
         if self.rules is not None:
-            escalations = evaluate_escalations(ticket, policy, as_of=self.as_of, survey=survey, survey_at=survey_at)
+            report, escalations = evaluate_with_sla(
+                ticket, policy, as_of=self.as_of, survey=survey, survey_at=survey_at
+            )
+        else:
+            report = evaluate_sla(ticket, policy, as_of=self.as_of)
         return TicketResult(line, ticket.id, ticket, report, escalations, survey, policy=self.policy)
 
 

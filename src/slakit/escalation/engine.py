@@ -30,8 +30,8 @@ from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationRules, Rule
 from slakit.sla import METRICS, Policy, SLAReport, Ticket
 from slakit.sla import evaluate as evaluate_sla
-from slakit.sla.engine import _plan
-from slakit.sla.timeline import build_timeline
+from slakit.sla.engine import _evaluate_sharing, _plan
+from slakit.sla.timeline import Timeline, build_timeline
 from slakit.survey import SurveyScore
 
 __all__ = ["evaluate"]
@@ -60,13 +60,47 @@ def evaluate(
     return _Evaluation(ticket, policy, to_us(as_of), survey, survey_at).report(rules, as_of)
 
 
+def evaluate_with_sla(
+    ticket: Ticket,
+    policy: Policy,
+    *,
+    as_of: datetime,
+    survey: SurveyScore | None = None,
+    survey_at: datetime | None = None,
+) -> tuple[SLAReport, EscalationReport]:
+    """``(slakit.sla.evaluate(...), evaluate(...))`` of one ticket, with the policy's rules, for less.
+
+    Both start from one timeline of the ticket and share its calendar lookups (what a batch
+    needs: :class:`slakit.batch.evaluation.Evaluator` evaluates every ticket both ways).
+    """
+    if survey_at is not None:
+        require_aware(survey_at, "survey_at")
+    report, line, rulers = _evaluate_sharing(ticket, policy, as_of)
+    evaluation = _Evaluation(ticket, policy, line.as_of, survey, survey_at, line=line, rulers=rulers)
+    return report, evaluation.report(policy.escalation, as_of)
+
+
 class _Evaluation:
-    """The facts of one ticket as functions of time, for one ``as_of``."""
+    """The facts of one ticket as functions of time, for one ``as_of``.
+
+    ``line`` and ``rulers``, when given, are the SLA engine's timeline of the same ticket and
+    instant and its rulers (which also means the ticket has passed the SLA engine's checks).
+    """
 
     def __init__(
-        self, ticket: Ticket, policy: Policy, as_of: int, survey: SurveyScore | None, survey_at: datetime | None
+        self,
+        ticket: Ticket,
+        policy: Policy,
+        as_of: int,
+        survey: SurveyScore | None,
+        survey_at: datetime | None,
+        *,
+        line: Timeline | None = None,
+        rulers: dict[int, Ruler] | None = None,
     ) -> None:
-        policy.priority(ticket.priority)  # the SLA engine's checks, on the events it would see
+        checked = line is not None
+        if not checked:
+            policy.priority(ticket.priority)  # the SLA engine's checks, on the events it would see
         complaints: list[int] = []
         reopens: list[int] = []
         resolves: list[int] = []
@@ -75,7 +109,8 @@ class _Evaluation:
                 continue
             kind = event.type
             if kind == "priority":
-                policy.priority(event.priority or "")
+                if not checked:
+                    policy.priority(event.priority or "")
             elif kind == "complaint":
                 complaints.append(event.at_us)
             elif kind == "reopen":
@@ -86,7 +121,9 @@ class _Evaluation:
         self.policy = policy
         self.as_of = as_of
         self.plan = plan = _plan(policy)
-        self.line = line = build_timeline(ticket, as_of, plan.pause_statuses)
+        if line is None:
+            line = build_timeline(ticket, as_of, plan.pause_statuses)
+        self.line = line
         self.created = line.created
         self.sinces = [since for since, _ in line.priorities]
         self.zone = plan.zone
@@ -98,7 +135,7 @@ class _Evaluation:
         self.survey_from: int | None = None
         if survey is not None:
             self.survey_from = to_us(survey_at) if survey_at is not None else max(resolves, default=line.created)
-        self.rulers: dict[int, Ruler] = {}
+        self.rulers: dict[int, Ruler] = rulers if rulers is not None else {}
         self.histories: dict[str, tuple[list[int], list[Phase]]] = {}
         self.instants: list[int] | None = None
         self.reports: dict[int, SLAReport] = {}

@@ -41,6 +41,15 @@ _FIRST = itemgetter(0)
 
 def evaluate(ticket: Ticket, policy: Policy, *, as_of: datetime) -> SLAReport:
     """Every tracked metric of ``ticket`` under ``policy``, counting only events at or before ``as_of``."""
+    return _evaluate_sharing(ticket, policy, as_of)[0]
+
+
+def _evaluate_sharing(ticket: Ticket, policy: Policy, as_of: datetime) -> tuple[SLAReport, Timeline, dict[int, Ruler]]:
+    """:func:`evaluate`, also handing back the ticket's timeline and the calendar rulers it used.
+
+    The escalation evaluator of the same ticket and instant starts from them (the batch evaluates
+    both), so the events are reduced once and each instant is looked up in a calendar once.
+    """
     require_aware(as_of, "as_of")
     policy.priority(ticket.priority)
     for event in ticket.events:
@@ -48,7 +57,8 @@ def evaluate(ticket: Ticket, policy: Policy, *, as_of: datetime) -> SLAReport:
             policy.priority(event.priority or "")
     plan = _plan(policy)
     line = build_timeline(ticket, to_us(as_of), plan.pause_statuses)
-    return _Evaluation(ticket, plan, line, as_of).report()
+    evaluation = _Evaluation(ticket, plan, line, as_of)
+    return evaluation.report(), line, evaluation._rulers
 
 
 # -- what a policy means for evaluation, worked out once --------------------------------------------
