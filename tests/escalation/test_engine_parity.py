@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from slakit import presets
 from slakit._time import from_us, to_us
-from slakit.escalation import evaluate
+from slakit.escalation import evaluate, evaluate_with_sla
 from slakit.escalation._phase import INF
-from slakit.escalation.engine import _Evaluation, evaluate_with_sla
+from slakit.escalation.engine import _Evaluation
 from slakit.escalation.facts import snapshot
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme

@@ -30,7 +30,7 @@ from slakit.errors import (
     SlakitError,
     UnknownPriorityError,
 )
-from slakit.escalation.engine import evaluate_with_sla
+from slakit.escalation import evaluate_with_sla
 from slakit.sla import MetricStatus, Policy, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.sla.report import new_status

@@ -1,7 +1,7 @@
 """Escalation triggers: rules over ticket, SLA and survey facts, fired exactly once (see docs/escalation.md)."""
 
 from slakit.escalation.conditions import OPS, Condition, Leaf
-from slakit.escalation.engine import evaluate
+from slakit.escalation.engine import evaluate, evaluate_with_sla
 from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationConfig, EscalationRules, LevelConfig, Rule, RuleConfig
 
@@ -17,4 +17,5 @@ __all__ = [
     "Rule",
     "RuleConfig",
     "evaluate",
+    "evaluate_with_sla",
 ]

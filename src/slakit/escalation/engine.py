@@ -34,7 +34,7 @@ from slakit.sla.engine import _evaluate_sharing, _plan
 from slakit.sla.timeline import Timeline, build_timeline
 from slakit.survey import SurveyScore
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_with_sla"]
 
 
 def evaluate(
@@ -70,8 +70,8 @@ def evaluate_with_sla(
 ) -> tuple[SLAReport, EscalationReport]:
     """``(slakit.sla.evaluate(...), evaluate(...))`` of one ticket, with the policy's rules, for less.
 
-    Both start from one timeline of the ticket and share its calendar lookups (what a batch
-    needs: :class:`slakit.batch.evaluation.Evaluator` evaluates every ticket both ways).
+    Both start from one timeline of the ticket and share its calendar lookups: for hosts that
+    show both for every ticket, as :class:`slakit.batch.evaluation.Evaluator` does.
     """
     if survey_at is not None:
         require_aware(survey_at, "survey_at")
