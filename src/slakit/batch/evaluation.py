@@ -15,7 +15,6 @@ import pickle
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from datetime import datetime
-from itertools import islice
 from types import MappingProxyType
 from typing import Any
 
@@ -160,16 +159,9 @@ def evaluate_many(
 def _in_workers(
     evaluator: Evaluator, tickets: Iterable[Ticket | Rejected], jobs: int, size: int
 ) -> Iterator[TicketResult]:
-    for packed in parallel.ordered_map(_evaluate_chunk, _chunks(tickets, size), jobs=jobs, initial=evaluator):
+    chunks = parallel.numbered_chunks(tickets, size)
+    for packed in parallel.ordered_map(_evaluate_chunk, chunks, jobs=jobs, initial=evaluator):
         yield from _unpack(packed, evaluator.policy)
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
-    iterator = iter(items)
-    start = 1
-    while chunk := list(islice(iterator, size)):
-        yield start, chunk
-        start += len(chunk)
 
 
 def _evaluate_chunk(chunk: tuple[int, list[Ticket | Rejected]]) -> bytes:

@@ -13,10 +13,11 @@ import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
-__all__ = ["install", "ordered_map", "state"]
+__all__ = ["install", "numbered_chunks", "ordered_map", "state"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,6 +39,15 @@ def install(value: Any) -> None:
 def state() -> Any:
     """The worker state set by :func:`install`."""
     return _STATE["value"]
+
+
+def numbered_chunks(items: Iterable[T], size: int) -> Iterator[tuple[int, list[T]]]:
+    """``(position of the first item, items)`` of ``size`` items at a time; positions count from 1."""
+    iterator = iter(items)
+    first = 1
+    while chunk := list(islice(iterator, size)):
+        yield first, chunk
+        first += len(chunk)
 
 
 def _context() -> Any:

@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -137,14 +136,6 @@ def _policy(policy: Policy | str | os.PathLike[str]) -> Policy:
     raise ConfigError.for_value("policy", policy, "a Policy, a preset name or a policy file")
 
 
-def _item_chunks(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
-    iterator = iter(items)
-    first = 1
-    while chunk := list(islice(iterator, size)):
-        yield first, chunk
-        first += len(chunk)
-
-
 def _is_dataframe(source: Any) -> bool:
     return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
 
@@ -198,7 +189,7 @@ def run(
 
         frame: Any = source
         measured = FlatLayout([str(c) for c in frame.columns], column_map=column_map, assume_tz=assume_tz).measured
-        chunks = _item_chunks(from_dataframe(frame, column_map=column_map, assume_tz=assume_tz), chunk_size)
+        chunks = parallel.numbered_chunks(from_dataframe(frame, column_map=column_map, assume_tz=assume_tz), chunk_size)
     elif isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
         opened = open_source(
             source,  # type: ignore[arg-type]  # a path or an open file, as checked
@@ -212,7 +203,7 @@ def run(
         measured = layout.measured if layout is not None else None
         chunks, kind = opened.chunks(chunk_size), opened.format
     else:
-        chunks = _item_chunks(source, chunk_size)
+        chunks = parallel.numbered_chunks(source, chunk_size)
 
     effective = evaluator.policy_for(measured)
     context = Context.of(effective)
