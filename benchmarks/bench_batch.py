@@ -13,6 +13,7 @@ tickets, so that figures from a busy machine can still be compared.
     .venv/bin/python benchmarks/bench_batch.py                  # 100k and 1M rows, jobs=2, 3 runs each
     .venv/bin/python benchmarks/bench_batch.py --rows 100000 --jobs 1 --runs 1
     .venv/bin/python benchmarks/bench_batch.py --stages --runs 5   # CPU us/row per stage, jobs=1, 20k rows
+    .venv/bin/python benchmarks/bench_batch.py --general           # the same, every row through the engines
 """
 
 from __future__ import annotations
@@ -116,11 +117,15 @@ def generate(path: Path, rows: int, seed: int = 2025) -> None:
             out.writerow([row.get(name, "") for name in HEADER])
 
 
-def child(path: str, jobs: int, out_dir: str) -> None:
-    """Run the batch once in this process and print its figures (wall and CPU time, rows) as JSON."""
-    from slakit import presets
-    from slakit.batch import run
+def child(path: str, jobs: int, out_dir: str, general: bool = False) -> None:
+    """Run the batch once in this process and print its figures (wall and CPU time, rows) as JSON.
 
+    ``general`` turns the flat-row fast path off: every row goes through the engines.
+    """
+    from slakit import presets
+    from slakit.batch import pipeline, run
+
+    pipeline.FAST_PATH = not general
     policy = presets.load("p1-p3")
     began, cpu = time.perf_counter(), _cpu()
     outcome = run(path, policy, as_of=AS_OF, out_dir=out_dir, formats=("json",), jobs=jobs, assume_tz="Asia/Shanghai")
@@ -157,11 +162,13 @@ def reference(path: str, rows: int = 20_000) -> float:
     return best
 
 
-def stages(path: str, rows: int = 20_000, runs: int = 5) -> dict[str, float]:
+def stages(path: str, rows: int = 20_000, runs: int = 5, *, fast: bool = True) -> dict[str, float]:
     """CPU microseconds per row of each stage of a chunk's work (as ``run`` does it with ``jobs=1``), medians.
 
-    Stages: reading (bytes to tickets), evaluation (SLA, escalations, survey), facts, summary
-    (accumulator updates) and output (results.csv, results.jsonl, rejected and breach rows, encoded).
+    Stages of the general path: reading (bytes to tickets), evaluation (SLA, escalations, survey),
+    facts; with ``fast``, the flat-row fast path's one stage instead (bytes to facts; declined rows
+    the general way). Then summary (accumulator updates) and output (results.csv, results.jsonl,
+    rejected and breach rows, encoded).
     """
     from itertools import islice
 
@@ -179,16 +186,40 @@ def stages(path: str, rows: int = 20_000, runs: int = 5) -> dict[str, float]:
     evaluator = Evaluator(policy, AS_OF)
     context = Context.of(evaluator.policy_for(source.layout.measured))
     writer = TicketWriter(context.metrics)
-    samples: dict[str, list[float]] = {name: [] for name in ("reading", "evaluation", "facts", "summary", "output")}
+    steps = (("fast path", _fast_path), *_STAGES[3:]) if fast else _STAGES
+    samples: dict[str, list[float]] = {name: [] for name, _ in steps}
     count = 0
     for _ in range(runs):
         values: Any = (payloads, source)
-        for name, step in _STAGES:
+        for name, step in steps:
             began = time.process_time()
             values = step(values, evaluator, context, writer)
             samples[name].append(time.process_time() - began)
         count = values
     return {name: statistics.median(values) / count * 1e6 for name, values in samples.items()}
+
+
+def _fast_path(values: Any, evaluator: Any, context: Any, _: Any) -> Any:
+    from slakit.batch.facts import TicketFacts
+    from slakit.batch.fast_path import FastPath
+    from slakit.batch.reading import csv_records
+    from slakit.batch.records import Rejected
+
+    payloads, source = values
+    fast = FastPath.of(evaluator, evaluator.policy_for(source.layout.measured), source.layout, context)
+    results, facts = [], []
+    for first, payload in payloads:
+        for record in csv_records(payload, first, source.layout, ",", source.encoding):
+            fact = None if isinstance(record, Rejected) else fast.facts(record[1], record[0])
+            if fact is None:
+                item = record if isinstance(record, Rejected) else source.layout.ticket(record[1], record[0])
+                result = evaluator.evaluate(item, 0)
+                fact = TicketFacts(result, context) if result.rejection is None else None
+                results.append(result)
+            else:
+                results.append(None)
+            facts.append(fact)
+    return results, facts
 
 
 def _reading(values: Any, *_: Any) -> Any:
@@ -230,17 +261,18 @@ def _output(values: Any, _: Any, __: Any, writer: Any) -> int:
     from slakit.batch import csv_safe
 
     results, facts = values
-    out, rejected, breaches, lines = io.StringIO(), io.StringIO(), io.StringIO(), []
-    rows, rejected_rows, breach_rows = csv.writer(out), csv_safe.writer(rejected), csv_safe.writer(breaches)
+    out: list[str] = []
+    rejected, breaches, lines = io.StringIO(), io.StringIO(), []
+    rejected_rows, breach_rows = csv_safe.writer(rejected), csv.writer(breaches)
     for result, fact in zip(results, facts, strict=True):
         if fact is None:
             rejected_rows.writerow(writer.rejected_row(result.rejection))
             continue
-        rows.writerow(writer.csv_row(fact, result, safe=True))
-        lines.append(writer.json_line(fact, result))
+        out.append(writer.csv_line(fact))
+        lines.append(writer.json_line(fact))
         if fact.breaches:
-            breach_rows.writerows(writer.breach_rows(fact))
-    for text in (out.getvalue(), "".join(lines), rejected.getvalue(), breaches.getvalue()):
+            breach_rows.writerows(writer.breach_rows(fact, safe=True))
+    for text in ("".join(out), "".join(lines), rejected.getvalue(), breaches.getvalue()):
         text.encode()
     return len(results)
 
@@ -263,11 +295,12 @@ def _tree_rss(pid: int) -> int:
         return 0
 
 
-def measure(path: Path, jobs: int) -> tuple[float, int, dict[str, object]]:
+def measure(path: Path, jobs: int, general: bool = False) -> tuple[float, int, dict[str, object]]:
     """Wall time of run() and the peak RSS of its process tree, in a fresh process."""
     with tempfile.TemporaryDirectory() as out_dir:
+        extra = ["--general"] if general else []
         process = subprocess.Popen(  # noqa: S603 -- our own script
-            [sys.executable, __file__, "--child", str(path), "--jobs", str(jobs), "--out", out_dir],
+            [sys.executable, __file__, "--child", str(path), "--jobs", str(jobs), "--out", out_dir, *extra],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -288,12 +321,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="CPU us/row per stage (jobs=1, 20k rows) and stop")
+    parser.add_argument("--general", action="store_true", help="every row through the engines (no fast path)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "slakit-bench-batch"))
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.jobs, args.out)
+        child(args.child, args.jobs, args.out, args.general)
         return
     sizes = args.rows or [100_000, 1_000_000]
     data = Path(args.data)
@@ -302,12 +336,14 @@ def main() -> None:
         path = data / "export-20000.csv"
         if not path.exists():
             generate(path, 20_000)
-        figures = stages(str(path), runs=args.runs)
-        print(f"CPU us/row by stage (jobs=1, 20k rows, median of {args.runs}): "
-              + ", ".join(f"{name} {value:.1f}" for name, value in figures.items())
-              + f"; total {sum(figures.values()):.1f}")  # fmt: skip
+        for fast in (False, True):
+            figures = stages(str(path), runs=args.runs, fast=fast)
+            print(f"CPU us/row by stage, {'fast path' if fast else 'general path'} (jobs=1, 20k rows, "
+                  f"median of {args.runs}): " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items())
+                  + f"; total {sum(figures.values()):.1f}")  # fmt: skip
         return
-    print(f"batch benchmark: run() on a flat CSV, p1-p3 preset with escalation rules, jobs={args.jobs}, "
+    path_name = "the general path only" if args.general else "flat-row fast path on"
+    print(f"batch benchmark: run() on a flat CSV, p1-p3 preset with escalation rules, {path_name}, jobs={args.jobs}, "
           f"{args.runs} runs each (median)")  # fmt: skip
     peaks: dict[int, float] = {}
     for rows in sizes:
@@ -318,7 +354,7 @@ def main() -> None:
             print(f"  generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - began:.0f} s")
         times, rss, cpus = [], [], []
         for _ in range(args.runs):
-            seconds, peak, figures = measure(path, args.jobs)
+            seconds, peak, figures = measure(path, args.jobs, args.general)
             times.append(seconds)
             rss.append(peak)
             cpus.append(float(figures["cpu"]) / rows * 1e6)  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -24,16 +26,20 @@ WRITER = TicketWriter(CONTEXT.metrics)
 
 def _check(result: TicketResult) -> None:
     facts = TicketFacts(result, CONTEXT)
-    line = WRITER.json_line(facts, result)
-    record = WRITER.json_record(facts, result)
+    line = WRITER.json_line(facts)
+    record = WRITER.json_record(facts)
     assert line == json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert json.loads(line) == record
-    row = WRITER.csv_row(facts, result)
+    row = WRITER.csv_row(facts)
     assert len(row) == len(WRITER.header)
     # the fast path makes only the input-text cells safe: it must agree with making every cell safe
     # (csv writes None as an empty cell, as safe_row spells it)
-    fast = WRITER.csv_row(facts, result, safe=True)
+    fast = WRITER.csv_row(facts, safe=True)
     assert ["" if cell is None else cell for cell in fast] == safe_row(row)
+    # csv_line is what csv.writer writes for that row, quoting and all
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fast)
+    assert WRITER.csv_line(facts) == buffer.getvalue()
 
 
 def test_the_hand_checked_export(tmp_path: Path) -> None:
@@ -56,3 +62,22 @@ def test_any_ticket(ticket: Ticket, surveyed: bool, data: st.DataObject) -> None
     (result,) = evaluate_many([ticket], POLICY, as_of=AS_OF)
     if result.ok:
         _check(result)
+
+
+_FIRST_RESULT = next(
+    r for r in evaluate_many(read(io.StringIO(export_text()), format="csv"), POLICY, as_of=AS_OF) if r.ok
+)
+_AWKWARD = st.text(alphabet=st.sampled_from('ab,"\r\n=+-@ \t甲'), max_size=6)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.one_of(st.none(), _AWKWARD), min_size=7, max_size=7), _AWKWARD)
+def test_a_csv_line_is_what_the_csv_module_writes(texts: list[str | None], rule: str) -> None:
+    """Commas, quotes, line breaks and formula starts in any text cell: csv_line still matches csv.writer."""
+    facts = TicketFacts(_FIRST_RESULT, CONTEXT)
+    facts.type, facts.category, facts.channel, facts.product, facts.customer, facts.agent, priority = texts
+    facts.priority = priority or "P1"
+    facts.rules = (rule,) if rule else ()
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(WRITER.csv_row(facts, safe=True))
+    assert WRITER.csv_line(facts) == buffer.getvalue()

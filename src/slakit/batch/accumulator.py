@@ -14,7 +14,7 @@ import heapq
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -45,6 +45,8 @@ HISTOGRAM: tuple[tuple[str, int], ...] = (("<4h", 4), ("4-8h", 8), ("8-24h", 24)
 """Business handling-time bins: ``[0, 4)``, ``[4, 8)``, ``[8, 24)``, ``[24, 72)`` and 72 hours or more."""
 _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
 _NONE = "(none)"
+_PERIODS = ("month", "quarter", "week")
+_MAX_DAYS = 4096
 
 
 def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
@@ -279,6 +281,7 @@ class Accumulator:
         self.rejected_total = 0
         self.reasons: Counter[str] = Counter()
         self.rejected: list[tuple[int, str, str]] = []
+        self._periods: dict[date, dict[str, str]] = {}
 
     def add(self, result: TicketResult) -> None:
         """Count one result: an evaluated ticket or a rejected row."""
@@ -295,9 +298,15 @@ class Accumulator:
     def add_facts(self, facts: TicketFacts) -> None:
         """Count one evaluated ticket already reduced to its facts."""
         self.evaluated += 1
-        week = facts.key("week") or ""
+        day = facts.created.date()
+        periods = self._periods.get(day)
+        if periods is None:  # the period keys of a day, worked out once: tickets come many a day
+            if len(self._periods) >= _MAX_DAYS:
+                self._periods.clear()
+            periods = self._periods[day] = {part: facts.key(part) or "" for part in _PERIODS}
+        week = periods["week"]
         if self.by:  # the overall figures are the groups' merged, when the summary is finished
-            key = tuple(facts.key(part) for part in self.by)
+            key = tuple([periods[part] if part in periods else facts.key(part) for part in self.by])
             group = self.groups.get(key)
             if group is None:
                 group = self.groups[key] = _GroupState()
@@ -382,12 +391,13 @@ class Accumulator:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {name: value for name, value in self.__dict__.items() if name != "context"}
+        state = {name: value for name, value in self.__dict__.items() if name not in ("context", "_periods")}
         state["context"] = None  # the receiving side has its own policy
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._periods = {}
 
 
 def summarize(

@@ -122,7 +122,7 @@ class _Job:
             facts = TicketFacts(result, context)
             if partial is not None:
                 partial.add_facts(facts)
-            records.append([*writer.csv_row(facts, result), None, None])
+            records.append([*writer.csv_row(facts), None, None])
         cells: list[Sequence[Any]] = list(zip(*records, strict=True)) if records else [()] * len(self.header)
         data = {column: _array(column, values) for column, values in zip(self.header, cells, strict=True)}
         return pd.DataFrame(data, index=df.index), partial

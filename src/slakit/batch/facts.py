@@ -22,10 +22,11 @@ from slakit.survey._numbers import round_half_up
 
 if TYPE_CHECKING:
     from slakit.batch.records import TicketResult
+    from slakit.escalation import EscalationReport
     from slakit.priority import Classifier
     from slakit.survey import SurveyScore
 
-__all__ = ["GROUP_KEYS", "Context", "TicketFacts"]
+__all__ = ["GROUP_KEYS", "Context", "EscalationCells", "MetricCells", "TicketFacts"]
 
 GROUP_KEYS = ("month", "quarter", "week", "priority", "type", "category", "channel", "product", "customer", "agent")
 """What ``by`` accepts: periods of ``created_at`` in the policy's zone, and ticket fields."""
@@ -40,6 +41,11 @@ _STATE_INDEX = {
     MetricState.PENDING: 3,
 }
 _STATE_TEXT = {state: state.value for state in MetricState}  # plain str, without the enum's descriptor
+
+MetricCells = tuple[tuple[str, str, str | None, str | None, float, float], ...]
+"""Per metric: ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)``, instants as ISO text."""
+EscalationCells = tuple[int, tuple[tuple[str, int, str | None, str, str | None, int], ...], str | None]
+"""``(level, fired, next_at)``, each fired rule as ``(rule, level, role, fired_at, contact_by, cycle)``; ISO text."""
 
 
 def hours(us: int | float) -> float:
@@ -161,6 +167,7 @@ class TicketFacts:
 
     __slots__ = (
         "_cells",
+        "_escalations",
         "_texts",
         "agent",
         "breaches",
@@ -198,7 +205,7 @@ class TicketFacts:
         self.line = result.line
         self.id = ticket.id
         self.report = report
-        self._cells: tuple[tuple[str, str, str | None, str | None, float, float], ...] | None = None
+        self._cells: MetricCells | None = None
         self._texts: tuple[str, str | None, float | None, float | None] | None = None
         self.priority = report.priority
         self.category = ticket.category
@@ -233,6 +240,7 @@ class TicketFacts:
         self.states = tuple(states)
         self.survey: SurveyScore | None = result.survey
         escalations = result.escalations
+        self._escalations: EscalationReport | EscalationCells | None = escalations
         self.escalated = escalations is not None and bool(escalations.fired)
         self.rules: tuple[str, ...] = ()
         self.level: int | None = None
@@ -294,7 +302,38 @@ class TicketFacts:
             )
         return texts
 
-    def metric_cells(self) -> tuple[tuple[str, str, str | None, str | None, float, float], ...]:
+    def preset(
+        self,
+        cells: MetricCells,
+        escalations: EscalationCells | None,
+        texts: tuple[str, str | None, float | None, float | None],
+    ) -> None:
+        """Give facts made without a report (``TicketFacts.__new__``, every public field set) their cells and texts.
+
+        ``resolved_at`` and ``report`` stay unset: :meth:`texts` and :meth:`metric_cells`, which read them, are
+        answered from these.
+        """
+        self._cells = cells
+        self._escalations = escalations
+        self._texts = texts
+
+    def escalation_cells(self) -> EscalationCells | None:
+        """The escalation report as plain values, ready to write (None when the policy has no rules)."""
+        report = self._escalations
+        if report is None or isinstance(report, tuple):  # none, or already cells
+            return report
+        cells: EscalationCells = (
+            report.level,
+            tuple(
+                (item.rule, item.level, item.role, item.fired_at.isoformat(), _iso(item.contact_by), item.cycle)
+                for item in report.fired
+            ),
+            _iso(report.next_at),
+        )
+        self._escalations = cells
+        return cells
+
+    def metric_cells(self) -> MetricCells:
         """Per metric: ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)``, ready to write."""
         cells = self._cells
         if cells is None:
@@ -328,6 +367,10 @@ def week_of(moment: datetime) -> str:
     """The ISO week of a local instant, ``2025-W36``."""
     year, week, _ = moment.isocalendar()
     return f"{year:04d}-W{week:02d}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _local(us: int, zone: tzinfo) -> datetime:

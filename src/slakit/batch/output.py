@@ -6,15 +6,16 @@ zone, durations hours rounded to 2 places (docs/report.md lists the columns).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
 from slakit.batch.csv_safe import FORMULA_STARTS, safe_cell
-from slakit.batch.facts import TicketFacts
-from slakit.batch.records import Rejected, TicketResult
-from slakit.escalation import EscalationReport
+from slakit.batch.facts import EscalationCells, TicketFacts
+from slakit.batch.records import Rejected
 from slakit.survey import SurveyScore
 
 __all__ = ["BREACH_COLUMNS", "REJECTED_COLUMNS", "TicketWriter"]
@@ -82,21 +83,15 @@ def _survey_json(survey: SurveyScore) -> str:
     return f'{{"overall":{overall!r},"answers":{{{",".join(answers)}}},"follow_up":{follow_up}}}'
 
 
-def _escalations(report: EscalationReport) -> dict[str, Any]:
+def _escalations(cells: EscalationCells) -> dict[str, Any]:
+    level, fired, next_at = cells
     return {
-        "level": report.level,
+        "level": level,
         "fired": [
-            {
-                "rule": item.rule,
-                "level": item.level,
-                "role": item.role,
-                "fired_at": item.fired_at.isoformat(),
-                "contact_by": _iso(item.contact_by),
-                "cycle": item.cycle,
-            }
-            for item in report.fired
+            {"rule": rule, "level": rule_level, "role": role, "fired_at": at, "contact_by": contact, "cycle": cycle}
+            for rule, rule_level, role, at, contact, cycle in fired
         ],
-        "next_at": _iso(report.next_at),
+        "next_at": next_at,
     }
 
 
@@ -111,10 +106,6 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 class TicketWriter:
     """Turns evaluated tickets into rows of results.csv and lines of results.jsonl, for ``metrics``."""
 
@@ -126,7 +117,7 @@ class TicketWriter:
             *_TAIL_COLUMNS,
         )
 
-    def csv_row(self, facts: TicketFacts, result: TicketResult, *, safe: bool = False) -> list[Any]:
+    def csv_row(self, facts: TicketFacts, *, safe: bool = False) -> list[Any]:
         """One row of results.csv; its cells are made safe (:mod:`~slakit.batch.csv_safe`) only with ``safe``.
 
         With ``safe``, only the cells that hold input text go through :func:`~slakit.batch.csv_safe.safe_cell`:
@@ -157,7 +148,7 @@ class TicketWriter:
             "true" if facts.fcr else "false",
         ]
         cells = facts.metric_cells()
-        if tuple(facts.report.metrics) == self.metrics:  # the cells follow the report's metrics, in order
+        if tuple([cell[0] for cell in cells]) == self.metrics:  # the cells follow the writer's metrics, in order
             for _, state, deadline, completed, elapsed, remaining in cells:
                 row += (state, deadline, completed, elapsed, -remaining if state == "breached" else None)
         else:
@@ -169,21 +160,38 @@ class TicketWriter:
                 else:
                     _, state, deadline, completed, elapsed, remaining = cell
                     row += (state, deadline, completed, elapsed, -remaining if state == "breached" else None)
-        survey, escalations = facts.survey, result.escalations
+        survey = facts.survey
         row += (
             ";".join(metric for metric, state in facts.states if state == 1),
             float(survey.overall) if survey is not None else None,
             ("true" if survey.needs_follow_up else "false") if survey is not None else None,
-            escalations.level if escalations is not None else None,
+            facts.level,
             made(";".join(facts.rules)),
         )
         return row
 
+    def csv_line(self, facts: TicketFacts) -> str:
+        """``csv_row(facts, safe=True)`` as the line ``csv.writer`` writes for it, with its ``\\r\\n``.
+
+        The csv module looks at every character of every cell to see whether it needs quoting; here the cells
+        are joined first and the line is looked at once: when no cell holds a quote, a comma or a line break
+        (no more commas than separators), the joined line is exactly what the csv module writes. The rare
+        row that does is written by the csv module itself.
+        """
+        row = self.csv_row(facts, safe=True)
+        cells = ["" if value is None else value if value.__class__ is str else str(value) for value in row]
+        line = ",".join(cells)
+        if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(cells) - 1:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerow(row)
+            return buffer.getvalue()
+        return line + "\r\n"
+
     @staticmethod
-    def json_record(facts: TicketFacts, result: TicketResult) -> dict[str, Any]:
+    def json_record(facts: TicketFacts) -> dict[str, Any]:
         """The object on one line of results.jsonl (:meth:`json_line` writes exactly its JSON)."""
         created, resolved_at, business, wall = facts.texts()
-        survey, escalations = facts.survey, result.escalations
+        survey, escalations = facts.survey, facts.escalation_cells()
         return {
             "line": facts.line,
             "id": facts.id,
@@ -217,43 +225,62 @@ class TicketWriter:
         }
 
     @staticmethod
-    def json_line(facts: TicketFacts, result: TicketResult) -> str:
+    def json_line(facts: TicketFacts) -> str:
         """One line of results.jsonl, with its newline: ``json_record`` as compact JSON, built directly (it runs
         for every ticket; tests/batch/test_output.py checks it against ``json.dumps`` of the record)."""
         created, resolved_at, business, wall = facts.texts()
+        quote = _quote
         handling = f'{{"business":{business!r},"wall":{wall!r}}}' if facts.resolved else "null"
         sla = ",".join(
-            f'"{metric}":{{"state":"{state}","deadline":{_text(deadline)},"completed_at":{_text(completed)},'
+            f'"{metric}":{{"state":"{state}","deadline":{"null" if deadline is None else quote(deadline)},'
+            f'"completed_at":{"null" if completed is None else quote(completed)},'
             f'"elapsed_hours":{elapsed!r},"remaining_hours":{remaining!r}}}'
             for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
         )
-        breached = ",".join(f'"{metric}"' for metric, state in facts.states if state == 1)
-        survey, escalations = facts.survey, result.escalations
+        breached = ",".join([f'"{metric}"' for metric, state in facts.states if state == 1])
+        survey, escalations = facts.survey, facts.escalation_cells()
         if escalations is None:
             fired = "null"
         else:
+            level, items, next_at = escalations
             fired = ",".join(
-                f'{{"rule":{_quote(item.rule)},"level":{item.level:d},"role":{_text(item.role)},'
-                f'"fired_at":"{item.fired_at.isoformat()}","contact_by":{_text(_iso(item.contact_by))},'
-                f'"cycle":{item.cycle:d}}}'
-                for item in escalations.fired
+                [
+                    f'{{"rule":{quote(rule)},"level":{rule_level:d},"role":{_text(role)},'
+                    f'"fired_at":"{fired_at}","contact_by":{_text(contact_by)},"cycle":{cycle:d}}}'
+                    for rule, rule_level, role, fired_at, contact_by, cycle in items
+                ]
             )
-            fired = f'{{"level":{escalations.level:d},"fired":[{fired}],"next_at":{_text(_iso(escalations.next_at))}}}'
+            fired = f'{{"level":{level:d},"fired":[{fired}],"next_at":{_text(next_at)}}}'
+        kind, category, channel, product, customer, agent = (
+            facts.type,
+            facts.category,
+            facts.channel,
+            facts.product,
+            facts.customer,
+            facts.agent,
+        )
         return (
-            f'{{"line":{_number(facts.line)},"id":{_quote(facts.id)},"priority":{_quote(facts.priority)},'
-            f'"type":{_text(facts.type)},"category":{_text(facts.category)},"channel":{_text(facts.channel)},'
-            f'"product":{_text(facts.product)},"customer":{_text(facts.customer)},"agent":{_text(facts.agent)},'
-            f'"created_at":"{created}","resolved_at":{_text(resolved_at)},"handling_hours":{handling},'
+            f'{{"line":{_number(facts.line)},"id":{quote(facts.id)},"priority":{quote(facts.priority)},'
+            f'"type":{"null" if kind is None else quote(kind)},'
+            f'"category":{"null" if category is None else quote(category)},'
+            f'"channel":{"null" if channel is None else quote(channel)},'
+            f'"product":{"null" if product is None else quote(product)},'
+            f'"customer":{"null" if customer is None else quote(customer)},'
+            f'"agent":{"null" if agent is None else quote(agent)},'
+            f'"created_at":"{created}","resolved_at":{"null" if resolved_at is None else quote(resolved_at)},'
+            f'"handling_hours":{handling},'
             f'"public_agent_replies":{facts.replies},"reopens":{facts.reopens},"complaints":{facts.complaints},'
             f'"first_contact_resolution":{"true" if facts.fcr else "false"},"sla":{{{sla}}},"breached":[{breached}],'
             f'"survey":{_survey_json(survey) if survey is not None else "null"},"escalations":{fired}}}\n'
         )
 
     @staticmethod
-    def breach_rows(facts: TicketFacts) -> list[list[Any]]:
-        """The rows of breaches.csv for one ticket."""
+    def breach_rows(facts: TicketFacts, *, safe: bool = False) -> list[list[Any]]:
+        """The rows of breaches.csv for one ticket; with ``safe``, the input-text cells are made safe (the others
+        never start like a formula, as in :meth:`csv_row`)."""
+        made = _safe if safe else _same
         return [
-            [ticket, line or None, priority, metric, deadline, completed or None, late]
+            [made(ticket), line or None, made(priority), metric, deadline, completed or None, late]
             for _, ticket, metric, line, priority, deadline, completed, late in facts.breaches
         ]
 

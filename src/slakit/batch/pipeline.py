@@ -24,9 +24,10 @@ from slakit.batch import csv_safe, parallel
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
+from slakit.batch.fast_path import FastPath
 from slakit.batch.flat import FlatLayout
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, TicketWriter
-from slakit.batch.reading import Format, open_source, parse_chunk
+from slakit.batch.reading import Format, csv_records, open_source, parse_chunk
 from slakit.batch.records import Rejected
 from slakit.batch.summary import Summary
 from slakit.errors import ConfigError
@@ -38,6 +39,9 @@ CHUNK_RECORDS = 2000
 """Records per chunk: large enough to make handing chunks to workers cheap, small enough to stay flat."""
 
 FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
+
+FAST_PATH = True
+"""Whether flat CSV rows may take :mod:`~slakit.batch.fast_path` (the parity tests turn it off for the other side)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class _Work:
     layout: FlatLayout | None
     delimiter: str
     encoding: str
+    fast: FastPath | None = None
 
 
 @dataclass(frozen=True)
@@ -78,36 +83,57 @@ class _Output:
     summary: Accumulator
 
 
+def _fast_items(
+    work: _Work, fast: FastPath, payload: str | bytes, first: int
+) -> Iterator[Ticket | Rejected | TicketFacts]:
+    """The chunk's rows as facts where the fast path takes them, else as tickets or rejected rows."""
+    layout = fast.layout
+    for record in csv_records(payload, first, layout, work.delimiter, work.encoding):
+        if isinstance(record, Rejected):
+            yield record
+            continue
+        line, cells = record
+        facts = fast.facts(cells, line)
+        yield facts if facts is not None else layout.ticket(cells, line)
+
+
 def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     first, payload = chunk
+    items: Iterable[Ticket | Rejected | TicketFacts]
     if work.format is None:
-        items: Iterable[Ticket | Rejected] = payload
+        items = payload
+    elif work.fast is not None:
+        items = _fast_items(work, work.fast, payload, first)
     else:
         items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
     summary = Accumulator(work.by, as_of=work.evaluator.as_of)
     summary.context = work.context
-    results, rejected, breaches = io.StringIO(), io.StringIO(), io.StringIO()
-    results_rows = csv.writer(results)  # csv_row(..., safe=True) makes its text cells safe itself
-    rejected_rows, breach_rows = csv_safe.writer(rejected), csv_safe.writer(breaches)
+    rejected, breaches = io.StringIO(), io.StringIO()
+    results: list[str] = []
+    rejected_rows = csv_safe.writer(rejected)
+    breach_rows = csv.writer(breaches)  # breach_rows(..., safe=True) makes its text cells safe itself
     jsonl: list[str] = []
     writer, evaluator, context = work.writer, work.evaluator, work.context
     rows = 0
     for position, item in enumerate(items, start=first):
         rows += 1
-        result = evaluator.evaluate(item, position)
-        if result.rejection is not None:
-            summary.add_rejected(result.rejection)
-            rejected_rows.writerow(writer.rejected_row(result.rejection))
-            continue
-        facts = TicketFacts(result, context)
+        if item.__class__ is TicketFacts:
+            facts: TicketFacts = item
+        else:
+            result = evaluator.evaluate(item, position)  # type: ignore[arg-type]  # a ticket or a rejected row
+            if result.rejection is not None:
+                summary.add_rejected(result.rejection)
+                rejected_rows.writerow(writer.rejected_row(result.rejection))
+                continue
+            facts = TicketFacts(result, context)
         summary.add_facts(facts)
-        results_rows.writerow(writer.csv_row(facts, result, safe=True))
-        jsonl.append(writer.json_line(facts, result))
+        results.append(writer.csv_line(facts))
+        jsonl.append(writer.json_line(facts))
         if facts.breaches:
-            breach_rows.writerows(writer.breach_rows(facts))
+            breach_rows.writerows(writer.breach_rows(facts, safe=True))
     return _Output(
         rows,
-        results.getvalue().encode(),
+        "".join(results).encode(),
         "".join(jsonl).encode(),
         rejected.getvalue().encode(),
         breaches.getvalue().encode(),
@@ -207,6 +233,9 @@ def run(
 
     effective = evaluator.policy_for(measured)
     context = Context.of(effective)
+    fast = None
+    if FAST_PATH and kind == "csv" and layout is not None:
+        fast = FastPath.of(evaluator, effective, layout, context)
     work = _Work(
         evaluator=evaluator,
         context=context,
@@ -216,6 +245,7 @@ def run(
         layout=layout,
         delimiter=opened.delimiter if opened is not None else delimiter,
         encoding=opened.encoding if opened is not None else encoding,
+        fast=fast,
     )
     summary = Accumulator(groups, policy=policy, as_of=as_of)
     summary.context = Context.of(policy)

@@ -198,17 +198,8 @@ def parse_chunk(
     A record with bytes that are not ``encoding`` text is rejected (they are decoded as lone
     surrogates, which no valid text holds, so that the record can be found and named).
     """
-    if isinstance(payload, bytes):
-        try:
-            text = payload.decode(encoding)
-            damaged = False
-        except UnicodeDecodeError:
-            text = payload.decode(encoding, errors=_ERRORS)
-            damaged = True
-    else:
-        text = payload
-        damaged = _BAD_BYTES.search(text) is not None
     if source_format == "jsonl":
+        text, damaged = _decoded(payload, encoding)
         for offset, raw in enumerate(text.split("\n")):
             if raw.strip():
                 if damaged and _BAD_BYTES.search(raw):
@@ -217,6 +208,15 @@ def parse_chunk(
                     yield ticket_from_json(raw, first_line + offset)
         return
     assert layout is not None  # noqa: S101 -- a CSV source always has one
+    for record in csv_records(payload, first_line, layout, delimiter, encoding):
+        yield record if isinstance(record, Rejected) else layout.ticket(record[1], record[0])
+
+
+def csv_records(
+    payload: str | bytes, first_line: int, layout: FlatLayout, delimiter: str, encoding: str = "utf-8"
+) -> Iterator[tuple[int, list[str]] | Rejected]:
+    """The records of one chunk of a flat CSV as ``(line, cells)``, or rejected when unreadable (blank ones skipped)."""
+    text, damaged = _decoded(payload, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     consumed = 0
     while True:
@@ -236,7 +236,17 @@ def parse_chunk(
             ticket_id = row[layout.index["id"]] if layout.index["id"] < len(row) else None
             yield _undecodable(line, ticket_id, "".join(row), encoding)
             continue
-        yield layout.ticket(row, line)
+        yield line, row
+
+
+def _decoded(payload: str | bytes, encoding: str) -> tuple[str, bool]:
+    """The chunk's text, and whether it holds bytes that were not ``encoding`` text."""
+    if isinstance(payload, bytes):
+        try:
+            return payload.decode(encoding), False
+        except UnicodeDecodeError:
+            return payload.decode(encoding, errors=_ERRORS), True
+    return payload, _BAD_BYTES.search(payload) is not None
 
 
 def _undecodable(line: int, ticket_id: str | None, record: str, encoding: str) -> Rejected:

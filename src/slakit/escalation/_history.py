@@ -27,7 +27,7 @@ from slakit.escalation._sweep import sweep
 from slakit.sla.engine import _Plan
 from slakit.sla.policy import Metric, Target
 from slakit.sla.report import MetricState, SLAReport
-from slakit.sla.timeline import Timeline
+from slakit.sla.timeline import Timeline, clock_stop
 
 __all__ = ["MetricHistory"]
 
@@ -100,12 +100,7 @@ class MetricHistory:
         if start is None:
             return None
         natural = line.first_response if self.metric == "response" else line.first_acknowledge
-        forced = None
-        for a, b in line.resolved:
-            if a >= start or b is None or start < b:
-                forced = max(a, start)
-                break
-        return forced if natural is None or (forced is not None and forced < natural) else natural
+        return clock_stop(line.resolved, start, natural)
 
     def _phase(self, s: int) -> Phase:
         """The phase from event instant ``s``: the SLA report there, and how its figures move on."""

@@ -180,8 +180,11 @@ def metric_spans(
             if reached > 0:
                 _add(spans, phase.start, _instant(phase, end, reached))
             low, high = passed, INF
-        if low < high:
-            _add(spans, _instant(phase, end, low), _instant(phase, end, high))
+        if low < high:  # _instant is the phase's start for no run at all and its end for none ever
+            a = phase.start if low <= 0 else _instant(phase, end, low)
+            b = end if high >= INF else _instant(phase, end, high)
+            if a < b:
+                _add(spans, a, b)
     return spans
 
 

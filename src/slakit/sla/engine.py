@@ -29,7 +29,7 @@ from slakit.sla.report import (
     new_status,
 )
 from slakit.sla.ticket import Ticket
-from slakit.sla.timeline import Timeline, build_timeline, running_segments
+from slakit.sla.timeline import Timeline, build_timeline, clock_stop, running_segments
 from slakit.sla.track import Outcome, Piece, TargetTrace, Track, evaluate_track, single_target
 
 __all__ = ["evaluate"]
@@ -193,13 +193,7 @@ class _Evaluation:
             if start is None:
                 return []
             natural = line.first_response if metric == "response" else line.first_acknowledge
-            # a resolve stops the clock; one started on an already resolved ticket never runs at all
-            forced = None
-            for a, b in line.resolved:
-                if a >= start or b is None or start < b:
-                    forced = max(a, start)
-                    break
-            stop = forced if natural is None or (forced is not None and forced < natural) else natural
+            stop = clock_stop(line.resolved, start, natural)
             return [(start, stop if stop is not None else as_of, stop is not None, 0)]
         if not self.plan.restart or not line.reopens:
             resolved_now = self.resolved_now

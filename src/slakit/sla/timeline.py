@@ -205,6 +205,17 @@ class _Status:
             self.paused.append((self.pause_start, None, self.current or ""))
 
 
+def clock_stop(resolved: list[tuple[int, int | None]], start: int, natural: int | None) -> int | None:
+    """When a response or acknowledge clock started at ``start`` stops for good: at its own event
+    (``natural``), or at a resolve before it; one started on an already resolved ticket stops at once."""
+    forced = None
+    for a, b in resolved:
+        if a >= start or b is None or start < b:
+            forced = max(a, start)
+            break
+    return forced if natural is None or (forced is not None and forced < natural) else natural
+
+
 def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None]]) -> list[tuple[int, int]]:
     """``[start, end)`` minus the (sorted, disjoint) ``holes``."""
     segments: list[tuple[int, int]] = []
