@@ -352,12 +352,13 @@ def main() -> None:
             began = time.perf_counter()
             generate(path, rows)
             print(f"  generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - began:.0f} s")
-        times, rss, cpus = [], [], []
+        times, rss, cpus, cores = [], [], [], []
         for _ in range(args.runs):
             seconds, peak, figures = measure(path, args.jobs, args.general)
             times.append(seconds)
             rss.append(peak)
             cpus.append(float(figures["cpu"]) / rows * 1e6)  # type: ignore[arg-type]
+            cores.append(float(figures["cpu"]) / float(figures["seconds"]))  # type: ignore[arg-type]
         peer = reference(str(path))
         peaks[rows] = statistics.median(rss)
         mib = [value / 2**20 for value in rss]
@@ -366,7 +367,8 @@ def main() -> None:
             f"({rows / statistics.median(times):,.0f} rows/s; min {min(times):.1f}, max {max(times):.1f}), "
             f"peak RSS {statistics.median(mib):,.0f} MiB (min {min(mib):,.0f}, max {max(mib):,.0f}); "
             f"CPU {statistics.median(cpus):.0f} us/row = {statistics.median(cpus) / peer:.1f}x "
-            f"sla.evaluate alone ({peer:.0f} us/ticket in the same run)"
+            f"sla.evaluate alone ({peer:.0f} us/ticket in the same run); "
+            f"CPU/wall {statistics.median(cores):.2f} cores (a shared VM gives less than {args.jobs} when busy)"
         )
     if len(peaks) > 1:
         small, large = min(peaks), max(peaks)

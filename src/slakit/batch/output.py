@@ -53,6 +53,22 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _quote = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
 
+class _FloatTexts(dict[float, str]):
+    """``repr`` of floats, remembered: hours repeat a lot across tickets. Zeros are never remembered, so that
+    ``-0.0`` (equal to ``0.0`` as a key) keeps its sign."""
+
+    def __missing__(self, value: float) -> str:
+        text = repr(value)
+        if value:
+            if len(self) >= 100_000:
+                self.clear()
+            self[value] = text
+        return text
+
+
+_FLOAT_TEXT = _FloatTexts()
+
+
 def _text(value: str | None) -> str:
     return "null" if value is None else _quote(value)
 
@@ -179,7 +195,17 @@ class TicketWriter:
         row that does is written by the csv module itself.
         """
         row = self.csv_row(facts, safe=True)
-        cells = ["" if value is None else value if value.__class__ is str else str(value) for value in row]
+        floats = _FLOAT_TEXT
+        cells = [
+            ""
+            if value is None
+            else value
+            if value.__class__ is str
+            else floats[value]
+            if value.__class__ is float
+            else str(value)
+            for value in row
+        ]
         line = ",".join(cells)
         if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(cells) - 1:
             buffer = io.StringIO()
@@ -229,13 +255,17 @@ class TicketWriter:
         """One line of results.jsonl, with its newline: ``json_record`` as compact JSON, built directly (it runs
         for every ticket; tests/batch/test_output.py checks it against ``json.dumps`` of the record)."""
         created, resolved_at, business, wall = facts.texts()
-        quote = _quote
-        handling = f'{{"business":{business!r},"wall":{wall!r}}}' if facts.resolved else "null"
+        quote, floats = _quote, _FLOAT_TEXT
+        handling = "null"
+        if facts.resolved and business is not None and wall is not None:  # both set when resolved
+            handling = f'{{"business":{floats[business]},"wall":{floats[wall]}}}'
         sla = ",".join(
-            f'"{metric}":{{"state":"{state}","deadline":{"null" if deadline is None else quote(deadline)},'
-            f'"completed_at":{"null" if completed is None else quote(completed)},'
-            f'"elapsed_hours":{elapsed!r},"remaining_hours":{remaining!r}}}'
-            for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
+            [
+                f'"{metric}":{{"state":"{state}","deadline":{"null" if deadline is None else quote(deadline)},'
+                f'"completed_at":{"null" if completed is None else quote(completed)},'
+                f'"elapsed_hours":{floats[elapsed]},"remaining_hours":{floats[remaining]}}}'
+                for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
+            ]
         )
         breached = ",".join([f'"{metric}"' for metric, state in facts.states if state == 1])
         survey, escalations = facts.survey, facts.escalation_cells()
