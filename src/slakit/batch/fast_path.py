@@ -10,7 +10,7 @@ clock measured by the SLA engine's own arithmetic (:class:`~slakit.sla.track.Tra
 and the facts with their cells ready to write.
 
 A row takes this path only where it is known to give what the general path gives; otherwise
-:meth:`FastPath.facts` returns None and the row goes the general way (docs/performance.md lists
+:meth:`FastPath.facts` returns None and the row goes the general way (docs/report.md, "Scale", lists
 the cases). tests/batch/test_fast_path.py checks whole runs both ways byte for byte.
 """
 
