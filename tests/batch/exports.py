@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -109,14 +110,19 @@ ROWS: list[list[str] | None] = [
 ]  # fmt: skip
 
 
-def export_text() -> str:
-    """The export as CSV text (header on line 1)."""
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[str] | None]) -> str:
+    """A flat export as CSV text (header on line 1); None is a blank line."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
-    for row in ROWS:
+    writer.writerow(header)
+    for row in rows:
         if row is None:
             buffer.write("\n")
         else:
             writer.writerow(row)
     return buffer.getvalue()
+
+
+def export_text() -> str:
+    """The export as CSV text (header on line 1)."""
+    return csv_text(HEADER, ROWS)

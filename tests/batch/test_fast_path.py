@@ -11,10 +11,9 @@ import copy
 import csv
 import difflib
 import gzip
-import io
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,6 +38,7 @@ from slakit.calendar import BusinessCalendar
 from slakit.sla import Policy
 from slakit.testing import strategies as sst
 from tests.batch import exports
+from tests.batch.exports import csv_text
 from tests.escalation.rule_strategies import leaves
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -123,19 +123,6 @@ def _assert_same_bytes(fast: Path, general: Path) -> None:
             n=0,
         )
         raise AssertionError(f"{fast.name} differs between the paths:\n" + "\n".join(list(diff)[:30]))
-
-
-def csv_text(header: Sequence[str], rows: Sequence[Sequence[str] | None]) -> str:
-    """A flat export as CSV text; None is a blank line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        if row is None:
-            buffer.write("\n")
-        else:
-            writer.writerow(row)
-    return buffer.getvalue()
 
 
 # -- whole exports -------------------------------------------------------------------------------------
