@@ -31,8 +31,18 @@ def to_us(value: datetime) -> int:
 
 
 def from_us(us: int, zone: tzinfo) -> datetime:
-    """The aware datetime in ``zone`` for microseconds since the epoch."""
-    return (EPOCH + timedelta(microseconds=us)).astimezone(zone)
+    """The aware datetime in ``zone`` for microseconds since the epoch.
+
+    ``fromtimestamp`` with a whole number of seconds is exact and, like ``astimezone``, goes through
+    ``zone.fromutc``, so the wall time and fold are those of ``(EPOCH + us).astimezone(zone)``; it is
+    several times faster, and the engines convert every instant they show.
+    """
+    seconds, micro = divmod(us, US_PER_SECOND)
+    try:
+        value = datetime.fromtimestamp(seconds, zone)
+    except (OverflowError, OSError, ValueError):  # far from the epoch on some platforms
+        return (EPOCH + timedelta(microseconds=us)).astimezone(zone)
+    return value.replace(microsecond=micro) if micro else value
 
 
 def td_to_us(value: timedelta) -> int:

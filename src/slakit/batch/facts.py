@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from slakit._time import td_to_us, to_us
+from slakit._time import from_us, td_to_us, to_us
 from slakit.calendar import BusinessCalendar
 from slakit.errors import ConfigError
 from slakit.sla import METRICS, Event, MetricState, Policy
@@ -281,7 +281,7 @@ class TicketFacts:
         self.replies, self.reopens, self.complaints, self.agent = replies, reopens, complaints, agent
         self.resolved = resolved_at is not None
         if resolved_at is not None:
-            self.resolved_at: datetime | None = _local(resolved_at, context.zone)
+            self.resolved_at: datetime | None = from_us(resolved_at, context.zone)
             self.business_us = context.calendar.elapsed_us(created, resolved_at)
             self.wall_us = resolved_at - created
         else:
@@ -371,8 +371,3 @@ def week_of(moment: datetime) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _local(us: int, zone: tzinfo) -> datetime:
-    seconds, micro = divmod(us, 1_000_000)
-    return datetime.fromtimestamp(seconds, zone).replace(microsecond=micro)

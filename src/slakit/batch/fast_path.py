@@ -165,9 +165,7 @@ class FastPath:
         timeline = Timeline(created_us, as_of, code)
         timeline.first_assign = assigned
         timeline.first_acknowledge = acknowledged if assigned is not None else None
-        timeline.first_response = response
-        if response is not None:
-            timeline.updates = [response] * replies
+        timeline.first_response = response  # updates stay empty: the fast path never has the update metric
         spans = timeline.resolved
         last_resolve = created_us  # what survey facts hold from, without a survey_at
         if reopened is not None and (resolved is None or reopened < resolved):
@@ -191,7 +189,7 @@ class FastPath:
             self._rows = 0
             rulers.clear()
             instants.clear()
-        cells_, states, breaches = self._clocks(code, timeline, rulers, instants, ticket_id, line)
+        cells_, states, breaches = self._clocks(code, timeline, ticket_id, line)
         category = _text(category_cell)
         channel = _text(channel_cell)
         product = _text(product_cell)
@@ -216,7 +214,7 @@ class FastPath:
             if score is not None:
                 survey_from = survey_at if survey_at is not None else last_resolve
             row = FlatRow(timeline, rulers, attributes, complaints, latest, reopened, score, survey_from)
-            escalations = self._escalations(row, instants)
+            escalations = self._escalations(row)
             fired_rules = tuple(dict.fromkeys(item[0] for item in escalations[1]))
 
         zone = self.zone
@@ -280,23 +278,17 @@ class FastPath:
 
     def _stamp(self, cell: str, name: str, created: int) -> int:
         """A non-empty time cell as epoch microseconds, from ``created`` to ``as_of``; else the general way."""
-        try:
-            value = _fromisoformat(cell)
-        except ValueError:
-            value = None
-        if value is None or value.tzinfo is None:
-            value = self._datetime(cell, name)
-        delta = value - EPOCH
+        delta = self._datetime(cell, name) - EPOCH
         us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds  # to_us, written out
         if us < created or us > self.as_of:
             raise _Skip
         return us
 
     def _clocks(
-        self, code: str, timeline: Timeline, rulers: dict[int, Ruler], instants: dict[int, str], ticket: str, line: int
+        self, code: str, timeline: Timeline, ticket: str, line: int
     ) -> tuple[MetricCells, tuple[tuple[str, int], ...], list[tuple[int, str, str, int, str, str, str, float]]]:
         """Each metric's cells, state number and breach row, measured as the SLA engine measures them."""
-        zone = self.zone
+        zone, rulers, instants = self.zone, self._rulers, self._instants
         created, as_of = timeline.created, timeline.as_of
         spans = timeline.resolved
         resolved_at = spans[-1][0] if spans and spans[-1][1] is None else None
@@ -357,9 +349,9 @@ class FastPath:
                 states.append((metric, _RUNNING))
         return tuple(cells), tuple(states), breaches
 
-    def _escalations(self, row: FlatRow, instants: dict[int, str]) -> EscalationCells:
+    def _escalations(self, row: FlatRow) -> EscalationCells:
         assert self.rules is not None  # noqa: S101 -- called only with rules
-        zone = self.zone
+        zone, instants = self.zone, self._instants
         fired, next_at = self.rules.fired(row, self.as_of)
         items = []
         level = 0
@@ -374,17 +366,6 @@ class FastPath:
 
 
 def _iso(us: int, zone: tzinfo, known: dict[int, str]) -> str:
-    """The instant as ISO 8601 in ``zone``, as the SLA engine makes it; remembered in ``known``.
-
-    ``fromtimestamp`` with whole seconds is exact and, like ``astimezone``, goes through ``zone.fromutc``.
-    """
-    seconds, micro = divmod(us, 1_000_000)
-    try:
-        value = datetime.fromtimestamp(seconds, zone)
-    except (OverflowError, OSError, ValueError):  # far from the epoch on some platforms
-        value = from_us(us, zone)
-    else:
-        if micro:
-            value = value.replace(microsecond=micro)
-    text = known[us] = value.isoformat()
+    """The instant as ISO 8601 in ``zone``, as the SLA engine makes it; remembered in ``known``."""
+    text = known[us] = from_us(us, zone).isoformat()
     return text

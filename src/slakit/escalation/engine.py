@@ -196,15 +196,8 @@ class _Evaluation:
         return Escalation(rule.name, rule.level, rule.role, self._datetime(t), contact_by, reason, cycle)
 
     def _datetime(self, t: int) -> datetime:
-        """The instant in the policy's zone, as ``from_us`` makes it (the SLA engine's faster way:
-        ``fromtimestamp`` with whole seconds is exact and, like ``astimezone``, goes through
-        ``zone.fromutc``, so the wall time and fold are the same)."""
-        seconds, micro = divmod(t, 1_000_000)
-        try:
-            value = datetime.fromtimestamp(seconds, self.zone)
-        except (OverflowError, OSError, ValueError):  # far from the epoch on some platforms
-            return from_us(t, self.zone)
-        return value.replace(microsecond=micro) if micro else value
+        """The instant in the policy's zone."""
+        return from_us(t, self.zone)
 
     def _spans(self, node: Node) -> Spans:
         """The instants (from creation on) at which ``node`` holds."""

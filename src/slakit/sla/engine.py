@@ -493,19 +493,8 @@ class _Evaluation:
         return self._convert(us) if value is None else value
 
     def _convert(self, us: int) -> datetime:
-        """:meth:`_dt` of an instant not converted before.
-
-        ``from_us`` made faster: ``fromtimestamp`` with a whole number of seconds is exact and, like
-        ``astimezone``, goes through ``zone.fromutc``, so the wall time and fold are the same.
-        """
-        seconds, micro = divmod(us, 1_000_000)
-        try:
-            value = datetime.fromtimestamp(seconds, self.zone)
-        except (OverflowError, OSError, ValueError):  # far from the epoch on some platforms
-            value = from_us(us, self.zone)
-        else:
-            value = value.replace(microsecond=micro) if micro else value
-        self._instants[us] = value
+        """:meth:`_dt` of an instant not converted before."""
+        value = self._instants[us] = from_us(us, self.zone)
         return value
 
     def _td(self, us: int) -> timedelta:
