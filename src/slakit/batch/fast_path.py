@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 
-from slakit._time import EPOCH, from_us, to_us
+from slakit._time import EPOCH, to_us
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import US_PER_HOUR, Context, EscalationCells, MetricCells, TicketFacts, hours
 from slakit.batch.fast_escalation import FlatRow, FlatRules, NotFlat
 from slakit.batch.flat import FlatLayout, _ProblemError, _text
+from slakit.batch.instant_texts import InstantTexts
 from slakit.calendar.business_calendar import Ruler
 from slakit.errors import SlakitError
 from slakit.sla import Policy
@@ -37,7 +38,7 @@ _FLAG_SPLIT = re.compile(r"[;,|\s]+")
 _NO_FLAGS: frozenset[str] = frozenset()
 _fromisoformat = datetime.fromisoformat
 _US_PER_HOUR, _TWO_HOURS = US_PER_HOUR, 2 * US_PER_HOUR
-_RENEW_EVERY = 20_000  # rows between fresh rulers and ISO texts (about 100,000 instants each)
+_RENEW_EVERY = 20_000  # rows between fresh rulers (about 100,000 instants each)
 _BREACHED, _MET, _RUNNING, _PENDING = 1, 0, 2, 3  # TicketFacts.states' numbers
 
 
@@ -67,9 +68,9 @@ class FastPath:
         self.rules = FlatRules(policy.escalation, policy, plan) if evaluator.rules is not None else None
         self.scoring = evaluator.scheme is not None
         self.handling_calendar = context.calendar
-        # calendar rulers and ISO texts of instants, shared by rows (exports repeat instants: minutes, closing times)
+        # calendar rulers shared by rows (exports repeat instants: minutes, closing times), and the ISO texts
         self._rulers: dict[int, Ruler] = {}
-        self._instants: dict[int, str] = {}
+        self._texts = InstantTexts(self.zone)
         self._rows = 0
         # per priority: (metric, target in microseconds, clock) in METRICS order
         self.clocks = {
@@ -183,12 +184,11 @@ class FastPath:
                 timeline.reopens.append(reopened)
         resolved_at = spans[-1][0] if spans and spans[-1][1] is None else None
 
-        rulers, instants = self._rulers, self._instants
+        rulers = self._rulers
         self._rows += 1
-        if self._rows >= _RENEW_EVERY:  # rulers and texts remembered across rows, within bounds
+        if self._rows >= _RENEW_EVERY:  # rulers remembered across rows, within bounds
             self._rows = 0
             rulers.clear()
-            instants.clear()
         cells_, states, breaches = self._clocks(code, timeline, ticket_id, line)
         category = _text(category_cell)
         channel = _text(channel_cell)
@@ -217,7 +217,7 @@ class FastPath:
             escalations = self._escalations(row)
             fired_rules = tuple(dict.fromkeys(item[0] for item in escalations[1]))
 
-        zone = self.zone
+        text = self._texts
         facts: TicketFacts = TicketFacts.__new__(TicketFacts)
         facts.line = line
         facts.id = ticket_id
@@ -228,7 +228,7 @@ class FastPath:
         facts.product = product
         facts.customer = customer
         facts.agent = _text(agent_cell) if assigned is not None else None
-        facts.created = local_created = created.astimezone(zone)
+        facts.created = created.astimezone(self.zone)
         facts.issue, facts.issue_source = self.context.issue_of(category, _text(subject_cell))
         facts.replies = replies
         facts.reopens = reopens = len(timeline.reopens)
@@ -240,17 +240,16 @@ class FastPath:
             facts.resolved = True
             facts.business_us = business = ruler.elapsed(created_us, resolved_at)
             facts.wall_us = wall = resolved_at - created_us
-            resolved_text = instants.get(resolved_at) or _iso(resolved_at, zone, instants)
             texts: tuple[str, str | None, float | None, float | None] = (
-                local_created.isoformat(),
-                resolved_text,
+                text(created_us),
+                text.known.get(resolved_at) or text(resolved_at),
                 hours(business),
                 hours(wall),
             )
         else:
             facts.resolved = False
             facts.business_us = facts.wall_us = 0
-            texts = (local_created.isoformat(), None, None, None)
+            texts = (text(created_us), None, None, None)
         facts.fcr = resolved_at is not None and replies == 1 and not reopens
         facts.states = states
         facts.breaches = breaches
@@ -288,7 +287,8 @@ class FastPath:
         self, code: str, timeline: Timeline, ticket: str, line: int
     ) -> tuple[MetricCells, tuple[tuple[str, int], ...], list[tuple[int, str, str, int, str, str, str, float]]]:
         """Each metric's cells, state number and breach row, measured as the SLA engine measures them."""
-        zone, rulers, instants = self.zone, self._rulers, self._instants
+        rulers, text = self._rulers, self._texts
+        known = text.known
         created, as_of = timeline.created, timeline.as_of
         spans = timeline.resolved
         resolved_at = spans[-1][0] if spans and spans[-1][1] is None else None
@@ -327,8 +327,8 @@ class FastPath:
                 track = Track(ruler, start, horizon, running_segments(start, horizon, spans))
                 elapsed, deadline, breached_at, _, _ = single_target(track, within, False, self.plan.ratio)
                 breached = breached_at is not None
-            deadline_text = instants.get(deadline) or _iso(deadline, zone, instants)
-            completed_text = (instants.get(horizon) or _iso(horizon, zone, instants)) if completed else None
+            deadline_text = known.get(deadline) or text(deadline)
+            completed_text = (known.get(horizon) or text(horizon)) if completed else None
             # hours(), written out for the figures that cannot be negative
             elapsed_hours = ((elapsed * 200 + _US_PER_HOUR) // _TWO_HOURS) / 100
             remaining = within - elapsed
@@ -351,21 +351,12 @@ class FastPath:
 
     def _escalations(self, row: FlatRow) -> EscalationCells:
         assert self.rules is not None  # noqa: S101 -- called only with rules
-        zone, instants = self.zone, self._instants
+        text = self._texts
         fired, next_at = self.rules.fired(row, self.as_of)
         items = []
         level = 0
         for at, rule, contact_by in fired:
-            contact_text = None
-            if contact_by is not None:
-                contact_text = instants.get(contact_by) or _iso(contact_by, zone, instants)
-            at_text = instants.get(at) or _iso(at, zone, instants)
-            items.append((rule.name, rule.level, rule.role, at_text, contact_text, 0))
+            contact_text = None if contact_by is None else text(contact_by)
+            items.append((rule.name, rule.level, rule.role, text(at), contact_text, 0))
             level = max(level, rule.level)
-        return level, tuple(items), None if next_at is None else _iso(next_at, zone, instants)
-
-
-def _iso(us: int, zone: tzinfo, known: dict[int, str]) -> str:
-    """The instant as ISO 8601 in ``zone``, as the SLA engine makes it; remembered in ``known``."""
-    text = known[us] = from_us(us, zone).isoformat()
-    return text
+        return level, tuple(items), None if next_at is None else text(next_at)
