@@ -319,6 +319,21 @@ def test_rows_with_instants_after_as_of_go_the_general_way(tmp_path: Path) -> No
     assert results["A3"]["response_state"] == "pending"  # not created yet
 
 
+def test_a_naive_creation_time_in_a_dst_gap_is_shown_as_written(tmp_path: Path) -> None:
+    """Regression (found by the random exports): 02:30 on 2025-03-30 does not exist in Berlin. The general path shows
+    the creation time as read, 02:30+01:00; the fast path once wrote the same instant as 03:30+02:00."""
+    berlin = Policy.from_config(
+        P1_P3 | {"calendars": {"default": P1_P3["calendars"]["default"] | {"timezone": "Europe/Berlin"}}}
+    )
+    header = ["id", "created_at", "priority"]
+    as_of = datetime(2025, 3, 30, 9, 30, tzinfo=SH)
+    parity = run_both(tmp_path, csv_text(header, [["T1", "2025-03-30 02:30:00", "P1"]]), berlin, as_of,
+                      assume_tz="Europe/Berlin")  # fmt: skip
+    assert parity.taken == 1
+    with (tmp_path / "fast" / "results.csv").open(encoding="utf-8-sig", newline="") as file:
+        assert next(csv.DictReader(file))["created_at"] == "2025-03-30T02:30:00+01:00"
+
+
 def test_declined_rows_are_not_kept_alive() -> None:
     """Regression: one exception instance raised for every declined row chained each traceback onto it, keeping
     every declined row's frames (and the chunk text they read) alive: worker memory grew with the input."""

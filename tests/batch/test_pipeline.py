@@ -108,6 +108,18 @@ def test_two_processes_write_the_same_files(export: Path, tmp_path: Path) -> Non
     assert one.rows == 6 * 15
     for name in FILES:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert sorted(path.name for path in (tmp_path / "two").iterdir()) == sorted(FILES)  # the chunk files are gone
+
+
+def test_a_run_stopped_midway_leaves_no_chunk_files(export: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        run(export, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), jobs=2, by=("month",), chunk_size=2,
+            progress=_stop_after_the_first_chunk)  # fmt: skip
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(FILES)
+
+
+def _stop_after_the_first_chunk(done: int) -> None:
+    raise ConfigError("stopped by the test")
 
 
 def test_the_report_gets_the_summary(export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

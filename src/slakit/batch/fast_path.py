@@ -228,7 +228,7 @@ class FastPath:
         facts.product = product
         facts.customer = customer
         facts.agent = _text(agent_cell) if assigned is not None else None
-        facts.created = created.astimezone(self.zone)
+        facts.created = local_created = created.astimezone(self.zone)
         facts.issue, facts.issue_source = self.context.issue_of(category, _text(subject_cell))
         facts.replies = replies
         facts.reopens = reopens = len(timeline.reopens)
@@ -241,7 +241,7 @@ class FastPath:
             facts.business_us = business = ruler.elapsed(created_us, resolved_at)
             facts.wall_us = wall = resolved_at - created_us
             texts: tuple[str, str | None, float | None, float | None] = (
-                text(created_us),
+                local_created.isoformat(),  # not text(created_us): a wall time in a gap stays as it was written
                 text.known.get(resolved_at) or text(resolved_at),
                 hours(business),
                 hours(wall),
@@ -249,7 +249,7 @@ class FastPath:
         else:
             facts.resolved = False
             facts.business_us = facts.wall_us = 0
-            texts = (text(created_us), None, None, None)
+            texts = (local_created.isoformat(), None, None, None)
         facts.fcr = resolved_at is not None and replies == 1 and not reopens
         facts.states = states
         facts.breaches = breaches

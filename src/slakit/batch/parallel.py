@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
@@ -57,7 +57,7 @@ def _context() -> Any:
 
 def ordered_map(
     function: Callable[[T], R], items: Iterable[T], *, jobs: int, initial: Any, ahead: int | None = None
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``map(function, items)`` over ``jobs`` processes, each with :func:`state` = ``initial``, in input order.
 
     Closing the iterator early stops the workers.

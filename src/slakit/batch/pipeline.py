@@ -3,8 +3,9 @@
 The input is cut into chunks of whole records. Each chunk is parsed, evaluated and reduced to its
 output text (results.csv and results.jsonl rows, rejected and breach rows) and a partial summary
 (:class:`~slakit.batch.accumulator.Accumulator`); with ``jobs > 1`` worker processes do that and
-hand back only text and the small partial summary. The parent writes the text in input order and
-merges the partial summaries, so memory stays flat and the files are identical whatever ``jobs``.
+hand back only the small partial summary and a file with the text (:mod:`~slakit.batch.spill`). The
+parent appends the text in input order and merges the partial summaries, so memory stays flat and the
+files are identical whatever ``jobs``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
 from slakit import presets
-from slakit.batch import csv_safe, parallel
+from slakit.batch import csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
@@ -69,6 +72,7 @@ class _Work:
     delimiter: str
     encoding: str
     fast: FastPath | None = None
+    spill_to: str | None = None  # workers: the folder their chunks' text goes to
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,16 @@ class _Output:
     results_jsonl: bytes
     rejected_csv: bytes
     breaches_csv: bytes
+    summary: Accumulator
+
+
+@dataclass(frozen=True)
+class _Spilled:
+    """One chunk's contribution from a worker: its text is in the file ``path``, in parts of ``sizes``."""
+
+    rows: int
+    path: str
+    sizes: tuple[int, ...]
     summary: Accumulator
 
 
@@ -141,6 +155,30 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     )
 
 
+def _collect(
+    outputs: Iterable[_Output | _Spilled],
+    targets: list[int],
+    summary: Accumulator,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Append each chunk's text to the files ``targets`` and merge its partial summary, in input order."""
+    done = 0
+    for output in outputs:
+        if isinstance(output, _Spilled):
+            spill.append(targets, output.path, output.sizes)
+        else:
+            for target, text in zip(targets, _texts(output), strict=True):
+                spill.write_all(target, text)
+        summary.merge(output.summary)
+        done += output.rows
+        if progress is not None:
+            progress(done)
+
+
+def _texts(output: _Output) -> tuple[bytes, bytes, bytes, bytes]:
+    return output.results_csv, output.results_jsonl, output.rejected_csv, output.breaches_csv
+
+
 def _csv_header(columns: Iterable[str]) -> bytes:
     """A CSV file's first bytes: the UTF-8 byte-order mark (so Excel reads Chinese right) and the header."""
     buffer = io.StringIO()
@@ -148,8 +186,12 @@ def _csv_header(columns: Iterable[str]) -> bytes:
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 
-def _process_in_worker(chunk: tuple[int, Any]) -> _Output:
-    return _process(parallel.state(), chunk)
+def _process_in_worker(chunk: tuple[int, Any]) -> _Spilled:
+    work: _Work = parallel.state()
+    assert work.spill_to is not None  # noqa: S101 -- run() sets it for workers
+    output = _process(work, chunk)
+    path, sizes = spill.spill(_texts(output), work.spill_to)
+    return _Spilled(output.rows, path, sizes, output.summary)
 
 
 def _policy(policy: Policy | str | os.PathLike[str]) -> Policy:
@@ -250,31 +292,27 @@ def run(
     summary = Accumulator(groups, policy=policy, as_of=as_of)
     summary.context = Context.of(policy)
     paths = [out / name for name in FILES]
+    targets: list[int] = []
     try:
-        with (
-            paths[0].open("wb") as results_csv,
-            paths[1].open("wb") as results_jsonl,
-            paths[2].open("wb") as rejected_csv,
-            paths[3].open("wb") as breaches_csv,
-        ):
-            results_csv.write(_csv_header(work.writer.header))
-            rejected_csv.write(_csv_header(REJECTED_COLUMNS))
-            breaches_csv.write(_csv_header(BREACH_COLUMNS))
+        spilling = tempfile.TemporaryDirectory(prefix=".slakit-chunks-", dir=out, ignore_cleanup_errors=True)
+        with spilling if jobs > 1 else nullcontext("") as spilled:
+            for path, columns in zip(paths, (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS), strict=True):
+                targets.append(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666))
+                if columns is not None:  # results.jsonl has no header
+                    spill.write_all(targets[-1], _csv_header(columns))
+            outputs: Generator[_Output | _Spilled, None, None]
             if jobs == 1:
-                outputs: Iterator[_Output] = (_process(work, chunk) for chunk in chunks)
+                outputs = (_process(work, chunk) for chunk in chunks)
             else:
-                outputs = parallel.ordered_map(_process_in_worker, chunks, jobs=jobs, initial=work)
-            done = 0
-            for output in outputs:
-                results_csv.write(output.results_csv)
-                results_jsonl.write(output.results_jsonl)
-                rejected_csv.write(output.rejected_csv)
-                breaches_csv.write(output.breaches_csv)
-                summary.merge(output.summary)
-                done += output.rows
-                if progress is not None:
-                    progress(done)
+                workers = replace(work, spill_to=spilled)
+                outputs = parallel.ordered_map(_process_in_worker, chunks, jobs=jobs, initial=workers)
+            try:
+                _collect(outputs, targets, summary, progress)
+            finally:
+                outputs.close()  # stops the workers before their folder goes
     finally:
+        for target in targets:
+            os.close(target)
         if opened is not None:
             opened.close()
 
