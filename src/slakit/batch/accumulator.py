@@ -47,6 +47,9 @@ _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
 _NONE = "(none)"
 _PERIODS = ("month", "quarter", "week")
 _MAX_DAYS = 4096
+_DAY_PERIODS: dict[date, dict[str, str]] = {}
+"""The period keys of each day, worked out once per process: tickets come many a day, and a run makes an
+accumulator per chunk."""
 
 
 def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
@@ -281,7 +284,6 @@ class Accumulator:
         self.rejected_total = 0
         self.reasons: Counter[str] = Counter()
         self.rejected: list[tuple[int, str, str]] = []
-        self._periods: dict[date, dict[str, str]] = {}
 
     def add(self, result: TicketResult) -> None:
         """Count one result: an evaluated ticket or a rejected row."""
@@ -299,11 +301,11 @@ class Accumulator:
         """Count one evaluated ticket already reduced to its facts."""
         self.evaluated += 1
         day = facts.created.date()
-        periods = self._periods.get(day)
-        if periods is None:  # the period keys of a day, worked out once: tickets come many a day
-            if len(self._periods) >= _MAX_DAYS:
-                self._periods.clear()
-            periods = self._periods[day] = {part: facts.key(part) or "" for part in _PERIODS}
+        periods = _DAY_PERIODS.get(day)
+        if periods is None:
+            if len(_DAY_PERIODS) >= _MAX_DAYS:
+                _DAY_PERIODS.clear()
+            periods = _DAY_PERIODS[day] = {part: facts.key(part) or "" for part in _PERIODS}
         week = periods["week"]
         if self.by:  # the overall figures are the groups' merged, when the summary is finished
             key = tuple([periods[part] if part in periods else facts.key(part) for part in self.by])
@@ -391,13 +393,7 @@ class Accumulator:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {name: value for name, value in self.__dict__.items() if name not in ("context", "_periods")}
-        state["context"] = None  # the receiving side has its own policy
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._periods = {}
+        return self.__dict__ | {"context": None}  # the receiving side has its own policy
 
 
 def summarize(

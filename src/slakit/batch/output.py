@@ -118,6 +118,13 @@ def _safe(value: Any) -> Any:
     return None if value is None else safe_cell(value)
 
 
+def _safe_text(value: str | None) -> str:
+    """A text cell made safe, as csv writes it (None as empty)."""
+    if value is None:
+        return ""
+    return "'" + value if value[:1] in _STARTS else value
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -190,28 +197,45 @@ class TicketWriter:
         """``csv_row(facts, safe=True)`` as the line ``csv.writer`` writes for it, with its ``\\r\\n``.
 
         The csv module looks at every character of every cell to see whether it needs quoting; here the cells
-        are joined first and the line is looked at once: when no cell holds a quote, a comma or a line break
-        (no more commas than separators), the joined line is exactly what the csv module writes. The rare
-        row that does is written by the csv module itself.
+        are joined as text directly (cells as ``csv.writer`` spells them: None empty, floats by ``repr``) and
+        the line is looked at once: when no cell holds a quote, a comma or a line break (no more commas than
+        separators), the joined line is exactly what the csv module writes. The rare row that does is written
+        by the csv module itself.
         """
-        row = self.csv_row(facts, safe=True)
+        created, resolved_at, business, wall = facts.texts()
         floats = _FLOAT_TEXT
-        cells = [
-            ""
-            if value is None
-            else value
-            if value.__class__ is str
-            else floats[value]
-            if value.__class__ is float
-            else str(value)
-            for value in row
-        ]
-        line = ",".join(cells)
-        if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(cells) - 1:
-            buffer = io.StringIO()
-            csv.writer(buffer).writerow(row)
-            return buffer.getvalue()
+        cells = facts.metric_cells()
+        if tuple([cell[0] for cell in cells]) == self.metrics:  # the cells follow the writer's metrics, in order
+            metrics = ",".join(
+                [
+                    f"{state},{deadline or ''},{completed or ''},{floats[elapsed]},"
+                    f"{floats[-remaining] if state == 'breached' else ''}"
+                    for _, state, deadline, completed, elapsed, remaining in cells
+                ]
+            )
+        else:
+            return self._csv_module_line(facts)
+        number, survey, level = facts.line, facts.survey, facts.level
+        made = _safe_text
+        line = (
+            f"{'' if number is None else number},{made(facts.id)},{made(facts.priority)},{made(facts.type)},"
+            f"{made(facts.category)},{made(facts.channel)},{made(facts.product)},{made(facts.customer)},{made(facts.agent)},{created},"
+            f"{'true' if facts.resolved else 'false'},{resolved_at or ''},"
+            f"{'' if business is None else floats[business]},{'' if wall is None else floats[wall]},"
+            f"{facts.replies},{facts.reopens},{facts.complaints},{'true' if facts.fcr else 'false'},{metrics},"
+            f"{';'.join([metric for metric, state in facts.states if state == 1])},"
+            f"{'' if survey is None else floats[float(survey.overall)]},"
+            f"{'' if survey is None else 'true' if survey.needs_follow_up else 'false'},"
+            f"{'' if level is None else level},{made(';'.join(facts.rules))}"
+        )
+        if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(self.header) - 1:
+            return self._csv_module_line(facts)
         return line + "\r\n"
+
+    def _csv_module_line(self, facts: TicketFacts) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(self.csv_row(facts, safe=True))
+        return buffer.getvalue()
 
     @staticmethod
     def json_record(facts: TicketFacts) -> dict[str, Any]:
