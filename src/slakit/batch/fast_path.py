@@ -215,7 +215,8 @@ class FastPath:
                 survey_from = survey_at if survey_at is not None else last_resolve
             row = FlatRow(timeline, rulers, attributes, complaints, latest, reopened, score, survey_from)
             escalations = self._escalations(row)
-            fired_rules = tuple(dict.fromkeys(item[0] for item in escalations[1]))
+            if escalations[1]:  # most rows fire none
+                fired_rules = tuple(dict.fromkeys([item[0] for item in escalations[1]]))
 
         text = self._texts
         facts: TicketFacts = TicketFacts.__new__(TicketFacts)

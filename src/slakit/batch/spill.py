@@ -1,6 +1,6 @@
 """Chunk output handed from worker processes to the parent through files instead of pipes.
 
-A chunk of 2,000 rows makes some 3 MB of results.csv and results.jsonl text. Sent back through the
+A chunk of 10,000 rows makes some 16 MB of results.csv and results.jsonl text. Sent back through the
 pool's pipe it is pickled, copied through the kernel 64 KiB at a time and unpickled, which costs the
 parent (the one process that cannot be parallel) more than all its other work. Instead each worker
 writes its chunk's text to one file next to the outputs, and the parent copies the file's parts
