@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from slakit.batch import InputTicket, Rejected, read
+from slakit.batch import InputTicket, Rejected, read, reading
+from slakit.batch.reading import FileSpan, csv_records, open_source
 from slakit.errors import ConfigError
 
 HEADER = "id,created_at,priority,subject\n"
@@ -188,3 +191,98 @@ def test_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
     path.write_text(HEADER, encoding="utf-8")
     with pytest.raises(ConfigError, match="'encoding' must be a Python codec name"):
         read(path, encoding="klingon")
+
+
+# -- spans: the chunks a worker reads itself ------------------------------------------------------------
+
+_PIECES = st.sampled_from(["T1", ",", '"', '""', "\n", "\r\n", "甲", " ", "x,y", '"a\nb"'])
+
+
+def _chunks(path: Path, records: int, *, spans: bool) -> list[tuple[int, bytes]]:
+    source = open_source(path)
+    try:
+        return [
+            (first, payload.read() if isinstance(payload, FileSpan) else payload)  # type: ignore[misc]
+            for first, payload in source.chunks(records, spans=spans)
+        ]
+    finally:
+        source.close()
+
+
+def _records(chunks: list[tuple[int, bytes]], path: Path) -> list[object]:
+    source = open_source(path)
+    source.close()
+    assert source.layout is not None
+    out: list[object] = []
+    for first, payload in chunks:
+        for record in csv_records(payload, first, source.layout, ","):
+            out.append(record if not isinstance(record, Rejected) else (record.line, record.reason))
+    return out
+
+
+@settings(max_examples=150)
+@given(body=st.lists(_PIECES, max_size=60).map("".join), records=st.integers(1, 6))
+def test_spans_hold_the_same_records_as_line_chunks(
+    tmp_path_factory: pytest.TempPathFactory, body: str, records: int
+) -> None:
+    """Cut a block at a time, the chunks hold the same bytes and records, with the same line numbers, as when cut
+    line by line: quoted line breaks, stray quotes, blank lines, CRLF and a last line without a newline."""
+    path = tmp_path_factory.mktemp("spans") / "export.csv"
+    path.write_bytes(("\ufeff" + HEADER + body).encode())
+    by_lines, by_spans = _chunks(path, records, spans=False), _chunks(path, records, spans=True)
+    assert b"".join(payload for _, payload in by_spans) == body.encode()
+    assert _records(by_spans, path) == _records(by_lines, path)
+
+
+def test_spans_count_records_and_leave_long_quoted_runs_to_the_line_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "export.csv"
+    rows = [f"T{i},2025-09-01T09:00:00+08:00,P1,subject {i}\n" for i in range(7)]
+    rows[3] = 'T3,2025-09-01T09:00:00+08:00,P1,"two\nlines"\n'  # one record over lines 5-6
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    chunks = _chunks(path, 2, spans=True)
+    assert [first for first, _ in chunks] == [2, 4, 7, 9]
+    assert chunks == _chunks(path, 2, spans=False)
+    # a record whose quotes stay open for as many lines as the line reader allows one: read line by line from there
+    monkeypatch.setattr(reading, "_MAX_RECORD_LINES", 3)
+    rows[3] = 'T3,2025-09-01T09:00:00+08:00,P1,"a\nb\nc\nd"\n'
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    source = open_source(path)
+    kinds = [type(payload).__name__ for _, payload in source.chunks(2, spans=True)]
+    source.close()
+    assert kinds[0] == "FileSpan"
+    assert set(kinds[1:]) == {"bytes"}
+    assert _chunks(path, 2, spans=True) == _chunks(path, 2, spans=False)
+
+
+def test_only_plain_files_opened_by_path_give_spans(tmp_path: Path) -> None:
+    text = HEADER + "T1,2025-09-01T09:00:00+08:00,P1,x\n"
+    plain, packed = tmp_path / "export.csv", tmp_path / "export.csv.gz"
+    plain.write_text(text, encoding="utf-8")
+    packed.write_bytes(gzip.compress(text.encode()))
+    for source in (open_source(plain), open_source(packed), open_source(io.BytesIO(text.encode()), format="csv")):
+        payloads = [payload for _, payload in source.chunks(10, spans=True)]
+        source.close()
+        assert [type(payload).__name__ for payload in payloads] == ["FileSpan" if source.path else "bytes"]
+    assert open_source(plain).path == str(plain.resolve())
+
+
+def test_a_span_of_a_file_that_shrank_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"0123456789")
+    with pytest.raises(OSError, match="changed while it was read"):
+        FileSpan(str(path), 5, 10).read()
+
+
+@pytest.mark.parametrize("spans", [False, True])
+def test_a_quoted_line_break_deep_in_a_long_chunk_stays_in_its_record(tmp_path: Path, spans: bool) -> None:
+    """Regression: the line reader cut a record inside quotes once the *chunk* (not the record) had 10,000 lines,
+    which chunks of 10,000 records reach: a valid two-line record there was split across two chunks."""
+    path = tmp_path / "export.csv"
+    rows = [f"T{i},2025-09-01T09:00:00+08:00,P1,s\n" for i in range(10_005)]
+    rows[9_999] = 'T9999,2025-09-01T09:00:00+08:00,P1,"two\nlines"\n'
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    chunks = _chunks(path, 10_000, spans=spans)
+    assert [first for first, _ in chunks] == [2, 10_003]
+    assert chunks[0][1].endswith(b'"two\nlines"\n')

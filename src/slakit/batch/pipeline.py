@@ -274,7 +274,7 @@ def run(
         )
         layout = opened.layout
         measured = layout.measured if layout is not None else None
-        chunks, kind = opened.chunks(chunk_size or CHUNK_RECORDS), opened.format
+        chunks, kind = opened.chunks(chunk_size or CHUNK_RECORDS, spans=jobs > 1), opened.format
     else:
         chunks = parallel.numbered_chunks(source, chunk_size or CHUNK_TICKETS)
 

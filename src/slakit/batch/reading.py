@@ -25,7 +25,7 @@ from slakit.batch.records import Rejected
 from slakit.errors import ConfigError
 from slakit.sla import Ticket
 
-__all__ = ["FORMATS", "Source", "detect_format", "open_source", "parse_chunk", "read"]
+__all__ = ["FORMATS", "FileSpan", "Source", "detect_format", "open_source", "parse_chunk", "read"]
 
 FORMATS = ("csv", "jsonl")
 _ERRORS = "surrogateescape"  # undecodable bytes become U+DC80..U+DCFF: found per record, never silently kept
@@ -33,6 +33,7 @@ _BAD_BYTES = re.compile("[\udc80-\udcff]")
 _SNIFF = 1 << 16
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _MAX_RECORD_LINES = 10_000  # a stray quote must not swallow the rest of the file into one chunk
+_BLOCK = 1 << 20
 
 Format = Literal["csv", "jsonl"]
 
@@ -54,6 +55,23 @@ def detect_format(name: str | None, format: str | None) -> Format:
     return "csv" if found == "csv" else "jsonl"
 
 
+@dataclass(frozen=True)
+class FileSpan:
+    """``size`` bytes of the file at ``path`` from offset ``start``: whole records, read where they are parsed."""
+
+    path: str
+    start: int
+    size: int
+
+    def read(self) -> bytes:
+        """The span's bytes; an OSError when the file no longer holds them."""
+        with open(self.path, "rb") as file:
+            data = os.pread(file.fileno(), self.size, self.start)
+        if len(data) != self.size:
+            raise OSError(f"{self.path!r} changed while it was read: {self.size} bytes at {self.start} are gone")
+        return data
+
+
 @dataclass
 class Source:
     """An opened export: its format, CSV layout, and the stream positioned after the header.
@@ -72,25 +90,39 @@ class Source:
     next_line: int
     owned: bool
     encoding: str = "utf-8"
+    path: str | None = None  # the file's path, when it can be read in spans (not gzipped, ASCII-compatible)
 
-    def chunks(self, records: int) -> Iterator[tuple[int, str | bytes]]:
-        """``(first line, text or bytes)`` of about ``records`` whole records at a time."""
+    def chunks(self, records: int, *, spans: bool = False) -> Iterator[tuple[int, str | bytes | FileSpan]]:
+        """``(first line, text or bytes)`` of about ``records`` whole records at a time.
+
+        With ``spans``, a CSV file opened by its path (not gzipped, in an ASCII-compatible encoding)
+        gives :class:`FileSpan` s instead, which a worker process reads itself: the file is scanned a
+        block at a time for record boundaries, and no text travels to the workers.
+        """
+        if spans and self.path is not None and self.format == "csv":
+            return self._spans(records, self.path)
+        return self._line_chunks(records, self.next_line)
+
+    def _line_chunks(self, records: int, first: int) -> Iterator[tuple[int, str | bytes]]:
+        """Line by line: a record ends at a line end where the quotes seen so far balance."""
         quoted = self.format == "csv"
         lines: list[Any] = []
-        count = 0
+        count = record_lines = 0
         odd = False
-        first = line = self.next_line
+        line = first
         quote: Any = None
         for raw in self.file:
             if quote is None:
                 quote = b'"' if isinstance(raw, bytes) else '"'
             lines.append(raw)
             line += 1
+            record_lines += 1
             if quoted and raw.count(quote) % 2:
                 odd = not odd
-            if odd and len(lines) < _MAX_RECORD_LINES:
+            if odd and record_lines < _MAX_RECORD_LINES:
                 continue
             odd = False
+            record_lines = 0
             count += 1
             if count >= records:
                 yield first, lines[0][:0].join(lines)
@@ -98,10 +130,81 @@ class Source:
         if lines:
             yield first, lines[0][:0].join(lines)
 
+    def _spans(self, records: int, path: str) -> Iterator[tuple[int, str | bytes | FileSpan]]:
+        """Spans of ``records`` records each, cut where :meth:`_line_chunks` would cut, found a block at a time.
+
+        A chunk where that is not sure (a record running towards the length at which that method cuts inside
+        quotes) hands the rest of the file to :meth:`_line_chunks`.
+        """
+        file = self.file
+        start, first = file.tell(), self.next_line
+        pending = b""
+        wanted = _BLOCK  # bytes to have before looking: a fifth more than the last chunk took
+        ended = False
+        while True:
+            if len(pending) < wanted and not ended:
+                more = file.read(wanted - len(pending))
+                ended = not more
+                pending += more
+            if not pending:
+                return
+            try:
+                found = _records_end(pending, records)
+            except _Unsure:
+                file.seek(start)
+                yield from self._line_chunks(records, first)
+                return
+            if found is None:
+                if ended:  # the last chunk: whatever is left, its last line maybe without a newline
+                    yield first, FileSpan(path, start, len(pending))
+                    return
+                wanted = max(wanted, 2 * len(pending))  # doubling: a long chunk is scanned a few times at most
+                continue
+            end, lines = found
+            yield first, FileSpan(path, start, end)
+            start, first, pending = start + end, first + lines, pending[end:]
+            wanted = max(_BLOCK, end + end // 5)
+
     def close(self) -> None:
         """Close the file if this source opened it."""
         if self.owned:
             self.file.close()
+
+
+class _Unsure(Exception):  # noqa: N818 -- a signal, not an error
+    """A chunk's end cannot be found without reading it line by line."""
+
+
+def _records_end(data: bytes, records: int) -> tuple[int, int] | None:
+    """Where the ``records``-th record of ``data`` ends and how many lines come before; None: beyond ``data``.
+
+    As :meth:`Source._line_chunks` counts them: a record ends at a line end where the quotes seen so far
+    balance. Between two quotes the balance stands still, so line ends are counted a stretch at a time.
+    """
+    position = done = lines = 0
+    balanced = True
+    record_lines = 0  # lines of the record under way
+    while True:
+        quote = data.find(b'"', position)
+        stop = len(data) if quote < 0 else quote
+        ends = data.count(b"\n", position, stop)
+        if balanced:
+            if done + ends >= records:
+                end = position
+                for _ in range(records - done):
+                    end = data.index(b"\n", end) + 1
+                return end, lines + records - done
+            done += ends
+            record_lines = 0 if ends else record_lines
+        else:
+            record_lines += ends
+            if record_lines >= _MAX_RECORD_LINES:  # where the line reader cuts inside quotes
+                raise _Unsure
+        lines += ends
+        if quote < 0:
+            return None
+        balanced = not balanced
+        position = quote + 1
 
 
 def _ascii_compatible(encoding: str) -> bool:
@@ -130,9 +233,11 @@ def open_source(
     newline = "" if kind == "csv" else None
     binary = _ascii_compatible(encoding)
     file: IO[Any]
+    span_path = None  # a plain file in an ASCII-compatible encoding can be read in spans
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         gz = path.suffix.lower() == ".gz"
+        span_path = os.path.abspath(path) if binary and not gz else None
         _sniff(path, gz, encoding)
         try:
             if binary and gz:
@@ -163,7 +268,7 @@ def open_source(
         if owned:
             file.close()
         raise
-    return Source("csv", file, layout, delimiter, next_line, owned, encoding)
+    return Source("csv", file, layout, delimiter, next_line, owned, encoding, span_path)
 
 
 def _header(file: IO[Any], delimiter: str, encoding: str) -> tuple[list[str], int]:
@@ -187,7 +292,7 @@ def _header(file: IO[Any], delimiter: str, encoding: str) -> tuple[list[str], in
 
 def parse_chunk(
     source_format: Format,
-    payload: str | bytes,
+    payload: str | bytes | FileSpan,
     first_line: int,
     layout: FlatLayout | None,
     delimiter: str,
@@ -213,7 +318,7 @@ def parse_chunk(
 
 
 def csv_records(
-    payload: str | bytes, first_line: int, layout: FlatLayout, delimiter: str, encoding: str = "utf-8"
+    payload: str | bytes | FileSpan, first_line: int, layout: FlatLayout, delimiter: str, encoding: str = "utf-8"
 ) -> Iterator[tuple[int, list[str]] | Rejected]:
     """The records of one chunk of a flat CSV as ``(line, cells)``, or rejected when unreadable (blank ones skipped)."""
     text, damaged = _decoded(payload, encoding)
@@ -239,8 +344,10 @@ def csv_records(
         yield line, row
 
 
-def _decoded(payload: str | bytes, encoding: str) -> tuple[str, bool]:
+def _decoded(payload: str | bytes | FileSpan, encoding: str) -> tuple[str, bool]:
     """The chunk's text, and whether it holds bytes that were not ``encoding`` text."""
+    if isinstance(payload, FileSpan):
+        payload = payload.read()
     if isinstance(payload, bytes):
         try:
             return payload.decode(encoding), False
