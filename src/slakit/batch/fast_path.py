@@ -266,19 +266,29 @@ class FastPath:
         try:
             value = _fromisoformat(cell)
         except ValueError:
-            value = None
-        if value is None or value.tzinfo is None:
+            return self._other_time(cell, name)
+        if value.tzinfo is None:
             zone = self.layout.zone
-            value = (
-                value.replace(tzinfo=zone) if value is not None and zone is not None else self.layout._time(cell, name)
-            )
-            if value is None:
-                raise _Skip
+            return value.replace(tzinfo=zone) if zone is not None else self._other_time(cell, name)
+        return value
+
+    def _other_time(self, cell: str, name: str) -> datetime:
+        value = self.layout._time(cell, name)
+        if value is None:
+            raise _Skip
         return value
 
     def _stamp(self, cell: str, name: str, created: int) -> int:
         """A non-empty time cell as epoch microseconds, from ``created`` to ``as_of``; else the general way."""
-        delta = self._datetime(cell, name) - EPOCH
+        try:  # _datetime, written out: it runs for every time cell of every row
+            value = _fromisoformat(cell)
+        except ValueError:
+            value = self._other_time(cell, name)
+        else:
+            if value.tzinfo is None:
+                zone = self.layout.zone
+                value = value.replace(tzinfo=zone) if zone is not None else self._other_time(cell, name)
+        delta = value - EPOCH
         us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds  # to_us, written out
         if us < created or us > self.as_of:
             raise _Skip
