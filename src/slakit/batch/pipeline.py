@@ -30,7 +30,7 @@ from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.fast_path import FastPath
 from slakit.batch.flat import FlatLayout
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, TicketWriter
-from slakit.batch.reading import Format, csv_records, open_source, parse_chunk
+from slakit.batch.reading import FileSpan, Format, csv_records, open_source, parse_chunk
 from slakit.batch.records import Rejected
 from slakit.batch.summary import Summary
 from slakit.errors import ConfigError
@@ -45,6 +45,7 @@ CHUNK_TICKETS = 2_000
 """Tickets (objects, from an iterable or a DataFrame) per chunk: they weigh more than text."""
 
 FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 FAST_PATH = True
 """Whether flat CSV rows may take :mod:`~slakit.batch.fast_path` (the parity tests turn it off for the other side)."""
@@ -101,7 +102,7 @@ class _Spilled:
 
 
 def _fast_items(
-    work: _Work, fast: FastPath, payload: str | bytes, first: int
+    work: _Work, fast: FastPath, payload: str | bytes | FileSpan, first: int
 ) -> Iterator[Ticket | Rejected | TicketFacts]:
     """The chunk's rows as facts where the fast path takes them, else as tickets or rejected rows."""
     layout = fast.layout
@@ -302,7 +303,7 @@ def run(
         spilling = tempfile.TemporaryDirectory(prefix=".slakit-chunks-", dir=out, ignore_cleanup_errors=True)
         with spilling if jobs > 1 else nullcontext("") as spilled:
             for path, columns in zip(paths, (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS), strict=True):
-                targets.append(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666))
+                targets.append(os.open(path, _WRITE_FLAGS, 0o666))
                 if columns is not None:  # results.jsonl has no header
                     spill.write_all(targets[-1], _csv_header(columns))
             outputs: Generator[_Output | _Spilled, None, None]

@@ -66,7 +66,8 @@ class FileSpan:
     def read(self) -> bytes:
         """The span's bytes; an OSError when the file no longer holds them."""
         with open(self.path, "rb") as file:
-            data = os.pread(file.fileno(), self.size, self.start)
+            file.seek(self.start)
+            data = file.read(self.size)
         if len(data) != self.size:
             raise OSError(f"{self.path!r} changed while it was read: {self.size} bytes at {self.start} are gone")
         return data

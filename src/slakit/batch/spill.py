@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from typing import BinaryIO
 
 __all__ = ["append", "spill", "write_all"]
 
@@ -32,40 +33,39 @@ def spill(parts: Sequence[bytes], directory: str) -> tuple[str, tuple[int, ...]]
 
 def append(targets: Sequence[int], path: str, sizes: Sequence[int]) -> None:
     """Append the parts of the spilled file ``path`` (of ``sizes``) to the files ``targets``, in turn; remove it."""
-    fd = os.open(path, os.O_RDONLY)
     try:
-        offset = 0
-        for target, size in zip(targets, sizes, strict=True):
-            _copy(fd, target, offset, size)
-            offset += size
+        with open(path, "rb") as source:
+            offset = 0
+            for target, size in zip(targets, sizes, strict=True):
+                _copy(source, target, offset, size)
+                offset += size
     finally:
-        os.close(fd)
         os.unlink(path)
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     """Write all of ``data`` to the file descriptor ``fd`` (``os.write`` may write less than it was given)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def _copy(source: int, target: int, offset: int, size: int) -> None:
+def _copy(source: BinaryIO, target: int, offset: int, size: int) -> None:
     """Append ``size`` bytes of ``source`` from ``offset`` to ``target`` (at its position)."""
     copy_file_range = getattr(os, "copy_file_range", None)  # Linux only
     while size > 0 and copy_file_range is not None:
         try:
-            copied = copy_file_range(source, target, size, offset)
+            copied = copy_file_range(source.fileno(), target, size, offset)
         except OSError:  # a file system or kernel that cannot: copy through memory
             break
         if copied <= 0:
             break
         offset += copied
         size -= copied
+    source.seek(offset)
     while size > 0:
-        piece = os.pread(source, min(size, _PIECE), offset)
+        piece = source.read(min(size, _PIECE))
         if not piece:
-            raise OSError(f"the spilled chunk {source} ended {size} bytes early")
+            raise OSError(f"the spilled chunk {source.name!r} ended {size} bytes early")
         write_all(target, piece)
-        offset += len(piece)
         size -= len(piece)
