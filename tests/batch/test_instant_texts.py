@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,3 +81,14 @@ def test_the_ends_of_the_datetime_range_are_written_as_isoformat_writes_them() -
     texts = InstantTexts(zone)
     for moment in (datetime(1, 1, 1, 8, 0, tzinfo=UTC), datetime(9999, 12, 31, 15, 59, 59, 999_999, tzinfo=UTC)):
         assert texts(to_us(moment)) == from_us(to_us(moment), zone).isoformat()
+
+
+def test_a_tzinfo_whose_wall_time_is_not_utc_plus_its_offset_is_written_the_slow_way() -> None:
+    """Found in review: dateutil's Europe/Dublin at the 2019 fall-back hour gives a wall time (fromutc) that is not
+    UTC plus its utcoffset(); such an hour must not be put together from the offset."""
+    dublin = dateutil_tz.gettz("Europe/Dublin")
+    assert dublin is not None
+    texts = InstantTexts(dublin)
+    us = 1_572_139_496_000_000  # 2019-10-27 01:24:56 UTC
+    for moment in range(us - 3_600_000_000, us + 3_600_000_000, 600_000_000):
+        assert texts(moment) == from_us(moment, dublin).isoformat()

@@ -111,9 +111,10 @@ def test_two_processes_write_the_same_files(export: Path, tmp_path: Path) -> Non
     assert sorted(path.name for path in (tmp_path / "two").iterdir()) == sorted(FILES)  # the chunk files are gone
 
 
-def test_a_run_stopped_midway_leaves_no_chunk_files(export: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_stopped_midway_leaves_no_chunk_files(export: Path, tmp_path: Path, jobs: int) -> None:
     with pytest.raises(ConfigError):
-        run(export, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), jobs=2, by=("month",), chunk_size=2,
+        run(export, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), jobs=jobs, by=("month",), chunk_size=2,
             progress=_stop_after_the_first_chunk)  # fmt: skip
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(FILES)
 

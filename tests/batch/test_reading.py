@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -229,7 +230,8 @@ def test_spans_hold_the_same_records_as_line_chunks(
     line by line: quoted line breaks, stray quotes, blank lines, CRLF and a last line without a newline."""
     path = tmp_path_factory.mktemp("spans") / "export.csv"
     path.write_bytes(("\ufeff" + HEADER + body).encode())
-    by_lines, by_spans = _chunks(path, records, spans=False), _chunks(path, records, spans=True)
+    with patch.object(reading, "_QUOTES_PER_LINE", 10**9):  # never read line by line for its many quotes
+        by_lines, by_spans = _chunks(path, records, spans=False), _chunks(path, records, spans=True)
     assert b"".join(payload for _, payload in by_spans) == body.encode()
     assert _records(by_spans, path) == _records(by_lines, path)
 
@@ -286,3 +288,29 @@ def test_a_quoted_line_break_deep_in_a_long_chunk_stays_in_its_record(tmp_path: 
     chunks = _chunks(path, 10_000, spans=spans)
     assert [first for first, _ in chunks] == [2, 10_003]
     assert chunks[0][1].endswith(b'"two\nlines"\n')
+
+
+def test_a_file_with_every_cell_quoted_is_read_line_by_line(tmp_path: Path) -> None:
+    """Spans look at each quote in Python: for a file quoting every cell that costs more than the line reader."""
+    path = tmp_path / "export.csv"
+    rows = [f'"T{i}","2025-09-01T09:00:00+08:00","P1","s"\n' for i in range(20)]
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    source = open_source(path)
+    kinds = {type(payload).__name__ for _, payload in source.chunks(5, spans=True)}
+    source.close()
+    assert kinds == {"bytes"}
+    assert _chunks(path, 5, spans=True) == _chunks(path, 5, spans=False)
+
+
+def test_a_span_of_a_file_replaced_during_the_run_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "T1,2025-09-01T09:00:00+08:00,P1,x\n", encoding="utf-8")
+    source = open_source(path)
+    ((_, span),) = list(source.chunks(10, spans=True))
+    source.close()
+    assert isinstance(span, FileSpan)
+    replacement = tmp_path / "new.csv"
+    replacement.write_text(HEADER + "T9,2025-09-01T09:00:00+08:00,P1,y\n", encoding="utf-8")
+    replacement.replace(path)  # the same size, another file
+    with pytest.raises(OSError, match="not the file the run opened"):
+        span.read()

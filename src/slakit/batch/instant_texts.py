@@ -10,9 +10,9 @@ local and UTC seconds differ), is written the slow way.
 
 from __future__ import annotations
 
-from datetime import date, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from slakit._time import US_PER_DAY, US_PER_SECOND, from_us
+from slakit._time import EPOCH, US_PER_DAY, US_PER_SECOND, from_us
 
 __all__ = ["InstantTexts"]
 
@@ -68,16 +68,23 @@ class InstantTexts:
         start = hour * _US_PER_HOUR
         try:
             first, last = from_us(start, self.zone), from_us(start + _US_PER_HOUR - 1, self.zone)
+            offset = first.utcoffset()
+            steady = (
+                offset is not None
+                and offset == last.utcoffset()
+                and not offset % timedelta(minutes=1)
+                # and the wall times are UTC plus the offset (a tzinfo whose fromutc and utcoffset disagree: not)
+                and _wall(first) == start + _us(offset)
+                and _wall(last) == start + _US_PER_HOUR - 1 + _us(offset)
+            )
         except (OverflowError, ValueError):  # the ends of the datetime range: the instant itself may still be fine
-            self._hours[hour] = _SLOW
-            return _SLOW
-        offset = first.utcoffset()
-        if offset is None or offset != last.utcoffset() or offset % timedelta(minutes=1):
+            steady = False
+        if not steady or offset is None:
             self._hours[hour] = _SLOW
             return _SLOW
         text = first.isoformat()
         found = self._hours[hour] = (
-            (offset.days * 86_400 + offset.seconds) * US_PER_SECOND,
+            _us(offset),
             text[19:],  # after "YYYY-MM-DDTHH:MM:SS": the offset as isoformat writes it
         )
         return found
@@ -87,3 +94,12 @@ class InstantTexts:
             self._days.clear()
         head = self._days[day] = date.fromordinal(day + _EPOCH_ORDINAL).isoformat() + "T"
         return head
+
+
+def _us(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * US_PER_SECOND + delta.microseconds
+
+
+def _wall(moment: datetime) -> int:
+    """The wall time of ``moment`` as microseconds from 1970-01-01 00:00 (of any zone)."""
+    return _us(moment.replace(tzinfo=UTC) - EPOCH)

@@ -300,8 +300,12 @@ def run(
     paths = [out / name for name in FILES]
     targets: list[int] = []
     try:
-        spilling = tempfile.TemporaryDirectory(prefix=".slakit-chunks-", dir=out, ignore_cleanup_errors=True)
-        with spilling if jobs > 1 else nullcontext("") as spilled:
+        spilling = (
+            tempfile.TemporaryDirectory(prefix=".slakit-chunks-", dir=out, ignore_cleanup_errors=True)
+            if jobs > 1
+            else nullcontext("")
+        )
+        with spilling as spilled:
             for path, columns in zip(paths, (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS), strict=True):
                 targets.append(os.open(path, _WRITE_FLAGS, 0o666))
                 if columns is not None:  # results.jsonl has no header

@@ -34,6 +34,7 @@ _SNIFF = 1 << 16
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _MAX_RECORD_LINES = 10_000  # a stray quote must not swallow the rest of the file into one chunk
 _BLOCK = 1 << 20
+_QUOTES_PER_LINE = 4  # more in a file's first block: it is read line by line (spans look at each quote)
 
 Format = Literal["csv", "jsonl"]
 
@@ -62,10 +63,13 @@ class FileSpan:
     path: str
     start: int
     size: int
+    identity: tuple[int, ...] = ()  # the file's device, inode, size and modification time when it was opened
 
     def read(self) -> bytes:
-        """The span's bytes; an OSError when the file no longer holds them."""
+        """The span's bytes; an OSError when the file no longer holds them (replaced, changed or shortened)."""
         with open(self.path, "rb") as file:
+            if self.identity and _identity(file) != self.identity:
+                raise OSError(f"{self.path!r} changed while it was read: it is not the file the run opened")
             file.seek(self.start)
             data = file.read(self.size)
         if len(data) != self.size:
@@ -139,6 +143,8 @@ class Source:
         """
         file = self.file
         start, first = file.tell(), self.next_line
+        self_start = start
+        identity = _identity(file)
         pending = b""
         wanted = _BLOCK  # bytes to have before looking: a fifth more than the last chunk took
         ended = False
@@ -149,6 +155,11 @@ class Source:
                 pending += more
             if not pending:
                 return
+            if start == self_start and pending.count(b'"') > _QUOTES_PER_LINE * (pending.count(b"\n") + 1):
+                # every cell quoted: looking at each quote costs more than reading line by line
+                file.seek(start)
+                yield from self._line_chunks(records, first)
+                return
             try:
                 found = _records_end(pending, records)
             except _Unsure:
@@ -157,12 +168,12 @@ class Source:
                 return
             if found is None:
                 if ended:  # the last chunk: whatever is left, its last line maybe without a newline
-                    yield first, FileSpan(path, start, len(pending))
+                    yield first, FileSpan(path, start, len(pending), identity)
                     return
                 wanted = max(wanted, 2 * len(pending))  # doubling: a long chunk is scanned a few times at most
                 continue
             end, lines = found
-            yield first, FileSpan(path, start, end)
+            yield first, FileSpan(path, start, end, identity)
             start, first, pending = start + end, first + lines, pending[end:]
             wanted = max(_BLOCK, end + end // 5)
 
@@ -170,6 +181,11 @@ class Source:
         """Close the file if this source opened it."""
         if self.owned:
             self.file.close()
+
+
+def _identity(file: IO[Any]) -> tuple[int, ...]:
+    found = os.fstat(file.fileno())
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
 class _Unsure(Exception):  # noqa: N818 -- a signal, not an error
