@@ -280,15 +280,7 @@ class FastPath:
 
     def _stamp(self, cell: str, name: str, created: int) -> int:
         """A non-empty time cell as epoch microseconds, from ``created`` to ``as_of``; else the general way."""
-        try:  # _datetime, written out: it runs for every time cell of every row
-            value = _fromisoformat(cell)
-        except ValueError:
-            value = self._other_time(cell, name)
-        else:
-            if value.tzinfo is None:
-                zone = self.layout.zone
-                value = value.replace(tzinfo=zone) if zone is not None else self._other_time(cell, name)
-        delta = value - EPOCH
+        delta = self._datetime(cell, name) - EPOCH
         us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds  # to_us, written out
         if us < created or us > self.as_of:
             raise _Skip

@@ -10,9 +10,9 @@ local and UTC seconds differ), is written the slow way.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, timedelta, tzinfo
 
-from slakit._time import EPOCH, US_PER_DAY, US_PER_SECOND, from_us
+from slakit._time import US_PER_DAY, US_PER_SECOND, from_us, td_to_us, to_us
 
 __all__ = ["InstantTexts"]
 
@@ -74,8 +74,8 @@ class InstantTexts:
                 and offset == last.utcoffset()
                 and not offset % timedelta(minutes=1)
                 # and the wall times are UTC plus the offset (a tzinfo whose fromutc and utcoffset disagree: not)
-                and _wall(first) == start + _us(offset)
-                and _wall(last) == start + _US_PER_HOUR - 1 + _us(offset)
+                and to_us(first.replace(tzinfo=UTC)) == start + td_to_us(offset)
+                and to_us(last.replace(tzinfo=UTC)) == start + _US_PER_HOUR - 1 + td_to_us(offset)
             )
         except (OverflowError, ValueError):  # the ends of the datetime range: the instant itself may still be fine
             steady = False
@@ -84,7 +84,7 @@ class InstantTexts:
             return _SLOW
         text = first.isoformat()
         found = self._hours[hour] = (
-            _us(offset),
+            td_to_us(offset),
             text[19:],  # after "YYYY-MM-DDTHH:MM:SS": the offset as isoformat writes it
         )
         return found
@@ -94,12 +94,3 @@ class InstantTexts:
             self._days.clear()
         head = self._days[day] = date.fromordinal(day + _EPOCH_ORDINAL).isoformat() + "T"
         return head
-
-
-def _us(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * US_PER_SECOND + delta.microseconds
-
-
-def _wall(moment: datetime) -> int:
-    """The wall time of ``moment`` as microseconds from 1970-01-01 00:00 (of any zone)."""
-    return _us(moment.replace(tzinfo=UTC) - EPOCH)

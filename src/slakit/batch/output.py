@@ -114,7 +114,7 @@ def _escalations(cells: EscalationCells) -> dict[str, Any]:
 def _safe(value: Any) -> Any:
     """A text cell made safe (None stays None, which csv writes as empty)."""
     if value.__class__ is str:
-        return "'" + value if value[:1] in _STARTS else value
+        return _safe_text(value)
     return None if value is None else safe_cell(value)
 
 

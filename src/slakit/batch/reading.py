@@ -138,34 +138,28 @@ class Source:
     def _spans(self, records: int, path: str) -> Iterator[tuple[int, str | bytes | FileSpan]]:
         """Spans of ``records`` records each, cut where :meth:`_line_chunks` would cut, found a block at a time.
 
-        A chunk where that is not sure (a record running towards the length at which that method cuts inside
-        quotes) hands the rest of the file to :meth:`_line_chunks`.
+        From a chunk where that is not sure (a record running towards the length at which that method cuts
+        inside quotes), or for a file that quotes every cell (looking at each quote costs more than reading
+        line by line), the rest of the file goes to :meth:`_line_chunks`.
         """
         file = self.file
         start, first = file.tell(), self.next_line
-        self_start = start
         identity = _identity(file)
-        pending = b""
+        pending = file.read(_BLOCK)
+        ended = not pending
         wanted = _BLOCK  # bytes to have before looking: a fifth more than the last chunk took
-        ended = False
-        while True:
+        by_lines = pending.count(b'"') > _QUOTES_PER_LINE * (pending.count(b"\n") + 1)
+        while not by_lines:
             if len(pending) < wanted and not ended:
                 more = file.read(wanted - len(pending))
                 ended = not more
                 pending += more
             if not pending:
                 return
-            if start == self_start and pending.count(b'"') > _QUOTES_PER_LINE * (pending.count(b"\n") + 1):
-                # every cell quoted: looking at each quote costs more than reading line by line
-                file.seek(start)
-                yield from self._line_chunks(records, first)
-                return
             try:
                 found = _records_end(pending, records)
             except _Unsure:
-                file.seek(start)
-                yield from self._line_chunks(records, first)
-                return
+                break
             if found is None:
                 if ended:  # the last chunk: whatever is left, its last line maybe without a newline
                     yield first, FileSpan(path, start, len(pending), identity)
@@ -176,6 +170,8 @@ class Source:
             yield first, FileSpan(path, start, end, identity)
             start, first, pending = start + end, first + lines, pending[end:]
             wanted = max(_BLOCK, end + end // 5)
+        file.seek(start)
+        yield from self._line_chunks(records, first)
 
     def close(self) -> None:
         """Close the file if this source opened it."""
