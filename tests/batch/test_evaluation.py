@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slakit import presets
-from slakit.batch import InputTicket, Rejected, TicketResult, evaluate_many, read
+from slakit.batch import InputTicket, Rejected, TicketResult, evaluate_many, read, summarize
+from slakit.batch.facts import Context, TicketFacts
 from slakit.errors import ConfigError
 from slakit.escalation import EscalationRules
 from slakit.sla import Event, Ticket
@@ -105,3 +106,20 @@ def test_two_processes_give_the_same_results(tmp_path: Path) -> None:
     assert one == two
     assert all(isinstance(r, TicketResult) and r.policy is POLICY for r in two if r.ok)
     assert [r.sla.explain() for r in one if r.sla] == [r.sla.explain() for r in two if r.sla]
+
+
+def test_pinned_two_assignments_at_one_instant_give_the_same_agent_in_either_order() -> None:
+    """Pinned: the `agent` group key is the last assignee; events at one instant are taken by type, then content
+    (docs/sla.md), so of two assignments at 09:10 the last is 'wang' ('li' sorts first), whatever the input order."""
+    created = datetime(2025, 9, 1, 9, tzinfo=SH)
+    both = [Event(created + timedelta(minutes=10), "assign", assignee=name) for name in ("li", "wang")]
+    tickets = [Ticket(f"A{i}", created, "P1", events=tuple(events)) for i, events in enumerate((both, both[::-1]))]
+    results = list(evaluate_many(tickets, POLICY, as_of=AS_OF))
+    context = Context.of(POLICY)
+    assert [TicketFacts(result, context).agent for result in results] == ["wang", "wang"]
+    groups = summarize(results, by=("agent",)).groups
+    assert [(group.key["agent"], group.figures.tickets) for group in groups] == [("wang", 2)]
+    first, second = (result.sla for result in results)
+    assert first is not None
+    assert second is not None
+    assert first["acknowledge"].started_at == second["acknowledge"].started_at == created + timedelta(minutes=10)

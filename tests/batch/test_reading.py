@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -12,9 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slakit.batch import InputTicket, Rejected, read, reading
+from slakit import presets
+from slakit.batch import InputTicket, Rejected, read, reading, run
 from slakit.batch.reading import FileSpan, csv_records, open_source
 from slakit.errors import ConfigError
+from tests.batch.exports import AS_OF
 
 HEADER = "id,created_at,priority,subject\n"
 
@@ -314,3 +317,48 @@ def test_a_span_of_a_file_replaced_during_the_run_is_an_error(tmp_path: Path) ->
     replacement.replace(path)  # the same size, another file
     with pytest.raises(OSError, match="not the file the run opened"):
         span.read()
+
+
+# -- pinned boundaries: the header and short or blank lines -----------------------------------------------------
+
+
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_pinned_a_header_with_quoted_cells_is_read(tmp_path: Path, bom: str) -> None:
+    """Pinned: header cells are CSV cells, so `"id","created_at","priority"` names the three required columns."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        bom + '"id","created_at","priority"\n"T1","2025-09-01T09:00:00+08:00","P1"\nT2,2025-09-01T09:00:00+08:00,P2\n',
+        encoding="utf-8",
+    )
+    assert _lines(list(read(path))) == [(2, "T1", "ok"), (3, "T2", "ok")]
+    outcome = run(path, presets.load("p1-p3"), as_of=AS_OF, out_dir=tmp_path / "out", formats=())
+    assert (outcome.rows, outcome.evaluated, outcome.rejected) == (2, 2, 0)
+
+
+def test_pinned_a_blank_line_is_counted_and_skipped_and_short_rows_are_each_accounted_for(tmp_path: Path) -> None:
+    """Pinned: a whitespace-only line is a line but not a row; a row of one cell and a row of two cells are rows,
+    each rejected with its own line (the cells they lack are empty), never dropped (docs/report.md)."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        HEADER  # line 1
+        + "T1,2025-09-01T09:00:00+08:00,P1,x\n"  # line 2
+        + "   \t \n"  # line 3: whitespace only
+        + "T4\n"  # line 4: one cell
+        + "T5,2025-09-01T09:00:00+08:00\n"  # line 5: two cells
+        + "T6,2025-09-01T09:00:00+08:00,P2\n",  # line 6: three of four cells, all that is required
+        encoding="utf-8",
+    )
+    assert _lines(list(read(path))) == [
+        (2, "T1", "ok"),
+        (4, "T4", "missing created_at"),
+        (5, "T5", "missing priority"),
+        (6, "T6", "ok"),
+    ]
+    out = tmp_path / "out"
+    outcome = run(path, presets.load("p1-p3"), as_of=AS_OF, out_dir=out, formats=())
+    assert (outcome.rows, outcome.evaluated, outcome.rejected) == (4, 2, 2)
+    with (out / "rejected.csv").open(encoding="utf-8-sig", newline="") as file:
+        rejected = [(row["line"], row["id"], row["kind"]) for row in csv.DictReader(file)]
+    assert rejected == [("4", "T4", "missing created_at"), ("5", "T5", "missing priority")]
+    with (out / "results.csv").open(encoding="utf-8-sig", newline="") as file:
+        assert [(row["line"], row["id"]) for row in csv.DictReader(file)] == [("2", "T1"), ("6", "T6")]
