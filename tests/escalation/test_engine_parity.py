@@ -5,6 +5,9 @@
   level, role, fired_at, contact_by, reason, cycle), with ``level`` and ``next_at``.
 - ``slakit.sla.evaluate`` itself: every fact the evaluator derives from a metric's phases must be
   what the SLA report says at that instant, at and around every phase boundary and breach.
+
+A third to a half of the cases are drawn on purpose at the boundaries
+(``tests/escalation/boundary_strategies.py``).
 """
 
 from dataclasses import replace
@@ -22,6 +25,7 @@ from slakit.escalation.facts import snapshot
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme
 from slakit.testing import strategies as sst
+from tests.escalation.boundary_strategies import boundary_cases
 from tests.escalation.reference import evaluate_reference
 from tests.escalation.rule_strategies import rule_sets
 from tests.escalation.test_engine import RULES
@@ -30,8 +34,16 @@ PRESET = presets.load("p1-p3")
 SCHEME = SurveyScheme.from_config({"dimensions": ["efficiency", "attitude"], "follow_up_below": 4})
 
 
+def cases(policy=None):
+    """A policy, a ticket under it and an as_of: random (:func:`random_cases`), or, for a third to a half of the
+    examples, built on the boundaries random histories seldom reach (``boundary_strategies``: events exactly at
+    deadlines, priority changes between clocks and pausabilities, pauses with agreed extensions), so that every
+    run checks those."""
+    return st.one_of(random_cases(policy), boundary_cases(policy))
+
+
 @st.composite
-def cases(draw, policy=None):
+def random_cases(draw, policy=None):
     """A policy, a ticket under it, and an as_of from before its creation to days after its last event."""
     policy = policy or draw(sst.policies())
     ticket = draw(sst.tickets(policy))
