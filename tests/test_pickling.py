@@ -22,15 +22,16 @@ def roundtrip(value):
 @pytest.mark.parametrize("name", ["p1-p3", "four-level"])
 def test_a_policy_pickles_and_answers_the_same(name):
     policy = presets.load(name)
-    policy.default_calendar.add(START, timedelta(hours=2))  # a grown table and a lock inside must not matter
+    policy.sla.default_calendar.add(START, timedelta(hours=2))  # a grown table and a lock inside must not matter
     copy = roundtrip(policy)
     assert copy.config == policy.config
-    assert copy.default_calendar.add(START, timedelta(hours=2)) == datetime(2025, 10, 9, 10, tzinfo=SH)
+    assert copy.sla.default_calendar.add(START, timedelta(hours=2)) == datetime(2025, 10, 9, 10, tzinfo=SH)
     assert copy.classifier.classify("设备无法启动") == policy.classifier.classify("设备无法启动")
     assert copy.matrix.priority_for("high", "low") == policy.matrix.priority_for("high", "low")
     answers = {"efficiency": 5, "ability": 4, "attitude": 2}
     assert copy.survey.score(answers) == policy.survey.score(answers)
     assert copy.escalation == policy.escalation
+    assert copy.sla.plan == policy.sla.plan
 
 
 def test_calendar_survey_score_and_reports_pickle():

@@ -1,8 +1,8 @@
 """slakit: the service rules of a support team as a pure-Python library.
 
 Business-hours calendars, SLA deadlines, priorities, escalation, ticket numbers and survey scoring.
-Each capability lives in its own package (``slakit.calendar``, ``slakit.sla``, ...); the names most
-hosts need are re-exported here.
+Each capability lives in its own package (``slakit.calendar``, ``slakit.sla``, ...); a whole policy
+file is a :class:`ServicePolicy` (``slakit.policy``). The names most hosts need are re-exported here.
 """
 
 from slakit.durations import format_duration, parse_duration
@@ -15,6 +15,7 @@ from slakit.errors import (
     SlakitError,
     UnsatisfiableError,
 )
+from slakit.policy import ServicePolicy, ServicePolicyConfig
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,8 @@ __all__ = [
     "InvalidTicketNumberError",
     "NaiveDatetimeError",
     "SequenceExhaustedError",
+    "ServicePolicy",
+    "ServicePolicyConfig",
     "SlakitError",
     "UnsatisfiableError",
     "__version__",

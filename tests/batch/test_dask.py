@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slakit import presets
-from slakit.batch import Accumulator, csv_safe, demo_data, evaluate_many, from_dataframe, run, summarize
+from slakit import demo, presets
+from slakit.batch import Accumulator, csv_safe, evaluate_many, from_dataframe, run, summarize
 from slakit.batch import dask as sdask
 from slakit.batch import distribution as sketching  # its EXACT_LIMIT is patched below
 from slakit.errors import ConfigError, NaiveDatetimeError
@@ -40,7 +40,7 @@ def _dask_installed():
 AS_OF = datetime(2025, 10, 31, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
 BY = ("month", "priority")
 ROWS = 400
-BROKEN = {  # row position -> (column, value): one of each kind of rejection (200 is demo_data's naive time)
+BROKEN = {  # row position -> (column, value): one of each kind of rejection (200 is the demo export's naive time)
     50: ("priority", "P9"),
     120: ("complaints", "好几次"),
     300: ("resolved_at", "2020-01-01T09:00:00+08:00"),
@@ -55,7 +55,7 @@ def policy():
 @pytest.fixture(scope="module")
 def frame(tmp_path_factory) -> pd.DataFrame:
     """A seeded demo export read as pandas reads a CSV: text cells, empty ones missing; four broken rows."""
-    files = demo_data.write_export(tmp_path_factory.mktemp("export"), ROWS, seed=11, as_of=AS_OF)
+    files = demo.write_export(tmp_path_factory.mktemp("export"), ROWS, seed=11, as_of=AS_OF)
     df = pd.read_csv(files.csv, dtype=str, encoding="utf-8-sig")
     for position, (column, value) in BROKEN.items():
         df.loc[position, column] = value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -25,7 +26,7 @@ WRITER = TicketWriter(CONTEXT.metrics)
 
 
 def _check(result: TicketResult) -> None:
-    facts = TicketFacts(result, CONTEXT)
+    facts = TicketFacts.from_result(result, CONTEXT)
     line = WRITER.json_line(facts)
     record = WRITER.json_record(facts)
     assert line == json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -74,10 +75,18 @@ _AWKWARD = st.text(alphabet=st.sampled_from('ab,"\r\n=+-@ \t甲'), max_size=6)
 @given(st.lists(st.one_of(st.none(), _AWKWARD), min_size=7, max_size=7), _AWKWARD)
 def test_a_csv_line_is_what_the_csv_module_writes(texts: list[str | None], rule: str) -> None:
     """Commas, quotes, line breaks and formula starts in any text cell: csv_line still matches csv.writer."""
-    facts = TicketFacts(_FIRST_RESULT, CONTEXT)
-    facts.type, facts.category, facts.channel, facts.product, facts.customer, facts.agent, priority = texts
-    facts.priority = priority or "P1"
-    facts.rules = (rule,) if rule else ()
+    kind, category, channel, product, customer, agent, priority = texts
+    facts = replace(
+        TicketFacts.from_result(_FIRST_RESULT, CONTEXT),
+        type=kind,
+        category=category,
+        channel=channel,
+        product=product,
+        customer=customer,
+        agent=agent,
+        priority=priority or "P1",
+        rules=(rule,) if rule else (),
+    )
     buffer = io.StringIO()
     csv.writer(buffer).writerow(WRITER.csv_row(facts, safe=True))
     assert WRITER.csv_line(facts) == buffer.getvalue()

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from slakit import presets
-from slakit.batch import Rejected, evaluate_many, read, run, summarize
-from slakit.batch import report as report_package
+from slakit.batch import Rejected, evaluate_many, pipeline, read, run, summarize
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS
 from slakit.errors import ConfigError
 from tests.batch.exports import AS_OF, HEADER, export_text
@@ -130,7 +129,7 @@ def test_the_report_gets_the_summary(export: Path, tmp_path: Path, monkeypatch: 
         calls.append((summary, out_dir, tuple(formats)))
         return (out_dir / "report.md",)
 
-    monkeypatch.setattr(report_package, "write_report", fake)
+    monkeypatch.setattr(pipeline, "write_report", fake)
     outcome = run(export, POLICY, as_of=AS_OF, out_dir=tmp_path, formats=("md", "json"))
     assert calls == [(outcome.summary.to_dict(), tmp_path, ("md", "json"))]
     assert outcome.files[-1] == tmp_path / "report.md"

@@ -280,7 +280,7 @@ def test_the_page_of_a_real_run(tmp_path):
     from zoneinfo import ZoneInfo
 
     from slakit.batch import run
-    from slakit.batch.demo_data import write_export
+    from slakit.demo import write_export
 
     as_of = datetime(2025, 10, 31, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
     files = write_export(tmp_path, 150, seed=5, as_of=as_of)

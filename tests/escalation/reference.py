@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from slakit import ServicePolicy
 from slakit._time import from_us, require_aware, td_to_us, to_us
 from slakit.escalation.conditions import Leaf
 from slakit.escalation.facts import snapshot
@@ -38,7 +39,7 @@ _THRESHOLD_FIELDS = ("elapsed", "remaining", "overdue", "elapsed_ratio")
 
 def evaluate_reference(
     ticket: Ticket,
-    policy: Policy,
+    policy: ServicePolicy | Policy,
     *,
     as_of: datetime,
     survey: SurveyScore | None = None,
@@ -55,12 +56,13 @@ def evaluate_reference(
     if survey_at is not None:
         require_aware(survey_at, "survey_at")
     if rules is None:
-        rules = policy.escalation
+        rules = policy.escalation if isinstance(policy, ServicePolicy) else EscalationRules({}, ())
+    sla = policy.sla if isinstance(policy, ServicePolicy) else policy
     known = replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=lambda e: e.at_us)))
-    zone = policy.default_calendar.timezone
+    zone = sla.default_calendar.timezone
     survey_from = _survey_from(known, survey, survey_at)
-    restart = policy.config.on_reopen == "restart"
-    reopens = [e.at_us for e in known.events if e.type == "reopen"]
+    restart = sla.config.on_reopen == "restart"
+    reopens = _reopenings(known)
     a = to_us(as_of)
     t = to_us(known.created_at)
     fired: list[Escalation] = []
@@ -80,14 +82,28 @@ def evaluate_reference(
             next_at = instant
             break
         for rule in new:
-            fired.append(_escalation(rule, instant, facts, policy, cycle))
+            fired.append(_escalation(rule, instant, facts, sla, cycle))
             fired_in_cycle.add(rule.name)
-        following = _next_breakpoint(t, known, report, rules.rules, fired_in_cycle, survey_from, policy)
+        following = _next_breakpoint(t, known, report, rules.rules, fired_in_cycle, survey_from, sla)
         if following is None:
             break
         t = following
     level = max((item.level for item in fired), default=0)
     return EscalationReport(ticket.id, as_of, tuple(fired), level, next_at)
+
+
+def _reopenings(ticket: Ticket) -> list[int]:
+    """The instants of reopen events that reopened a resolved (or closed) ticket: a reopen of an open
+    ticket is no reopening (docs/sla.md)."""
+    resolved = False
+    found = []
+    for event in ticket.events:
+        if event.type in ("resolve", "close"):
+            resolved = True
+        elif event.type == "reopen" and resolved:
+            resolved = False
+            found.append(event.at_us)
+    return found
 
 
 def _survey_from(ticket: Ticket, survey: SurveyScore | None, survey_at: datetime | None) -> int | None:
@@ -140,13 +156,17 @@ def _next_breakpoint(
 def _paused(ticket: Ticket, t: int, policy: Policy) -> bool:
     """Whether a pause status is in force at ``t`` (resolve and reopen reset the status)."""
     status: str | None = None
+    resolved = False
     for event in ticket.events:
         if event.at_us > t:
             break
         if event.type == "status":
             status = event.status
-        elif event.type in ("resolve", "close", "reopen"):
-            status = None
+        elif event.type in ("resolve", "close"):
+            if not resolved:  # a resolve of a resolved ticket changes nothing
+                status, resolved = None, True
+        elif event.type == "reopen" and resolved:  # a reopen of an open ticket changes nothing
+            status, resolved = None, False
     return status in policy.config.pause_statuses
 
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slakit import presets
+from slakit import ServicePolicy, presets
+from slakit.errors import ConfigError
 from slakit.escalation import EscalationRules, evaluate
 from slakit.sla import Event, Policy, Ticket
 from slakit.survey import SurveyScheme
@@ -181,21 +182,18 @@ def test_the_policys_own_escalation_section_is_used_without_rules():
 def test_a_policy_without_escalation_fires_nothing():
     config = presets.config("p1-p3")
     del config["escalation"]
-    from slakit.sla import Policy
-
-    report = evaluate(Ticket("T", MONDAY, "P1"), Policy.from_config(config), as_of=sh(2025, 9, 30, 16, 0))
+    report = evaluate(Ticket("T", MONDAY, "P1"), ServicePolicy.from_config(config), as_of=sh(2025, 9, 30, 16, 0))
     assert report.fired == ()
     assert report.next_at is None
+    bare = presets.load("p1-p3").sla  # an SLA policy alone has no rules either
+    assert evaluate(Ticket("T", MONDAY, "P1"), bare, as_of=sh(2025, 9, 30, 16, 0)).fired == ()
 
 
 def test_an_invalid_escalation_section_names_the_policy_path():
     config = presets.config("p1-p3")
     config["escalation"]["rules"][0]["when"] = {"fact": "ticket.colour", "op": "eq", "value": "red"}
-    from slakit.errors import ConfigError
-    from slakit.sla import Policy
-
     with pytest.raises(ConfigError, match="escalation") as info:
-        Policy.from_config(config)
+        ServicePolicy.from_config(config)
     assert "ticket.colour" in str(info.value)
 
 

@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 
 from slakit import presets
 from slakit._time import from_us, to_us
+from slakit.calendar import Rulers
 from slakit.escalation import evaluate, evaluate_with_sla
-from slakit.escalation._phase import INF
-from slakit.escalation.engine import _Evaluation
 from slakit.escalation.facts import snapshot
+from slakit.escalation.firing import FactsOverTime
+from slakit.escalation.phases import INF
+from slakit.sla import build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme
 from slakit.testing import strategies as sst
@@ -90,15 +92,16 @@ def test_same_report_as_the_reference_on_the_preset(case, survey):
 @given(cases(), st.lists(st.integers(0, 20 * 86_400 * 10**6), max_size=4))
 def test_every_fact_is_what_the_sla_report_says(case, offsets):
     policy, ticket, as_of = case
-    evaluation = _Evaluation(ticket, policy, to_us(as_of), None, None)
+    line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
+    evaluation = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
     known = replace(ticket, events=tuple(e for e in ticket.events if e.at <= as_of))
     instants = {evaluation.created + offset for offset in offsets}
     for metric in ("response", "acknowledge", "update", "resolution"):
-        for phase in evaluation._history(metric)[1]:
+        for phase in evaluation.history(metric)[1]:
             instants.update((phase.start - 1, phase.start, phase.start + 1))
             if phase.breach is not None and phase.breach < INF:
                 instants.update((phase.breach - 1, phase.breach))
-    zone = policy.default_calendar.timezone
+    zone = policy.sla.default_calendar.timezone
     for t in sorted(t for t in instants if t >= evaluation.created):
         at = from_us(t, zone)
         expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)

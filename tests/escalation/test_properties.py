@@ -57,7 +57,7 @@ def test_simultaneous_events_in_either_order(case, rules, data):
     priority changes) give the same report whichever order they come in."""
     policy, ticket = case
     at = ticket.created_at + data.draw(offsets)
-    codes = sorted(policy.priorities)
+    codes = sorted(policy.sla.priorities)
     extra = data.draw(
         st.lists(
             st.one_of(

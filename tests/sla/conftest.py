@@ -3,8 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slakit import presets
-from slakit.sla import Policy
+from slakit import ServicePolicy, presets
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -14,10 +13,10 @@ def sh(*args: int) -> datetime:
 
 
 @pytest.fixture(scope="session")
-def policy() -> Policy:
+def policy() -> ServicePolicy:
     return presets.load("p1-p3")
 
 
 @pytest.fixture(scope="session")
-def restart_policy() -> Policy:
-    return Policy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+def restart_policy() -> ServicePolicy:
+    return ServicePolicy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})

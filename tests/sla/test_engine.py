@@ -118,7 +118,7 @@ def test_pending_over_a_weekend_moves_the_deadline_by_the_paused_open_time_only(
         Event(sh(2025, 9, 22, 10, 0), "status", status="open"),
     ]
     paused = evaluate(ticket("P2", created, paused_events), policy, as_of=sh(2025, 9, 22, 10, 0))["resolution"]
-    calendar = policy.calendars["default"]
+    calendar = policy.sla.calendars["default"]
     paused_open_time = timedelta(hours=8) + H  # Fri 10:00-18:00 and Mon 09:00-10:00; the weekend is closed anyway
     assert paused.deadline == calendar.add(plain.deadline, paused_open_time)
     assert paused.elapsed == plain.elapsed - paused_open_time
@@ -132,7 +132,7 @@ def test_while_paused_the_state_is_paused_and_the_deadline_is_projected(policy):
     resolution = report["resolution"]
     assert resolution.state is MetricState.PAUSED
     assert resolution.elapsed == H
-    assert resolution.deadline == policy.calendars["default"].add(sh(2025, 9, 23, 12, 0), 47 * H)
+    assert resolution.deadline == policy.sla.calendars["default"].add(sh(2025, 9, 23, 12, 0), 47 * H)
     assert report["response"].state is MetricState.BREACHED  # response is not pausable
 
 
@@ -189,7 +189,7 @@ def test_reopen_resume_continues_the_resolution_clock(policy):
     resolution = report["resolution"]
     assert resolution.state is MetricState.RUNNING
     assert resolution.elapsed == 4 * H  # 3h before resolving + 1h since reopening; not the resolved time
-    assert resolution.deadline == policy.calendars["default"].add(sh(2025, 9, 24, 9, 0), 45 * H)
+    assert resolution.deadline == policy.sla.calendars["default"].add(sh(2025, 9, 24, 9, 0), 45 * H)
     assert report.cycles == ()
 
 

@@ -118,33 +118,11 @@ def test_priority_lookup():
         policy.priority("P4")
 
 
-def test_presets_are_listed_loaded_and_copied():
-    assert "p1-p3" in presets.names()
-    policy = presets.load("p1-p3")
-    assert policy.target("P1", "response").within == timedelta(hours=2)
-    assert policy.target("P3", "resolution").within == timedelta(hours=72)
-    mapping = presets.config("p1-p3")
-    mapping["priorities"]["P1"]["targets"]["response"] = "1h"  # a fresh copy: extending it changes no one else
-    assert presets.load("p1-p3").target("P1", "response").within == timedelta(hours=2)
-    assert Policy.from_config(mapping).target("P1", "response").within == timedelta(hours=1)
-    with pytest.raises(ConfigError, match="'preset' must be one of"):
-        presets.load("p9")
-
-
-def test_presets_carry_a_matrix_and_a_classifier():
-    for name in presets.names():
-        policy = presets.load(name)
-        assert policy.matrix is not None
-        assert policy.classifier is not None
-        assert policy.matrix.priority_for("high", "high") in policy.priorities
-    p1p3 = presets.load("p1-p3")
-    assert p1p3.classifier.classify("设备无法启动").category == "售后服务类/硬件维修"
-
-
-def test_matrix_cells_must_name_the_policys_priorities():
-    config = presets.config("p1-p3")
-    config["priority_matrix"]["matrix"]["high"]["low"] = "P9"
+def test_a_whole_policy_file_is_refused_with_where_to_read_it():
     with pytest.raises(ConfigError) as info:
-        Policy.from_config(config)
-    assert "'P9'" in str(info.value)
-    assert info.value.path == "priority_matrix.matrix.high.low"
+        Policy.from_config(presets.config("p1-p3"))
+    message = str(info.value)
+    assert "slakit.ServicePolicy" in message
+    assert info.value.path in ("priority_matrix", "classification", "survey", "escalation")
+    with pytest.raises(ConfigError, match="'escalation' section"):
+        Policy.from_config(YAML + "\nescalation: {rules: []}\n")

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slakit import presets
+from slakit import ServicePolicy, presets
 from slakit.errors import ConfigError, NaiveDatetimeError
 from slakit.escalation import Escalation, EscalationReport
-from slakit.sla import Event, Policy, Ticket
+from slakit.sla import Event, Ticket
 from slakit.survey import SurveyScheme
 from slakit.testing import assert_escalated, assert_not_escalated, describe_condition
 
@@ -112,7 +112,7 @@ def test_survey_rules_take_the_survey():
 
 
 def test_restart_cycles_match_any_firing():
-    restart = Policy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+    restart = ServicePolicy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
     events = (
         Event(sh(2025, 9, 22, 10), "complaint"),
         Event(sh(2025, 9, 22, 11), "complaint"),
@@ -153,7 +153,7 @@ def test_a_rule_the_policy_does_not_have_is_an_error_not_a_failure():
     bare = presets.config("p1-p3")
     del bare["escalation"]
     with pytest.raises(ConfigError, match="the policy has no 'escalation:' rules"):
-        assert_escalated(OPEN_P1, Policy.from_config(bare), "resolution-overdue", as_of=MONDAY)
+        assert_escalated(OPEN_P1, ServicePolicy.from_config(bare), "resolution-overdue", as_of=MONDAY)
 
 
 def test_bad_instants_are_errors():
@@ -171,7 +171,7 @@ def test_conditions_read_as_configured():
         "(ticket.priority eq P1 and sla.acknowledge.state eq breached)"
     )
     assert describe_condition(rules["resolution-overdue-4h"].condition) == "sla.resolution.overdue ge 4h"
-    negated = Policy.from_config(
+    negated = ServicePolicy.from_config(
         {
             **presets.config("p1-p3"),
             "escalation": {

@@ -86,11 +86,11 @@ def test_fixture_from_marker_and_ini(pytester):
         import pytest
 
         def test_from_ini(slakit_policy):
-            assert "urgent" in slakit_policy.priorities
+            assert "urgent" in slakit_policy.sla.priorities
 
         @pytest.mark.slakit_policy("p1-p3")
         def test_from_marker(slakit_policy):
-            assert "P1" in slakit_policy.priorities
+            assert "P1" in slakit_policy.sla.priorities
         """
     )
     pytester.runpytest("-p", "slakit.testing").assert_outcomes(passed=2)

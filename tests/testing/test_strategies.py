@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from slakit import presets
+from slakit import ServicePolicy, presets
 from slakit.calendar import DayKind
 from slakit.errors import ConfigError, NaiveDatetimeError
-from slakit.sla import Policy, evaluate
+from slakit.sla import evaluate
 from slakit.survey import SurveyScheme
 from slakit.testing import strategies as sst
 
@@ -66,7 +66,7 @@ def test_calendars_and_instants_reach_dst_days_holidays_and_makeup_days():
     dst_days = {date(2025, 3, 9), date(2025, 3, 30), date(2025, 11, 2), date(2025, 10, 26)}
     find(sst.aware_datetimes(), lambda at: at.astimezone(at.tzinfo).date() in dst_days and
          str(at.tzinfo) in sst.DST_ZONES, settings=SAMPLE)  # fmt: skip
-    cn = presets.load("p1-p3").default_calendar
+    cn = presets.load("p1-p3").sla.default_calendar
     find(sst.aware_datetimes(cn), lambda at: cn.schedule(at.date()).kind is DayKind.HOLIDAY, settings=SAMPLE)
     find(sst.aware_datetimes(cn), lambda at: cn.schedule(at.date()).kind is DayKind.MAKEUP_WORKDAY, settings=SAMPLE)
     find(sst.calendars(), lambda cal: any("22:00-04:00" in h for h in cal.config.hours.values()), settings=SAMPLE)
@@ -112,7 +112,7 @@ def test_consistent_histories_never_reopen_unresolved_tickets_or_act_after_a_clo
         closed = event.type == "close" or (closed and event.type != "reopen")
 
 
-CUSTOM_PAUSES = Policy.from_config({**presets.config("p1-p3"), "pause_statuses": ["waiting_vendor"]})
+CUSTOM_PAUSES = ServicePolicy.from_config({**presets.config("p1-p3"), "pause_statuses": ["waiting_vendor"]})
 
 
 @given(sst.tickets(CUSTOM_PAUSES, event_types=["status", "reply"]))
@@ -134,20 +134,20 @@ LOW, HIGH = datetime(2025, 10, 3, 12, tzinfo=UTC), datetime(2025, 10, 12, tzinfo
 
 
 @given(st.one_of(sst.aware_datetimes(min_value=LOW, max_value=HIGH), sst.aware_datetimes(
-    POLICY.default_calendar, min_value=LOW, max_value=HIGH)))  # fmt: skip
+    POLICY.sla.default_calendar, min_value=LOW, max_value=HIGH)))  # fmt: skip
 def test_instants_stay_within_their_bounds(at):
     assert LOW <= at <= HIGH
 
 
 @given(st.one_of(sst.aware_datetimes(resolution=timedelta(minutes=1)), sst.aware_datetimes(
-    POLICY.default_calendar, resolution=timedelta(minutes=1))))  # fmt: skip
+    POLICY.sla.default_calendar, resolution=timedelta(minutes=1))))  # fmt: skip
 def test_resolution_keeps_instants_on_the_grid(at):
     assert at.second == at.microsecond == 0
     assert at.astimezone(UTC).second == 0
 
 
 def test_bounded_instants_still_reach_edge_days_and_openings():
-    cn = POLICY.default_calendar
+    cn = POLICY.sla.default_calendar
     find(sst.aware_datetimes(min_value=LOW, max_value=HIGH), lambda at: at.astimezone(UTC).date() == date(2025, 10, 5),
          settings=SAMPLE)  # fmt: skip
     opening = datetime(2025, 10, 11, 9, tzinfo=cn.timezone)  # a make-up workday

@@ -19,8 +19,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from slakit import presets
+from slakit._rounding import round_half_up
 from slakit.batch.distribution import Distribution
-from slakit.batch.facts import US_PER_HOUR, Context, TicketFacts, check_by, hours, rate
+from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, TicketFacts, check_by, hours, rate
 from slakit.batch.records import Rejected, TicketResult
 from slakit.batch.summary import (
     Breach,
@@ -34,8 +36,8 @@ from slakit.batch.summary import (
     Summary,
     TopIssues,
 )
+from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, Policy
-from slakit.survey._numbers import round_half_up
 
 __all__ = ["BREACHES_SHOWN", "HISTOGRAM", "REJECTED_SHOWN", "Accumulator", "summarize"]
 
@@ -269,16 +271,16 @@ class Accumulator:
         self,
         by: str | tuple[str, ...] | list[str] = ("month",),
         *,
-        policy: Policy | None = None,
+        policy: ServicePolicy | Policy | None = None,
         as_of: datetime | None = None,
     ) -> None:
         self.by = check_by(by)
-        self.context: Context | None = Context.of(policy) if policy is not None else None
+        self.context: Context | None = Context.of(presets.resolve(policy)) if policy is not None else None
         self.as_of = as_of
         self.evaluated = 0
         self.overall = _GroupState()
         self.groups: dict[tuple[str | None, ...], _GroupState] = {}
-        self.breaches: list[tuple[int, str, str, int, str, str, str, float]] = []
+        self.breaches: list[BreachRow] = []
         self.breaches_total = 0
         self.breached_tickets = 0
         self.rejected_total = 0
@@ -295,7 +297,7 @@ class Accumulator:
             self.context = Context.infer(result)
         if self.as_of is None and result.sla is not None:
             self.as_of = result.sla.as_of
-        self.add_facts(TicketFacts(result, self.context))
+        self.add_facts(TicketFacts.from_result(result, self.context))
 
     def add_facts(self, facts: TicketFacts) -> None:
         """Count one evaluated ticket already reduced to its facts."""
@@ -400,7 +402,7 @@ def summarize(
     results: Iterable[TicketResult],
     by: str | tuple[str, ...] | list[str] = ("month",),
     *,
-    policy: Policy | None = None,
+    policy: ServicePolicy | Policy | None = None,
     as_of: datetime | None = None,
 ) -> Summary:
     """The report's figures for ``results`` (from :func:`~slakit.batch.evaluate_many`), overall and per group.

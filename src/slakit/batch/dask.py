@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from slakit import presets
 from slakit._time import require_aware
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.dataframe import from_dataframe
@@ -28,12 +29,11 @@ from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
 from slakit.batch.output import TicketWriter
-from slakit.batch.pipeline import _policy as load_policy
 from slakit.batch.records import Rejected
 from slakit.batch.summary import Summary
 from slakit.errors import ConfigError
+from slakit.policy import ServicePolicy, ServicePolicyConfig
 from slakit.sla import Policy
-from slakit.sla.policy import PolicyConfig
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +45,7 @@ __all__ = ["REJECTION_COLUMNS", "evaluate", "evaluate_and_summarize", "evaluate_
 REJECTION_COLUMNS = ("rejected_kind", "rejected")
 """The columns after results.csv's: a rejected row's short kind and full reason (missing for evaluated rows)."""
 
-_PolicyArg = Policy | str | os.PathLike[str]
+_PolicyArg = ServicePolicy | Policy | str | os.PathLike[str]
 _By = str | tuple[str, ...] | list[str]
 
 _FLAGS = frozenset({"resolved", "first_contact_resolution", "survey_follow_up"})
@@ -72,7 +72,7 @@ class _Job:
 
     def __init__(
         self,
-        policy: Policy,
+        policy: ServicePolicy,
         as_of: datetime,
         columns: Sequence[str],
         by: tuple[str, ...],
@@ -119,7 +119,7 @@ class _Job:
                 row[0], row[1] = rejection.line, rejection.id
                 records.append([*row, rejection.kind, rejection.reason])
                 continue
-            facts = TicketFacts(result, context)
+            facts = TicketFacts.from_result(result, context)
             if partial is not None:
                 partial.add_facts(facts)
             records.append([*writer.csv_row(facts), None, None])
@@ -131,7 +131,7 @@ class _Job:
 # Per process: jobs by their id, and policies by their configuration, so that a worker warms a
 # policy's calendars once for all the calls that use it. Both are small and bounded.
 _JOBS: dict[str, _Job] = {}
-_POLICIES: dict[str, Policy] = {}
+_POLICIES: dict[str, ServicePolicy] = {}
 _KEPT = 8
 
 
@@ -141,18 +141,18 @@ def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
     cache[key] = value
 
 
-def _policy_of(config: PolicyConfig) -> Policy:
+def _policy_of(config: ServicePolicyConfig) -> ServicePolicy:
     digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()
     policy = _POLICIES.get(digest)
     if policy is None:
-        policy = Policy.from_config(config)
+        policy = ServicePolicy.from_config(config)
         _remember(_POLICIES, digest, policy)
     return policy
 
 
 def _restore(
     key: str,
-    config: PolicyConfig,
+    config: ServicePolicyConfig,
     as_of: datetime,
     columns: tuple[str, ...],
     by: tuple[str, ...],
@@ -204,7 +204,7 @@ def evaluate_frame(
     groups = _check(as_of, by)
     if not isinstance(first_line, int) or isinstance(first_line, bool) or first_line < 1:
         raise ConfigError.for_value("first_line", first_line, "a whole number, 1 or more")
-    job = _Job(load_policy(policy), as_of, [str(c) for c in df.columns], groups, column_map, assume_tz)
+    job = _Job(presets.resolve(policy), as_of, [str(c) for c in df.columns], groups, column_map, assume_tz)
     rows, partial = job.run(df, first_line, summary=True)
     assert partial is not None  # noqa: S101 -- asked for
     return rows, partial
@@ -250,7 +250,7 @@ def _plan(
     dask, dd = _dask()
     if not isinstance(ddf, dd.DataFrame):
         raise ConfigError.for_value("ddf", type(ddf).__name__, "a dask.dataframe.DataFrame")
-    job = _Job(load_policy(policy), as_of, [str(c) for c in ddf.columns], by, column_map, assume_tz)
+    job = _Job(presets.resolve(policy), as_of, [str(c) for c in ddf.columns], by, column_map, assume_tz)
     parts = list(ddf.to_delayed())
     # Counted on these very partitions (a projection of the frame may be partitioned differently),
     # now, so that no partition's evaluation waits in memory for the length of every other one.

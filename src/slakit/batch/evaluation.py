@@ -9,19 +9,19 @@ survey answers, ...) becomes a rejected result with its line and reason; it neve
 
 from __future__ import annotations
 
-import copyreg
 import io
+import os
 import pickle
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
-from slakit._time import require_aware
+from slakit import presets
+from slakit._time import require_aware, to_us
 from slakit.batch import parallel
 from slakit.batch.records import InputTicket, Rejected, TicketResult
-from slakit.calendar import BusinessCalendar
+from slakit.calendar import BusinessCalendar, Rulers
 from slakit.errors import (
     ConfigError,
     InvalidSurveyResponseError,
@@ -29,10 +29,12 @@ from slakit.errors import (
     SlakitError,
     UnknownPriorityError,
 )
-from slakit.escalation import evaluate_with_sla
-from slakit.sla import MetricStatus, Policy, Ticket
-from slakit.sla import evaluate as evaluate_sla
-from slakit.sla.report import new_status
+from slakit.escalation import fire
+from slakit.escalation.engine import report_of as escalation_report
+from slakit.policy import ServicePolicy
+from slakit.sla import Policy, Ticket, Timeline, build_timeline, measure
+from slakit.sla.engine import check_ticket
+from slakit.sla.engine import report_of as sla_report
 from slakit.survey import SurveyScore
 
 __all__ = ["CHUNK_SIZE", "Evaluator", "evaluate_many"]
@@ -44,49 +46,63 @@ _MAX_SCORES = 4096
 
 
 class Evaluator:
-    """Evaluates single tickets under one policy as of one instant (the work of ``evaluate_many``)."""
+    """Evaluates single tickets under one policy as of one instant (the work of ``evaluate_many`` and ``run``).
 
-    def __init__(self, policy: Policy, as_of: datetime) -> None:
+    Each ticket goes through the core once (docs/design.md): its events become a timeline, the SLA clocks
+    are measured and the escalation rules fired from it, and both reports are shown.
+    """
+
+    def __init__(self, policy: ServicePolicy, as_of: datetime) -> None:
         require_aware(as_of, "as_of")
-        if not isinstance(policy, Policy):
-            raise ConfigError.for_value("policy", policy, "a slakit.sla.Policy")
+        if not isinstance(policy, ServicePolicy):
+            raise ConfigError.for_value("policy", policy, "a slakit.ServicePolicy")
         self.policy = policy
         self.as_of = as_of
+        self.as_of_us = to_us(as_of)
         self.rules = policy.escalation if policy.escalation.rules else None
         self.scheme = policy.survey
         names: dict[str, list[str]] = {}
-        for code, priority in policy.priorities.items():
+        for code, priority in policy.sla.priorities.items():
             names.setdefault(priority.name, []).append(code)
         self.by_name = {
-            name: codes[0] for name, codes in names.items() if len(codes) == 1 and name not in policy.priorities
+            name: codes[0] for name, codes in names.items() if len(codes) == 1 and name not in policy.sla.priorities
         }
-        self._measured: dict[frozenset[str] | None, Policy] = {None: policy}
+        self._measured: dict[frozenset[str] | None, Policy] = {None: policy.sla}
         self._scores: dict[tuple[tuple[str, Any], ...], SurveyScore | str] = {}
 
-    def policy_for(self, measured: frozenset[str] | None) -> Policy:
+    def policy_for(self, measured: frozenset[str] | None) -> ServicePolicy:
         """The policy without the targets an export cannot measure (same calendars, rules and survey)."""
+        return replace(self.policy, sla=self.sla_for(measured))
+
+    def sla_for(self, measured: frozenset[str] | None) -> Policy:
+        """The SLA policy without the targets an export cannot measure."""
         effective = self._measured.get(measured)
         if effective is None:
             assert measured is not None  # noqa: S101 -- None is always there
+            sla = self.policy.sla
             targets = {
                 code: {metric: target for metric, target in by_metric.items() if metric in measured}
-                for code, by_metric in self.policy.targets.items()
+                for code, by_metric in sla.targets.items()
             }
-            effective = self._measured[measured] = replace(self.policy, targets=targets)
+            effective = self._measured[measured] = replace(sla, targets=targets)
         return effective
 
     def evaluate(self, item: Ticket | Rejected, position: int) -> TicketResult:
         """The result of one item; ``position`` (1-based) stands in for the line of plain tickets."""
+        return self.evaluate_with_timeline(item, position)[0]
+
+    def evaluate_with_timeline(self, item: Ticket | Rejected, position: int) -> tuple[TicketResult, Timeline | None]:
+        """:meth:`evaluate`, with the ticket's timeline (None for a rejected item), for its batch facts."""
         if isinstance(item, Rejected):
-            return TicketResult.of_rejected(item)
+            return TicketResult.of_rejected(item), None
         if not isinstance(item, Ticket):
             exc = InvalidTicketError(f"expected a Ticket or a Rejected row (got {type(item).__name__})")
-            return TicketResult.of_rejected(Rejected.of(position, None, exc))
+            return TicketResult.of_rejected(Rejected.of(position, None, exc)), None
         line = item.line if isinstance(item, InputTicket) and item.line is not None else position
         try:
             return self._evaluate(item, line)
         except (SlakitError, ValueError, OverflowError) as exc:
-            return TicketResult.of_rejected(Rejected.of(line, item.id, exc))
+            return TicketResult.of_rejected(Rejected.of(line, item.id, exc)), None
 
     def _score(self, answers: Mapping[str, Any]) -> SurveyScore:
         """The scheme's score of ``answers``, remembered: exports repeat the same few answer sets."""
@@ -109,33 +125,36 @@ class Evaluator:
             raise InvalidSurveyResponseError(known)
         return known
 
-    def _evaluate(self, ticket: Ticket, line: int) -> TicketResult:
-        policy = self.policy
-        if ticket.priority not in policy.priorities:
+    def _evaluate(self, ticket: Ticket, line_number: int) -> tuple[TicketResult, Timeline]:
+        sla = self.policy.sla
+        if ticket.priority not in sla.priorities:
             code = self.by_name.get(ticket.priority)
             if code is None:
-                raise UnknownPriorityError.for_code(ticket.priority, list(policy.priorities))
+                raise UnknownPriorityError.for_code(ticket.priority, list(sla.priorities))
             ticket = replace(ticket, priority=code)
         survey = None
-        survey_at = None
+        survey_from = None
         if isinstance(ticket, InputTicket):
-            policy = self.policy_for(ticket.measured)
-            survey_at = ticket.survey_at
+            sla = self.sla_for(ticket.measured)
+            survey_from = to_us(ticket.survey_at) if ticket.survey_at is not None else None
             if ticket.survey and self.scheme is not None:
                 survey = self._score(ticket.survey)
+        check_ticket(ticket, sla)
+        as_of, plan = self.as_of, sla.plan
+        line = build_timeline(ticket, self.as_of_us, plan.pause_statuses)
+        rulers = Rulers()
+        report = sla_report(ticket.id, as_of, line, measure(line, sla, rulers), plan)
         escalations = None
         if self.rules is not None:
-            report, escalations = evaluate_with_sla(
-                ticket, policy, as_of=self.as_of, survey=survey, survey_at=survey_at
-            )
-        else:
-            report = evaluate_sla(ticket, policy, as_of=self.as_of)
-        return TicketResult(line, ticket.id, ticket, report, escalations, survey, policy=self.policy)
+            firing = fire(ticket, line, sla, self.rules, survey=survey, survey_from=survey_from, rulers=rulers)
+            escalations = escalation_report(ticket.id, as_of, firing, plan.zone)
+        result = TicketResult(line_number, ticket.id, ticket, report, escalations, survey, policy=self.policy)
+        return result, line
 
 
 def evaluate_many(
     tickets: Iterable[Ticket | Rejected],
-    policy: Policy,
+    policy: ServicePolicy | Policy | str | os.PathLike[str],
     *,
     as_of: datetime,
     jobs: int = 1,
@@ -150,7 +169,7 @@ def evaluate_many(
         raise ConfigError.for_value("jobs", jobs, "a whole number of processes, 1 or more")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of tickets, 1 or more")
-    evaluator = Evaluator(policy, as_of)
+    evaluator = Evaluator(presets.resolve(policy), as_of)
     if jobs == 1:
         return (evaluator.evaluate(item, position) for position, item in enumerate(tickets, start=1))
     return _in_workers(evaluator, tickets, jobs, chunk_size)
@@ -171,66 +190,40 @@ def _evaluate_chunk(chunk: tuple[int, list[Ticket | Rejected]]) -> bytes:
     return _pack([replace(result, policy=None) for result in results], evaluator.policy)
 
 
-# Results travel between processes with the policy's calendars (and the policy) pickled by name:
-# the receiving side has the same objects already, and a calendar's tables are large.
+# Results travel between processes with the policy (and its parts and calendars) pickled by name: the
+# receiving side has the same objects already, and a calendar's tables are large.
 
 
-def _shared(policy: Policy) -> dict[int, str]:
-    shared = {id(calendar): f"calendar:{name}" for name, calendar in policy.calendars.items()}
-    for targets in policy.targets.values():
+def _shared(policy: ServicePolicy) -> dict[int, str]:
+    """Names for the objects of ``policy`` that results refer to."""
+    return {id(obj): name for name, obj in _objects(policy).items()}
+
+
+def _objects(policy: ServicePolicy) -> dict[str, Any]:
+    objects: dict[str, Any] = {"policy": policy, "policy.sla": policy.sla}
+    for name, calendar in policy.sla.calendars.items():
+        objects[f"calendar:{name}"] = calendar
+    for targets in policy.sla.targets.values():
         for target in targets.values():
             if target.clock_name == "24x7":
-                shared[id(target.clock)] = "calendar:24x7"
-    shared[id(policy)] = "policy"
-    return shared
+                objects["calendar:24x7"] = target.clock
+    return objects
 
 
-def _read_only(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(data)
-
-
-def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
-    return _read_only, (dict(proxy),)
-
-
-def _status(values: tuple[Any, ...], trace: Any) -> MetricStatus:
-    build: Any = new_status  # every field in order, then the trace
-    status: MetricStatus = build(*values, trace)
-    return status
-
-
-def _metric_status(status: MetricStatus) -> tuple[Any, tuple[tuple[Any, ...], Any]]:
-    values = tuple(getattr(status, name) for name in _STATUS_FIELDS)
-    return _status, (values, getattr(status, "_trace", None))  # the hidden trace too, for explain()
-
-
-_STATUS_FIELDS = tuple(f.name for f in fields(MetricStatus))
-_DISPATCH = copyreg.dispatch_table.copy()
-_DISPATCH[MappingProxyType] = _mapping_proxy  # survey scores keep their answers read-only
-_DISPATCH[MetricStatus] = _metric_status
-
-
-def _pack(results: list[TicketResult], policy: Policy) -> bytes:
+def _pack(results: list[TicketResult], policy: ServicePolicy) -> bytes:
     shared = _shared(policy)
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH
-    pickler.persistent_id = lambda obj: shared.get(id(obj)) if isinstance(obj, BusinessCalendar | Policy) else None  # type: ignore[method-assign]
+    pickler.persistent_id = lambda obj: (  # type: ignore[method-assign]
+        shared.get(id(obj)) if isinstance(obj, BusinessCalendar | Policy | ServicePolicy) else None
+    )
     pickler.dump(results)
     return buffer.getvalue()
 
 
-def _unpack(data: bytes, policy: Policy) -> list[TicketResult]:
-    objects: dict[str, Any] = {"policy": policy}
-    for name, calendar in policy.calendars.items():
-        objects[f"calendar:{name}"] = calendar
-    for targets in policy.targets.values():
-        for target in targets.values():
-            if target.clock_name == "24x7":
-                objects["calendar:24x7"] = target.clock
+def _unpack(data: bytes, policy: ServicePolicy) -> list[TicketResult]:
+    objects = _objects(policy)
     unpickler = pickle.Unpickler(io.BytesIO(data))  # noqa: S301 -- our own worker processes' output
     unpickler.persistent_load = objects.__getitem__  # type: ignore[method-assign]
     results: list[TicketResult] = unpickler.load()
-    for result in results:
-        object.__setattr__(result, "policy", policy)
-    return results
+    return [replace(result, policy=policy) for result in results]

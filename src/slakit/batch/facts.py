@@ -13,12 +13,12 @@ from datetime import datetime, tzinfo
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from slakit._rounding import round_half_up
 from slakit._time import from_us, td_to_us, to_us
 from slakit.calendar import BusinessCalendar
 from slakit.errors import ConfigError
-from slakit.sla import METRICS, Event, MetricState, Policy
-from slakit.sla.timeline import ordered
-from slakit.survey._numbers import round_half_up
+from slakit.policy import ServicePolicy
+from slakit.sla import METRICS, MetricState, SLAReport, Timeline, build_timeline
 
 if TYPE_CHECKING:
     from slakit.batch.records import TicketResult
@@ -46,6 +46,8 @@ MetricCells = tuple[tuple[str, str, str | None, str | None, float, float], ...]
 """Per metric: ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)``, instants as ISO text."""
 EscalationCells = tuple[int, tuple[tuple[str, int, str | None, str, str | None, int], ...], str | None]
 """``(level, fired, next_at)``, each fired rule as ``(rule, level, role, fired_at, contact_by, cycle)``; ISO text."""
+BreachRow = tuple[int, str, str, int, str, str, str, float]
+"""``(deadline, ticket, metric, line, priority, deadline text, completed_at text, late_by_hours)``."""
 
 
 def hours(us: int | float) -> float:
@@ -94,7 +96,7 @@ class Context:
     metrics: tuple[str, ...] = METRICS
 
     @classmethod
-    def of(cls, policy: Policy) -> Context:
+    def of(cls, policy: ServicePolicy) -> Context:
         """The context of ``policy``."""
         types: dict[str, str] = {}
         classifier = policy.classifier
@@ -109,8 +111,9 @@ class Context:
                 if len(owners) == 1 and subtype not in types:  # a bare subtype, when only one type has it
                     types[subtype] = next(iter(owners))
         labels = {name: d.label for name, d in policy.survey.dimensions.items()} if policy.survey is not None else {}
-        tracked = {metric for targets in policy.targets.values() for metric in targets}
-        calendar = policy.default_calendar
+        sla = policy.sla
+        tracked = {metric for targets in sla.targets.values() for metric in targets}
+        calendar = sla.default_calendar
         return cls(
             zone=calendar.timezone,
             calendar=calendar,
@@ -118,14 +121,14 @@ class Context:
             types=types,
             classifier=classifier,
             dimension_labels=labels,
-            priority_ranks={code: p.rank for code, p in policy.priorities.items()},
+            priority_ranks={code: p.rank for code, p in sla.priorities.items()},
             metrics=tuple(metric for metric in METRICS if metric in tracked),
         )
 
     @classmethod
     def infer(cls, result: TicketResult) -> Context:
         """A context from an evaluated result alone (no policy): its SLA report's zone and calendar."""
-        if isinstance(result.policy, Policy):
+        if isinstance(result.policy, ServicePolicy):
             return cls.of(result.policy)
         report = result.sla
         zone: tzinfo | None = None
@@ -162,193 +165,111 @@ class Context:
         return None, None
 
 
+@dataclass(frozen=True, slots=True)
 class TicketFacts:
-    """The plain values the report needs from one evaluated ticket (see docs/report.md for each)."""
+    """The plain values the report needs from one evaluated ticket (see docs/report.md for each).
 
-    __slots__ = (
-        "_cells",
-        "_escalations",
-        "_texts",
-        "agent",
-        "breaches",
-        "business_us",
-        "category",
-        "channel",
-        "complaints",
-        "created",
-        "customer",
-        "escalated",
-        "fcr",
-        "id",
-        "issue",
-        "issue_source",
-        "level",
-        "line",
-        "priority",
-        "product",
-        "reopens",
-        "replies",
-        "report",
-        "resolved",
-        "resolved_at",
-        "rules",
-        "states",
-        "survey",
-        "type",
-        "wall_us",
-    )
+    Build it with :meth:`from_result`. ``created`` is the creation in the policy's zone, ``states`` each
+    metric with its state number (0 met, 1 breached, 2 running or paused, 3 pending), ``breaches`` one
+    row per breached metric (its deadline first, to order them), ``cells`` the metrics' cells and
+    ``escalation_cells`` the escalations' as results.csv and results.jsonl write them.
+    """
 
-    def __init__(self, result: TicketResult, context: Context) -> None:
+    line: int | None
+    id: str
+    priority: str
+    category: str | None
+    type: str | None
+    channel: str | None
+    product: str | None
+    customer: str | None
+    agent: str | None
+    created: datetime
+    issue: str | None
+    issue_source: str | None
+    replies: int
+    reopens: int
+    complaints: int
+    resolved: bool
+    resolved_at: datetime | None
+    business_us: int
+    wall_us: int
+    fcr: bool
+    states: tuple[tuple[str, int], ...]
+    breaches: tuple[BreachRow, ...]
+    survey: SurveyScore | None
+    escalated: bool
+    level: int | None
+    rules: tuple[str, ...]
+    cells: MetricCells
+    escalation: EscalationCells | None
+
+    @classmethod
+    def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
+        """The facts of an evaluated ``result``; ``timeline`` is its ticket's, when the evaluation has it."""
         ticket, report = result.ticket, result.sla
         assert ticket is not None  # noqa: S101 -- only evaluated results
         assert report is not None  # noqa: S101
-        self.line = result.line
-        self.id = ticket.id
-        self.report = report
-        self._cells: MetricCells | None = None
-        self._texts: tuple[str, str | None, float | None, float | None] | None = None
-        self.priority = report.priority
-        self.category = ticket.category
-        self.type = context.type_of(ticket.category)
-        self.channel = ticket.channel
-        self.product = ticket.product
-        self.customer = ticket.customer
-        self.created = ticket.created_at.astimezone(context.zone)
-        self.issue, self.issue_source = context.issue_of(ticket.category, ticket.subject)
-        self._history(ticket.events, to_us(report.as_of), to_us(ticket.created_at), context)
-        states: list[tuple[str, int]] = []
-        self.breaches: list[tuple[int, str, str, int, str, str, str, float]] = []
-        for metric, status in report.metrics.items():
-            state = _STATE_INDEX[status.state]
-            states.append((metric, state))
-            if state == 1:
-                deadline = status.deadline
-                assert deadline is not None  # noqa: S101 -- a breached metric has a deadline
-                completed = status.completed_at
-                self.breaches.append(
-                    (
-                        to_us(deadline),
-                        self.id,
-                        metric,
-                        self.line if self.line is not None else 0,
-                        self.priority,
-                        deadline.isoformat(),
-                        completed.isoformat() if completed is not None else "",
-                        hours(td_to_us(status.overdue)),
-                    )
-                )
-        self.states = tuple(states)
-        self.survey: SurveyScore | None = result.survey
-        escalations = result.escalations
-        self._escalations: EscalationReport | EscalationCells | None = escalations
-        self.escalated = escalations is not None and bool(escalations.fired)
-        self.rules: tuple[str, ...] = ()
-        self.level: int | None = None
-        if escalations is not None:
-            self.level = escalations.level
-            self.rules = tuple(dict.fromkeys(item.rule for item in escalations.fired))
-
-    def _history(self, events: tuple[Event, ...] | list[Event], as_of: int, created: int, context: Context) -> None:
-        """Replies, reopens, complaints, the assignee and the resolution in force at ``as_of``."""
-        previous = -1
-        for event in events:
-            t = event.at_us
-            if t <= previous:
-                events = ordered(events)
-                break
-            previous = t
-        replies = reopens = complaints = 0
-        agent: str | None = None
-        resolved_at: int | None = None
-        for event in events:
-            if event.at_us > as_of:
-                break
-            kind = event.type
-            if kind == "reply":
-                if event.author == "agent" and event.public:
-                    replies += 1
-            elif kind in ("resolve", "close"):
-                if resolved_at is None:
-                    resolved_at = event.at_us
-            elif kind == "reopen":
-                if resolved_at is not None:
-                    resolved_at = None
-                    reopens += 1
-            elif kind == "complaint":
-                complaints += 1
-            elif kind == "assign" and event.assignee:
-                agent = event.assignee
-        self.replies, self.reopens, self.complaints, self.agent = replies, reopens, complaints, agent
-        self.resolved = resolved_at is not None
+        created = to_us(ticket.created_at)
+        line = timeline or build_timeline(ticket, to_us(report.as_of), frozenset())  # pauses are not needed
+        resolved_at = line.resolved[-1][0] if line.resolved_now else None
+        business = wall = 0
         if resolved_at is not None:
-            self.resolved_at: datetime | None = from_us(resolved_at, context.zone)
-            self.business_us = context.calendar.elapsed_us(created, resolved_at)
-            self.wall_us = resolved_at - created
-        else:
-            self.resolved_at = None
-            self.business_us = self.wall_us = 0
-        self.fcr = self.resolved and replies == 1 and reopens == 0
+            business = context.calendar.elapsed_us(created, resolved_at)
+            wall = resolved_at - created
+        reopens = len(line.reopens)
+        category = ticket.category
+        issue, issue_source = context.issue_of(category, ticket.subject)
+        escalations = result.escalations
+        rules = tuple(dict.fromkeys(item.rule for item in escalations.fired)) if escalations is not None else ()
+        return cls(
+            line=result.line,
+            id=ticket.id,
+            priority=report.priority,
+            category=category,
+            type=context.type_of(category),
+            channel=ticket.channel,
+            product=ticket.product,
+            customer=ticket.customer,
+            agent=line.assignee,
+            created=ticket.created_at.astimezone(context.zone),
+            issue=issue,
+            issue_source=issue_source,
+            replies=line.public_replies,
+            reopens=reopens,
+            complaints=len(line.complaints),
+            resolved=resolved_at is not None,
+            resolved_at=from_us(resolved_at, context.zone) if resolved_at is not None else None,
+            business_us=business,
+            wall_us=wall,
+            fcr=resolved_at is not None and line.public_replies == 1 and reopens == 0,
+            states=tuple((metric, _STATE_INDEX[status.state]) for metric, status in report.metrics.items()),
+            breaches=_breaches(result),
+            survey=result.survey,
+            escalated=escalations is not None and bool(escalations.fired),
+            level=escalations.level if escalations is not None else None,
+            rules=rules,
+            cells=_metric_cells(report),
+            escalation=_escalation_cells(escalations) if escalations is not None else None,
+        )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
         """``created_at`` and ``resolved_at`` as ISO text, business and wall handling hours (None unresolved)."""
-        texts = self._texts
-        if texts is None:
-            resolved = self.resolved_at
-            texts = self._texts = (
-                self.created.isoformat(),
-                resolved.isoformat() if resolved is not None else None,
-                hours(self.business_us) if resolved is not None else None,
-                hours(self.wall_us) if resolved is not None else None,
-            )
-        return texts
-
-    def preset(
-        self,
-        cells: MetricCells,
-        escalations: EscalationCells | None,
-        texts: tuple[str, str | None, float | None, float | None],
-    ) -> None:
-        """Give facts made without a report (``TicketFacts.__new__``, every public field set) their cells and texts.
-
-        ``resolved_at`` and ``report`` stay unset: :meth:`texts` and :meth:`metric_cells`, which read them, are
-        answered from these.
-        """
-        self._cells = cells
-        self._escalations = escalations
-        self._texts = texts
-
-    def escalation_cells(self) -> EscalationCells | None:
-        """The escalation report as plain values, ready to write (None when the policy has no rules)."""
-        report = self._escalations
-        if report is None or isinstance(report, tuple):  # none, or already cells
-            return report
-        cells: EscalationCells = (
-            report.level,
-            tuple(
-                (item.rule, item.level, item.role, item.fired_at.isoformat(), _iso(item.contact_by), item.cycle)
-                for item in report.fired
-            ),
-            _iso(report.next_at),
+        resolved = self.resolved_at
+        return (
+            self.created.isoformat(),
+            resolved.isoformat() if resolved is not None else None,
+            hours(self.business_us) if resolved is not None else None,
+            hours(self.wall_us) if resolved is not None else None,
         )
-        self._escalations = cells
-        return cells
 
     def metric_cells(self) -> MetricCells:
         """Per metric: ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)``, ready to write."""
-        cells = self._cells
-        if cells is None:
-            cells = self._cells = tuple(
-                (
-                    metric,
-                    _STATE_TEXT[status.state],
-                    deadline.isoformat() if (deadline := status.deadline) is not None else None,
-                    completed.isoformat() if (completed := status.completed_at) is not None else None,
-                    hours(td_to_us(status.elapsed)),
-                    hours(td_to_us(status.remaining)),
-                )
-                for metric, status in self.report.metrics.items()
-            )
-        return cells
+        return self.cells
+
+    def escalation_cells(self) -> EscalationCells | None:
+        """The escalation report as plain values, ready to write (None when the policy has no rules)."""
+        return self.escalation
 
     def key(self, part: str) -> str | None:
         """This ticket's value of group key ``part`` (one of :data:`GROUP_KEYS`)."""
@@ -361,6 +282,56 @@ class TicketFacts:
             return f"{created.year:04d}-Q{(created.month - 1) // 3 + 1}"
         value: str | None = getattr(self, part)
         return value
+
+
+def _breaches(result: TicketResult) -> tuple[BreachRow, ...]:
+    """One row per breached metric: its deadline (to order by), ticket, metric, line, priority, deadline
+    and completion as text, and how late in hours."""
+    report = result.sla
+    assert report is not None  # noqa: S101 -- only evaluated results
+    rows = []
+    for metric, status in report.metrics.items():
+        if status.state is MetricState.BREACHED:
+            deadline, completed = status.deadline, status.completed_at
+            assert deadline is not None  # noqa: S101 -- a breached metric has a deadline
+            rows.append(
+                (
+                    to_us(deadline),
+                    report.ticket_id,
+                    metric,
+                    result.line if result.line is not None else 0,
+                    report.priority,
+                    deadline.isoformat(),
+                    completed.isoformat() if completed is not None else "",
+                    hours(td_to_us(status.overdue)),
+                )
+            )
+    return tuple(rows)
+
+
+def _metric_cells(report: SLAReport) -> MetricCells:
+    return tuple(
+        (
+            metric,
+            _STATE_TEXT[status.state],
+            deadline.isoformat() if (deadline := status.deadline) is not None else None,
+            completed.isoformat() if (completed := status.completed_at) is not None else None,
+            hours(td_to_us(status.elapsed)),
+            hours(td_to_us(status.remaining)),
+        )
+        for metric, status in report.metrics.items()
+    )
+
+
+def _escalation_cells(report: EscalationReport) -> EscalationCells:
+    return (
+        report.level,
+        tuple(
+            (item.rule, item.level, item.role, item.fired_at.isoformat(), _iso(item.contact_by), item.cycle)
+            for item in report.fired
+        ),
+        _iso(report.next_at),
+    )
 
 
 def week_of(moment: datetime) -> str:

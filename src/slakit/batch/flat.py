@@ -17,7 +17,6 @@ from operator import itemgetter
 from typing import Any
 
 from slakit._time import to_us, zone_named
-from slakit.batch._fast import new_event, new_input_ticket
 from slakit.batch.records import InputTicket, Rejected
 from slakit.batch.timestamps import TimestampError, parse_instant
 from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, SlakitError
@@ -295,22 +294,22 @@ class FlatLayout:
                 survey = {}
             survey[dimension] = answer
         flag_text = _text(flags)
-        return new_input_ticket(
-            ticket_id,
-            created,
-            priority,
-            _text(category),
-            _text(channel),
-            _text(product),
-            _text(customer),
-            affected,
-            frozenset(flag for flag in _FLAG_SPLIT.split(flag_text) if flag) if flag_text else _NO_FLAGS,
-            events,
-            _text(subject),
-            line,
-            survey,
-            survey_at,
-            self.measured,
+        return InputTicket(
+            id=ticket_id,
+            created_at=created,
+            priority=priority,
+            category=_text(category),
+            channel=_text(channel),
+            product=_text(product),
+            customer=_text(customer),
+            affected_customers=affected,
+            flags=frozenset(flag for flag in _FLAG_SPLIT.split(flag_text) if flag) if flag_text else _NO_FLAGS,
+            events=events,
+            subject=_text(subject),
+            line=line,
+            survey=survey,
+            survey_at=survey_at,
+            measured=self.measured,
         )
 
     @staticmethod
@@ -323,33 +322,35 @@ class FlatLayout:
         replies: int,
         complaints: int,
     ) -> tuple[Event, ...]:
+        """The events a flat row stands for (docs/report.md, "How a flat row becomes a ticket"): the one way a
+        row becomes a history, so that it has the timeline a JSONL ticket with the same events has."""
         events: list[Event] = []
         assigned, acknowledged, first_response, resolved, reopened = times
-        assigned_us, acknowledged_us, response_us, resolved_us, reopened_us = stamps
+        _, _, _, resolved_us, reopened_us = stamps
         if assigned is not None:
-            events.append(new_event(assigned, assigned_us, "assign", assignee=agent))
+            events.append(Event(assigned, "assign", assignee=agent))
         if acknowledged is not None:
-            events.append(new_event(acknowledged, acknowledged_us, "acknowledge"))
+            events.append(Event(acknowledged, "acknowledge"))
         if first_response is not None:
-            reply = new_event(first_response, response_us, "reply", author="agent")
+            reply = Event(first_response, "reply", author="agent")
             events.extend([reply] * replies)
         if reopened is not None and (resolved is None or reopened_us < resolved_us):  # type: ignore[operator]
             # resolved at an unknown time before the reopen: the ticket counts as open until it
-            events.append(new_event(reopened, reopened_us, "resolve"))
-            events.append(new_event(reopened, reopened_us, "reopen"))
+            events.append(Event(reopened, "resolve"))
+            events.append(Event(reopened, "reopen"))
             if resolved is not None:
-                events.append(new_event(resolved, resolved_us, "resolve"))
+                events.append(Event(resolved, "resolve"))
         else:
             if resolved is not None:
-                events.append(new_event(resolved, resolved_us, "resolve"))
+                events.append(Event(resolved, "resolve"))
             if reopened is not None:
-                events.append(new_event(reopened, reopened_us, "reopen"))
+                events.append(Event(reopened, "reopen"))
         if complaints:
             latest, latest_us = created, created_us
             for value, us in zip(times, stamps, strict=True):
                 if value is not None and us is not None and us > latest_us:
                     latest, latest_us = value, us
-            complaint = new_event(latest, latest_us, "complaint")
+            complaint = Event(latest, "complaint")
             events.extend([complaint] * complaints)
         events.sort(key=_at_us)
         return tuple(events)

@@ -25,15 +25,17 @@ from typing import IO, Any
 from slakit import presets
 from slakit.batch import csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
+from slakit.batch.dataframe import from_dataframe
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
-from slakit.batch.fast_path import FastPath
 from slakit.batch.flat import FlatLayout
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, TicketWriter
-from slakit.batch.reading import FileSpan, Format, csv_records, open_source, parse_chunk
+from slakit.batch.reading import Format, open_source, parse_chunk
 from slakit.batch.records import Rejected
+from slakit.batch.report import write_report
 from slakit.batch.summary import Summary
 from slakit.errors import ConfigError
+from slakit.policy import ServicePolicy
 from slakit.sla import Policy, Ticket
 
 __all__ = ["CHUNK_RECORDS", "CHUNK_TICKETS", "RunOutcome", "run"]
@@ -46,9 +48,6 @@ CHUNK_TICKETS = 2_000
 
 FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
-
-FAST_PATH = True
-"""Whether flat CSV rows may take :mod:`~slakit.batch.fast_path` (the parity tests turn it off for the other side)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,6 @@ class _Work:
     layout: FlatLayout | None
     delimiter: str
     encoding: str
-    fast: FastPath | None = None
     spill_to: str | None = None  # workers: the folder their chunks' text goes to
 
 
@@ -101,27 +99,11 @@ class _Spilled:
     summary: Accumulator
 
 
-def _fast_items(
-    work: _Work, fast: FastPath, payload: str | bytes | FileSpan, first: int
-) -> Iterator[Ticket | Rejected | TicketFacts]:
-    """The chunk's rows as facts where the fast path takes them, else as tickets or rejected rows."""
-    layout = fast.layout
-    for record in csv_records(payload, first, layout, work.delimiter, work.encoding):
-        if isinstance(record, Rejected):
-            yield record
-            continue
-        line, cells = record
-        facts = fast.facts(cells, line)
-        yield facts if facts is not None else layout.ticket(cells, line)
-
-
 def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     first, payload = chunk
-    items: Iterable[Ticket | Rejected | TicketFacts]
+    items: Iterable[Ticket | Rejected]
     if work.format is None:
         items = payload
-    elif work.fast is not None:
-        items = _fast_items(work, work.fast, payload, first)
     else:
         items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
     summary = Accumulator(work.by, as_of=work.evaluator.as_of)
@@ -135,15 +117,12 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     rows = 0
     for position, item in enumerate(items, start=first):
         rows += 1
-        if item.__class__ is TicketFacts:
-            facts: TicketFacts = item
-        else:
-            result = evaluator.evaluate(item, position)  # type: ignore[arg-type]  # a ticket or a rejected row
-            if result.rejection is not None:
-                summary.add_rejected(result.rejection)
-                rejected_rows.writerow(writer.rejected_row(result.rejection))
-                continue
-            facts = TicketFacts(result, context)
+        result, timeline = evaluator.evaluate_with_timeline(item, position)
+        if result.rejection is not None:
+            summary.add_rejected(result.rejection)
+            rejected_rows.writerow(writer.rejected_row(result.rejection))
+            continue
+        facts = TicketFacts.from_result(result, context, timeline)
         summary.add_facts(facts)
         results.append(writer.csv_line(facts))
         jsonl.append(writer.json_line(facts))
@@ -198,23 +177,13 @@ def _process_in_worker(chunk: tuple[int, Any]) -> _Spilled:
     return _Spilled(output.rows, path, sizes, output.summary)
 
 
-def _policy(policy: Policy | str | os.PathLike[str]) -> Policy:
-    if isinstance(policy, Policy):
-        return policy
-    if isinstance(policy, str) and policy in presets.names():
-        return presets.load(policy)
-    if isinstance(policy, str | os.PathLike):
-        return Policy.load(policy)
-    raise ConfigError.for_value("policy", policy, "a Policy, a preset name or a policy file")
-
-
 def _is_dataframe(source: Any) -> bool:
     return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
 
 
 def run(
     source: str | os.PathLike[str] | IO[Any] | Iterable[Ticket | Rejected] | Any,
-    policy: Policy | str | os.PathLike[str],
+    policy: ServicePolicy | Policy | str | os.PathLike[str],
     *,
     as_of: datetime,
     out_dir: str | os.PathLike[str],
@@ -234,14 +203,14 @@ def run(
     ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``,
     ``column_map``, ``assume_tz``, ``delimiter`` and ``encoding`` as for :func:`~slakit.batch.read`),
     a pandas DataFrame of flat rows, or an iterable of tickets and rejected rows. ``policy`` is a
-    :class:`~slakit.sla.Policy`, a preset name or a policy file. Writes results.csv, results.jsonl,
+    :class:`~slakit.ServicePolicy`, a preset name or a policy file. Writes results.csv, results.jsonl,
     rejected.csv and breaches.csv, then the report in ``formats`` (``html``, ``md``, ``json``,
     ``csv``) through :func:`slakit.batch.report.write_report`. ``jobs`` worker processes share the
     work; the output is the same for any ``jobs``. ``progress`` is called with the number of rows
     done after each chunk of ``chunk_size`` records (by default :data:`CHUNK_RECORDS` of a file,
     :data:`CHUNK_TICKETS` tickets otherwise).
     """
-    policy = _policy(policy)
+    policy = presets.resolve(policy)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ConfigError.for_value("jobs", jobs, "a whole number of processes, 1 or more")
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1):
@@ -258,8 +227,6 @@ def run(
     measured: frozenset[str] | None = None
     kind: Format | None = None
     if _is_dataframe(source):
-        from slakit.batch.dataframe import from_dataframe
-
         frame: Any = source
         measured = FlatLayout([str(c) for c in frame.columns], column_map=column_map, assume_tz=assume_tz).measured
         tickets = from_dataframe(frame, column_map=column_map, assume_tz=assume_tz)
@@ -279,11 +246,7 @@ def run(
     else:
         chunks = parallel.numbered_chunks(source, chunk_size or CHUNK_TICKETS)
 
-    effective = evaluator.policy_for(measured)
-    context = Context.of(effective)
-    fast = None
-    if FAST_PATH and kind == "csv" and layout is not None:
-        fast = FastPath.of(evaluator, effective, layout, context)
+    context = Context.of(evaluator.policy_for(measured))
     work = _Work(
         evaluator=evaluator,
         context=context,
@@ -293,7 +256,6 @@ def run(
         layout=layout,
         delimiter=opened.delimiter if opened is not None else delimiter,
         encoding=opened.encoding if opened is not None else encoding,
-        fast=fast,
     )
     summary = Accumulator(groups, policy=policy, as_of=as_of)
     summary.context = Context.of(policy)
@@ -329,8 +291,6 @@ def run(
     result = summary.finish()
     files = list(paths)
     if formats:
-        from slakit.batch.report import write_report
-
         files.extend(write_report(result.to_dict(), out, formats))
     return RunOutcome(
         rows=result.rows,

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slakit.errors import InvalidTicketError, NaiveDatetimeError, SlakitError
-from slakit.sla import Policy, SLAReport, Ticket
+from slakit.sla import SLAReport, Ticket
 
 if TYPE_CHECKING:
     from slakit.escalation import EscalationReport
+    from slakit.policy import ServicePolicy
     from slakit.survey import SurveyScore
 
 __all__ = ["InputTicket", "Rejected", "TicketResult"]
@@ -100,7 +101,7 @@ class TicketResult:
     survey: SurveyScore | None = None
     rejected: str | None = None
     rejection: Rejected | None = field(default=None, repr=False)
-    policy: Policy | None = field(default=None, repr=False, compare=False)
+    policy: ServicePolicy | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -108,6 +109,6 @@ class TicketResult:
         return self.rejected is None
 
     @classmethod
-    def of_rejected(cls, rejected: Rejected, policy: Policy | None = None) -> TicketResult:
+    def of_rejected(cls, rejected: Rejected, policy: ServicePolicy | None = None) -> TicketResult:
         """The result of a rejected row."""
         return cls(rejected.line, rejected.id, rejected=rejected.reason, rejection=rejected, policy=policy)

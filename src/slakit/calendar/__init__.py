@@ -3,7 +3,7 @@
 See docs/calendar.md. The one class most code needs is :class:`BusinessCalendar`.
 """
 
-from slakit.calendar.business_calendar import HORIZON_YEARS, BusinessCalendar
+from slakit.calendar.business_calendar import HORIZON_YEARS, BusinessCalendar, Ruler, Rulers
 from slakit.calendar.config import CalendarConfig, HolidaySource
 from slakit.calendar.days import DayKind, DaySchedule
 from slakit.calendar.hours import TimeRange
@@ -15,5 +15,7 @@ __all__ = [
     "DayKind",
     "DaySchedule",
     "HolidaySource",
+    "Ruler",
+    "Rulers",
     "TimeRange",
 ]

@@ -326,3 +326,21 @@ class Ruler:
         self._base = table.open_before(self._anchor)
         self._table = table
         return table
+
+
+class Rulers(dict[int, Ruler]):
+    """One :class:`Ruler` per calendar for one evaluation, made when first asked for (:meth:`of`), by
+    calendar identity (each ruler holds its calendar, so an identity is not reused meanwhile).
+
+    The engines evaluating one ticket share it, so that each instant of the ticket is looked up once
+    per calendar. Not thread-safe, like a ruler: make one per task.
+    """
+
+    __slots__ = ()
+
+    def of(self, calendar: BusinessCalendar) -> Ruler:
+        """The ruler of ``calendar``."""
+        ruler = self.get(id(calendar))
+        if ruler is None:
+            ruler = self[id(calendar)] = calendar.ruler()
+        return ruler

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the sample export and its report, or print the deadline table; returns the exit code."""
     if args.deadlines or args.start:
         return _deadlines(args)
-    from slakit.batch.demo_data import write_export
+    from slakit.demo import write_export
 
     as_of = instant(args.as_of, args.assume_tz, name="--as-of")
     out = Path(args.out)

@@ -1,7 +1,8 @@
 """Escalation triggers: rules over ticket, SLA and survey facts, fired exactly once (see docs/escalation.md)."""
 
 from slakit.escalation.conditions import OPS, Condition, Leaf
-from slakit.escalation.engine import evaluate, evaluate_with_sla
+from slakit.escalation.engine import HoldsRules, evaluate, evaluate_with_sla
+from slakit.escalation.firing import Fired, Firing, fire
 from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationConfig, EscalationRules, LevelConfig, Rule, RuleConfig
 
@@ -12,10 +13,14 @@ __all__ = [
     "EscalationConfig",
     "EscalationReport",
     "EscalationRules",
+    "Fired",
+    "Firing",
+    "HoldsRules",
     "Leaf",
     "LevelConfig",
     "Rule",
     "RuleConfig",
     "evaluate",
     "evaluate_with_sla",
+    "fire",
 ]

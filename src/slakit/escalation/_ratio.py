@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from slakit.escalation._phase import INF, Phase
 from slakit.escalation.conditions import Leaf
+from slakit.escalation.phases import INF, Phase
 
 __all__ = ["MIRROR", "ratio_spans"]
 

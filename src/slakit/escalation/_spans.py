@@ -18,9 +18,9 @@ from typing import Any
 
 from slakit._time import td_to_us
 from slakit.errors import UnsatisfiableError
-from slakit.escalation._phase import INF, Phase
 from slakit.escalation._ratio import MIRROR, ratio_spans
 from slakit.escalation.conditions import Leaf
+from slakit.escalation.phases import INF, Phase
 from slakit.sla.report import MetricState
 
 __all__ = ["Spans", "complement", "intersect", "metric_spans", "prepare", "union", "value_at"]

@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slakit.durations import parse_duration
+from slakit.durations import format_duration, parse_duration
 from slakit.errors import ConfigError
 from slakit.sla import METRICS, MetricState
 
@@ -243,8 +243,6 @@ def format_value(value: Any) -> str:
     if value is None:
         return "none"
     if isinstance(value, timedelta):
-        from slakit.durations import format_duration
-
         return format_duration(value)
     if isinstance(value, frozenset):
         return "[" + ", ".join(sorted(format_value(item) for item in value)) + "]"

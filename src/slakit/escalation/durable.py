@@ -43,6 +43,7 @@ from typing import Any
 from slakit._time import require_aware
 from slakit.errors import ConfigError
 from slakit.escalation.conditions import Condition, Leaf
+from slakit.escalation.engine import HoldsRules
 from slakit.escalation.facts import facts_at
 from slakit.escalation.rules import EscalationRules
 from slakit.sla import MetricState, Policy, Ticket
@@ -385,7 +386,7 @@ class DurableRules:
     def matching_at(
         self,
         ticket: Ticket,
-        policy: Policy,
+        policy: HoldsRules | Policy,
         *,
         as_of: datetime,
         survey: SurveyScore | None = None,

@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from slakit.sla import Policy, SLAReport, Ticket
+from slakit._time import to_us
+from slakit.sla import HoldsPolicy, Policy, SLAReport, Ticket, build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
 
@@ -21,7 +22,7 @@ def known_at(ticket: Ticket, as_of: datetime) -> Ticket:
 
 def facts_at(
     ticket: Ticket,
-    policy: Policy,
+    policy: HoldsPolicy | Policy,
     as_of: datetime,
     survey: SurveyScore | None = None,
     survey_at: datetime | None = None,
@@ -38,14 +39,8 @@ def facts_at(
 
 def snapshot(ticket: Ticket, report: SLAReport, at: datetime, survey: SurveyScore | None) -> dict[str, Any]:
     """Every fact as of ``at`` (the report must be evaluated at ``at``; events after it are ignored)."""
-    complaints = reopens = 0
-    for event in ticket.events:
-        if event.at > at:
-            continue
-        if event.type == "complaint":
-            complaints += 1
-        elif event.type == "reopen":
-            reopens += 1
+    line = build_timeline(ticket, to_us(at), frozenset())  # the one reduction of events (pauses not needed)
+    complaints, reopens = len(line.complaints), len(line.reopens)
     facts: dict[str, Any] = {
         "ticket.priority": report.priority,  # the SLA's own order of simultaneous events decides
         "ticket.category": ticket.category,

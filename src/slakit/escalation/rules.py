@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -12,9 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from slakit._config import ConfigSource, config_model
 from slakit.durations import Duration
 from slakit.errors import ConfigError
+from slakit.escalation._spans import prepare
 from slakit.escalation.conditions import Condition, Leaf, parse_condition
 
-__all__ = ["EscalationConfig", "EscalationRules", "LevelConfig", "Rule", "RuleConfig"]
+__all__ = ["EscalationConfig", "EscalationRules", "LevelConfig", "Node", "Rule", "RuleConfig"]
+
+# The kinds of node a condition compiles to; a node is (kind, ...): (SLA, leaf, metric, field, prepared),
+# (STATIC, leaf, attribute) for ticket facts that never change, (STEPS, leaf, name) for those that
+# change at events, (SURVEY, leaf, name), (ALL | ANY | NOT, parts).
+SLA, STATIC, STEPS, SURVEY, ALL, ANY, NOT = range(7)
+Node = tuple[Any, ...]
+_MODES = {"all": ALL, "any": ANY, "not": NOT}
 
 
 class LevelConfig(BaseModel):
@@ -63,10 +71,18 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class EscalationRules:
-    """All rules of a policy, compiled once. Build with :meth:`from_config`."""
+    """All rules of a policy, compiled once. Build with :meth:`from_config`.
+
+    ``compiled`` holds each rule with its condition as the node tree the engine walks, made with the
+    rules (see :data:`Node`).
+    """
 
     levels: Mapping[int, str]
     rules: tuple[Rule, ...]
+    compiled: tuple[tuple[Rule, Node], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", tuple((rule, _node(rule.condition)) for rule in self.rules))
 
     @classmethod
     def from_config(
@@ -99,3 +115,17 @@ class EscalationRules:
                 Rule(rule.name, condition, rule.level, levels.get(rule.level), rule.contact_within, rule.clock, i)
             )
         return cls(levels, tuple(rules))
+
+
+def _node(condition: Condition | Leaf) -> Node:
+    if isinstance(condition, Condition):
+        return (_MODES[condition.mode], tuple(_node(part) for part in condition.parts))
+    scope, _, name = condition.fact.partition(".")
+    if scope == "sla":
+        metric, _, field_name = name.partition(".")
+        return (SLA, condition, metric, field_name, prepare(condition, field_name))
+    if scope == "survey":
+        return (SURVEY, condition, name)
+    if name in ("priority", "complaints", "reopens"):
+        return (STEPS, condition, name)
+    return (STATIC, condition, name)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from slakit.errors import ConfigError
+from slakit.policy import ServicePolicy
+from slakit.sla import Policy
 
-if TYPE_CHECKING:
-    from slakit.sla import Policy
-
-__all__ = ["config", "load", "names"]
+__all__ = ["config", "load", "names", "resolve"]
 
 
 def names() -> list[str]:
@@ -33,8 +33,20 @@ def config(name: str) -> Mapping[str, Any]:
     return data
 
 
-def load(name: str) -> Policy:
-    """Preset ``name`` as a ready :class:`~slakit.sla.Policy`."""
-    from slakit.sla import Policy
+def load(name: str) -> ServicePolicy:
+    """Preset ``name`` as a ready :class:`~slakit.ServicePolicy`."""
+    return ServicePolicy.from_config(config(name))
 
-    return Policy.from_config(config(name))
+
+def resolve(policy: ServicePolicy | Policy | str | os.PathLike[str]) -> ServicePolicy:
+    """What a policy argument names, as a :class:`~slakit.ServicePolicy`: itself, an SLA policy's clocks
+    alone (:meth:`~slakit.ServicePolicy.from_sla`), a preset name, or a policy file."""
+    if isinstance(policy, ServicePolicy):
+        return policy
+    if isinstance(policy, Policy):
+        return ServicePolicy.from_sla(policy)
+    if isinstance(policy, str) and policy in names():
+        return load(policy)
+    if isinstance(policy, str | os.PathLike):
+        return ServicePolicy.load(policy)
+    raise ConfigError.for_value("policy", policy, "a slakit.ServicePolicy, a preset name or a policy file")

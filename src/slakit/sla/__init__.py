@@ -1,7 +1,22 @@
-"""The SLA clock: policies, tickets with their events, and ``evaluate`` (see docs/sla.md)."""
+"""The SLA clock: policies, tickets with their events, and ``evaluate`` (see docs/sla.md).
+
+The core underneath ``evaluate`` is public too: :func:`build_timeline` (events -> facts) and
+:func:`measure` (facts -> every clock, in integer microseconds); docs/design.md shows how they fit.
+"""
 
 from slakit.sla.engine import evaluate
-from slakit.sla.policy import METRICS, Metric, Policy, PolicyConfig, PriorityConfig, Target, TargetConfig
+from slakit.sla.measure import Measurement, MetricFigures, measure
+from slakit.sla.policy import (
+    METRICS,
+    HoldsPolicy,
+    Metric,
+    Plan,
+    Policy,
+    PolicyConfig,
+    PriorityConfig,
+    Target,
+    TargetConfig,
+)
 from slakit.sla.report import (
     AppliedExtension,
     Gap,
@@ -12,6 +27,7 @@ from slakit.sla.report import (
     Trace,
 )
 from slakit.sla.ticket import EVENT_TYPES, Event, EventType, Ticket
+from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = [
     "EVENT_TYPES",
@@ -20,10 +36,14 @@ __all__ = [
     "Event",
     "EventType",
     "Gap",
+    "HoldsPolicy",
     "IgnoredExtension",
+    "Measurement",
     "Metric",
+    "MetricFigures",
     "MetricState",
     "MetricStatus",
+    "Plan",
     "Policy",
     "PolicyConfig",
     "PriorityConfig",
@@ -31,6 +51,9 @@ __all__ = [
     "Target",
     "TargetConfig",
     "Ticket",
+    "Timeline",
     "Trace",
+    "build_timeline",
     "evaluate",
+    "measure",
 ]

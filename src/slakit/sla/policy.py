@@ -1,32 +1,47 @@
-"""The SLA policy: calendars, priorities with their targets, pause statuses, at-risk ratio, reopen rule."""
+"""The SLA policy: calendars, priorities with their targets, pause statuses, at-risk ratio, reopen rule.
+
+This is the part of a policy file the clocks need. The whole file (with its priority matrix,
+classification, survey and escalation sections) is a :class:`slakit.ServicePolicy`, which holds one
+of these as ``.sla``; nothing here knows about those other sections.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
+from slakit._time import td_to_us
 from slakit.calendar import BusinessCalendar, CalendarConfig
 from slakit.durations import Duration
 from slakit.errors import ConfigError, UnknownPriorityError
-from slakit.priority import ClassificationConfig, Classifier, Priority, PriorityMatrix, PriorityMatrixConfig
-from slakit.survey import SurveyScheme, SurveySchemeConfig
+from slakit.priority import Priority
 
-if TYPE_CHECKING:
-    from slakit.escalation.rules import EscalationRules
-
-__all__ = ["METRICS", "Metric", "Policy", "PolicyConfig", "PriorityConfig", "Target", "TargetConfig"]
+__all__ = [
+    "METRICS",
+    "SERVICE_SECTIONS",
+    "HoldsPolicy",
+    "Metric",
+    "Plan",
+    "Policy",
+    "PolicyConfig",
+    "PriorityConfig",
+    "Target",
+    "TargetConfig",
+]
 
 Metric = Literal["response", "acknowledge", "update", "resolution"]
 METRICS: tuple[Metric, ...] = ("response", "acknowledge", "update", "resolution")
 _PAUSABLE_BY_DEFAULT = {"response": False, "acknowledge": False, "update": True, "resolution": True}
+SERVICE_SECTIONS = ("priority_matrix", "classification", "survey", "escalation")
+"""Sections of a policy file that are not the clocks': :class:`slakit.ServicePolicy` reads them."""
 
 
 class TargetConfig(BaseModel):
@@ -61,7 +76,10 @@ class PriorityConfig(BaseModel):
 
 
 class PolicyConfig(BaseModel):
-    """The policy file's shape (YAML, JSON or TOML); see docs/sla.md."""
+    """The clocks' part of a policy file (YAML, JSON or TOML); see docs/sla.md.
+
+    :class:`slakit.ServicePolicyConfig` extends it with the file's other sections.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -72,10 +90,6 @@ class PolicyConfig(BaseModel):
     pause_statuses: frozenset[str] = frozenset({"pending_customer", "on_hold"})
     at_risk: float = Field(default=0.75, gt=0, le=1)
     on_reopen: Literal["resume", "restart"] = "resume"
-    priority_matrix: PriorityMatrixConfig | None = None
-    classification: ClassificationConfig | None = None
-    survey: SurveySchemeConfig | None = None
-    escalation: dict[str, Any] | None = None  # compiled by slakit.escalation (which imports this module)
 
     @model_validator(mode="after")
     def _references(self) -> PolicyConfig:
@@ -111,51 +125,81 @@ class Target:
     @property
     def within_us(self) -> int:
         """``within`` in microseconds."""
-        return (self.within.days * 86_400 + self.within.seconds) * 1_000_000 + self.within.microseconds
+        return td_to_us(self.within)
 
 
 _ALWAYS = BusinessCalendar.always_open("UTC")
 
 
-def _no_rules() -> EscalationRules:
-    from slakit.escalation.rules import EscalationRules
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What every evaluation needs of a policy, in the form it needs it; made once with the policy.
 
-    return EscalationRules({}, ())
+    ``targets`` per priority in :data:`METRICS` order, ``withins`` each target's duration in
+    microseconds, ``durations`` every target duration by its microseconds (to show without a
+    conversion), ``ratio`` the at-risk ratio as ``(numerator, denominator)``, ``zone`` the zone
+    reports are shown in (the default calendar's), ``restart`` whether a reopen starts a new cycle.
+    """
 
+    targets: Mapping[str, Mapping[Metric, Target]]
+    withins: Mapping[str, Mapping[Metric, int]]
+    durations: Mapping[int, timedelta]
+    ratio: tuple[int, int]
+    zone: tzinfo
+    restart: bool
+    pause_statuses: frozenset[str]
 
-def _compile_escalation(section: Mapping[str, Any] | None, survey: SurveyScheme | None) -> EscalationRules:
-    from slakit.escalation.rules import EscalationRules  # here: slakit.escalation imports slakit.sla
-
-    if section is None:
-        return _no_rules()
-    dimensions = frozenset(survey.dimensions) if survey is not None else None
-    try:
-        return EscalationRules.from_config(section, survey_dimensions=dimensions)
-    except ConfigError as exc:
-        raise ConfigError(f"invalid policy: escalation: {exc}", path=f"escalation.{exc.path}") from exc
+    @classmethod
+    def for_policy(cls, policy: Policy) -> Plan:
+        """The plan of ``policy``."""
+        targets = {
+            code: {metric: target for metric in METRICS if (target := by_metric.get(metric)) is not None}
+            for code, by_metric in policy.targets.items()
+        }
+        ratio = policy.at_risk_ratio
+        return cls(
+            targets=targets,
+            withins={code: {metric: t.within_us for metric, t in ts.items()} for code, ts in targets.items()},
+            durations={t.within_us: t.within for ts in targets.values() for t in ts.values()},
+            ratio=(ratio.numerator, ratio.denominator),
+            zone=policy.default_calendar.timezone,
+            restart=policy.config.on_reopen == "restart",
+            pause_statuses=policy.config.pause_statuses,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """A validated SLA policy, ready for :func:`slakit.sla.evaluate`. Build it with :meth:`from_config`."""
+    """A validated SLA policy, ready for :func:`slakit.sla.evaluate`. Build it with :meth:`from_config`.
+
+    ``plan`` is derived from the rest when the policy is made (so ``dataclasses.replace`` gives a
+    consistent policy).
+    """
 
     config: PolicyConfig
     calendars: Mapping[str, BusinessCalendar]
     priorities: Mapping[str, Priority]
     targets: Mapping[str, Mapping[Metric, Target]]
     at_risk_ratio: Fraction
-    matrix: PriorityMatrix | None = None
-    classifier: Classifier | None = None
-    survey: SurveyScheme | None = None
-    escalation: EscalationRules = field(default_factory=_no_rules)
+    plan: Plan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", Plan.for_policy(self))  # derived once, like a field
 
     @classmethod
     def from_config(cls, source: ConfigSource | PolicyConfig) -> Policy:
-        """Build from a mapping, JSON/YAML/TOML text, a path, or a :class:`PolicyConfig`."""
+        """Build from a mapping, JSON/YAML/TOML text, a path, or a :class:`PolicyConfig`.
+
+        A policy file with other sections (``escalation``, ``survey``, ...) is a
+        :class:`~slakit.errors.ConfigError`: read it with :class:`slakit.ServicePolicy`, so that no section is
+        silently dropped.
+        """
         if isinstance(source, PolicyConfig):
             config = source
         else:
-            config = validate(PolicyConfig, load_mapping(source, what="policy"), what="policy")
+            data = load_mapping(source, what="policy")
+            _refuse_service_sections(data)
+            config = validate(PolicyConfig, data, what="policy")
         calendars: dict[str, BusinessCalendar] = {}
         for name, calendar_config in config.calendars.items():
             try:
@@ -176,27 +220,7 @@ class Policy:
             }
             for code, p in config.priorities.items()
         }
-        matrix = PriorityMatrix(config.priority_matrix) if config.priority_matrix is not None else None
-        if matrix is not None:
-            try:
-                matrix.validate_codes(config.priorities)
-            except ConfigError as exc:
-                message = f"invalid policy: priority_matrix: {exc}"
-                raise ConfigError(message, path=f"priority_matrix.{exc.path}") from exc
-        classifier = Classifier.from_config(config.classification) if config.classification is not None else None
-        survey = SurveyScheme(config.survey) if config.survey is not None else None
-        escalation = _compile_escalation(config.escalation, survey)
-        return cls(
-            config,
-            calendars,
-            priorities,
-            targets,
-            Fraction(str(config.at_risk)),
-            matrix,
-            classifier,
-            survey,
-            escalation,
-        )
+        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Policy:
@@ -218,3 +242,25 @@ class Policy:
     def default_calendar(self) -> BusinessCalendar:
         """The calendar called ``default``, else the first one, else 24x7 UTC."""
         return self.calendars.get("default") or next(iter(self.calendars.values()), _ALWAYS)
+
+
+class HoldsPolicy(Protocol):
+    """Anything that holds an SLA policy as ``.sla``, such as :class:`slakit.ServicePolicy`."""
+
+    @property
+    def sla(self) -> Policy:
+        """The SLA policy."""
+        ...
+
+
+def _refuse_service_sections(data: Mapping[str, Any]) -> None:
+    """A whole policy file is not an SLA policy: say which class reads it instead of dropping sections."""
+    found = [name for name in SERVICE_SECTIONS if name in data]
+    if found:
+        raise ConfigError(
+            f"the policy has a {found[0]!r} section, which slakit.sla.Policy does not read; load the whole "
+            "file with slakit.ServicePolicy (slakit.ServicePolicy.from_config or .load, or slakit.presets.load) "
+            "and pass it, or its .sla, where a policy is wanted",
+            path=found[0],
+            expected="only calendars, priorities, pause_statuses, at_risk, on_reopen, name and description",
+        )

@@ -1,12 +1,15 @@
-"""A ticket's events reduced to the facts the SLA clocks need, as epoch microseconds."""
+"""A ticket's events reduced to facts, as epoch microseconds: the one place events become facts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from operator import attrgetter
+from typing import NamedTuple
 
 from slakit._time import to_us
 from slakit.sla.ticket import EVENT_TYPES, Event, Ticket
+
+__all__ = ["Timeline", "build_timeline", "ordered"]
 
 # Ties at one instant are taken in this order, so that results never depend on input order:
 # a reply at the same instant as the resolve counts as a response, a reopen comes after a resolve.
@@ -55,41 +58,40 @@ def _tie_break(e: Event) -> tuple[object, ...]:
     )
 
 
-class Timeline:
-    """What happened up to the evaluation instant. Spans are ``[start, end)``; ``end`` None = still so.
+class Timeline(NamedTuple):
+    """What happened to a ticket up to the evaluation instant ``as_of``, as epoch microseconds.
 
-    ``priorities`` are ``(since, code)``; ``paused`` spans carry their pause status; ``updates`` are
-    the instants of agent updates; ``extensions`` the extend events with their instants.
+    The one reduction of events to facts (:func:`build_timeline`): every engine and the batch read a
+    ticket through it. Spans are ``[start, end)``, ``end`` None when still so at ``as_of``.
+
+    - ``priorities``: ``(since, code)``, the first at creation;
+    - ``resolved``: resolved (or closed) spans; a reopen ends one, and only a reopen of a resolved
+      ticket is a reopening (``reopens``);
+    - ``paused``: spans with a pause status, with that status; a resolve or reopen ends a pause;
+    - ``first_response`` (the first public agent reply), ``first_assign``, ``first_acknowledge``
+      (the first acknowledgement after an assignment);
+    - ``updates``: agent updates (any agent reply, any note); ``public_replies``: how many public
+      agent replies; ``assignee``: the last assignee named; ``complaints``: complaint instants;
+      ``last_resolve``: the last resolve or close event;
+    - ``extensions``: the extend events with their instants; ``status_at_end``: the status at ``as_of``.
     """
 
-    __slots__ = (
-        "as_of",
-        "created",
-        "extensions",
-        "first_acknowledge",
-        "first_assign",
-        "first_response",
-        "paused",
-        "priorities",
-        "reopens",
-        "resolved",
-        "status_at_end",
-        "updates",
-    )
-
-    def __init__(self, created: int, as_of: int, priority: str) -> None:
-        self.created = created
-        self.as_of = as_of
-        self.priorities: list[tuple[int, str]] = [(created, priority)]
-        self.resolved: list[tuple[int, int | None]] = []
-        self.paused: list[tuple[int, int | None, str]] = []
-        self.reopens: list[int] = []
-        self.first_response: int | None = None
-        self.first_assign: int | None = None
-        self.first_acknowledge: int | None = None
-        self.updates: list[int] = []
-        self.extensions: list[tuple[int, Event]] = []
-        self.status_at_end: str | None = None
+    created: int
+    as_of: int
+    priorities: tuple[tuple[int, str], ...]
+    resolved: tuple[tuple[int, int | None], ...] = ()
+    paused: tuple[tuple[int, int | None, str], ...] = ()
+    reopens: tuple[int, ...] = ()
+    first_response: int | None = None
+    first_assign: int | None = None
+    first_acknowledge: int | None = None
+    updates: tuple[int, ...] = ()
+    public_replies: int = 0
+    assignee: str | None = None
+    complaints: tuple[int, ...] = ()
+    last_resolve: int | None = None
+    extensions: tuple[tuple[int, Event], ...] = ()
+    status_at_end: str | None = None
 
     @property
     def resolved_now(self) -> bool:
@@ -99,6 +101,11 @@ class Timeline:
     def paused_now(self) -> str | None:
         """The pause status in force at the evaluation instant, if any."""
         return self.paused[-1][2] if self.paused and self.paused[-1][1] is None else None
+
+    @property
+    def priority(self) -> str:
+        """The priority in force at the evaluation instant."""
+        return self.priorities[-1][1]
 
 
 def build_timeline(ticket: Ticket, as_of: int, pause_statuses: frozenset[str]) -> Timeline:
@@ -127,11 +134,19 @@ def _reduce(
     evaluation order too. None when an event is not strictly after the one before it and ``ties``
     is false: the order is then not known to be right.
     """
-    line = Timeline(to_us(ticket.created_at), as_of, ticket.priority)
-    status = _Status(line.paused, pause_statuses)
-    updates = line.updates
-    resolved = line.resolved
-    previous = line.created - 1  # events are never before the ticket's creation
+    created = to_us(ticket.created_at)
+    priorities = [(created, ticket.priority)]
+    resolved: list[tuple[int, int | None]] = []
+    paused: list[tuple[int, int | None, str]] = []
+    status = _Status(paused, pause_statuses)
+    reopens: list[int] = []
+    updates: list[int] = []
+    complaints: list[int] = []
+    extensions: list[tuple[int, Event]] = []
+    first_response = first_assign = first_acknowledge = last_resolve = None
+    public_replies = 0
+    assignee = None
+    previous = created - 1  # events are never before the ticket's creation
     for event in events:
         t = event.at_us
         if t <= previous and not ties:
@@ -145,36 +160,59 @@ def _reduce(
         # the most frequent kinds first
         if kind == "reply":
             if event.author == "agent":
-                if event.public and line.first_response is None:
-                    line.first_response = t
+                if event.public:
+                    public_replies += 1
+                    if first_response is None:
+                        first_response = t
                 updates.append(t)
         elif kind == "note":
             updates.append(t)
         elif kind == "status":
             status.set(t, event.status)
         elif kind == "assign":
-            if line.first_assign is None:
-                line.first_assign = t
+            if first_assign is None:
+                first_assign = t
+            if event.assignee:
+                assignee = event.assignee
         elif kind == "acknowledge":
-            if line.first_acknowledge is None and line.first_assign is not None:
-                line.first_acknowledge = t
-        elif kind in ("resolve", "close"):
+            if first_acknowledge is None and first_assign is not None:
+                first_acknowledge = t
+        elif kind == "resolve" or kind == "close":
+            last_resolve = t
             if not resolved or resolved[-1][1] is not None:
                 resolved.append((t, None))
                 status.set(t, None)
         elif kind == "priority":
             assert event.priority is not None  # noqa: S101 -- Event checks it
-            line.priorities.append((t, event.priority))
+            priorities.append((t, event.priority))
         elif kind == "reopen":
             if resolved and resolved[-1][1] is None:
                 resolved[-1] = (resolved[-1][0], t)
-                line.reopens.append(t)
+                reopens.append(t)
                 status.set(t, None)
+        elif kind == "complaint":
+            complaints.append(t)
         elif kind == "extend":
-            line.extensions.append((t, event))
+            extensions.append((t, event))
     status.finish()
-    line.status_at_end = status.current
-    return line
+    return Timeline(
+        created,
+        as_of,
+        tuple(priorities),
+        tuple(resolved),
+        tuple(paused),
+        tuple(reopens),
+        first_response,
+        first_assign,
+        first_acknowledge,
+        tuple(updates),
+        public_replies,
+        assignee,
+        tuple(complaints),
+        last_resolve,
+        tuple(extensions),
+        status.current,
+    )
 
 
 class _Status:
@@ -203,34 +241,3 @@ class _Status:
     def finish(self) -> None:
         if self.pause_start is not None:
             self.paused.append((self.pause_start, None, self.current or ""))
-
-
-def clock_stop(resolved: list[tuple[int, int | None]], start: int, natural: int | None) -> int | None:
-    """When a response or acknowledge clock started at ``start`` stops for good: at its own event
-    (``natural``), or at a resolve before it; one started on an already resolved ticket stops at once."""
-    forced = None
-    for a, b in resolved:
-        if a >= start or b is None or start < b:
-            forced = max(a, start)
-            break
-    return forced if natural is None or (forced is not None and forced < natural) else natural
-
-
-def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None]]) -> list[tuple[int, int]]:
-    """``[start, end)`` minus the (sorted, disjoint) ``holes``."""
-    segments: list[tuple[int, int]] = []
-    cursor = start
-    for hole_start, hole_end in holes:
-        stop = end if hole_end is None else hole_end
-        if stop <= cursor:
-            continue
-        if hole_start >= end:
-            break
-        if hole_start > cursor:
-            segments.append((cursor, hole_start))
-        cursor = max(cursor, stop)
-        if cursor >= end:
-            break
-    if cursor < end:
-        segments.append((cursor, end))
-    return segments

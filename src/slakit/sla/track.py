@@ -9,7 +9,24 @@ move). All instants and durations are epoch microseconds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from slakit.calendar.business_calendar import Ruler
+
+__all__ = [
+    "Figures",
+    "Outcome",
+    "Piece",
+    "TargetTrace",
+    "Track",
+    "breach_instant",
+    "clock_stop",
+    "evaluate_track",
+    "is_breached",
+    "running_segments",
+    "single_target",
+]
 
 # How a target appears in a trace: (since, within, until, source), the shape of Trace.targets items.
 TargetTrace = tuple[int, int | None, int | None, str]
@@ -17,79 +34,99 @@ TargetTrace = tuple[int, int | None, int | None, str]
 Figures = tuple[int, int, int | None, int | None, bool]
 
 
-class Piece:
+def breach_instant(deadline: int) -> int:
+    """The first instant at which a clock due at ``deadline`` shows breached: one microsecond after it.
+
+    Breach is strict: at the deadline itself a running clock is still within its target, and one
+    completed exactly then has met it. :func:`is_breached` and every engine's breach instants derive from
+    this one function.
+    """
+    return deadline + 1
+
+
+def is_breached(deadline: int, at: int) -> bool:
+    """Whether a clock due at ``deadline`` is breached by the instant ``at`` (its completion, the end of the
+    target's time in force, or the evaluation instant)."""
+    return at >= breach_instant(deadline)
+
+
+def clock_stop(resolved: tuple[tuple[int, int | None], ...], start: int, natural: int | None) -> int | None:
+    """When a response or acknowledge clock started at ``start`` stops for good: at its own event
+    (``natural``), or at a resolve before it; one started on an already resolved ticket stops at once.
+
+    The rule "a resolve completes every running clock" for these once-per-ticket clocks.
+    """
+    forced = None
+    for a, b in resolved:
+        if a >= start or b is None or start < b:
+            forced = max(a, start)
+            break
+    return forced if natural is None or (forced is not None and forced < natural) else natural
+
+
+def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None]]) -> list[tuple[int, int]]:
+    """``[start, end)`` minus the (sorted, disjoint) ``holes``: where a clock runs."""
+    segments: list[tuple[int, int]] = []
+    cursor = start
+    for hole_start, hole_end in holes:
+        stop = end if hole_end is None else hole_end
+        if stop <= cursor:
+            continue
+        if hole_start >= end:
+            break
+        if hole_start > cursor:
+            segments.append((cursor, hole_start))
+        cursor = max(cursor, stop)
+        if cursor >= end:
+            break
+    if cursor < end:
+        segments.append((cursor, end))
+    return segments
+
+
+class Piece(NamedTuple):
     """A target in force from ``since``: a duration of clock time, or an absolute ``until``.
 
     ``track`` is the clock an earlier priority's target is measured on when its clock or
     pausability differs from the current priority's (None: the metric's own track), so that a
     breach under the earlier priority stays a breach after a change.
-
-    A plain slotted class (treated as immutable) rather than a frozen dataclass, which costs four
-    times as much to make.
     """
 
-    __slots__ = ("since", "source", "track", "until", "within")
-
-    def __init__(
-        self, since: int, within: int | None, until: int | None, source: str, track: Track | None = None
-    ) -> None:
-        self.since = since
-        self.within = within
-        self.until = until
-        self.source = source
-        self.track = track
+    since: int
+    within: int | None
+    until: int | None
+    source: str
+    track: Track | None = None
 
 
-class Outcome:
-    """Where a track stands at its horizon. ``final`` is the target in force at the end."""
+class Outcome(NamedTuple):
+    """Where a track stands at its horizon. ``final`` is the target in force at the end; ``applied`` the
+    extension pieces applied with their event index, ``ignored`` the ignored ones with the reason."""
 
-    __slots__ = (
-        "applied",
-        "at_risk",
-        "breached_at",
-        "deadline",
-        "elapsed",
-        "final",
-        "ignored",
-        "next_change",
-        "target",
-    )
-
-    def __init__(
-        self,
-        elapsed: int,
-        target: int,
-        deadline: int,
-        breached_at: int | None,
-        next_change: int | None,
-        at_risk: bool,
-        final: TargetTrace,
-        applied: tuple[tuple[Piece, int], ...] = (),  # (extension piece, event index)
-        ignored: tuple[tuple[int, str], ...] = (),  # (event index, reason)
-    ) -> None:
-        self.elapsed = elapsed
-        self.target = target
-        self.deadline = deadline
-        self.breached_at = breached_at
-        self.next_change = next_change
-        self.at_risk = at_risk
-        self.final = final
-        self.applied = applied
-        self.ignored = ignored
+    elapsed: int
+    target: int
+    deadline: int
+    breached_at: int | None
+    next_change: int | None
+    at_risk: bool
+    final: TargetTrace
+    applied: tuple[tuple[Piece, int], ...] = ()
+    ignored: tuple[tuple[int, str], ...] = ()
 
 
-class Track:
-    """Elapsed clock time and target crossings over a fixed list of running segments."""
+class Track(NamedTuple):
+    """Elapsed clock time and target crossings over a fixed list of running segments.
 
-    __slots__ = ("clock", "cum_end", "horizon", "segments", "start", "total")
+    ``clock`` runs during ``segments`` from ``start`` to ``horizon``; ``cum_end`` is the clock time
+    counted by the end of each segment (``clock.running_totals(segments)``), ``total`` up to the horizon.
+    """
 
-    def __init__(self, clock: Ruler, start: int, horizon: int, segments: list[tuple[int, int]]) -> None:
-        self.clock = clock
-        self.start = start
-        self.horizon = horizon
-        self.segments = segments
-        self.cum_end = clock.running_totals(segments)
-        self.total = self.cum_end[-1] if self.cum_end else 0  # clock time counted up to the horizon
+    clock: Ruler
+    start: int
+    horizon: int
+    segments: list[tuple[int, int]]
+    cum_end: list[int]
+    total: int
 
     def elapsed_at(self, t: int) -> int:
         """Clock time counted before instant ``t``."""
@@ -194,14 +231,14 @@ def evaluate_track(
     at_risk = breached_at is None and elapsed * denominator >= target * numerator
     next_change = None
     if running and breached_at is None:
-        next_change = deadline + 1  # evaluating strictly after the deadline shows the breach
+        next_change = breach_instant(deadline)
         if not at_risk:
             threshold = -(-target * numerator // denominator)
             next_change = min(next_change, track.reach(threshold))
     elif paused and final.until is not None and breached_at is None:
         # paused against an agreed deadline: elapsed stands still, remaining falls with open time, so
         # at risk from the first instant with remaining * n <= elapsed * (d - n)
-        next_change = deadline + 1
+        next_change = breach_instant(deadline)
         if not at_risk:
             least = elapsed * (denominator - numerator) // numerator
             next_change = min(next_change, track.clock.add(track.horizon, remaining - least))
@@ -222,11 +259,11 @@ def single_target(track: Track, within: int, running: bool, ratio: tuple[int, in
         breached_at = None
     else:
         deadline = track.reach(within)
-        breached_at = deadline if deadline < track.horizon else None
+        breached_at = deadline if is_breached(deadline, track.horizon) else None
     at_risk = breached_at is None and elapsed * denominator >= within * numerator
     next_change = None
     if running and breached_at is None:
-        next_change = deadline + 1
+        next_change = breach_instant(deadline)
         if not at_risk:  # then the at-risk threshold lies ahead of the horizon too
             threshold = -(-within * numerator // denominator)
             next_change = min(next_change, track.clock.add(track.horizon, threshold - elapsed))
@@ -255,6 +292,6 @@ def _first_breach(track: Track, effective: list[Piece]) -> int | None:
             deadline = clock.reach(piece.within)
         else:
             continue
-        if deadline < track.horizon and (ends is None or deadline < ends):
+        if is_breached(deadline, track.horizon) and (ends is None or is_breached(deadline, ends)):
             return deadline
     return None

@@ -9,7 +9,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from slakit._rounding import round_half_up
 from slakit.errors import InvalidSurveyResponseError
+
+__all__ = ["Answer", "Scale", "mean", "plain", "round_half_up", "to_decimal"]
 
 Answer = int | Decimal
 """One answer as stored: an ``int`` on a whole-number scale, a ``Decimal`` on a continuous one."""
@@ -66,16 +69,6 @@ def plain(value: Decimal) -> str:
     if value == value.to_integral_value():
         return str(int(value))
     return format(value.normalize(), "f")
-
-
-def round_half_up(value: Fraction, places: int) -> Decimal:
-    """``value`` rounded to ``places`` decimals, ties away from zero (Decimal's ROUND_HALF_UP), exactly."""
-    scaled = abs(value) * 10**places
-    whole, rest = divmod(scaled.numerator, scaled.denominator)
-    if 2 * rest >= scaled.denominator:
-        whole += 1
-    sign = -1 if value < 0 else 1
-    return Decimal(sign * whole).scaleb(-places)
 
 
 def mean(values: list[Fraction]) -> Fraction:

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from slakit.durations import format_duration
 from slakit.errors import ConfigError
-from slakit.sla import METRICS, MetricState, MetricStatus, Policy, SLAReport, Ticket, evaluate
+from slakit.sla import METRICS, HoldsPolicy, MetricState, MetricStatus, Policy, SLAReport, Ticket, evaluate
 
 __all__ = ["assert_sla_breached", "assert_sla_met", "describe_status"]
 
 
 def assert_sla_met(
-    ticket: Ticket, policy: Policy, *, as_of: datetime, metrics: Iterable[str] | None = None
+    ticket: Ticket, policy: HoldsPolicy | Policy, *, as_of: datetime, metrics: Iterable[str] | None = None
 ) -> SLAReport:
     """Assert that no tracked metric (or none of ``metrics``) is breached as of ``as_of``.
 
@@ -29,7 +29,7 @@ def assert_sla_met(
 
 
 def assert_sla_breached(
-    ticket: Ticket, policy: Policy, *, as_of: datetime, metrics: Iterable[str] | None = None
+    ticket: Ticket, policy: HoldsPolicy | Policy, *, as_of: datetime, metrics: Iterable[str] | None = None
 ) -> SLAReport:
     """Assert that every metric in ``metrics`` is breached, or, without ``metrics``, that at least one is."""
     report = evaluate(ticket, policy, as_of=as_of)

@@ -15,6 +15,7 @@ from slakit.durations import format_duration
 from slakit.errors import ConfigError
 from slakit.escalation import Condition, Escalation, EscalationReport, Leaf, Rule, evaluate
 from slakit.escalation.conditions import format_value
+from slakit.escalation.engine import HoldsRules
 from slakit.escalation.facts import facts_at, known_at
 from slakit.sla import Policy, Ticket
 from slakit.sla import evaluate as evaluate_sla
@@ -27,7 +28,7 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def assert_escalated(
     ticket: Ticket,
-    policy: Policy,
+    policy: HoldsRules | Policy,
     rule: str,
     *,
     as_of: datetime,
@@ -73,7 +74,7 @@ def assert_escalated(
 
 def assert_not_escalated(
     ticket: Ticket,
-    policy: Policy,
+    policy: HoldsRules | Policy,
     rule: str | None = None,
     *,
     as_of: datetime,
@@ -128,8 +129,8 @@ def describe_escalation(item: Escalation) -> str:
     return line + f": {item.reason}"
 
 
-def _rule(policy: Policy, name: str) -> Rule:
-    rules = {rule.name: rule for rule in policy.escalation.rules}
+def _rule(policy: HoldsRules | Policy, name: str) -> Rule:
+    rules = {rule.name: rule for rule in policy.escalation.rules} if not isinstance(policy, Policy) else {}
     if name not in rules:
         known = ", ".join(rules) if rules else "none: the policy has no 'escalation:' rules"
         raise ConfigError.for_value("rule", name, f"one of the policy's escalation rules ({known})")
@@ -139,7 +140,7 @@ def _rule(policy: Policy, name: str) -> Rule:
 def _facts_now(
     rule: Rule,
     ticket: Ticket,
-    policy: Policy,
+    policy: HoldsRules | Policy,
     as_of: datetime,
     survey: SurveyScore | None,
     survey_at: datetime | None,
@@ -153,7 +154,7 @@ def _facts_now(
 def _message(
     lines: list[str],
     ticket: Ticket,
-    policy: Policy,
+    policy: HoldsRules | Policy,
     report: EscalationReport,
     survey: SurveyScore | None,
     survey_at: datetime | None,
@@ -169,7 +170,7 @@ def _message(
 
 def _next(
     ticket: Ticket,
-    policy: Policy,
+    policy: HoldsRules | Policy,
     report: EscalationReport,
     survey: SurveyScore | None,
     survey_at: datetime | None,

@@ -17,7 +17,8 @@ from dateutil import parser as date_parser
 
 from slakit import presets
 from slakit.errors import SlakitError
-from slakit.sla import MetricState, Policy, Ticket, evaluate
+from slakit.policy import ServicePolicy
+from slakit.sla import MetricState, Ticket, evaluate
 from slakit.testing.assertions import describe_status
 
 __all__ = ["load_policy", "slakit_policy"]
@@ -49,18 +50,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def load_policy(source: str, *, base: Path | None = None) -> Policy:
+def load_policy(source: str, *, base: Path | None = None) -> ServicePolicy:
     """A preset by name, else a policy file (relative paths against ``base``)."""
     if source in presets.names():
         return presets.load(source)
     path = Path(source)
     if not path.is_absolute() and base is not None:
         path = base / path
-    return Policy.load(path)
+    return ServicePolicy.load(path)
 
 
 @pytest.fixture
-def slakit_policy(request: pytest.FixtureRequest) -> Policy:
+def slakit_policy(request: pytest.FixtureRequest) -> ServicePolicy:
     """The policy named by ``@pytest.mark.slakit_policy(...)``, else by the ``slakit_policy`` ini option."""
     marker = request.node.get_closest_marker("slakit_policy")
     if marker is not None:
@@ -109,7 +110,7 @@ def _as_of(text: str | None) -> datetime:
 class TicketExport(pytest.File):
     """A JSONL export of tickets (one ``Ticket.to_dict()`` object per line)."""
 
-    def __init__(self, *, policy: Policy, as_of: datetime, **kwargs: Any) -> None:
+    def __init__(self, *, policy: ServicePolicy, as_of: datetime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.policy = policy
         self.as_of = as_of

@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 from slakit._time import require_aware
 from slakit.calendar import BusinessCalendar
 from slakit.errors import ConfigError
-from slakit.sla import EVENT_TYPES, Event, Policy, Ticket
+from slakit.policy import ServicePolicy
+from slakit.sla import EVENT_TYPES, Event, HoldsPolicy, Policy, Ticket
+from slakit.sla.engine import sla_policy
 from slakit.survey import SurveyScheme
 
 __all__ = [
@@ -198,13 +200,13 @@ def policy_configs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def policies() -> st.SearchStrategy[Policy]:
-    """Random but valid SLA policies (see :func:`policy_configs`)."""
-    return policy_configs().map(Policy.from_config)
+def policies() -> st.SearchStrategy[ServicePolicy]:
+    """Random but valid policies (see :func:`policy_configs`): clocks only, no escalation or survey."""
+    return policy_configs().map(ServicePolicy.from_config)
 
 
 def tickets(
-    policy: Policy,
+    policy: HoldsPolicy | Policy,
     *,
     max_events: int = 14,
     consistent: bool = True,
@@ -224,7 +226,7 @@ def tickets(
     for kind in allowed:
         if kind not in EVENT_TYPES:
             raise ConfigError.for_value("event_types", kind, f"event types among {', '.join(EVENT_TYPES)}")
-    return _tickets(policy, max_events, consistent, allowed)
+    return _tickets(sla_policy(policy), max_events, consistent, allowed)
 
 
 @st.composite

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from slakit import presets
 from slakit.batch import Rejected, read
-from slakit.batch.demo_data import CSV_COLUMNS, generate, write_export
+from slakit.demo import CSV_COLUMNS, generate, write_export
 from slakit.errors import ConfigError, NaiveDatetimeError
 from slakit.sla import Ticket
 

@@ -1,0 +1,260 @@
+"""How one SLA metric's facts move over time: a list of phases from the ticket's creation on.
+
+Between two instants at which something happens to a ticket, a metric's facts move only with the
+open time of its clock: ``elapsed`` grows while the clock counts, ``remaining`` falls while it
+counts (or, against an agreed deadline, while the ticket is not completed), and the state turns
+``breached`` at one known instant. A :class:`Phase` describes one such stretch exactly, so the
+escalation engine can say when a threshold is crossed without measuring the clocks at every instant.
+
+:func:`metric_phases` makes them in one of two ways. In the common case (every priority of the
+ticket tracks the metric on one clock, one window, no extension) one sweep over the timeline
+carries the counted time and each target's deadline forward (:func:`_sweep`). Otherwise each phase
+starts from :func:`slakit.sla.measure` at its first instant, an instant of an event, so that the
+rarer rules (priorities without the metric, changes of clock, extensions, clocks restarting on
+reopen, the stretches between agent updates) are the SLA core's own. Both take the clock rules
+from the SLA core: its windows, holes, and breach rule (:func:`~slakit.sla.track.is_breached`).
+The tests check every fact against ``slakit.sla.evaluate`` at and around every phase boundary.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from typing import NamedTuple
+
+from slakit.calendar import Ruler, Rulers
+from slakit.sla import Measurement, MetricState, Timeline
+from slakit.sla.measure import once_per_ticket
+from slakit.sla.policy import Metric, Plan
+from slakit.sla.track import breach_instant, is_breached
+
+__all__ = ["INF", "Phase", "metric_phases"]
+
+INF = 1 << 62  # an instant after every real one (about the year 146,000); never handed to a calendar
+
+_RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
+    MetricState.RUNNING,
+    MetricState.PAUSED,
+    MetricState.MET,
+    MetricState.BREACHED,
+    MetricState.PENDING,
+)
+
+
+class Phase(NamedTuple):
+    """A metric from ``start`` until the next phase: state, breach and clock figures at ``start``.
+
+    ``state`` is None when the metric has no status (not tracked); otherwise it is the state before
+    any breach, and the metric is breached from ``breach`` on (at or before ``start``: throughout).
+    ``elapsed`` and ``remaining`` are the figures at ``start``; ``elapsed`` grows with the open time
+    of ``ruler`` when ``counting``, ``remaining`` falls with it when ``falling``; ``span``, when
+    known, is the open time of ``ruler`` until the next phase (INF for the last).
+    """
+
+    start: int
+    state: MetricState | None
+    breach: int | None = None
+    elapsed: int = 0
+    remaining: int = 0
+    counting: bool = False
+    falling: bool = False
+    ruler: Ruler | None = None
+    span: int | None = None
+
+    @property
+    def moving(self) -> bool:
+        """Whether a figure changes with open time during the phase."""
+        return self.counting or self.falling
+
+
+MeasureAt = Callable[[int], Measurement]
+"""The SLA core's measurement of the ticket at an instant (one of its events), for the general case."""
+
+
+def metric_phases(
+    metric: str, line: Timeline, plan: Plan, rulers: Rulers, instants: list[int], measure_at: MeasureAt
+) -> list[Phase]:
+    """The phases of ``metric`` from the ticket's creation on: one per instant at which something may
+    change for it, in time order (``instants`` are the creation and event instants up to ``as_of``)."""
+    if all(metric not in plan.targets[code] for _, code in line.priorities):
+        return [Phase(line.created, None)]  # no priority of the ticket tracks it: no figures, ever
+    swept = _sweep(metric, line, plan, rulers)  # type: ignore[arg-type]  # a metric of the SLA
+    if swept is not None:
+        return swept
+    return [_measured_phase(metric, s, measure_at(s), line, rulers) for s in instants]
+
+
+def _measured_phase(metric: str, s: int, measured: Measurement, line: Timeline, rulers: Rulers) -> Phase:
+    """The phase from event instant ``s``: the clock's figures there, and how they move on."""
+    figures = measured.metrics.get(metric)  # type: ignore[call-overload]  # any text is a fine key
+    target = measured.targets.get(metric)  # type: ignore[call-overload]
+    if figures is None or target is None:
+        return Phase(s, None)
+    elapsed, remaining, state = figures.elapsed, figures.remaining, figures.state
+    if state is _PENDING:
+        return Phase(s, state, None, elapsed, remaining)
+    completed = figures.completed is not None
+    if completed or state is _PAUSED:
+        counting = False
+    elif state is _RUNNING:
+        counting = True
+    else:  # breached: the clock runs on unless the ticket is paused and the target pausable
+        counting = not (target.pausable and any(a <= s and (b is None or b > s) for a, b, _ in line.paused))
+    until = figures.final[2] if figures.final is not None else None
+    falling = not completed and (counting or until is not None)
+    breach: int | None = None
+    if state is _BREACHED:
+        breach = s  # throughout
+    elif not completed and figures.deadline is not None and (counting or until is not None or remaining <= 0):
+        breach = breach_instant(figures.deadline)
+    return Phase(s, state, breach, elapsed, remaining, counting, falling, rulers.of(target.clock))
+
+
+def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[Phase] | None:
+    """The phases in the common case, in one sweep; None when it does not apply.
+
+    The common case: one window (no restart on reopen, or a response/acknowledge clock; for the
+    update metric, no reopen at all), no extension of the metric, and every priority the ticket
+    has had tracks the metric on the same clock with the same pausability. Then the clock's counted
+    time is one history (for update, one per stretch between agent updates), each target in force
+    has one deadline on it, and the metric is breached at an instant exactly when a target in
+    force by then had its deadline pass while it was in force (and before the clock stopped).
+    """
+    if any(event.metric == metric for _, event in line.extensions):
+        return None
+    single = metric == "response" or metric == "acknowledge"
+    if not single and line.reopens and (plan.restart or metric == "update"):
+        return None
+    targets = [plan.targets[code].get(metric) for _, code in line.priorities]
+    target = targets[0]
+    if target is None:
+        return None
+    withins: list[int] = []
+    for other in targets:
+        if other is None or other.clock is not target.clock or other.pausable != target.pausable:
+            return None
+        withins.append(other.within_us)
+    created, sinces = line.created, [since for since, _ in line.priorities]
+    start: int | None = created
+    stop: int | None = None
+    if single:
+        start, stop = once_per_ticket(metric, line)
+    pausable = target.pausable
+    ruler = rulers.of(target.clock)
+    resolved = line.resolved
+    holes = _holes(line, pausable)
+    instants = {created, *sinces}
+    for a, b in holes:
+        instants.add(a)
+        if b is not None:
+            instants.add(b)
+    # each agent update starts the update clock afresh (a stretch of its own)
+    updates = {u for u in line.updates if u > created} if metric == "update" else set()
+    instants |= updates
+    if start is not None:
+        instants.add(start)
+        if stop is not None:
+            instants.add(stop)
+    since_list, within_list, ends_list, deadlines = _targets(sinces, withins, start)
+    count = len(since_list)
+    # nothing changes once the clock has stopped for good, nor before it starts but the priority
+    if single:
+        until = stop if stop is not None else INF
+        ordered = sorted(t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces))
+    elif resolved and resolved[-1][1] is None:
+        ordered = sorted(t for t in instants if t <= resolved[-1][0])
+    else:
+        ordered = sorted(instants)
+    last = len(ordered) - 1
+    phases: list[Phase] = []
+    append = phases.append
+    elapsed = 0
+    hole = spans = 0  # cursors into holes and resolved spans
+    holes_count, resolved_count = len(holes), len(resolved)
+    clock_start = start  # where the clock counts from: the window's start, or the last agent update
+    breached_before = False  # an earlier stretch between updates was breached
+    for index, s in enumerate(ordered):
+        if start is None or s < start:  # the acknowledge clock has not started: pending
+            append(Phase(s, _PENDING, None, 0, withins[bisect_right(sinces, s) - 1]))
+            continue
+        while hole < holes_count and (end := holes[hole][1]) is not None and end <= s:
+            hole += 1
+        in_hole = hole < holes_count and holes[hole][0] <= s
+        horizon = None  # the completion instant while completed
+        if single:
+            if stop is not None and s >= stop:
+                horizon = stop
+        else:
+            while spans < resolved_count and (end := resolved[spans][1]) is not None and end <= s:
+                spans += 1
+            if spans < resolved_count and resolved[spans][0] <= s:
+                horizon = resolved[spans][0]
+        if horizon is None and s in updates and clock_start is not None and s > clock_start:
+            # the stretch since the last update closes: breached if a target passed its deadline in it
+            closed = 1 if count == 1 else max(1, bisect_left(since_list, s))
+            breached_before = breached_before or _breached(deadlines, ends_list, closed, s)
+            clock_start, elapsed = s, 0
+            since_list, within_list, ends_list, deadlines = _targets(sinces, withins, s)
+            count = len(since_list)
+        if horizon is not None:  # completed: it stands still; targets set at or after completion do not count
+            included = 1 if count == 1 else max(1, bisect_left(since_list, horizon))
+            breached = breached_before or _breached(deadlines, ends_list, included, horizon)
+            append(Phase(s, _MET, s if breached else None, elapsed, within_list[included - 1] - elapsed))
+            continue
+        current = 0 if count == 1 else bisect_right(since_list, s) - 1
+        run = 0
+        if not in_hole:
+            following = ordered[index + 1] if index < last else INF
+            run = ruler.elapsed(s, following) if following != INF else INF
+            for i in range(count):  # the deadlines reached while the clock runs on to the next instant
+                # past the last instant the clock runs on forever: only the current target is projected
+                if deadlines[i] is None and elapsed + run >= within_list[i] and (run != INF or i == current):
+                    deadlines[i] = ruler.add(s, within_list[i] - elapsed)
+        if breached_before or _breached(deadlines, ends_list, current + 1, s):
+            breach: int | None = s
+        else:
+            deadline = deadlines[current]  # at s or later, or it would be breached already
+            breach = breach_instant(deadline) if deadline is not None else None
+        state = _PAUSED if pausable and in_hole else _RUNNING
+        counting = not in_hole
+        append(Phase(s, state, breach, elapsed, within_list[current] - elapsed, counting, counting, ruler, run))
+        if run != INF:
+            elapsed += run
+    return phases
+
+
+def _holes(line: Timeline, pausable: bool) -> list[tuple[int, int | None]]:
+    """Where a clock stands still: resolved spans, and paused ones if it is pausable; in order."""
+    holes: list[tuple[int, int | None]] = list(line.resolved)
+    if pausable and line.paused:
+        holes += [(a, b) for a, b, _ in line.paused]
+        holes.sort(key=lambda hole: hole[0])
+    return holes
+
+
+def _breached(deadlines: list[int | None], ends: list[int | None], included: int, horizon: int) -> bool:
+    """Whether one of the first ``included`` targets passed its deadline while in force, before ``horizon``."""
+    for i in range(included):
+        deadline, until = deadlines[i], ends[i]
+        if deadline is not None and is_breached(deadline, horizon) and (until is None or is_breached(deadline, until)):
+            return True
+    return False
+
+
+def _targets(
+    sinces: list[int], withins: list[int], start: int | None
+) -> tuple[list[int], list[int], list[int | None], list[int | None]]:
+    """The targets in force over a clock started at ``start``: when each comes into force, its
+    duration, when the next one takes over, and its deadline (known once the clock has counted it;
+    a zero target is due at the start)."""
+    since_list: list[int] = []
+    within_list: list[int] = []
+    if start is not None:
+        for i, since in enumerate(sinces):
+            if i + 1 < len(sinces) and sinces[i + 1] <= start:
+                continue  # superseded before the clock started
+            since_list.append(since if since > start else start)
+            within_list.append(withins[i])
+    ends_list: list[int | None] = [*since_list[1:], None]
+    deadlines: list[int | None] = [start if within <= 0 else None for within in within_list]
+    return since_list, within_list, ends_list, deadlines

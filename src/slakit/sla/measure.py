@@ -1,0 +1,443 @@
+"""``measure``: every SLA clock of a ticket from its timeline, in integer microseconds.
+
+This is the clocks' part of slakit's core (docs/design.md, "The core"): :func:`measure` takes a
+:class:`~slakit.sla.timeline.Timeline` and a policy and says, for each metric, its state, elapsed
+time, deadline, completion and breach, with the instant of the next change. No datetime is made
+here; :func:`slakit.sla.evaluate` shows the figures as a report, the escalation engine reads them
+at event instants, and the batch writes them.
+
+Where each rule lives:
+
+- which stretch a metric is measured over (its *windows*): :func:`windows`; a resolve completes
+  every running clock (:func:`~slakit.sla.track.clock_stop` for response and acknowledge);
+- where a clock stands still (resolved spans, and pauses when pausable): :meth:`Measuring.holes`;
+- which target is in force when (priority changes, extensions) and when a breach happens:
+  :mod:`slakit.sla.track` (:func:`~slakit.sla.track.is_breached` is the one breach rule);
+- the update metric's gaps between agent updates: :meth:`Measuring.update`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, cast
+
+from slakit._time import to_us
+from slakit.calendar import Rulers
+from slakit.sla.policy import METRICS, Metric, Plan, Policy, Target
+from slakit.sla.report import MetricState
+from slakit.sla.timeline import Timeline
+from slakit.sla.track import (
+    Outcome,
+    Piece,
+    TargetTrace,
+    Track,
+    clock_stop,
+    evaluate_track,
+    running_segments,
+    single_target,
+)
+
+__all__ = ["GapFigures", "Measurement", "MetricFigures", "Window", "measure", "once_per_ticket", "windows"]
+
+_RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
+    MetricState.RUNNING,
+    MetricState.PAUSED,
+    MetricState.MET,
+    MetricState.BREACHED,
+    MetricState.PENDING,
+)
+
+
+Window = tuple[int, int, bool, int]
+"""A stretch a metric clock is measured over: ``(start, horizon, completed, cycle)``, where the horizon is the
+completion instant, or the evaluation instant when not completed, and ``cycle`` counts reopenings."""
+
+
+class GapFigures(NamedTuple):
+    """A stretch between agent updates that went over its target (the ``update`` metric)."""
+
+    started: int
+    ended: int | None
+    elapsed: int
+    breached_at: int
+
+
+class MetricFigures(NamedTuple):
+    """One metric clock as integers: what :class:`~slakit.sla.MetricStatus` shows as datetimes.
+
+    ``within`` is the target in force (for an agreed deadline, the elapsed time plus the open time
+    left until it), ``remaining`` is ``within - elapsed``. ``extensions`` are the indexes (in
+    ``timeline.extensions``) of the agreed extensions applied. ``counted`` are the stretches the clock
+    ran, up to ``horizon``, and ``final`` the target in force at the end as ``(since, within, until,
+    source)``: the trace ``explain()`` shows. A pending metric has no deadline, start or trace.
+    """
+
+    metric: Metric
+    target: Target
+    within: int
+    state: MetricState
+    deadline: int | None
+    elapsed: int
+    at_risk: bool
+    started: int | None
+    completed: int | None
+    breached_at: int | None
+    cycle: int = 0
+    gaps: tuple[GapFigures, ...] = ()
+    extensions: tuple[int, ...] = ()
+    counted: tuple[tuple[int, int], ...] = ()
+    horizon: int | None = None
+    final: TargetTrace | None = None
+
+    @property
+    def remaining(self) -> int:
+        """Target minus elapsed: negative once breached."""
+        return self.within - self.elapsed
+
+
+class Measurement(NamedTuple):
+    """Every clock of one ticket at ``timeline.as_of``.
+
+    ``metrics`` are the current cycle's, in :data:`~slakit.sla.METRICS` order; ``cycles`` the earlier
+    cycles' when a reopen restarts the clocks; ``next_change`` the earliest instant after ``as_of`` at
+    which a state or at-risk flag changes if nothing happens (None when nothing runs); ``ignored`` the
+    extensions (by index in ``timeline.extensions``) that changed nothing, with the reason; ``targets``
+    the target in force for each tracked metric; ``priority`` the priority in force.
+    """
+
+    priority: str
+    metrics: dict[Metric, MetricFigures]
+    cycles: tuple[dict[Metric, MetricFigures], ...]
+    next_change: int | None
+    ignored: tuple[tuple[int, str], ...]
+    targets: dict[Metric, Target]
+
+
+def measure(line: Timeline, policy: Policy, rulers: Rulers | None = None) -> Measurement:
+    """Every tracked clock of the ticket ``line`` describes, under ``policy``, as of ``line.as_of``.
+
+    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's); the
+    priorities on the timeline must be the policy's.
+    """
+    return Measuring(line, policy.plan, rulers if rulers is not None else Rulers()).measurement()
+
+
+def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
+    """The stretches ``metric`` is measured over: the one rule of when each clock starts and stops.
+
+    Response runs from creation and acknowledge from the first assignment, each to its own event or a
+    resolve before it, once per ticket. Resolution and update run from creation to the resolution in
+    force (or ``as_of``), resuming after a reopen; with ``restart`` each reopening starts a new cycle.
+    """
+    as_of = line.as_of
+    if as_of < line.created:
+        return []
+    if metric == "response" or metric == "acknowledge":
+        start, stop = once_per_ticket(metric, line)
+        if start is None:
+            return []
+        return [(start, stop if stop is not None else as_of, stop is not None, 0)]
+    if not restart or not line.reopens:
+        resolved_now = line.resolved_now
+        return [(line.created, line.resolved[-1][0] if resolved_now else as_of, resolved_now, 0)]
+    found: list[Window] = []
+    for cycle, start in enumerate([line.created, *line.reopens]):
+        resolve = next((a for a, _ in line.resolved if a >= start), None)
+        found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
+    return found
+
+
+def once_per_ticket(metric: Metric, line: Timeline) -> tuple[int | None, int | None]:
+    """When the response or acknowledge clock starts (None: not yet) and stops for good (None: not yet).
+
+    Response starts at creation, acknowledge at the first assignment; each stops at its own event, or
+    at a resolve before it (a resolve completes every running clock).
+    """
+    start = line.created if metric == "response" else line.first_assign
+    if start is None:
+        return None, None
+    natural = line.first_response if metric == "response" else line.first_acknowledge
+    return start, clock_stop(line.resolved, start, natural)
+
+
+class Measuring:
+    """The work of one :func:`measure` call (tracks and target timelines are made once and shared)."""
+
+    def __init__(self, line: Timeline, plan: Plan, rulers: Rulers) -> None:
+        self.line = line
+        self.plan = plan
+        self.rulers = rulers
+        self.ignored: list[tuple[int, str]] = []
+        self.changes: list[int] = []
+        self.used_extensions: set[int] = set()
+        self.code = line.priorities[-1][1]
+        if len(line.priorities) == 1:
+            self.targets = dict(plan.targets[self.code])
+        else:
+            self.targets = {metric: target for metric in METRICS if (target := self._target(metric)) is not None}
+        # one priority all along and no extension: each clock has one target, nothing else to apply
+        self.plain = len(line.priorities) == 1 and not line.extensions
+        self.withins = plan.withins[self.code]
+        self.paused_status = bool(line.paused_now())
+        self.paused = self.paused_status and not line.resolved_now
+        self._holes: dict[bool, list[tuple[int, int | None]]] = {}
+        self._tracks: dict[tuple[int, int, bool, int], Track] = {}
+        self._target_times: dict[Metric, list[tuple[int, int | None, str]]] = {}
+
+    def measurement(self) -> Measurement:
+        """Every metric, earlier cycles, the next change and the ignored extensions."""
+        metrics: dict[Metric, MetricFigures] = {}
+        earlier: list[dict[Metric, MetricFigures]] = []
+        for metric, target in self.targets.items():
+            figures = self.metric(metric, target)
+            if not figures:
+                continue
+            metrics[metric] = figures[-1]
+            for cycle, item in enumerate(figures[:-1]):  # earlier cycles, when clocks restart on reopen
+                while len(earlier) <= cycle:
+                    earlier.append({})
+                earlier[cycle][metric] = item
+        reported = {index for index, _ in self.ignored}
+        for index in range(len(self.line.extensions)):
+            if index not in self.used_extensions and index not in reported:
+                self.ignored.append((index, "the metric was not running when it was recorded"))
+        return Measurement(
+            self.code,
+            metrics,
+            tuple(earlier),
+            min(self.changes) if self.changes else None,
+            tuple(self.ignored),
+            self.targets,
+        )
+
+    # -- which target, which clock -------------------------------------------------------------------
+
+    def _target(self, metric: Metric) -> Target | None:
+        """The current priority's target, else the latest earlier priority's that had one."""
+        for _, code in reversed(self.line.priorities):
+            target = self.plan.targets[code].get(metric)
+            if target is not None:
+                return target
+        return None
+
+    def holes(self, pausable: bool) -> list[tuple[int, int | None]]:
+        """Where a clock stands still: resolved spans, and paused ones if it is pausable; in order."""
+        holes = self._holes.get(pausable)
+        if holes is None:
+            holes = self._holes[pausable] = list(self.line.resolved)
+            if pausable and self.line.paused:
+                holes += [(a, b) for a, b, _ in self.line.paused]
+                holes.sort(key=lambda hole: hole[0])
+        return holes
+
+    def track(self, target: Target, start: int, horizon: int) -> Track:
+        """The clock of ``target`` over ``[start, horizon)``, made once (update and resolution share one).
+
+        The clock stands still while the ticket is resolved and, if the target is pausable, paused.
+        """
+        pausable = target.pausable
+        clock = target.clock
+        key = (start, horizon, pausable, id(clock))
+        track = self._tracks.get(key)
+        if track is None:
+            holes = self._holes.get(pausable)
+            segments = running_segments(start, horizon, self.holes(pausable) if holes is None else holes)
+            ruler = self.rulers.get(id(clock)) or self.rulers.of(clock)
+            totals = ruler.running_totals(segments)
+            track = Track(ruler, start, horizon, segments, totals, totals[-1] if totals else 0)
+            self._tracks[key] = track
+        return track
+
+    # -- one metric ----------------------------------------------------------------------------------
+
+    def metric(self, metric: Metric, target: Target) -> list[MetricFigures]:
+        """The metric's figures, one per cycle (pending when its clock has not started)."""
+        found = windows(metric, self.line, self.plan.restart)
+        if not found:
+            return [self._pending(metric, target)] if metric in self.plan.targets[self.code] else []
+        figures = []
+        for window in found:
+            item = self.update(window, target) if metric == "update" else self._single(metric, window, target)
+            if item is not None:
+                figures.append(item)
+        return figures
+
+    def _single(self, metric: Metric, window: Window, target: Target) -> MetricFigures | None:
+        track = self.track(target, window[0], window[1])
+        outcome = self._outcome(metric, track, window[2])
+        return None if outcome is None else self._figures(metric, target, window, track, outcome)
+
+    def update(self, window: Window, target: Target) -> MetricFigures | None:
+        """The update metric: each stretch between agent updates is a clock of its own."""
+        start, horizon, completed, _ = window
+        updates = self.line.updates
+        bounds = [start]
+        bounds += [u for u in updates if start < u < horizon]
+        if not completed and updates and updates[-1] == horizon > start:
+            bounds.append(horizon)
+        whole = self.track(target, start, horizon)
+        gaps: list[GapFigures] = []
+        first_breach: int | None = None
+        last: tuple[Track, Outcome] | None = None
+        for i, gap_start in enumerate(bounds):
+            closed = i + 1 < len(bounds)
+            gap_end = bounds[i + 1] if closed else horizon
+            if closed and self._cannot_breach(gap_start, gap_end, whole):
+                continue
+            gap_completed = closed or completed
+            track = self.track(target, gap_start, gap_end)
+            outcome = self._outcome("update", track, gap_completed, record_change=False)
+            if outcome is None:
+                continue
+            if outcome.breached_at is not None:
+                first_breach = outcome.breached_at if first_breach is None else first_breach
+                ended = gap_end if gap_completed else None
+                gaps.append(GapFigures(gap_start, ended, outcome.elapsed, outcome.breached_at))
+            last = (track, outcome)
+        if last is None:
+            return None
+        track, outcome = last
+        if first_breach is not None:  # breached once any gap was
+            outcome = outcome._replace(breached_at=first_breach, at_risk=False)
+        elif outcome.next_change is not None:
+            self.changes.append(outcome.next_change)
+        return self._figures("update", target, window, track, outcome, tuple(gaps))
+
+    def _cannot_breach(self, gap_start: int, gap_end: int, whole: Track) -> bool:
+        """A closed update gap that counted less than every target in force during it (and was not extended).
+
+        ``whole`` is the clock of the whole window; a gap counts what ``whole`` counted during it.
+        """
+        limit = self.withins["update"] if self.plain else self._least_update_target(gap_start, gap_end)
+        if limit is None:
+            return False
+        # open time never exceeds wall time, so most gaps are ruled out without asking the calendar
+        if gap_end - gap_start < limit:
+            return True
+        return self._one_update_clock() and whole.elapsed_at(gap_end) - whole.elapsed_at(gap_start) < limit
+
+    def _one_update_clock(self) -> bool:
+        """Whether every priority's update target counts on the current one's clock and pausability."""
+        current = self.targets["update"]
+        for _, code in self.line.priorities:
+            own = self.plan.targets[code].get("update")
+            if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
+                return False
+        return True
+
+    def _least_update_target(self, gap_start: int, gap_end: int) -> int | None:
+        """The least update target in force during a gap; None if one is missing or an extension was recorded."""
+        for t, event in self.line.extensions:
+            if event.metric == "update" and gap_start <= t < gap_end:
+                return None
+        withins = [within for t, within, _ in self._targets_over_time("update") if t < gap_end]
+        return None if None in withins else min(cast("list[int]", withins))
+
+    def _outcome(self, metric: Metric, track: Track, completed: bool, *, record_change: bool = True) -> Outcome | None:
+        """Where a metric clock stands at the horizon of ``track``; None when it has no target to meet."""
+        running = not completed and not (self.paused and self.targets[metric].pausable)
+        if self.plain:  # one target all along, no extension: the common case, without pieces
+            within = self.withins[metric]
+            elapsed, deadline, breached_at, next_change, at_risk = single_target(
+                track, within, running, self.plan.ratio
+            )
+            final = (track.start, within, None, self.code)
+            outcome: Outcome | None = Outcome(elapsed, within, deadline, breached_at, next_change, at_risk, final)
+        else:
+            outcome = self._general_outcome(metric, track, completed, running)
+        if outcome is not None and record_change and outcome.next_change is not None:
+            self.changes.append(outcome.next_change)
+        return outcome
+
+    def _general_outcome(self, metric: Metric, track: Track, completed: bool, running: bool) -> Outcome | None:
+        """:meth:`_outcome` with priority changes and extensions."""
+        horizon = track.horizon
+        extensions = []
+        for index, (t, event) in enumerate(self.line.extensions):
+            in_window = track.start <= t and (t < horizon or not completed)
+            if event.metric == metric and in_window:
+                assert event.until is not None  # noqa: S101 -- Event checks it
+                extensions.append((t, to_us(event.until), event.customer_agreed, index))
+                self.used_extensions.add(index)
+        pieces = self._pieces(metric, track, completed)
+        paused = not completed and not running
+        outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.plan.ratio, paused=paused)
+        if outcome is not None:
+            self.ignored.extend(outcome.ignored)
+        return outcome
+
+    def _pieces(self, metric: Metric, track: Track, completed: bool) -> list[Piece]:
+        """The targets in force over ``track``: the priority's at its start, then each later priority change."""
+        timeline = self._targets_over_time(metric)
+        current = self.targets[metric]
+        horizon = track.horizon
+        pieces = []
+        for i, (t, within, code) in enumerate(timeline):
+            superseded_before_start = i + 1 < len(timeline) and timeline[i + 1][0] <= track.start
+            after_horizon = t > track.start and (t > horizon or (t == horizon and completed))
+            if not superseded_before_start and not after_horizon:  # the piece in force at the start counts
+                own = self.plan.targets[code].get(metric)
+                # an earlier priority's target counts on its own clock, or a later change of clock
+                # could undo a breach that already happened
+                other = own is not None and (own.clock is not current.clock or own.pausable != current.pausable)
+                clock = self.track(own, track.start, horizon) if other and own is not None else None
+                pieces.append(Piece(max(t, track.start), within, None, code, clock))
+        return pieces
+
+    def _targets_over_time(self, metric: Metric) -> list[tuple[int, int | None, str]]:
+        """``(since, within, priority)`` for each priority change, computed once per metric.
+
+        A change to a priority without a target for the metric is left out: the latest earlier
+        priority's target stays in force.
+        """
+        cached = self._target_times.get(metric)
+        if cached is None:
+            withins = self.plan.withins
+            cached = self._target_times[metric] = []
+            for t, code in self.line.priorities:
+                within = withins[code].get(metric)
+                if within is not None or not cached or cached[-1][1] is None:
+                    cached.append((t, within, code))
+        return cached
+
+    # -- the figures ---------------------------------------------------------------------------------
+
+    def _figures(
+        self,
+        metric: Metric,
+        target: Target,
+        window: Window,
+        track: Track,
+        outcome: Outcome,
+        gaps: tuple[GapFigures, ...] = (),
+    ) -> MetricFigures:
+        """The figures of a metric measured over ``window`` by ``track`` (its last gap's, for update)."""
+        start, horizon, completed, cycle = window
+        if outcome.breached_at is not None:
+            state = _BREACHED
+        elif completed:
+            state = _MET
+        elif target.pausable and self.paused_status:
+            state = _PAUSED
+        else:
+            state = _RUNNING
+        return MetricFigures(
+            metric,
+            target,
+            outcome.target,
+            state,
+            outcome.deadline,
+            outcome.elapsed,
+            outcome.at_risk and (state is _RUNNING or state is _PAUSED),
+            start,
+            horizon if completed else None,
+            outcome.breached_at,
+            cycle,
+            gaps,
+            tuple(index for _, index in outcome.applied) if outcome.applied else (),
+            tuple(track.segments),
+            horizon,
+            outcome.final,
+        )
+
+    def _pending(self, metric: Metric, target: Target) -> MetricFigures:
+        return MetricFigures(metric, target, target.within_us, _PENDING, None, 0, False, None, None, None)

@@ -1,0 +1,133 @@
+"""``ServicePolicy`` reads every section of a policy file and holds each capability's part."""
+
+import json
+from datetime import timedelta
+
+import pytest
+import yaml
+
+from slakit import ServicePolicy, ServicePolicyConfig, presets
+from slakit.errors import ConfigError
+from slakit.escalation import EscalationRules
+from slakit.sla import Policy
+from slakit.survey import SurveyScheme
+
+CLOCKS = {
+    "calendars": {"default": {"timezone": "UTC", "hours": {"mon-fri": ["09:00-18:00"]}}},
+    "priorities": {"P1": {"name": "urgent", "rank": 1, "targets": {"response": "1h"}}},
+}
+ESCALATION = {
+    "levels": [{"level": 1, "role": "lead"}],
+    "rules": [{"name": "late", "when": {"fact": "sla.response.state", "op": "eq", "value": "breached"}, "level": 1}],
+}
+
+
+def test_a_policy_file_becomes_its_parts():
+    policy = ServicePolicy.from_config(presets.config("p1-p3"))
+    assert isinstance(policy.sla, Policy)
+    assert isinstance(policy.escalation, EscalationRules)
+    assert policy.escalation.rules
+    assert isinstance(policy.survey, SurveyScheme)
+    assert policy.classifier is not None
+    assert policy.matrix is not None
+    assert policy.name == "p1-p3"
+    assert isinstance(policy.config, ServicePolicyConfig)
+    assert policy.sla.config.priorities == policy.config.priorities
+
+
+def test_sections_are_optional():
+    policy = ServicePolicy.from_config(CLOCKS)
+    assert policy.escalation.rules == ()
+    assert policy.survey is None
+    assert policy.classifier is None
+    assert policy.matrix is None
+    assert policy.sla.target("P1", "response").within == timedelta(hours=1)
+    assert policy.name is None
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json", ".toml"])
+def test_a_policy_file_loads_in_each_format(tmp_path, suffix):
+    config = {**CLOCKS, "escalation": ESCALATION}
+    path = tmp_path / f"policy{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(config))
+    elif suffix == ".yaml":
+        path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    else:
+        path.write_text(
+            '[calendars.default]\ntimezone = "UTC"\nhours = { mon-fri = ["09:00-18:00"] }\n'
+            '[priorities.P1]\nname = "urgent"\nrank = 1\ntargets = { response = "1h" }\n'
+            '[[escalation.levels]]\nlevel = 1\nrole = "lead"\n'
+            '[[escalation.rules]]\nname = "late"\nlevel = 1\n'
+            'when = { fact = "sla.response.state", op = "eq", value = "breached" }\n'
+        )
+    policy = ServicePolicy.load(path)
+    assert [rule.name for rule in policy.escalation.rules] == ["late"]
+    assert policy == ServicePolicy.from_config(config)
+
+
+def test_an_sla_policy_alone_is_a_service_policy_without_other_sections():
+    sla = Policy.from_config(CLOCKS)
+    policy = ServicePolicy.from_sla(sla)
+    assert policy.sla is sla
+    assert policy.escalation.rules == ()
+    assert policy.config.priorities == sla.config.priorities
+
+
+def test_presets_resolve_what_a_policy_argument_names(tmp_path):
+    preset = presets.load("p1-p3")
+    assert presets.resolve(preset) is preset
+    assert presets.resolve("p1-p3") == preset
+    assert presets.resolve(preset.sla).sla is preset.sla
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({**CLOCKS, "priorities": {"P1": {"name": "a", "rank": 1}}}))
+    assert presets.resolve(path).sla.priorities["P1"].name == "a"
+    assert presets.resolve(str(path)).sla.priorities["P1"].name == "a"
+    with pytest.raises(ConfigError, match=r"'policy' must be a slakit\.ServicePolicy"):
+        presets.resolve(42)  # type: ignore[arg-type]
+
+
+def test_rules_are_checked_against_the_survey_dimensions():
+    config = presets.config("p1-p3")
+    config["escalation"]["rules"].append(
+        {"name": "odd", "when": {"fact": "survey.taste", "op": "lt", "value": 3}, "level": 1}
+    )
+    with pytest.raises(ConfigError) as info:
+        ServicePolicy.from_config(config)
+    assert "survey.taste" in str(info.value)
+    assert str(info.value.path).startswith("escalation.")
+
+
+def test_presets_are_listed_loaded_and_copied():
+    assert "p1-p3" in presets.names()
+    policy = presets.load("p1-p3")
+    assert policy.sla.target("P1", "response").within == timedelta(hours=2)
+    assert policy.sla.target("P3", "resolution").within == timedelta(hours=72)
+    mapping = presets.config("p1-p3")
+    mapping["priorities"]["P1"]["targets"]["response"] = "1h"  # a fresh copy: extending it changes no one else
+    assert presets.load("p1-p3").sla.target("P1", "response").within == timedelta(hours=2)
+    assert ServicePolicy.from_config(mapping).sla.target("P1", "response").within == timedelta(hours=1)
+    with pytest.raises(ConfigError, match="'preset' must be one of"):
+        presets.load("p9")
+
+
+def test_presets_carry_a_matrix_and_a_classifier():
+    for name in presets.names():
+        policy = presets.load(name)
+        assert policy.matrix is not None
+        assert policy.classifier is not None
+        assert policy.matrix.priority_for("high", "high") in policy.sla.priorities
+    p1p3 = presets.load("p1-p3")
+    assert p1p3.classifier is not None
+    found = p1p3.classifier.classify("设备无法启动")
+    assert found is not None
+    assert found.category == "售后服务类/硬件维修"
+
+
+def test_matrix_cells_must_name_the_policys_priorities():
+    config = presets.config("p1-p3")
+    config["priority_matrix"]["matrix"]["high"]["low"] = "P9"
+    with pytest.raises(ConfigError) as info:
+        ServicePolicy.from_config(config)
+    assert "'P9'" in str(info.value)
+    assert info.value.path == "priority_matrix.matrix.high.low"
