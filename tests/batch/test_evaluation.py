@@ -116,7 +116,7 @@ def test_pinned_two_assignments_at_one_instant_give_the_same_agent_in_either_ord
     tickets = [Ticket(f"A{i}", created, "P1", events=tuple(events)) for i, events in enumerate((both, both[::-1]))]
     results = list(evaluate_many(tickets, POLICY, as_of=AS_OF))
     context = Context.of(POLICY)
-    assert [TicketFacts(result, context).agent for result in results] == ["wang", "wang"]
+    assert [TicketFacts.from_result(result, context).agent for result in results] == ["wang", "wang"]
     groups = summarize(results, by=("agent",)).groups
     assert [(group.key["agent"], group.figures.tickets) for group in groups] == [("wang", 2)]
     first, second = (result.sla for result in results)

@@ -19,7 +19,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from slakit.sla import MetricState, Policy, SLAReport, Ticket
+from slakit import ServicePolicy
+from slakit.sla import MetricState, SLAReport, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.sla.ticket import Event
 from slakit.testing import strategies as sst
@@ -40,7 +41,7 @@ False once it is fixed."""
 
 
 @st.composite
-def mixed_policies(draw: st.DrawFn) -> Policy:
+def mixed_policies(draw: st.DrawFn) -> ServicePolicy:
     """Two or three priorities; for one metric, P2's target counts on the other clock than P1's, or the other
     way about pauses, or both. Other targets are drawn freely, and P2/P3 may lack a metric (the earlier
     priority's target then stays in force)."""
@@ -67,7 +68,7 @@ def mixed_policies(draw: st.DrawFn) -> Policy:
             within = draw(st.sampled_from(_WITHINS))
             targets[metric] = {"within": within, "clock": clock, "pausable": pausable}
         priorities[code] = {"name": code, "rank": rank, "targets": targets}
-    return Policy.from_config(
+    return ServicePolicy.from_config(
         {
             "calendars": {"default": calendar},
             "priorities": priorities,
@@ -80,7 +81,7 @@ def mixed_policies(draw: st.DrawFn) -> Policy:
 class _History:
     """A ticket history built in time order, with the SLA report of what is known so far at hand."""
 
-    def __init__(self, policy: Policy, created: datetime, priority: str) -> None:
+    def __init__(self, policy: ServicePolicy, created: datetime, priority: str) -> None:
         self.policy = policy
         self.created = created
         self.priority = priority
@@ -96,7 +97,7 @@ class _History:
         return evaluate_sla(self.ticket(), self.policy, as_of=self.t)
 
     def add(self, kind: str, **fields: Any) -> None:
-        pausing = kind == "status" and fields["status"] in self.policy.config.pause_statuses
+        pausing = kind == "status" and fields["status"] in self.policy.sla.config.pause_statuses
         while True:
             self.events.append(Event(self.t, kind, **fields))  # type: ignore[arg-type]
             if not AVOID_PAUSE_AT_A_DEADLINE or not self._paused_with_nothing_left():
@@ -133,12 +134,12 @@ def _completing(metric: str) -> tuple[str, dict[str, Any]]:
 
 
 @st.composite
-def boundary_tickets(draw: st.DrawFn, policy: Policy, max_extra: int = 4) -> Ticket:
+def boundary_tickets(draw: st.DrawFn, policy: ServicePolicy, max_extra: int = 4) -> Ticket:
     """A ticket with an event at (or a microsecond either side of) a deadline, a priority change when the policy
     has another priority, and a pause with an agreed extension; plus a few ordinary events (see the module)."""
-    zone = policy.default_calendar.timezone
-    created = draw(sst.aware_datetimes(policy.default_calendar)).astimezone(zone).replace(microsecond=0)
-    codes = sorted(policy.priorities)
+    zone = policy.sla.default_calendar.timezone
+    created = draw(sst.aware_datetimes(policy.sla.default_calendar)).astimezone(zone).replace(microsecond=0)
+    codes = sorted(policy.sla.priorities)
     line = _History(policy, created, draw(st.sampled_from(codes)))
     others = ["deadline", "deadline"] + (["priority"] if len(codes) > 1 else [])
     extra = ["assign", "acknowledge", "reply", "note", "unpause", "resolve", "reopen", "complaint", "priority"]
@@ -160,7 +161,7 @@ def boundary_tickets(draw: st.DrawFn, policy: Policy, max_extra: int = 4) -> Tic
             _at_a_deadline(draw, line, codes)
         elif step == "pause":
             if not line.paused and not line.resolved:
-                line.add("status", status=draw(st.sampled_from(sorted(policy.config.pause_statuses))))
+                line.add("status", status=draw(st.sampled_from(sorted(policy.sla.config.pause_statuses))))
         elif step == "unpause":
             if line.paused:
                 line.add("status", status="open")
@@ -207,7 +208,7 @@ def _at_a_deadline(draw: st.DrawFn, line: _History, codes: list[str]) -> None:
     elif kind == "priority" and len(codes) > 1:
         line.add("priority", priority=draw(st.sampled_from([code for code in codes if code != line.current])))
     elif kind == "status" and not line.resolved:
-        line.add("status", status="open" if line.paused else sorted(line.policy.config.pause_statuses)[0])
+        line.add("status", status="open" if line.paused else sorted(line.policy.sla.config.pause_statuses)[0])
     else:
         line.add("note")
 
@@ -236,7 +237,7 @@ def _agreed_extension(draw: st.DrawFn, line: _History) -> None:
 
 
 @st.composite
-def boundary_cases(draw: st.DrawFn, policy: Policy | None = None) -> tuple[Policy, Ticket, datetime]:
+def boundary_cases(draw: st.DrawFn, policy: ServicePolicy | None = None) -> tuple[ServicePolicy, Ticket, datetime]:
     """A policy (mixed clocks unless given), a boundary ticket under it, and an ``as_of``: at or a microsecond
     around a deadline the report at the last event announces, or anywhere up to days after the last event."""
     policy = policy or draw(mixed_policies())
