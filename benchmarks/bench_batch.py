@@ -13,7 +13,6 @@ tickets, so that figures from a busy machine can still be compared.
     .venv/bin/python benchmarks/bench_batch.py                  # 100k and 1M rows, jobs=2, 3 runs each
     .venv/bin/python benchmarks/bench_batch.py --rows 100000 --jobs 1 --runs 1
     .venv/bin/python benchmarks/bench_batch.py --stages --runs 5   # CPU us/row per stage, jobs=1, 20k rows
-    .venv/bin/python benchmarks/bench_batch.py --general           # the same, every row through the engines
 """
 
 from __future__ import annotations
@@ -117,15 +116,11 @@ def generate(path: Path, rows: int, seed: int = 2025) -> None:
             out.writerow([row.get(name, "") for name in HEADER])
 
 
-def child(path: str, jobs: int, out_dir: str, general: bool = False) -> None:
-    """Run the batch once in this process and print its figures (wall and CPU time, rows) as JSON.
-
-    ``general`` turns the flat-row fast path off: every row goes through the engines.
-    """
+def child(path: str, jobs: int, out_dir: str) -> None:
+    """Run the batch once in this process and print its figures (wall and CPU time, rows) as JSON."""
     from slakit import presets
-    from slakit.batch import pipeline, run
+    from slakit.batch import run
 
-    pipeline.FAST_PATH = not general
     policy = presets.load("p1-p3")
     began, cpu = time.perf_counter(), _cpu()
     outcome = run(path, policy, as_of=AS_OF, out_dir=out_dir, formats=("json",), jobs=jobs, assume_tz="Asia/Shanghai")
@@ -151,7 +146,7 @@ def reference(path: str, rows: int = 20_000) -> float:
 
     policy = presets.load("p1-p3")
     tickets = [t for t in islice(read(path, assume_tz="Asia/Shanghai"), rows) if isinstance(t, InputTicket)]
-    tickets = [t for t in tickets if t.priority in policy.priorities]
+    tickets = [t for t in tickets if t.priority in policy.sla.priorities]
     evaluate(tickets[0], policy, as_of=AS_OF)
     best = float("inf")
     for _ in range(3):
@@ -162,13 +157,11 @@ def reference(path: str, rows: int = 20_000) -> float:
     return best
 
 
-def stages(path: str, rows: int = 20_000, runs: int = 5, *, fast: bool = True) -> dict[str, float]:
+def stages(path: str, rows: int = 20_000, runs: int = 5) -> dict[str, float]:
     """CPU microseconds per row of each stage of a chunk's work (as ``run`` does it with ``jobs=1``), medians.
 
-    Stages of the general path: reading (bytes to tickets), evaluation (SLA, escalations, survey),
-    facts; with ``fast``, the flat-row fast path's one stage instead (bytes to facts; declined rows
-    the general way). Then summary (accumulator updates) and output (results.csv, results.jsonl,
-    rejected and breach rows, encoded).
+    Stages: reading (bytes to tickets), evaluation (SLA, escalations, survey), facts, summary
+    (accumulator updates) and output (results.csv, results.jsonl, rejected and breach rows, encoded).
     """
     from itertools import islice
 
@@ -186,7 +179,7 @@ def stages(path: str, rows: int = 20_000, runs: int = 5, *, fast: bool = True) -
     evaluator = Evaluator(policy, AS_OF)
     context = Context.of(evaluator.policy_for(source.layout.measured))
     writer = TicketWriter(context.metrics)
-    steps = (("fast path", _fast_path), *_STAGES[3:]) if fast else _STAGES
+    steps = _STAGES
     samples: dict[str, list[float]] = {name: [] for name, _ in steps}
     count = 0
     for _ in range(runs):
@@ -197,29 +190,6 @@ def stages(path: str, rows: int = 20_000, runs: int = 5, *, fast: bool = True) -
             samples[name].append(time.process_time() - began)
         count = values
     return {name: statistics.median(values) / count * 1e6 for name, values in samples.items()}
-
-
-def _fast_path(values: Any, evaluator: Any, context: Any, _: Any) -> Any:
-    from slakit.batch.facts import TicketFacts
-    from slakit.batch.fast_path import FastPath
-    from slakit.batch.reading import csv_records
-    from slakit.batch.records import Rejected
-
-    payloads, source = values
-    fast = FastPath.of(evaluator, evaluator.policy_for(source.layout.measured), source.layout, context)
-    results, facts = [], []
-    for first, payload in payloads:
-        for record in csv_records(payload, first, source.layout, ",", source.encoding):
-            fact = None if isinstance(record, Rejected) else fast.facts(record[1], record[0])
-            if fact is None:
-                item = record if isinstance(record, Rejected) else source.layout.ticket(record[1], record[0])
-                result = evaluator.evaluate(item, 0)
-                fact = TicketFacts(result, context) if result.rejection is None else None
-                results.append(result)
-            else:
-                results.append(None)
-            facts.append(fact)
-    return results, facts
 
 
 def _reading(values: Any, *_: Any) -> Any:
@@ -240,7 +210,7 @@ def _evaluation(items: Any, evaluator: Any, *_: Any) -> Any:
 def _facts(results: Any, _: Any, context: Any, __: Any) -> Any:
     from slakit.batch.facts import TicketFacts
 
-    return results, [TicketFacts(r, context) if r.rejection is None else None for r in results]
+    return results, [TicketFacts.from_result(r, context) if r.rejection is None else None for r in results]
 
 
 def _summary(values: Any, _: Any, context: Any, __: Any) -> Any:
@@ -295,12 +265,11 @@ def _tree_rss(pid: int) -> int:
         return 0
 
 
-def measure(path: Path, jobs: int, general: bool = False) -> tuple[float, int, dict[str, object]]:
+def measure(path: Path, jobs: int) -> tuple[float, int, dict[str, object]]:
     """Wall time of run() and the peak RSS of its process tree, in a fresh process."""
     with tempfile.TemporaryDirectory() as out_dir:
-        extra = ["--general"] if general else []
         process = subprocess.Popen(  # noqa: S603 -- our own script
-            [sys.executable, __file__, "--child", str(path), "--jobs", str(jobs), "--out", out_dir, *extra],
+            [sys.executable, __file__, "--child", str(path), "--jobs", str(jobs), "--out", out_dir],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -321,13 +290,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="CPU us/row per stage (jobs=1, 20k rows) and stop")
-    parser.add_argument("--general", action="store_true", help="every row through the engines (no fast path)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "slakit-bench-batch"))
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.jobs, args.out, args.general)
+        child(args.child, args.jobs, args.out)
         return
     sizes = args.rows or [100_000, 1_000_000]
     data = Path(args.data)
@@ -336,14 +304,12 @@ def main() -> None:
         path = data / "export-20000.csv"
         if not path.exists():
             generate(path, 20_000)
-        for fast in (False, True):
-            figures = stages(str(path), runs=args.runs, fast=fast)
-            print(f"CPU us/row by stage, {'fast path' if fast else 'general path'} (jobs=1, 20k rows, "
-                  f"median of {args.runs}): " + ", ".join(f"{name} {value:.1f}" for name, value in figures.items())
-                  + f"; total {sum(figures.values()):.1f}")  # fmt: skip
+        figures = stages(str(path), runs=args.runs)
+        print(f"CPU us/row by stage (jobs=1, 20k rows, median of {args.runs}): "
+              + ", ".join(f"{name} {value:.1f}" for name, value in figures.items())
+              + f"; total {sum(figures.values()):.1f}")  # fmt: skip
         return
-    path_name = "the general path only" if args.general else "flat-row fast path on"
-    print(f"batch benchmark: run() on a flat CSV, p1-p3 preset with escalation rules, {path_name}, jobs={args.jobs}, "
+    print(f"batch benchmark: run() on a flat CSV, p1-p3 preset with escalation rules, jobs={args.jobs}, "
           f"{args.runs} runs each (median)")  # fmt: skip
     peaks: dict[int, float] = {}
     for rows in sizes:
@@ -354,7 +320,7 @@ def main() -> None:
             print(f"  generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - began:.0f} s")
         times, rss, cpus, cores = [], [], [], []
         for _ in range(args.runs):
-            seconds, peak, figures = measure(path, args.jobs, args.general)
+            seconds, peak, figures = measure(path, args.jobs)
             times.append(seconds)
             rss.append(peak)
             cpus.append(float(figures["cpu"]) / rows * 1e6)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ three SLA clocks on the p1-p3 calendar (elapsed time and deadline), the preset's
 escalation triggers, and write a results.csv row and a results.jsonl line with ISO instants. It
 validates nothing, keeps no summary, writes fewer columns and is **not** slakit's semantics (no
 reopenings, resolves stopping clocks, at-risk, next changes, surveys, rejections); it only
-measures how far below the real pipeline a flat-row fast path could go. The peer in the same run
+measures how far below the real pipeline pure-Python per-row code could go. The peer in the same run
 is ``slakit.batch.pipeline``'s per-chunk work on the same chunks (read, evaluate, facts, summary,
 output), so the ratio holds on a busy machine.
 
@@ -145,7 +145,7 @@ def main() -> None:
         evaluator, context, ("month",), TicketWriter(context.metrics), "csv", source.layout, ",", source.encoding
     )
     texts = [chunk.decode() for _, chunk in chunks]
-    calendar, as_of = policy.default_calendar, int(AS_OF.timestamp()) * 1_000_000
+    calendar, as_of = policy.sla.default_calendar, int(AS_OF.timestamp()) * 1_000_000
     steps = {
         "floor": lambda: [floor(text, calendar, as_of) for text in texts],
         "run": lambda: [pipeline._process(work, chunk) for chunk in chunks],

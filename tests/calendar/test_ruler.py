@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slakit._time import to_us
 from slakit.calendar import BusinessCalendar
+from slakit.instants import to_us
 from slakit.testing.strategies import aware_datetimes as instants
 from slakit.testing.strategies import calendar_configs, calendars
 

@@ -22,11 +22,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from slakit import ServicePolicy
-from slakit._time import from_us, require_aware, td_to_us, to_us
 from slakit.escalation.conditions import Leaf
 from slakit.escalation.facts import snapshot
 from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationRules, Rule
+from slakit.instants import from_us, require_aware, td_to_us, to_us
 from slakit.sla import MetricState, Policy, SLAReport, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore

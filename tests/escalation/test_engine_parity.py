@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slakit import presets
-from slakit._time import from_us, to_us
 from slakit.calendar import Rulers
 from slakit.escalation import evaluate, evaluate_with_sla
 from slakit.escalation.facts import snapshot
 from slakit.escalation.firing import FactsOverTime
 from slakit.escalation.phases import INF
+from slakit.instants import from_us, to_us
 from slakit.sla import build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme

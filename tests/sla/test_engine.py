@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slakit import presets
-from slakit._time import to_us
 from slakit.errors import InvalidTicketError, NaiveDatetimeError, UnknownPriorityError
+from slakit.instants import to_us
 from slakit.sla import Event, MetricState, Policy, Ticket, evaluate
 from tests.sla.conftest import sh
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slakit import ServicePolicy
-from slakit._time import to_us
+from slakit.instants import to_us
 from slakit.sla import Event, MetricState, MetricStatus, Ticket, Trace, evaluate
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slakit import presets
-from slakit._time import to_us
+from slakit.instants import to_us
 from slakit.sla import Event, Ticket, Timeline, build_timeline
 from slakit.sla.timeline import _reduce, ordered
 from slakit.testing import strategies as sst

@@ -22,7 +22,6 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slakit import presets
-from slakit._time import require_aware
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.dataframe import from_dataframe
 from slakit.batch.evaluation import Evaluator
@@ -32,6 +31,7 @@ from slakit.batch.output import TicketWriter
 from slakit.batch.records import Rejected
 from slakit.batch.summary import Summary
 from slakit.errors import ConfigError
+from slakit.instants import require_aware
 from slakit.policy import ServicePolicy, ServicePolicyConfig
 from slakit.sla import Policy
 

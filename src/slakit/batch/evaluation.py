@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from slakit import presets
-from slakit._time import require_aware, to_us
 from slakit.batch import parallel
 from slakit.batch.records import InputTicket, Rejected, TicketResult
 from slakit.calendar import BusinessCalendar, Rulers
@@ -31,6 +30,7 @@ from slakit.errors import (
 )
 from slakit.escalation import fire
 from slakit.escalation.engine import report_of as escalation_report
+from slakit.instants import require_aware, to_us
 from slakit.policy import ServicePolicy
 from slakit.sla import Policy, Ticket, Timeline, build_timeline, measure
 from slakit.sla.engine import check_ticket

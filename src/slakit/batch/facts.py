@@ -14,9 +14,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from slakit._rounding import round_half_up
-from slakit._time import from_us, td_to_us, to_us
 from slakit.calendar import BusinessCalendar
 from slakit.errors import ConfigError
+from slakit.instants import from_us, td_to_us, to_us
 from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, MetricState, SLAReport, Timeline, build_timeline
 

@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
-from slakit._time import to_us, zone_named
 from slakit.batch.records import InputTicket, Rejected
 from slakit.batch.timestamps import TimestampError, parse_instant
 from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, SlakitError
+from slakit.instants import to_us, zone_named
 from slakit.sla import Event
 
 __all__ = ["COLUMNS", "EXTRA_COLUMNS", "MAX_COUNT", "FlatLayout", "resolve_zone"]
@@ -281,18 +281,7 @@ class FlatLayout:
                 "agent_replies contradicts first_response_at",
             )
         events = self._events(created, created_us, times[:5], stamps[:5], _text(agent), max(replies, 1), complaints)
-        survey: dict[str, Any] | None = None
-        for dimension, position in self.survey:
-            answer = cells[position]
-            if answer.__class__ is str:
-                answer = answer.strip()
-                if not answer:
-                    continue
-            elif answer is None or answer != answer:  # NaN from a DataFrame
-                continue
-            if survey is None:
-                survey = {}
-            survey[dimension] = answer
+        survey = self._survey(cells)
         flag_text = _text(flags)
         return InputTicket(
             id=ticket_id,
@@ -311,6 +300,22 @@ class FlatLayout:
             survey_at=survey_at,
             measured=self.measured,
         )
+
+    def _survey(self, cells: list[Any]) -> dict[str, Any] | None:
+        """The row's survey answers by dimension; None when it has none."""
+        survey: dict[str, Any] | None = None
+        for dimension, position in self.survey:
+            answer = cells[position]
+            if answer.__class__ is str:
+                answer = answer.strip()
+                if not answer:
+                    continue
+            elif answer is None or answer != answer:  # NaN from a DataFrame
+                continue
+            if survey is None:
+                survey = {}
+            survey[dimension] = answer
+        return survey
 
     @staticmethod
     def _events(

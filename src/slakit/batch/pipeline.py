@@ -181,7 +181,7 @@ def _is_dataframe(source: Any) -> bool:
     return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
 
 
-def run(
+def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, documented, with a default
     source: str | os.PathLike[str] | IO[Any] | Iterable[Ticket | Rejected] | Any,
     policy: ServicePolicy | Policy | str | os.PathLike[str],
     *,

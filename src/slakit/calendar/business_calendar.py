@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from slakit._config import ConfigSource, config_model, load_file
-from slakit._time import from_us, require_aware, td_to_us, to_us, us_to_td, zone_named
 from slakit.calendar.config import CalendarConfig
 from slakit.calendar.days import DayRules, DaySchedule
 from slakit.calendar.table import IntervalTable
 from slakit.errors import ConfigError, UnsatisfiableError
+from slakit.instants import from_us, require_aware, td_to_us, to_us, us_to_td, zone_named
 
 __all__ = ["BusinessCalendar", "Ruler"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from slakit._time import to_us
 from slakit.calendar.days import DayRules
+from slakit.instants import to_us
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from dateutil import parser as date_parser
 
-from slakit._time import zone_named
 from slakit.cli.exits import EXIT_CODES
 from slakit.errors import SlakitError
+from slakit.instants import zone_named
 
 if TYPE_CHECKING:
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from slakit import presets
-from slakit._time import require_aware
 from slakit.batch import csv_safe
 from slakit.calendar import BusinessCalendar
 from slakit.durations import parse_duration
 from slakit.errors import ConfigError
+from slakit.instants import require_aware
 from slakit.numbering import PrefixMap
 from slakit.sla import Event, Ticket
 

@@ -12,15 +12,16 @@ calendar turns into an instant (the earliest instant with that much open time).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from slakit._time import td_to_us
 from slakit.errors import UnsatisfiableError
 from slakit.escalation._ratio import MIRROR, ratio_spans
 from slakit.escalation.conditions import Leaf
 from slakit.escalation.phases import INF, Phase
+from slakit.instants import td_to_us
 from slakit.sla.report import MetricState
 
 __all__ = ["Spans", "complement", "intersect", "metric_spans", "prepare", "union", "value_at"]
@@ -134,58 +135,60 @@ def metric_spans(
     ``prepared`` is what :func:`prepare` made of the leaf."""
     spans: Spans = []
     last = len(phases) - 1
-    if field == "state":
-        breached = _BREACHED in prepared
-        for i, phase in enumerate(phases):
-            if phase.state is None:
-                continue
-            start, end = phase.start, starts[i + 1] if i < last else INF
-            cut = end if phase.breach is None else min(max(phase.breach, start), end)
-            if phase.state in prepared:
-                _add(spans, start, cut)
-            if breached and cut < end:
-                _add(spans, cut, end)
-        return spans
-    if prepared is None or field == "at_risk":
-        for i, phase in enumerate(phases):
-            if phase.state is not None:
-                _other_spans(leaf, field, prepared, phase, starts[i + 1] if i < last else INF, ratio, spans)
-        return spans
-    # durations: elapsed and overdue grow, remaining falls (so "remaining op x" is "-remaining op' -x")
-    op, x = prepared
-    floor = field == "overdue"  # overdue is max(-remaining, 0)
-    elapsed = field == "elapsed"
     for i, phase in enumerate(phases):
         if phase.state is None:
             continue
         end = starts[i + 1] if i < last else INF
-        if elapsed:
-            now, grows = phase.elapsed, phase.counting
+        if field == "state":
+            _state_spans(prepared, phase, end, spans)
+        elif prepared is None or field == "at_risk":
+            _other_spans(leaf, field, prepared, phase, end, ratio, spans)
         else:
-            now, grows = -phase.remaining, phase.falling
-        # the runs of the clock at which the figure reaches x and passes it
-        reached = 0 if now >= x or (floor and x <= 0) else (x - now if grows else INF)
-        passed = 0 if now > x or (floor and x < 0) else (x + 1 - now if grows else INF)
-        if op == "ge":
-            low, high = reached, INF
-        elif op == "le":
-            low, high = 0, passed
-        elif op == "gt":
-            low, high = passed, INF
-        elif op == "lt":
-            low, high = 0, reached
-        elif op == "eq":
-            low, high = reached, passed
-        else:  # ne
-            if reached > 0:
-                _add(spans, phase.start, _instant(phase, end, reached))
-            low, high = passed, INF
-        if low < high:  # _instant is the phase's start for no run at all and its end for none ever
-            a = phase.start if low <= 0 else _instant(phase, end, low)
-            b = end if high >= INF else _instant(phase, end, high)
-            if a < b:
-                _add(spans, a, b)
+            _duration_spans(field, prepared, phase, end, spans)
     return spans
+
+
+def _state_spans(states: frozenset[MetricState], phase: Phase, end: int, into: Spans) -> None:
+    """``state`` over one phase (lasting until ``end``): its state until the breach, breached from it."""
+    start = phase.start
+    cut = end if phase.breach is None else min(max(phase.breach, start), end)
+    if phase.state in states:
+        _add(into, start, cut)
+    if _BREACHED in states and cut < end:
+        _add(into, cut, end)
+
+
+# for each operator, the runs at which a growing figure holds, from where it reaches and passes a threshold
+_RUNS: dict[str, Callable[[int, int], tuple[int, int]]] = {
+    "ge": lambda reached, passed: (reached, INF),
+    "le": lambda reached, passed: (0, passed),
+    "gt": lambda reached, passed: (passed, INF),
+    "lt": lambda reached, passed: (0, reached),
+    "eq": lambda reached, passed: (reached, passed),
+    "ne": lambda reached, passed: (passed, INF),  # and (0, reached), added on its own
+}
+
+
+def _duration_spans(field: str, prepared: tuple[str, int], phase: Phase, end: int, into: Spans) -> None:
+    """``elapsed``, ``remaining`` or ``overdue`` over one phase: elapsed and overdue grow, remaining falls
+    (so ``remaining op x`` is ``-remaining op' -x``, as :func:`prepare` mirrored it)."""
+    op, x = prepared
+    floor = field == "overdue"  # overdue is max(-remaining, 0)
+    if field == "elapsed":
+        now, grows = phase.elapsed, phase.counting
+    else:
+        now, grows = -phase.remaining, phase.falling
+    # the runs of the clock at which the figure reaches x and passes it
+    reached = 0 if now >= x or (floor and x <= 0) else (x - now if grows else INF)
+    passed = 0 if now > x or (floor and x < 0) else (x + 1 - now if grows else INF)
+    if op == "ne" and reached > 0:
+        _add(into, phase.start, _instant(phase, end, reached))
+    low, high = _RUNS[op](reached, passed)
+    if low < high:  # _instant is the phase's start for no run at all and its end for none ever
+        a = phase.start if low <= 0 else _instant(phase, end, low)
+        b = end if high >= INF else _instant(phase, end, high)
+        if a < b:
+            _add(into, a, b)
 
 
 def _instant(phase: Phase, end: int, d: int) -> int:

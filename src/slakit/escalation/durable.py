@@ -40,12 +40,12 @@ from decimal import Decimal
 from types import ModuleType, TracebackType
 from typing import Any
 
-from slakit._time import require_aware
 from slakit.errors import ConfigError
 from slakit.escalation.conditions import Condition, Leaf
 from slakit.escalation.engine import HoldsRules
 from slakit.escalation.facts import facts_at
 from slakit.escalation.rules import EscalationRules
+from slakit.instants import require_aware
 from slakit.sla import MetricState, Policy, Ticket
 from slakit.survey import SurveyScore
 

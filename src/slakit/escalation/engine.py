@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from slakit._time import from_us, require_aware, to_us
 from slakit.calendar import Rulers
 from slakit.escalation.firing import Firing, fire
 from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationRules
+from slakit.instants import from_us, require_aware, to_us
 from slakit.sla import HoldsPolicy, Policy, SLAReport, Ticket, build_timeline, measure
 from slakit.sla.engine import check_ticket, sla_policy
 from slakit.sla.engine import report_of as report_of_sla

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from slakit._time import to_us
+from slakit.instants import to_us
 from slakit.sla import HoldsPolicy, Policy, SLAReport, Ticket, build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore

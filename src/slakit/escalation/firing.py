@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from slakit._time import td_to_us
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_at
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
+from slakit.instants import td_to_us
 from slakit.sla import METRICS, Measurement, Policy, Ticket, Timeline, build_timeline, measure
 from slakit.survey import SurveyScore
 
@@ -196,7 +196,7 @@ class FactsOverTime:
         """The phases of ``metric`` and the instant each starts."""
         history = self.histories.get(metric)
         if history is None:
-            phases = metric_phases(metric, self.line, self.plan, self.rulers, self._instants(), self._measure_at)
+            phases = metric_phases(metric, self.line, self.plan, self.rulers, self._instants, self._measure_at)
             history = self.histories[metric] = ([phase.start for phase in phases], phases)
         return history
 

@@ -9,7 +9,7 @@ escalation engine can say when a threshold is crossed without measuring the cloc
 :func:`metric_phases` makes them in one of two ways. In the common case (every priority of the
 ticket tracks the metric on one clock, one window, no extension) one sweep over the timeline
 carries the counted time and each target's deadline forward (:func:`_sweep`). Otherwise each phase
-starts from :func:`slakit.sla.measure` at its first instant, an instant of an event, so that the
+starts from :func:`slakit.sla.clocks` at its first instant, an instant of an event, so that the
 rarer rules (priorities without the metric, changes of clock, extensions, clocks restarting on
 reopen, the stretches between agent updates) are the SLA core's own. Both take the clock rules
 from the SLA core: its windows, holes, and breach rule (:func:`~slakit.sla.track.is_breached`).
@@ -20,16 +20,18 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from operator import itemgetter
 from typing import NamedTuple
 
 from slakit.calendar import Ruler, Rulers
-from slakit.sla import Measurement, MetricState, Timeline
-from slakit.sla.measure import once_per_ticket
+from slakit.sla import Measurement, MetricState, Target, Timeline
+from slakit.sla.clocks import once_per_ticket
 from slakit.sla.policy import Metric, Plan
 from slakit.sla.track import breach_instant, is_breached
 
 __all__ = ["INF", "Phase", "metric_phases"]
 
+_FIRST = itemgetter(0)
 INF = 1 << 62  # an instant after every real one (about the year 146,000); never handed to a calendar
 
 _RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
@@ -72,16 +74,17 @@ MeasureAt = Callable[[int], Measurement]
 
 
 def metric_phases(
-    metric: str, line: Timeline, plan: Plan, rulers: Rulers, instants: list[int], measure_at: MeasureAt
+    metric: str, line: Timeline, plan: Plan, rulers: Rulers, instants: Callable[[], list[int]], measure_at: MeasureAt
 ) -> list[Phase]:
     """The phases of ``metric`` from the ticket's creation on: one per instant at which something may
-    change for it, in time order (``instants`` are the creation and event instants up to ``as_of``)."""
-    if all(metric not in plan.targets[code] for _, code in line.priorities):
-        return [Phase(line.created, None)]  # no priority of the ticket tracks it: no figures, ever
+    change for it, in time order (``instants()`` gives the creation and event instants up to ``as_of``, for
+    the general case)."""
     swept = _sweep(metric, line, plan, rulers)  # type: ignore[arg-type]  # a metric of the SLA
     if swept is not None:
         return swept
-    return [_measured_phase(metric, s, measure_at(s), line, rulers) for s in instants]
+    if all(metric not in plan.targets[code] for _, code in line.priorities):
+        return [Phase(line.created, None)]  # no priority of the ticket tracks it: no figures, ever
+    return [_measured_phase(metric, s, measure_at(s), line, rulers) for s in instants()]
 
 
 def _measured_phase(metric: str, s: int, measured: Measurement, line: Timeline, rulers: Rulers) -> Phase:
@@ -110,8 +113,10 @@ def _measured_phase(metric: str, s: int, measured: Measurement, line: Timeline, 
     return Phase(s, state, breach, elapsed, remaining, counting, falling, rulers.of(target.clock))
 
 
-def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[Phase] | None:
-    """The phases in the common case, in one sweep; None when it does not apply.
+def _sweep(  # noqa: C901, PLR0912, PLR0915 -- one pass carrying each target's deadline: split, its state would travel with it
+    metric: Metric, line: Timeline, plan: Plan, rulers: Rulers
+) -> list[Phase] | None:
+    """The phases in the common case (:func:`_common_case`), in one sweep; None when it does not apply.
 
     The common case: one window (no restart on reopen, or a response/acknowledge clock; for the
     update metric, no reopen at all), no extension of the metric, and every priority the ticket
@@ -120,51 +125,22 @@ def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[P
     has one deadline on it, and the metric is breached at an instant exactly when a target in
     force by then had its deadline pass while it was in force (and before the clock stopped).
     """
-    if any(event.metric == metric for _, event in line.extensions):
+    common = _common_case(metric, line, plan)
+    if common is None:
         return None
+    target, withins = common
     single = metric == "response" or metric == "acknowledge"
-    if not single and line.reopens and (plan.restart or metric == "update"):
-        return None
-    targets = [plan.targets[code].get(metric) for _, code in line.priorities]
-    target = targets[0]
-    if target is None:
-        return None
-    withins: list[int] = []
-    for other in targets:
-        if other is None or other.clock is not target.clock or other.pausable != target.pausable:
-            return None
-        withins.append(other.within_us)
     created, sinces = line.created, [since for since, _ in line.priorities]
-    start: int | None = created
-    stop: int | None = None
-    if single:
-        start, stop = once_per_ticket(metric, line)
+    start, stop = once_per_ticket(metric, line) if single else (created, None)
     pausable = target.pausable
     ruler = rulers.of(target.clock)
     resolved = line.resolved
     holes = _holes(line, pausable)
-    instants = {created, *sinces}
-    for a, b in holes:
-        instants.add(a)
-        if b is not None:
-            instants.add(b)
     # each agent update starts the update clock afresh (a stretch of its own)
     updates = {u for u in line.updates if u > created} if metric == "update" else set()
-    instants |= updates
-    if start is not None:
-        instants.add(start)
-        if stop is not None:
-            instants.add(stop)
+    ordered = _instants(line, single, start, stop, holes, updates)
     since_list, within_list, ends_list, deadlines = _targets(sinces, withins, start)
     count = len(since_list)
-    # nothing changes once the clock has stopped for good, nor before it starts but the priority
-    if single:
-        until = stop if stop is not None else INF
-        ordered = sorted(t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces))
-    elif resolved and resolved[-1][1] is None:
-        ordered = sorted(t for t in instants if t <= resolved[-1][0])
-    else:
-        ordered = sorted(instants)
     last = len(ordered) - 1
     phases: list[Phase] = []
     append = phases.append
@@ -223,12 +199,63 @@ def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[P
     return phases
 
 
+def _common_case(metric: Metric, line: Timeline, plan: Plan) -> tuple[Target, list[int]] | None:
+    """The target and each priority's duration when the sweep applies: no extension of the metric, one window
+    (response and acknowledge; the others when no reopen restarts them; update with no reopen at all), and
+    every priority the ticket has had tracks the metric on one clock with one pausability."""
+    if any(event.metric == metric for _, event in line.extensions):
+        return None
+    single = metric == "response" or metric == "acknowledge"
+    if not single and line.reopens and (plan.restart or metric == "update"):
+        return None
+    targets = [plan.targets[code].get(metric) for _, code in line.priorities]
+    target = targets[0]
+    if target is None:
+        return None
+    withins: list[int] = []
+    for other in targets:
+        if other is None or other.clock is not target.clock or other.pausable != target.pausable:
+            return None
+        withins.append(other.within_us)
+    return target, withins
+
+
+def _instants(
+    line: Timeline,
+    single: bool,
+    start: int | None,
+    stop: int | None,
+    holes: list[tuple[int, int | None]],
+    updates: set[int],
+) -> list[int]:
+    """The instants at which something may change for the metric, in order: creation, priority changes, the
+    ends of holes, agent updates, the clock's start and stop. Nothing changes once the clock has stopped for
+    good, nor before it starts but the priority."""
+    sinces = [since for since, _ in line.priorities]
+    instants = {line.created, *sinces, *updates}
+    for a, b in holes:
+        instants.add(a)
+        if b is not None:
+            instants.add(b)
+    if start is not None:
+        instants.add(start)
+        if stop is not None:
+            instants.add(stop)
+    resolved = line.resolved
+    if single:
+        until = stop if stop is not None else INF
+        return sorted(t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces))
+    if resolved and resolved[-1][1] is None:
+        return sorted(t for t in instants if t <= resolved[-1][0])
+    return sorted(instants)
+
+
 def _holes(line: Timeline, pausable: bool) -> list[tuple[int, int | None]]:
     """Where a clock stands still: resolved spans, and paused ones if it is pausable; in order."""
     holes: list[tuple[int, int | None]] = list(line.resolved)
     if pausable and line.paused:
         holes += [(a, b) for a, b, _ in line.paused]
-        holes.sort(key=lambda hole: hole[0])
+        holes.sort(key=_FIRST)
     return holes
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Final, Literal, get_args
 
-from slakit._time import require_aware, zone_named
 from slakit.errors import ConfigError, InvalidTicketNumberError, SequenceExhaustedError
+from slakit.instants import require_aware, zone_named
 from slakit.numbering.check_digits import CheckMethod
 from slakit.numbering.pattern import DEFAULT_PATTERN, NumberPattern, validate_prefix
 from slakit.numbering.stores import MemorySequenceStore, SequenceStore

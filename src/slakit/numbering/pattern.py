@@ -76,7 +76,9 @@ def _pattern_error(pattern: object, expected: str) -> ConfigError:
     return ConfigError.for_value("pattern", pattern, expected)
 
 
-def _compile(pattern: object, prefix: str, check: CheckMethod) -> tuple[_Segment, ...]:
+def _compile(  # noqa: C901, PLR0912 -- one branch per kind of token, each with its own message
+    pattern: object, prefix: str, check: CheckMethod
+) -> tuple[_Segment, ...]:
     if not isinstance(pattern, str) or not pattern:
         raise _pattern_error(pattern, f"a non-empty string of literal text and the tokens {_TOKENS}")
     try:

@@ -1,7 +1,7 @@
 """``evaluate(ticket, policy, as_of=...)``: every SLA metric of a ticket as of an instant.
 
 The work is the core's (docs/design.md): the ticket's events become a
-:class:`~slakit.sla.timeline.Timeline`, :func:`~slakit.sla.measure.measure` measures every clock in
+:class:`~slakit.sla.timeline.Timeline`, :func:`~slakit.sla.clocks.measure` measures every clock in
 integer microseconds, and this module only shows the figures as a report, converting each instant
 to a datetime once.
 """
@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import cast
 
-from slakit._time import from_us, require_aware, to_us
-from slakit.sla.measure import GapFigures, Measurement, MetricFigures, measure
+from slakit.instants import from_us, require_aware, to_us
+from slakit.sla.clocks import GapFigures, Measurement, MetricFigures, measure
 from slakit.sla.policy import HoldsPolicy, Plan, Policy, Target
-from slakit.sla.report import AppliedExtension, Gap, IgnoredExtension, MetricStatus, SLAReport, Trace
-from slakit.sla.ticket import Ticket
+from slakit.sla.report import AppliedExtension, Gap, IgnoredExtension, MetricStatus, SLAReport
+from slakit.sla.ticket import Event, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = ["check_ticket", "evaluate", "report_of", "sla_policy"]
@@ -50,13 +50,15 @@ def check_ticket(ticket: Ticket, policy: Policy, *, until: int | None = None) ->
 
 def report_of(ticket_id: str, as_of: datetime, line: Timeline, measured: Measurement, plan: Plan) -> SLAReport:
     """The report showing ``measured`` (of the ticket ``line`` describes) as datetimes in the plan's zone."""
-    show = _Shown(plan.zone, plan.durations)
-    metrics: dict[str, MetricStatus] = {metric: show.status(item, line) for metric, item in measured.metrics.items()}
-    cycles: tuple[dict[str, MetricStatus], ...] = tuple(
-        {metric: show.status(item, line) for metric, item in cycle.items()} for cycle in measured.cycles
-    )
-    ignored = tuple(IgnoredExtension(line.extensions[index][1], reason) for index, reason in measured.ignored)
-    next_change = show.instant(measured.next_change) if measured.next_change is not None else None
+    show = _Shown(plan.zone, plan.durations, line.extensions).status
+    metrics: dict[str, MetricStatus] = {metric: show(item) for metric, item in measured.metrics.items()}
+    cycles: tuple[dict[str, MetricStatus], ...] = ()
+    if measured.cycles:
+        cycles = tuple({metric: show(item) for metric, item in cycle.items()} for cycle in measured.cycles)
+    ignored: tuple[IgnoredExtension, ...] = ()
+    if measured.ignored:
+        ignored = tuple(IgnoredExtension(line.extensions[index][1], reason) for index, reason in measured.ignored)
+    next_change = None if measured.next_change is None else from_us(measured.next_change, plan.zone)
     targets = cast("dict[str, Target]", measured.targets)  # keyed by metric names
     return SLAReport(ticket_id, as_of, measured.priority, metrics, next_change, cycles, ignored, targets)
 
@@ -64,11 +66,14 @@ def report_of(ticket_id: str, as_of: datetime, line: Timeline, measured: Measure
 class _Shown:
     """Instants and durations of one report as datetimes and timedeltas, each converted once."""
 
-    __slots__ = ("durations", "instants", "zone")
+    __slots__ = ("durations", "extensions", "instants", "zone")
 
-    def __init__(self, zone: tzinfo, durations: Mapping[int, timedelta]) -> None:
+    def __init__(
+        self, zone: tzinfo, durations: Mapping[int, timedelta], extensions: tuple[tuple[int, Event], ...]
+    ) -> None:
         self.zone = zone
         self.durations = durations
+        self.extensions = extensions
         self.instants: dict[int, datetime] = {}
 
     def instant(self, us: int) -> datetime:
@@ -78,23 +83,18 @@ class _Shown:
             value = self.instants[us] = from_us(us, self.zone)
         return value
 
-    def duration(self, us: int) -> timedelta:
-        """``us`` as a timedelta (a target's own when it is one)."""
-        value = self.durations.get(us)
-        if value is None:
-            seconds, micro = divmod(us, 1_000_000)
-            value = timedelta(0, seconds, micro)
-        return value
-
-    def status(self, item: MetricFigures, line: Timeline) -> MetricStatus:
+    def status(self, item: MetricFigures) -> MetricStatus:
         """The status showing ``item``."""
         instants, instant = self.instants, self.instant
-        target = item.target
-        within = self.duration(item.within)
+        within = self.durations.get(item.within)
+        if within is None:
+            seconds, micro = divmod(item.within, 1_000_000)
+            within = timedelta(0, seconds, micro)
         seconds, micro = divmod(item.elapsed, 1_000_000)
         elapsed = timedelta(0, seconds, micro)
         deadline, started, completed, breached_at = item.deadline, item.started, item.completed, item.breached_at
-        # each instant is looked up first: most were shown already (``or``: datetimes are always true)
+        target = item.target
+        # each instant is looked up before it is converted (``or``: a datetime is always true)
         return MetricStatus(
             item.metric,
             within,
@@ -110,31 +110,16 @@ class _Shown:
             target.pausable,
             item.cycle,
             tuple(self._gap(gap) for gap in item.gaps) if item.gaps else (),
-            tuple(AppliedExtension(line.extensions[i][1], within) for i in item.extensions) if item.extensions else (),
-            self._trace(item, line),
+            tuple(AppliedExtension(self.extensions[i][1], within) for i in item.extensions) if item.extensions else (),
+            item,
         )
 
     def _gap(self, gap: GapFigures) -> Gap:
         started, ended, elapsed, breached_at = gap
+        seconds, micro = divmod(elapsed, 1_000_000)
         return Gap(
             self.instant(started),
             self.instant(ended) if ended is not None else None,
-            self.duration(elapsed),
+            timedelta(0, seconds, micro),
             self.instant(breached_at),
         )
-
-    def _trace(self, item: MetricFigures, line: Timeline) -> Trace:
-        if item.final is None or item.started is None or item.horizon is None:
-            return _NO_TRACE
-        start, horizon = item.started, item.horizon
-        paused: tuple[tuple[int, int, str], ...] = ()
-        if line.paused and item.target.pausable:
-            paused = tuple(
-                (a, b if b is not None else horizon, status)
-                for a, b, status in line.paused
-                if a < horizon and (b is None or b > start)
-            )
-        return Trace(item.counted, paused, (item.final,), item.target.clock, self.zone)
-
-
-_NO_TRACE = Trace()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slakit._time import from_us
 from slakit.calendar import DayKind
 from slakit.durations import format_duration
+from slakit.instants import from_us
 
 if TYPE_CHECKING:
     from slakit.calendar import BusinessCalendar

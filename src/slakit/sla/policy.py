@@ -18,10 +18,10 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
-from slakit._time import td_to_us
 from slakit.calendar import BusinessCalendar, CalendarConfig
 from slakit.durations import Duration
 from slakit.errors import ConfigError, UnknownPriorityError
+from slakit.instants import td_to_us
 from slakit.priority import Priority
 
 __all__ = [

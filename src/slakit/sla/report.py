@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -12,6 +12,7 @@ from slakit.sla.explain import explain
 
 if TYPE_CHECKING:
     from slakit.calendar import BusinessCalendar
+    from slakit.sla.clocks import MetricFigures
     from slakit.sla.policy import Metric, Target
     from slakit.sla.ticket import Event
 
@@ -70,13 +71,14 @@ class Trace(NamedTuple):
     zone: tzinfo | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class MetricStatus:
     """One metric of one ticket as of an instant.
 
     ``remaining`` is negative once breached; ``elapsed + remaining == target``. ``deadline`` of a
-    paused metric is where it would fall if the clock resumed at the evaluation instant. ``trace``
-    says how the figures were derived, for :meth:`SLAReport.explain` (empty unless made by ``evaluate``).
+    paused metric is where it would fall if the clock resumed at the evaluation instant. ``figures``
+    are the core's integer figures this status shows (:class:`~slakit.sla.MetricFigures`, epoch
+    microseconds; None for a status made by hand), from which :attr:`trace` says how they were derived.
     """
 
     metric: Metric
@@ -94,7 +96,63 @@ class MetricStatus:
     cycle: int = 0
     gaps: tuple[Gap, ...] = ()
     extensions: tuple[AppliedExtension, ...] = ()
-    trace: Trace = field(default=Trace(), repr=False, compare=False)
+    figures: MetricFigures | None = field(default=None, repr=False, compare=False)
+
+    def __init__(  # noqa: PLR0913 -- one parameter per field, as the generated __init__ has
+        self,
+        metric: Metric,
+        target: timedelta,
+        state: MetricState,
+        deadline: datetime | None,
+        elapsed: timedelta,
+        remaining: timedelta,
+        at_risk: bool,
+        started_at: datetime | None,
+        completed_at: datetime | None,
+        breached_at: datetime | None,
+        clock: str,
+        pausable: bool = False,
+        cycle: int = 0,
+        gaps: tuple[Gap, ...] = (),
+        extensions: tuple[AppliedExtension, ...] = (),
+        figures: MetricFigures | None = None,
+    ) -> None:
+        # Written out: the generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__ (a lookup by name per field), twice the cost of the slots' own setters,
+        # and evaluation makes one status per metric of every ticket. tests/sla/test_report.py checks
+        # it sets every field, in order.
+        s = _STATUS_SLOTS
+        s[0](self, metric)
+        s[1](self, target)
+        s[2](self, state)
+        s[3](self, deadline)
+        s[4](self, elapsed)
+        s[5](self, remaining)
+        s[6](self, at_risk)
+        s[7](self, started_at)
+        s[8](self, completed_at)
+        s[9](self, breached_at)
+        s[10](self, clock)
+        s[11](self, pausable)
+        s[12](self, cycle)
+        s[13](self, gaps)
+        s[14](self, extensions)
+        s[15](self, figures)
+
+    @property
+    def trace(self) -> Trace:
+        """How the figures were derived, for :meth:`SLAReport.explain` (empty for a status made by hand)."""
+        figures = self.figures
+        if figures is None or figures.final is None or figures.started is None or figures.horizon is None:
+            return Trace()
+        start, horizon = figures.started, figures.horizon
+        paused = tuple(
+            (a, b if b is not None else horizon, status)
+            for a, b, status in figures.pauses
+            if a < horizon and (b is None or b > start)
+        )
+        zone = self.started_at.tzinfo if self.started_at is not None else None
+        return Trace(figures.counted, paused, (figures.final,), figures.target.clock, zone)
 
     @property
     def breached(self) -> bool:
@@ -114,7 +172,7 @@ class MetricStatus:
         return self.elapsed / self.target
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SLAReport(Mapping[str, MetricStatus]):
     """Every tracked metric of a ticket as of ``as_of``; ``report["response"]`` is one status.
 
@@ -133,6 +191,28 @@ class SLAReport(Mapping[str, MetricStatus]):
     ignored_extensions: tuple[IgnoredExtension, ...] = ()
     targets: Mapping[str, Target] = field(default_factory=dict, repr=False, compare=False)
 
+    def __init__(
+        self,
+        ticket_id: str,
+        as_of: datetime,
+        priority: str,
+        metrics: Mapping[str, MetricStatus],
+        next_change_at: datetime | None,
+        cycles: tuple[Mapping[str, MetricStatus], ...] = (),
+        ignored_extensions: tuple[IgnoredExtension, ...] = (),
+        targets: Mapping[str, Target] | None = None,
+    ) -> None:
+        # Written out, as MetricStatus's is: one report per evaluation.
+        s = _REPORT_SLOTS
+        s[0](self, ticket_id)
+        s[1](self, as_of)
+        s[2](self, priority)
+        s[3](self, metrics)
+        s[4](self, next_change_at)
+        s[5](self, cycles)
+        s[6](self, ignored_extensions)
+        s[7](self, {} if targets is None else targets)
+
     def __getitem__(self, metric: str) -> MetricStatus:
         return self.metrics[metric]
 
@@ -150,3 +230,12 @@ class SLAReport(Mapping[str, MetricStatus]):
     def explain(self, lang: Literal["en", "zh-CN", "zh"] = "en") -> str:
         """A human-readable trace of how each deadline was derived (English or zh-CN)."""
         return explain(self, lang)
+
+
+def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    """The setters of a frozen slotted dataclass's fields, in field order, for its own written-out ``__init__``."""
+    return tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
+
+
+_STATUS_SLOTS = _slot_setters(MetricStatus)
+_REPORT_SLOTS = _slot_setters(SLAReport)

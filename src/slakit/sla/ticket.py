@@ -9,8 +9,8 @@ from typing import Any, Literal, get_args
 
 from dateutil import parser as date_parser
 
-from slakit._time import require_aware, to_us
 from slakit.errors import InvalidTicketError, NaiveDatetimeError
+from slakit.instants import require_aware, to_us
 
 __all__ = ["EVENT_TYPES", "Event", "EventType", "Ticket"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from operator import attrgetter
 from typing import NamedTuple
 
-from slakit._time import to_us
+from slakit.instants import to_us
 from slakit.sla.ticket import EVENT_TYPES, Event, Ticket
 
 __all__ = ["Timeline", "build_timeline", "ordered"]
@@ -125,7 +125,7 @@ def build_timeline(ticket: Ticket, as_of: int, pause_statuses: frozenset[str]) -
     return line
 
 
-def _reduce(
+def _reduce(  # noqa: C901, PLR0912 -- one branch per type of event, in the one pass that makes the facts
     ticket: Ticket, events: Iterable[Event], as_of: int, pause_statuses: frozenset[str], *, by_time: bool, ties: bool
 ) -> Timeline | None:
     """The timeline of ``events`` taken in this order.

@@ -184,33 +184,7 @@ def evaluate_track(
         elapsed, deadline, breached_at, next_change, at_risk = single_target(track, only.within, running, ratio)
         start_trace = (track.start, only.within, None, only.source)
         return Outcome(elapsed, only.within, deadline, breached_at, next_change, at_risk, start_trace)
-    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]]
-    changes = [(p.since, 0, p, None) for p in pieces[1:]]
-    changes += [(ext[0], 1, None, ext) for ext in extensions]
-    changes.sort(key=lambda item: (item[0], item[1]))
-    effective = [pieces[0]]
-    applied: list[tuple[Piece, int]] = []
-    ignored: list[tuple[int, str]] = []
-    for _, _, piece, ext in changes:
-        current = effective[-1]
-        if piece is not None:
-            if current.until is None:  # an agreed deadline is not moved by a priority change
-                effective.append(piece)
-            continue
-        assert ext is not None  # noqa: S101 -- one of the two is set
-        at, until, agreed, index = ext
-        if not agreed:
-            ignored.append((index, "the customer did not agree"))
-        elif current.within is None and current.until is None:
-            ignored.append((index, "the metric has no target for this priority"))
-        elif _deadline(track, current) <= at:
-            ignored.append((index, "recorded at or after the deadline it would move"))
-        elif until <= at:
-            ignored.append((index, "'until' is not after the extension was recorded"))
-        else:
-            extension = Piece(at, None, until, "extension")
-            effective.append(extension)
-            applied.append((extension, index))
+    effective, applied, ignored = _in_force(track, pieces, extensions)
     breached_at = _first_breach(track, effective)
     final = effective[-1]
     if final.within is None and final.until is None:
@@ -243,7 +217,50 @@ def evaluate_track(
             least = elapsed * (denominator - numerator) // numerator
             next_change = min(next_change, track.clock.add(track.horizon, remaining - least))
     trace = (final.since, final.within, final.until, final.source)
-    return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, trace, tuple(applied), tuple(ignored))
+    return Outcome(elapsed, target, deadline, breached_at, next_change, at_risk, trace, applied, ignored)
+
+
+def _in_force(
+    track: Track, pieces: list[Piece], extensions: list[tuple[int, int, bool, int]]
+) -> tuple[list[Piece], tuple[tuple[Piece, int], ...], tuple[tuple[int, str], ...]]:
+    """The pieces in force one after the other, once priority changes and extensions are applied in time
+    order; with the extensions applied (and their index) and those ignored (with the reason)."""
+    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]]
+    changes = [(p.since, 0, p, None) for p in pieces[1:]]
+    changes += [(ext[0], 1, None, ext) for ext in extensions]
+    changes.sort(key=lambda item: (item[0], item[1]))
+    effective = [pieces[0]]
+    applied: list[tuple[Piece, int]] = []
+    ignored: list[tuple[int, str]] = []
+    for _, _, piece, ext in changes:
+        current = effective[-1]
+        if piece is not None:
+            if current.until is None:  # an agreed deadline is not moved by a priority change
+                effective.append(piece)
+            continue
+        assert ext is not None  # noqa: S101 -- one of the two is set
+        at, until, agreed, index = ext
+        reason = _ignored(track, current, at, until, agreed)
+        if reason is not None:
+            ignored.append((index, reason))
+        else:
+            extension = Piece(at, None, until, "extension")
+            effective.append(extension)
+            applied.append((extension, index))
+    return effective, tuple(applied), tuple(ignored)
+
+
+def _ignored(track: Track, current: Piece, at: int, until: int, agreed: bool) -> str | None:
+    """Why an extension recorded at ``at`` cannot move the deadline of ``current`` to ``until`` (None: it does)."""
+    if not agreed:
+        return "the customer did not agree"
+    if current.within is None and current.until is None:
+        return "the metric has no target for this priority"
+    if _deadline(track, current) <= at:
+        return "recorded at or after the deadline it would move"
+    if until <= at:
+        return "'until' is not after the extension was recorded"
+    return None
 
 
 def single_target(track: Track, within: int, running: bool, ratio: tuple[int, int]) -> Figures:

@@ -26,9 +26,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from slakit._config import ConfigSource, config_model
-from slakit._time import from_us, require_aware, td_to_us, to_us
 from slakit.durations import parse_duration
 from slakit.errors import InvalidSurveyResponseError
+from slakit.instants import from_us, require_aware, td_to_us, to_us
 from slakit.survey._numbers import Answer, Scale, plain, round_half_up
 from slakit.survey.score import SurveyScore
 

@@ -18,8 +18,8 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, TypeAlias, overload
 
-from slakit._time import require_aware
 from slakit.errors import ConfigError
+from slakit.instants import require_aware
 from slakit.survey._numbers import mean, round_half_up
 from slakit.survey.metrics import csat
 from slakit.survey.score import SurveyScore

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from slakit._time import require_aware
 from slakit.durations import format_duration
 from slakit.errors import ConfigError
 from slakit.escalation import Condition, Escalation, EscalationReport, Leaf, Rule, evaluate
 from slakit.escalation.conditions import format_value
 from slakit.escalation.engine import HoldsRules
 from slakit.escalation.facts import facts_at, known_at
+from slakit.instants import require_aware
 from slakit.sla import Policy, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore

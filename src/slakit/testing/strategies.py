@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from slakit._time import require_aware
 from slakit.calendar import BusinessCalendar
 from slakit.errors import ConfigError
+from slakit.instants import require_aware
 from slakit.policy import ServicePolicy
 from slakit.sla import EVENT_TYPES, Event, HoldsPolicy, Policy, Ticket
 from slakit.sla.engine import sla_policy

@@ -1,6 +1,8 @@
 """Instants as integer microseconds since the Unix epoch, and the checks that guard them.
 
-Integers keep every computation exact to the microsecond; floats (``datetime.timestamp()``) do not.
+The engines' core works on these integers (docs/design.md, "The core"); ``to_us`` and ``from_us``
+convert an aware datetime to one and back, exactly. Integers keep every computation exact to the
+microsecond; floats (``datetime.timestamp()``) do not.
 """
 
 from __future__ import annotations
@@ -9,6 +11,18 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slakit.errors import ConfigError, NaiveDatetimeError
+
+__all__ = [
+    "EPOCH",
+    "US_PER_DAY",
+    "US_PER_SECOND",
+    "from_us",
+    "require_aware",
+    "td_to_us",
+    "to_us",
+    "us_to_td",
+    "zone_named",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US_PER_SECOND = 1_000_000

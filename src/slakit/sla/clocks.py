@@ -18,10 +18,11 @@ Where each rule lives:
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple, cast
 
-from slakit._time import to_us
 from slakit.calendar import Rulers
+from slakit.instants import to_us
 from slakit.sla.policy import METRICS, Metric, Plan, Policy, Target
 from slakit.sla.report import MetricState
 from slakit.sla.timeline import Timeline
@@ -47,6 +48,8 @@ _RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
 )
 
 
+_FIRST = itemgetter(0)
+
 Window = tuple[int, int, bool, int]
 """A stretch a metric clock is measured over: ``(start, horizon, completed, cycle)``, where the horizon is the
 completion instant, or the evaluation instant when not completed, and ``cycle`` counts reopenings."""
@@ -67,8 +70,9 @@ class MetricFigures(NamedTuple):
     ``within`` is the target in force (for an agreed deadline, the elapsed time plus the open time
     left until it), ``remaining`` is ``within - elapsed``. ``extensions`` are the indexes (in
     ``timeline.extensions``) of the agreed extensions applied. ``counted`` are the stretches the clock
-    ran, up to ``horizon``, and ``final`` the target in force at the end as ``(since, within, until,
-    source)``: the trace ``explain()`` shows. A pending metric has no deadline, start or trace.
+    ran, up to ``horizon``, ``pauses`` the ticket's pause spans when pauses stop this clock (end None:
+    still paused), and ``final`` the target in force at the end as ``(since, within, until, source)``:
+    the trace ``explain()`` shows. A pending metric has no deadline, start or trace.
     """
 
     metric: Metric
@@ -85,6 +89,7 @@ class MetricFigures(NamedTuple):
     gaps: tuple[GapFigures, ...] = ()
     extensions: tuple[int, ...] = ()
     counted: tuple[tuple[int, int], ...] = ()
+    pauses: tuple[tuple[int, int | None, str], ...] = ()
     horizon: int | None = None
     final: TargetTrace | None = None
 
@@ -226,7 +231,7 @@ class Measuring:
             holes = self._holes[pausable] = list(self.line.resolved)
             if pausable and self.line.paused:
                 holes += [(a, b) for a, b, _ in self.line.paused]
-                holes.sort(key=lambda hole: hole[0])
+                holes.sort(key=_FIRST)
         return holes
 
     def track(self, target: Target, start: int, horizon: int) -> Track:
@@ -335,13 +340,14 @@ class Measuring:
     def _outcome(self, metric: Metric, track: Track, completed: bool, *, record_change: bool = True) -> Outcome | None:
         """Where a metric clock stands at the horizon of ``track``; None when it has no target to meet."""
         running = not completed and not (self.paused and self.targets[metric].pausable)
+        outcome: Outcome | None
         if self.plain:  # one target all along, no extension: the common case, without pieces
             within = self.withins[metric]
             elapsed, deadline, breached_at, next_change, at_risk = single_target(
                 track, within, running, self.plan.ratio
             )
             final = (track.start, within, None, self.code)
-            outcome: Outcome | None = Outcome(elapsed, within, deadline, breached_at, next_change, at_risk, final)
+            outcome = Outcome(elapsed, within, deadline, breached_at, next_change, at_risk, final)
         else:
             outcome = self._general_outcome(metric, track, completed, running)
         if outcome is not None and record_change and outcome.next_change is not None:
@@ -435,6 +441,7 @@ class Measuring:
             gaps,
             tuple(index for _, index in outcome.applied) if outcome.applied else (),
             tuple(track.segments),
+            self.line.paused if target.pausable else (),
             horizon,
             outcome.final,
         )

@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slakit import ServicePolicy, presets
-from slakit._time import from_us, to_us
 from slakit.calendar import Rulers
+from slakit.instants import from_us, to_us
 from slakit.sla import Event, Policy, SLAReport, Ticket, build_timeline, evaluate, measure
+from slakit.sla.clocks import Measuring
 from slakit.sla.engine import _Shown, report_of
-from slakit.sla.measure import Measuring
 from slakit.testing import strategies as sst
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -135,7 +135,7 @@ FIRST, LAST = to_us(datetime(2, 1, 2, tzinfo=UTC)), to_us(datetime(9998, 12, 30,
 
 @given(st.integers(FIRST, LAST), st.sampled_from(ZONES))
 def test_instants_convert_as_from_us_does(us, zone):
-    converted = _Shown(zone, {}).instant(us)
+    converted = _Shown(zone, {}, ()).instant(us)
     expected = from_us(us, zone)
     assert converted == expected
     assert (converted.fold, converted.tzinfo, converted.isoformat()) == (
@@ -147,7 +147,7 @@ def test_instants_convert_as_from_us_does(us, zone):
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_instants_around_daylight_saving_changes_keep_their_fold(zone):
-    shown = _Shown(zone, {})
+    shown = _Shown(zone, {}, ())
     start = to_us(datetime(2025, 1, 1, tzinfo=UTC))
     for minutes in range(0, 366 * 24 * 60, 7):
         us = start + minutes * 60_000_000 + minutes % 3
