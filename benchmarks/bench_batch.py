@@ -204,13 +204,15 @@ def _reading(values: Any, *_: Any) -> Any:
 
 
 def _evaluation(items: Any, evaluator: Any, *_: Any) -> Any:
-    return [evaluator.evaluate(item, n) for n, item in enumerate(items, 1)]
+    return [evaluator.evaluate_with_timeline(item, n) for n, item in enumerate(items, 1)]
 
 
-def _facts(results: Any, _: Any, context: Any, __: Any) -> Any:
+def _facts(evaluated: Any, _: Any, context: Any, __: Any) -> Any:
     from slakit.batch.facts import TicketFacts
 
-    return results, [TicketFacts.from_result(r, context) if r.rejection is None else None for r in results]
+    results = [result for result, _ in evaluated]
+    facts = [TicketFacts.from_result(r, context, line) if r.rejection is None else None for r, line in evaluated]
+    return results, facts
 
 
 def _summary(values: Any, _: Any, context: Any, __: Any) -> Any:

@@ -9,7 +9,8 @@ import yaml
 from slakit import ServicePolicy, ServicePolicyConfig, presets
 from slakit.errors import ConfigError
 from slakit.escalation import EscalationRules
-from slakit.sla import Policy
+from slakit.sla import Policy, PolicyConfig
+from slakit.sla.policy import SERVICE_SECTIONS
 from slakit.survey import SurveyScheme
 
 CLOCKS = {
@@ -131,3 +132,14 @@ def test_matrix_cells_must_name_the_policys_priorities():
         ServicePolicy.from_config(config)
     assert "'P9'" in str(info.value)
     assert info.value.path == "priority_matrix.matrix.high.low"
+
+
+def test_the_sla_policy_knows_the_other_sections_by_name():
+    assert set(SERVICE_SECTIONS) == set(ServicePolicyConfig.model_fields) - set(PolicyConfig.model_fields)
+
+
+def test_a_service_config_with_other_sections_is_no_sla_policy():
+    config = ServicePolicy.from_config(presets.config("p1-p3")).config
+    with pytest.raises(ConfigError, match=r"slakit\.ServicePolicy"):
+        Policy.from_config(config)
+    assert Policy.from_config(config.sla_config()).priorities.keys() == {"P1", "P2", "P3"}

@@ -6,6 +6,8 @@
   package (or its subpackages) import it.
 - The packages' import graph has no circle (each top-level module and subpackage of ``slakit`` is one
   node; imports made only for type checking count too).
+- Values are built one way: every dataclass is frozen and slotted (but the few working objects named in
+  ``NOT_VALUES``), no code assigns ``__class__``, and no module keeps a cache keyed by ``id()``.
 
 docs/design.md draws the layers these keep.
 """
@@ -27,6 +29,10 @@ SLA_MUST_NOT_IMPORT = (
     "slakit.policy",
     "slakit.presets",
 )
+
+NOT_VALUES = {
+    "slakit.batch.reading.Source": "an open input file and how far it has been read",
+}
 
 
 class Tree:
@@ -83,6 +89,50 @@ class Tree:
                     found.append(f"{name}:{line} imports {imported} from {module}, private to {self.package(module)}")
         return found
 
+    def trees(self) -> Iterator[tuple[str, ast.Module]]:
+        for name, path in self.modules.items():
+            yield name, ast.parse(path.read_text(encoding="utf-8"))
+
+    def unfrozen_dataclasses(self) -> list[str]:
+        found = []
+        for name, tree in self.trees():
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and f"{name}.{node.name}" not in NOT_VALUES:
+                    for decorator in node.decorator_list:
+                        if _dataclass_options(decorator) not in (None, {"frozen", "slots"}):
+                            found.append(f"{name}.{node.name}:{node.lineno} is not a frozen, slotted dataclass")
+        return found
+
+    def class_swaps(self) -> list[str]:
+        return [
+            f"{name}:{node.lineno} assigns __class__"
+            for name, tree in self.trees()
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Attribute) and target.attr == "__class__"
+        ]
+
+    def identity_caches(self) -> list[str]:
+        found = []
+        for name, tree in self.trees():
+            module_names = {
+                target.id
+                for statement in tree.body
+                if isinstance(statement, ast.Assign | ast.AnnAssign)
+                for target in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
+                if isinstance(target, ast.Name)
+            }
+            for node in ast.walk(tree):
+                holder = None
+                if isinstance(node, ast.Subscript) and _is_id_call(node.slice):
+                    holder = node.value
+                elif _is_lookup_by_id(node):
+                    holder = node.func.value  # type: ignore[attr-defined]  # an attribute call, as checked
+                if isinstance(holder, ast.Name) and holder.id in module_names:
+                    found.append(f"{name}:{node.lineno} keys the module's {holder.id} by id()")
+        return found
+
     def circles(self) -> list[str]:
         edges: dict[str, set[str]] = {}
         for name in self.modules:
@@ -106,6 +156,36 @@ class Tree:
             if node not in state:
                 visit(node, [node])
         return found
+
+
+def _dataclass_options(decorator: ast.expr) -> set[str] | None:
+    """The true keyword options of a ``@dataclass`` decorator (None when it is something else)."""
+    if isinstance(decorator, ast.Name) and decorator.id == "dataclass":
+        return set()
+    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name) and decorator.func.id == "dataclass":
+        return {
+            keyword.arg
+            for keyword in decorator.keywords
+            if keyword.arg in ("frozen", "slots")
+            and isinstance(keyword.value, ast.Constant)
+            and keyword.value.value is True
+        }
+    return None
+
+
+def _is_lookup_by_id(node: ast.AST) -> bool:
+    """``x.get(id(...))`` (or ``setdefault``, ``pop``)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("get", "setdefault", "pop")
+        and bool(node.args)
+        and _is_id_call(node.args[0])
+    )
+
+
+def _is_id_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "id"
 
 
 def _inside(module: str, package: str) -> bool:
@@ -136,6 +216,18 @@ def test_the_package_graph_has_no_circle():
     assert TREE.circles() == []
 
 
+def test_values_are_frozen_and_slotted_dataclasses():
+    assert TREE.unfrozen_dataclasses() == []
+
+
+def test_no_value_is_made_by_swapping_its_class():
+    assert TREE.class_swaps() == []
+
+
+def test_no_module_keeps_a_cache_keyed_by_identity():
+    assert TREE.identity_caches() == []
+
+
 def test_the_guards_fail_on_code_that_breaks_them(tmp_path):
     files = {
         "slakit/__init__.py": "",
@@ -145,6 +237,13 @@ def test_the_guards_fail_on_code_that_breaks_them(tmp_path):
         "slakit/survey/__init__.py": "",
         "slakit/survey/_numbers.py": "x = 1\n",
         "slakit/batch/__init__.py": "from slakit.escalation.rules import _compile\n",
+        "slakit/batch/values.py": (
+            "from dataclasses import dataclass\n"
+            "_CACHE = {}\n"
+            "@dataclass(frozen=True)\n"
+            "class Half:\n    x: int\n"
+            "def make(key):\n    d = object.__new__(Half)\n    d.__class__ = Half\n    return _CACHE.get(id(key))\n"
+        ),
     }
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -156,3 +255,6 @@ def test_the_guards_fail_on_code_that_breaks_them(tmp_path):
         "slakit.escalation:1 imports slakit.survey._numbers, private to slakit.survey",
     ]
     assert broken.circles() == ["slakit.escalation -> slakit.sla -> slakit.escalation"]
+    assert broken.unfrozen_dataclasses() == ["slakit.batch.values.Half:4 is not a frozen, slotted dataclass"]
+    assert broken.class_swaps() == ["slakit.batch.values:8 assigns __class__"]
+    assert broken.identity_caches() == ["slakit.batch.values:9 keys the module's _CACHE by id()"]

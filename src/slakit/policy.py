@@ -15,14 +15,12 @@ from pathlib import Path
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.errors import ConfigError
-from slakit.escalation.rules import EscalationConfig, EscalationRules
+from slakit.escalation.rules import NO_RULES, EscalationConfig, EscalationRules
 from slakit.priority import ClassificationConfig, Classifier, PriorityMatrix, PriorityMatrixConfig
 from slakit.sla.policy import Policy, PolicyConfig
 from slakit.survey import SurveyScheme, SurveySchemeConfig
 
 __all__ = ["ServicePolicy", "ServicePolicyConfig"]
-
-_NO_RULES = EscalationRules({}, ())
 
 
 class ServicePolicyConfig(PolicyConfig):
@@ -50,7 +48,7 @@ class ServicePolicy:
 
     config: ServicePolicyConfig
     sla: Policy
-    escalation: EscalationRules = field(default=_NO_RULES)
+    escalation: EscalationRules = field(default=NO_RULES)
     survey: SurveyScheme | None = None
     classifier: Classifier | None = None
     matrix: PriorityMatrix | None = None
@@ -94,7 +92,7 @@ class ServicePolicy:
 
 def _escalation(section: EscalationConfig | None, survey: SurveyScheme | None) -> EscalationRules:
     if section is None:
-        return _NO_RULES
+        return NO_RULES
     dimensions = frozenset(survey.dimensions) if survey is not None else None
     try:
         return EscalationRules.from_config(section, survey_dimensions=dimensions)

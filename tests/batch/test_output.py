@@ -33,7 +33,7 @@ def _check(result: TicketResult) -> None:
     assert json.loads(line) == record
     row = WRITER.csv_row(facts)
     assert len(row) == len(WRITER.header)
-    # the fast path makes only the input-text cells safe: it must agree with making every cell safe
+    # csv_row(safe=True) makes only the input-text cells safe: it must agree with making every cell safe
     # (csv writes None as an empty cell, as safe_row spells it)
     fast = WRITER.csv_row(facts, safe=True)
     assert ["" if cell is None else cell for cell in fast] == safe_row(row)

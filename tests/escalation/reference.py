@@ -27,7 +27,7 @@ from slakit.escalation.facts import snapshot
 from slakit.escalation.report import Escalation, EscalationReport
 from slakit.escalation.rules import EscalationRules, Rule
 from slakit.instants import from_us, require_aware, td_to_us, to_us
-from slakit.sla import MetricState, Policy, SLAReport, Ticket
+from slakit.sla import Event, MetricState, Policy, SLAReport, Ticket
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
 
@@ -58,7 +58,7 @@ def evaluate_reference(
     if rules is None:
         rules = policy.escalation if isinstance(policy, ServicePolicy) else EscalationRules({}, ())
     sla = policy.sla if isinstance(policy, ServicePolicy) else policy
-    known = replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=lambda e: e.at_us)))
+    known = replace(ticket, events=tuple(sorted((e for e in ticket.events if e.at <= as_of), key=_documented_order)))
     zone = sla.default_calendar.timezone
     survey_from = _survey_from(known, survey, survey_at)
     restart = sla.config.on_reopen == "restart"
@@ -90,6 +90,16 @@ def evaluate_reference(
         t = following
     level = max((item.level for item in fired), default=0)
     return EscalationReport(ticket.id, as_of, tuple(fired), level, next_at)
+
+
+# docs/sla.md: events at one instant are taken by type in this order, then by content (here the status,
+# which is what this reference reads of simultaneous events: its pauses and reopenings)
+_TYPES = ("assign", "priority", "status", "extend", "acknowledge", "reply", "note", "complaint", "resolve", "close",
+          "reopen")  # fmt: skip
+
+
+def _documented_order(event: Event) -> tuple[int, int, str]:
+    return event.at_us, _TYPES.index(event.type), event.status or ""
 
 
 def _reopenings(ticket: Ticket) -> list[int]:

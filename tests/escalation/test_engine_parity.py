@@ -11,19 +11,19 @@ A third to a half of the cases are drawn on purpose at the boundaries
 """
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slakit import presets
+from slakit import ServicePolicy, presets
 from slakit.calendar import Rulers
 from slakit.escalation import evaluate, evaluate_with_sla
 from slakit.escalation.facts import snapshot
 from slakit.escalation.firing import FactsOverTime
 from slakit.escalation.phases import INF
 from slakit.instants import from_us, to_us
-from slakit.sla import build_timeline
+from slakit.sla import Event, Ticket, build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme
 from slakit.testing import strategies as sst
@@ -120,3 +120,24 @@ def test_evaluating_both_at_once_gives_both_reports(case, rules, survey):
         evaluate(ticket, policy, as_of=as_of, survey=score, survey_at=survey_at),
     )
     assert both[0].explain() == evaluate_sla(ticket, policy, as_of=as_of).explain()
+
+
+def test_simultaneous_statuses_are_taken_in_the_documented_order_by_both():
+    """Found by the thorough profile: two status events at one instant are taken by content (docs/sla.md),
+    whatever their input order; the reference took them in input order and lost a next_at."""
+    policy = ServicePolicy.from_config(
+        {
+            "calendars": {"default": {"timezone": "UTC", "hours": {"mon-fri": ["09:00-18:00"]}}},
+            "priorities": {"P1": {"name": "P1", "rank": 1, "targets": {"resolution": "0s"}}},
+        }
+    )
+    created = datetime(2025, 3, 10, 8, 59, 59, tzinfo=UTC)  # a Monday, before opening
+    held, both = datetime(2025, 3, 10, 9, tzinfo=UTC), datetime(2025, 3, 10, 9, 31, tzinfo=UTC)
+    statuses = [Event(both, "status", status="open"), Event(both, "status", status="on_hold")]
+    for order in (statuses, statuses[::-1]):
+        ticket = Ticket("T", created, "P1", events=(Event(held, "status", status="on_hold"), *order))
+        report = evaluate(ticket, policy, as_of=both, rules=RULES)
+        # resolution due at creation (0s), breached, no open time before the hold at 09:00; 'on_hold' sorts
+        # before 'open', so the ticket is open from 09:31 and overdue reaches 4 business hours at 13:31
+        assert report.next_at == datetime(2025, 3, 10, 13, 31, tzinfo=UTC)
+        assert report == evaluate_reference(ticket, policy, as_of=both, rules=RULES)

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from slakit import ServicePolicy, presets
 from slakit.calendar import Rulers
+from slakit.errors import ConfigError, UnknownPriorityError
 from slakit.instants import from_us, to_us
 from slakit.sla import Event, Policy, SLAReport, Ticket, build_timeline, evaluate, measure
 from slakit.sla.clocks import Measuring
-from slakit.sla.engine import _Shown, report_of
+from slakit.sla.engine import _Shown, sla_report
 from slakit.testing import strategies as sst
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -72,7 +73,7 @@ def general_report(ticket: Ticket, policy: Policy, as_of: datetime) -> SLAReport
     line = build_timeline(ticket, to_us(as_of), policy.plan.pause_statuses)
     measuring = Measuring(line, policy.plan, Rulers())
     measuring.plain = False
-    return report_of(ticket.id, as_of, line, measuring.measurement(), policy.plan)
+    return sla_report(ticket.id, as_of, line, measuring.measurement(), policy.plan)
 
 
 def traces(report: SLAReport) -> list[object]:
@@ -175,3 +176,15 @@ def test_many_tickets_evaluate_as_in_a_batch_and_one_by_one(policy):
     first = [evaluate(ticket, policy, as_of=as_of) for ticket in batch]
     fresh = ServicePolicy.from_config(presets.config("p1-p3"))
     assert [evaluate(ticket, fresh, as_of=as_of) for ticket in reversed(batch)] == first[::-1]
+
+
+def test_the_core_takes_a_service_policy_and_names_what_is_wrong():
+    service = presets.load("p1-p3")
+    created = datetime(2025, 9, 22, 9, tzinfo=SH)
+    line = build_timeline(Ticket("T", created, "P1"), to_us(created + timedelta(hours=1)), frozenset())
+    assert measure(line, service) == measure(line, service.sla)
+    odd = build_timeline(Ticket("T", created, "P9"), to_us(created), frozenset())
+    with pytest.raises(UnknownPriorityError, match="'P9'"):
+        measure(odd, service)
+    with pytest.raises(ConfigError, match=r"'policy' must be a slakit\.ServicePolicy or a slakit\.sla\.Policy"):
+        evaluate(Ticket("T", created, "P1"), "p1-p3", as_of=created)  # type: ignore[arg-type]

@@ -110,7 +110,7 @@ class _Job:
         records: list[list[Any]] = []
         items = from_dataframe(df, column_map=self.column_map, assume_tz=self.assume_tz, first_line=first_line)
         for position, item in enumerate(items, start=first_line):
-            result = evaluator.evaluate(item, position)
+            result, timeline = evaluator.evaluate_with_timeline(item, position)
             if result.rejected is not None:
                 rejection = result.rejection or Rejected(result.line, result.ticket_id, result.rejected)
                 if partial is not None:
@@ -119,7 +119,7 @@ class _Job:
                 row[0], row[1] = rejection.line, rejection.id
                 records.append([*row, rejection.kind, rejection.reason])
                 continue
-            facts = TicketFacts.from_result(result, context)
+            facts = TicketFacts.from_result(result, context, timeline)
             if partial is not None:
                 partial.add_facts(facts)
             records.append([*writer.csv_row(facts), None, None])

@@ -20,7 +20,7 @@ from typing import Any
 from slakit import presets
 from slakit.batch import parallel
 from slakit.batch.records import InputTicket, Rejected, TicketResult
-from slakit.calendar import BusinessCalendar, Rulers
+from slakit.calendar import BusinessCalendar
 from slakit.errors import (
     ConfigError,
     InvalidSurveyResponseError,
@@ -28,13 +28,10 @@ from slakit.errors import (
     SlakitError,
     UnknownPriorityError,
 )
-from slakit.escalation import fire
-from slakit.escalation.engine import report_of as escalation_report
+from slakit.escalation.engine import evaluate_ticket
 from slakit.instants import require_aware, to_us
 from slakit.policy import ServicePolicy
-from slakit.sla import Policy, Ticket, Timeline, build_timeline, measure
-from slakit.sla.engine import check_ticket
-from slakit.sla.engine import report_of as sla_report
+from slakit.sla import Policy, Ticket, Timeline
 from slakit.survey import SurveyScore
 
 __all__ = ["CHUNK_SIZE", "Evaluator", "evaluate_many"]
@@ -139,17 +136,11 @@ class Evaluator:
             survey_from = to_us(ticket.survey_at) if ticket.survey_at is not None else None
             if ticket.survey and self.scheme is not None:
                 survey = self._score(ticket.survey)
-        check_ticket(ticket, sla)
-        as_of, plan = self.as_of, sla.plan
-        line = build_timeline(ticket, self.as_of_us, plan.pause_statuses)
-        rulers = Rulers()
-        report = sla_report(ticket.id, as_of, line, measure(line, sla, rulers), plan)
-        escalations = None
-        if self.rules is not None:
-            firing = fire(ticket, line, sla, self.rules, survey=survey, survey_from=survey_from, rulers=rulers)
-            escalations = escalation_report(ticket.id, as_of, firing, plan.zone)
-        result = TicketResult(line_number, ticket.id, ticket, report, escalations, survey, policy=self.policy)
-        return result, line
+        both = evaluate_ticket(
+            ticket, sla, self.rules, self.as_of, self.as_of_us, survey=survey, survey_from=survey_from
+        )
+        result = TicketResult(line_number, ticket.id, ticket, both.sla, both.escalations, survey, policy=self.policy)
+        return result, both.timeline
 
 
 def evaluate_many(

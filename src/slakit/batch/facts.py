@@ -78,7 +78,7 @@ def check_by(by: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return keys
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     """What summarising needs from the policy, without holding on to the policy itself.
 
@@ -171,8 +171,9 @@ class TicketFacts:
 
     Build it with :meth:`from_result`. ``created`` is the creation in the policy's zone, ``states`` each
     metric with its state number (0 met, 1 breached, 2 running or paused, 3 pending), ``breaches`` one
-    row per breached metric (its deadline first, to order them), ``cells`` the metrics' cells and
-    ``escalation_cells`` the escalations' as results.csv and results.jsonl write them.
+    row per breached metric (its deadline first, to order them), ``metric_cells`` each metric's
+    ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)`` and ``escalation_cells``
+    the escalations' (None without rules), as results.csv and results.jsonl write them.
     """
 
     line: int | None
@@ -201,8 +202,8 @@ class TicketFacts:
     escalated: bool
     level: int | None
     rules: tuple[str, ...]
-    cells: MetricCells
-    escalation: EscalationCells | None
+    metric_cells: MetricCells
+    escalation_cells: EscalationCells | None
 
     @classmethod
     def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
@@ -211,7 +212,7 @@ class TicketFacts:
         assert ticket is not None  # noqa: S101 -- only evaluated results
         assert report is not None  # noqa: S101
         created = to_us(ticket.created_at)
-        line = timeline or build_timeline(ticket, to_us(report.as_of), frozenset())  # pauses are not needed
+        line = timeline if timeline is not None else build_timeline(ticket, to_us(report.as_of), frozenset())
         resolved_at = line.resolved[-1][0] if line.resolved_now else None
         business = wall = 0
         if resolved_at is not None:
@@ -249,8 +250,8 @@ class TicketFacts:
             escalated=escalations is not None and bool(escalations.fired),
             level=escalations.level if escalations is not None else None,
             rules=rules,
-            cells=_metric_cells(report),
-            escalation=_escalation_cells(escalations) if escalations is not None else None,
+            metric_cells=_metric_cells(report),
+            escalation_cells=_escalation_cells(escalations) if escalations is not None else None,
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
@@ -262,14 +263,6 @@ class TicketFacts:
             hours(self.business_us) if resolved is not None else None,
             hours(self.wall_us) if resolved is not None else None,
         )
-
-    def metric_cells(self) -> MetricCells:
-        """Per metric: ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)``, ready to write."""
-        return self.cells
-
-    def escalation_cells(self) -> EscalationCells | None:
-        """The escalation report as plain values, ready to write (None when the policy has no rules)."""
-        return self.escalation
 
     def key(self, part: str) -> str | None:
         """This ticket's value of group key ``part`` (one of :data:`GROUP_KEYS`)."""

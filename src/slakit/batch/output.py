@@ -170,7 +170,7 @@ class TicketWriter:
             facts.complaints,
             "true" if facts.fcr else "false",
         ]
-        cells = facts.metric_cells()
+        cells = facts.metric_cells
         if tuple([cell[0] for cell in cells]) == self.metrics:  # the cells follow the writer's metrics, in order
             for _, state, deadline, completed, elapsed, remaining in cells:
                 row += (state, deadline, completed, elapsed, -remaining if state == "breached" else None)
@@ -204,7 +204,7 @@ class TicketWriter:
         """
         created, resolved_at, business, wall = facts.texts()
         floats = _FLOAT_TEXT
-        cells = facts.metric_cells()
+        cells = facts.metric_cells
         if tuple([cell[0] for cell in cells]) == self.metrics:  # the cells follow the writer's metrics, in order
             metrics = ",".join(
                 [
@@ -241,7 +241,7 @@ class TicketWriter:
     def json_record(facts: TicketFacts) -> dict[str, Any]:
         """The object on one line of results.jsonl (:meth:`json_line` writes exactly its JSON)."""
         created, resolved_at, business, wall = facts.texts()
-        survey, escalations = facts.survey, facts.escalation_cells()
+        survey, escalations = facts.survey, facts.escalation_cells
         return {
             "line": facts.line,
             "id": facts.id,
@@ -267,7 +267,7 @@ class TicketWriter:
                     "elapsed_hours": elapsed,
                     "remaining_hours": remaining,
                 }
-                for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
+                for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells
             },
             "breached": [metric for metric, state in facts.states if state == 1],
             "survey": _survey(survey) if survey is not None else None,
@@ -288,11 +288,11 @@ class TicketWriter:
                 f'"{metric}":{{"state":"{state}","deadline":{"null" if deadline is None else quote(deadline)},'
                 f'"completed_at":{"null" if completed is None else quote(completed)},'
                 f'"elapsed_hours":{floats[elapsed]},"remaining_hours":{floats[remaining]}}}'
-                for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells()
+                for metric, state, deadline, completed, elapsed, remaining in facts.metric_cells
             ]
         )
         breached = ",".join([f'"{metric}"' for metric, state in facts.states if state == 1])
-        survey, escalations = facts.survey, facts.escalation_cells()
+        survey, escalations = facts.survey, facts.escalation_cells
         if escalations is None:
             fired = "null"
         else:

@@ -50,7 +50,7 @@ FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunOutcome:
     """What :func:`run` did: rows read, evaluated and rejected, tickets with a breach, the summary and the files."""
 
@@ -62,7 +62,7 @@ class RunOutcome:
     files: tuple[Path, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Work:
     """Everything a chunk needs, set once per worker process."""
 
@@ -77,7 +77,7 @@ class _Work:
     spill_to: str | None = None  # workers: the folder their chunks' text goes to
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Output:
     """One chunk's contribution: its row count, the UTF-8 bytes of each file, and its partial summary."""
 
@@ -89,7 +89,7 @@ class _Output:
     summary: Accumulator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Spilled:
     """One chunk's contribution from a worker: its text is in the file ``path``, in parts of ``sizes``."""
 

@@ -56,7 +56,7 @@ def detect_format(name: str | None, format: str | None) -> Format:
     return "csv" if found == "csv" else "jsonl"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileSpan:
     """``size`` bytes of the file at ``path`` from offset ``start``: whole records, read where they are parsed."""
 

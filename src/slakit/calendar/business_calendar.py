@@ -16,7 +16,7 @@ from slakit.calendar.table import IntervalTable
 from slakit.errors import ConfigError, UnsatisfiableError
 from slakit.instants import from_us, require_aware, td_to_us, to_us, us_to_td, zone_named
 
-__all__ = ["BusinessCalendar", "Ruler"]
+__all__ = ["BusinessCalendar", "Ruler", "Rulers"]
 
 HORIZON_YEARS = 100
 """How far ``add`` and ``next_open`` search for open time before giving up."""

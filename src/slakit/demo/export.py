@@ -90,7 +90,7 @@ _MINUTE = timedelta(minutes=1)
 _DEMO_DAYS = 61
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DemoTicket:
     """One generated ticket: the full :class:`~slakit.sla.Ticket` plus what a flat export shows beside it."""
 
@@ -331,7 +331,7 @@ def _target_hours(value: Any) -> float:
 # -- files -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DemoFiles:
     """The files :func:`write_export` wrote and how many records each holds (broken ones included)."""
 

@@ -4,7 +4,7 @@ Time is in whole microseconds and every fact takes its new value at the instant 
 instants at which a condition holds are always a union of such spans; ``all``, ``any`` and ``not``
 are intersection, union and complement (from the ticket's creation on).
 
-Within a :class:`~slakit.escalation._phase.Phase` a metric's figures are functions of one
+Within a :class:`~slakit.escalation.phases.Phase` a metric's figures are functions of one
 variable, the open time ``d`` its clock has run since the phase started, and each figure is
 monotonic in ``d``: a threshold is crossed at the first ``d`` that reaches it, which the clock's
 calendar turns into an instant (the earliest instant with that much open time).
@@ -23,6 +23,7 @@ from slakit.escalation.conditions import Leaf
 from slakit.escalation.phases import INF, Phase
 from slakit.instants import td_to_us
 from slakit.sla.report import MetricState
+from slakit.sla.track import is_at_risk
 
 __all__ = ["Spans", "complement", "intersect", "metric_spans", "prepare", "union", "value_at"]
 
@@ -108,10 +109,7 @@ def value_at(phase: Phase, field: str, t: int, ratio: tuple[int, int]) -> Any:
     target = elapsed + remaining
     if field == "elapsed_ratio":
         return Decimal(elapsed) / Decimal(target) if target else None
-    numerator, denominator = ratio
-    return (
-        not breached and phase.state in (_RUNNING, _PAUSED) and elapsed * denominator >= target * numerator
-    )  # at_risk
+    return not breached and phase.state in (_RUNNING, _PAUSED) and is_at_risk(elapsed, target, ratio)  # at_risk
 
 
 def prepare(leaf: Leaf, field: str) -> Any:
@@ -232,7 +230,8 @@ def _other_spans(
 
 
 def _at_risk_from(phase: Phase, ratio: tuple[int, int]) -> int:
-    """The first run at which ``elapsed / target >= ratio`` (the at-risk test, in integers)."""
+    """The first run at which the phase's clock is at risk (:func:`~slakit.sla.track.is_at_risk`, solved for
+    the run: the figures move linearly with it)."""
     numerator, denominator = ratio
     counting, falling = int(phase.counting), int(phase.falling)
     # elapsed * den - target * num, where target = elapsed + remaining, grows by `slope` per unit of run

@@ -4,27 +4,25 @@ The work is the core's (docs/design.md): the ticket's events become a
 :class:`~slakit.sla.timeline.Timeline`, :func:`~slakit.escalation.firing.fire` finds each rule's first
 instant in integer microseconds, and this module shows the result as a report of datetimes in the
 policy's zone. :func:`evaluate_with_sla` gives the SLA report too, from the same timeline and the same
-calendar lookups.
+calendar lookups (:func:`evaluate_ticket`, which the batch calls for every ticket).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from slakit.calendar import Rulers
 from slakit.escalation.firing import Firing, fire
 from slakit.escalation.report import Escalation, EscalationReport
-from slakit.escalation.rules import EscalationRules
+from slakit.escalation.rules import NO_RULES, EscalationRules
 from slakit.instants import from_us, require_aware, to_us
-from slakit.sla import HoldsPolicy, Policy, SLAReport, Ticket, build_timeline, measure
-from slakit.sla.engine import check_ticket, sla_policy
-from slakit.sla.engine import report_of as report_of_sla
+from slakit.sla import HoldsPolicy, Policy, SLAReport, Ticket, Timeline, build_timeline, measure
+from slakit.sla.engine import check_ticket, sla_report
+from slakit.sla.policy import sla_policy
 from slakit.survey import SurveyScore
 
-__all__ = ["HoldsRules", "evaluate", "evaluate_with_sla"]
-
-_NO_RULES = EscalationRules({}, ())
+__all__ = ["Evaluated", "HoldsRules", "escalation_report", "evaluate", "evaluate_ticket", "evaluate_with_sla"]
 
 
 class HoldsRules(HoldsPolicy, Protocol):
@@ -61,7 +59,7 @@ def evaluate(
     line = build_timeline(ticket, at, sla.plan.pause_statuses)
     survey_from = to_us(survey_at) if survey_at is not None else None
     firing = fire(ticket, line, sla, rules or _rules_of(policy), survey=survey, survey_from=survey_from)
-    return report_of(ticket.id, as_of, firing, sla.plan.zone)
+    return escalation_report(ticket.id, as_of, firing, sla.plan.zone)
 
 
 def evaluate_with_sla(
@@ -74,23 +72,56 @@ def evaluate_with_sla(
 ) -> tuple[SLAReport, EscalationReport]:
     """``(slakit.sla.evaluate(...), evaluate(...))`` of one ticket, with the policy's rules, for less.
 
-    Both start from one timeline of the ticket and share its calendar lookups: for hosts that
-    show both for every ticket, as the batch does.
+    Both start from one timeline of the ticket and share its calendar lookups (:func:`evaluate_ticket`):
+    for hosts that show both for every ticket, as the batch does.
     """
     require_aware(as_of, "as_of")
     if survey_at is not None:
         require_aware(survey_at, "survey_at")
-    sla = sla_policy(policy)
-    check_ticket(ticket, sla)
-    line = build_timeline(ticket, to_us(as_of), sla.plan.pause_statuses)
-    rulers = Rulers()
-    measured = measure(line, sla, rulers)
     survey_from = to_us(survey_at) if survey_at is not None else None
-    firing = fire(ticket, line, sla, _rules_of(policy), survey=survey, survey_from=survey_from, rulers=rulers)
-    return report_of_sla(ticket.id, as_of, line, measured, sla.plan), report_of(ticket.id, as_of, firing, sla.plan.zone)
+    rules = _rules_of(policy)
+    both = evaluate_ticket(
+        ticket, sla_policy(policy), rules, as_of, to_us(as_of), survey=survey, survey_from=survey_from
+    )
+    assert both.escalations is not None  # noqa: S101 -- asked for with rules
+    return both.sla, both.escalations
 
 
-def report_of(ticket_id: str, as_of: datetime, firing: Firing, zone: tzinfo) -> EscalationReport:
+class Evaluated(NamedTuple):
+    """One ticket evaluated whole: its timeline and both reports (``escalations`` None when not asked for)."""
+
+    timeline: Timeline
+    sla: SLAReport
+    escalations: EscalationReport | None
+
+
+def evaluate_ticket(
+    ticket: Ticket,
+    sla: Policy,
+    rules: EscalationRules | None,
+    as_of: datetime,
+    as_of_us: int,
+    *,
+    survey: SurveyScore | None = None,
+    survey_from: int | None = None,
+) -> Evaluated:
+    """The one whole evaluation of a ticket (:func:`evaluate_with_sla`, the batch): its priorities checked,
+    its timeline built, its clocks measured and its ``rules`` fired (none when None) with shared calendar
+    rulers, and both shown. ``as_of`` is an aware datetime and ``as_of_us`` its epoch microseconds (the
+    caller converts it once); ``survey_from`` as for :func:`~slakit.escalation.fire`."""
+    check_ticket(ticket, sla)
+    plan = sla.plan
+    line = build_timeline(ticket, as_of_us, plan.pause_statuses)
+    rulers = Rulers()
+    report = sla_report(ticket.id, as_of, line, measure(line, sla, rulers), plan)
+    escalations = None
+    if rules is not None:
+        firing = fire(ticket, line, sla, rules, survey=survey, survey_from=survey_from, rulers=rulers)
+        escalations = escalation_report(ticket.id, as_of, firing, plan.zone)
+    return Evaluated(line, report, escalations)
+
+
+def escalation_report(ticket_id: str, as_of: datetime, firing: Firing, zone: tzinfo) -> EscalationReport:
     """The report showing ``firing`` as datetimes in ``zone``."""
     items = tuple(
         Escalation(
@@ -109,4 +140,4 @@ def report_of(ticket_id: str, as_of: datetime, firing: Firing, zone: tzinfo) -> 
 
 
 def _rules_of(policy: HoldsRules | Policy) -> EscalationRules:
-    return _NO_RULES if isinstance(policy, Policy) else policy.escalation
+    return NO_RULES if isinstance(policy, Policy) else policy.escalation

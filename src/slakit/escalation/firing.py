@@ -15,14 +15,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_at
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
-from slakit.sla import METRICS, Measurement, Policy, Ticket, Timeline, build_timeline, measure
+from slakit.sla import METRICS, Measurement, Metric, Policy, Ticket, Timeline, build_timeline, measure
+from slakit.sla.clocks import cycle_starts
+from slakit.sla.policy import HoldsPolicy, sla_policy
 from slakit.survey import SurveyScore
 
 __all__ = ["FactsOverTime", "Fired", "Firing", "fire"]
@@ -50,19 +52,20 @@ class Firing(NamedTuple):
 def fire(
     ticket: Ticket,
     line: Timeline,
-    policy: Policy,
+    policy: Policy | HoldsPolicy,
     rules: EscalationRules,
     *,
     survey: SurveyScore | None = None,
     survey_from: int | None = None,
     rulers: Rulers | None = None,
 ) -> Firing:
-    """Every rule of ``rules`` that fired on ``ticket`` (whose timeline is ``line``) up to ``line.as_of``.
+    """Every rule of ``rules`` that fired on ``ticket`` (whose timeline is ``line``) up to ``line.as_of``, under
+    ``policy`` (a :class:`slakit.ServicePolicy` or its ``.sla``).
 
     Survey facts hold from ``survey_from``, else from the ticket's last resolve (or close), else from its
     creation. ``rulers`` are the calendar rulers of this evaluation (shared with the SLA measurement).
     """
-    facts = FactsOverTime(ticket, line, policy, rulers or Rulers(), survey, survey_from)
+    facts = FactsOverTime(ticket, line, sla_policy(policy), rulers or Rulers(), survey, survey_from)
     return facts.fire(rules)
 
 
@@ -91,7 +94,7 @@ class FactsOverTime:
             self.survey_from = survey_from if survey_from is not None else default
         self.histories: dict[str, tuple[list[int], list[Phase]]] = {}
         self.instants: list[int] | None = None
-        self.measured: dict[int, Measurement] = {}
+        self.measured: dict[int, tuple[Timeline, Measurement]] = {}
 
     # -- rules ---------------------------------------------------------------------------------------
 
@@ -120,14 +123,14 @@ class FactsOverTime:
         return Firing(items, max((item.rule.level for item in items), default=0), next_at)
 
     def _cycles(self) -> list[tuple[int, int]]:
-        """``(start, cycle)``: one cycle, or one per reopening when the policy restarts clocks."""
-        cycles = [(self.created, 0)]
-        if self.plan.restart:
-            for count, t in enumerate(self.line.reopens, start=1):
-                if cycles[-1][0] == t:
-                    cycles[-1] = (t, count)
-                else:
-                    cycles.append((t, count))
+        """``(start, cycle)``: one cycle, or one per reopening when the policy restarts clocks (the SLA's own
+        cycles; a cycle that ends where it starts keeps no rule, so the next one with the same start does)."""
+        cycles: list[tuple[int, int]] = []
+        for count, t in enumerate(cycle_starts(self.line, self.plan.restart)):
+            if cycles and cycles[-1][0] == t:
+                cycles[-1] = (t, count)
+            else:
+                cycles.append((t, count))
         return cycles
 
     def _fired(self, rule: Rule, t: int, cycle: int) -> Fired:
@@ -192,7 +195,7 @@ class FactsOverTime:
             return [(created, 0), *((t, count) for count, t in enumerate(instants, start=1))]
         return [(created, getattr(self.ticket, name))]
 
-    def history(self, metric: str) -> tuple[list[int], list[Phase]]:
+    def history(self, metric: Metric) -> tuple[list[int], list[Phase]]:
         """The phases of ``metric`` and the instant each starts."""
         history = self.histories.get(metric)
         if history is None:
@@ -207,12 +210,13 @@ class FactsOverTime:
             self.instants = sorted({self.created, *(e.at_us for e in self.ticket.events if e.at_us <= as_of)})
         return self.instants
 
-    def _measure_at(self, t: int) -> Measurement:
-        """The SLA core's measurement at instant ``t`` (one per instant, shared by the metrics)."""
+    def _measure_at(self, t: int) -> tuple[Timeline, Measurement]:
+        """The ticket's timeline at instant ``t`` and the SLA core's measurement of it (one per instant,
+        shared by the metrics)."""
         measured = self.measured.get(t)
         if measured is None:
             line = build_timeline(self.ticket, t, self.plan.pause_statuses)
-            measured = self.measured[t] = measure(line, self.policy, self.rulers)
+            measured = self.measured[t] = (line, measure(line, self.policy, self.rulers))
         return measured
 
     def fact(self, fact: str, t: int) -> Any:
@@ -220,7 +224,7 @@ class FactsOverTime:
         scope, _, name = fact.partition(".")
         if scope == "sla":
             metric, _, field = name.partition(".")
-            starts, phases = self.history(metric)
+            starts, phases = self.history(cast("Metric", metric))  # the rules name only metrics (checked at load)
             return value_at(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
         value = None
         for since, step in self._steps(scope, name):

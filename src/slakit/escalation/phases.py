@@ -9,10 +9,12 @@ escalation engine can say when a threshold is crossed without measuring the cloc
 :func:`metric_phases` makes them in one of two ways. In the common case (every priority of the
 ticket tracks the metric on one clock, one window, no extension) one sweep over the timeline
 carries the counted time and each target's deadline forward (:func:`_sweep`). Otherwise each phase
-starts from :func:`slakit.sla.clocks` at its first instant, an instant of an event, so that the
+starts from :func:`slakit.sla.measure` at its first instant, an instant of an event, so that the
 rarer rules (priorities without the metric, changes of clock, extensions, clocks restarting on
-reopen, the stretches between agent updates) are the SLA core's own. Both take the clock rules
-from the SLA core: its windows, holes, and breach rule (:func:`~slakit.sla.track.is_breached`).
+reopen, the stretches between agent updates) are the SLA core's own. The sweep takes its rules from
+the SLA core too: when a clock starts and stops (``once_per_ticket``, ``resolution_at``), where it
+stands still (``holes``), which targets are in force (``in_force_from``) and breach
+(``passed_in_force``, ``breach_instant``).
 The tests check every fact against ``slakit.sla.evaluate`` at and around every phase boundary.
 """
 
@@ -25,9 +27,10 @@ from typing import NamedTuple
 
 from slakit.calendar import Ruler, Rulers
 from slakit.sla import Measurement, MetricState, Target, Timeline
-from slakit.sla.clocks import once_per_ticket
+from slakit.sla.clocks import holes as clock_holes
+from slakit.sla.clocks import once_per_ticket, resolution_at
 from slakit.sla.policy import Metric, Plan
-from slakit.sla.track import breach_instant, is_breached
+from slakit.sla.track import breach_instant, in_force_from, passed_in_force
 
 __all__ = ["INF", "Phase", "metric_phases"]
 
@@ -69,28 +72,29 @@ class Phase(NamedTuple):
         return self.counting or self.falling
 
 
-MeasureAt = Callable[[int], Measurement]
-"""The SLA core's measurement of the ticket at an instant (one of its events), for the general case."""
+MeasureAt = Callable[[int], tuple[Timeline, Measurement]]
+"""The ticket's timeline at an instant (one of its events) and the SLA core's measurement of it, for the
+general case."""
 
 
 def metric_phases(
-    metric: str, line: Timeline, plan: Plan, rulers: Rulers, instants: Callable[[], list[int]], measure_at: MeasureAt
+    metric: Metric, line: Timeline, plan: Plan, rulers: Rulers, instants: Callable[[], list[int]], measure_at: MeasureAt
 ) -> list[Phase]:
     """The phases of ``metric`` from the ticket's creation on: one per instant at which something may
     change for it, in time order (``instants()`` gives the creation and event instants up to ``as_of``, for
     the general case)."""
-    swept = _sweep(metric, line, plan, rulers)  # type: ignore[arg-type]  # a metric of the SLA
+    swept = _sweep(metric, line, plan, rulers)
     if swept is not None:
         return swept
     if all(metric not in plan.targets[code] for _, code in line.priorities):
         return [Phase(line.created, None)]  # no priority of the ticket tracks it: no figures, ever
-    return [_measured_phase(metric, s, measure_at(s), line, rulers) for s in instants()]
+    return [_measured_phase(metric, s, *measure_at(s), rulers) for s in instants()]
 
 
-def _measured_phase(metric: str, s: int, measured: Measurement, line: Timeline, rulers: Rulers) -> Phase:
+def _measured_phase(metric: Metric, s: int, line: Timeline, measured: Measurement, rulers: Rulers) -> Phase:
     """The phase from event instant ``s``: the clock's figures there, and how they move on."""
-    figures = measured.metrics.get(metric)  # type: ignore[call-overload]  # any text is a fine key
-    target = measured.targets.get(metric)  # type: ignore[call-overload]
+    figures = measured.metrics.get(metric)
+    target = measured.targets.get(metric)
     if figures is None or target is None:
         return Phase(s, None)
     elapsed, remaining, state = figures.elapsed, figures.remaining, figures.state
@@ -102,7 +106,7 @@ def _measured_phase(metric: str, s: int, measured: Measurement, line: Timeline, 
     elif state is _RUNNING:
         counting = True
     else:  # breached: the clock runs on unless the ticket is paused and the target pausable
-        counting = not (target.pausable and any(a <= s and (b is None or b > s) for a, b, _ in line.paused))
+        counting = not (target.pausable and line.paused_now() is not None)
     until = figures.final[2] if figures.final is not None else None
     falling = not completed and (counting or until is not None)
     breach: int | None = None
@@ -113,9 +117,7 @@ def _measured_phase(metric: str, s: int, measured: Measurement, line: Timeline, 
     return Phase(s, state, breach, elapsed, remaining, counting, falling, rulers.of(target.clock))
 
 
-def _sweep(  # noqa: C901, PLR0912, PLR0915 -- one pass carrying each target's deadline: split, its state would travel with it
-    metric: Metric, line: Timeline, plan: Plan, rulers: Rulers
-) -> list[Phase] | None:
+def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[Phase] | None:
     """The phases in the common case (:func:`_common_case`), in one sweep; None when it does not apply.
 
     The common case: one window (no restart on reopen, or a response/acknowledge clock; for the
@@ -134,8 +136,7 @@ def _sweep(  # noqa: C901, PLR0912, PLR0915 -- one pass carrying each target's d
     start, stop = once_per_ticket(metric, line) if single else (created, None)
     pausable = target.pausable
     ruler = rulers.of(target.clock)
-    resolved = line.resolved
-    holes = _holes(line, pausable)
+    holes = clock_holes(line, pausable)
     # each agent update starts the update clock afresh (a stretch of its own)
     updates = {u for u in line.updates if u > created} if metric == "update" else set()
     ordered = _instants(line, single, start, stop, holes, updates)
@@ -145,8 +146,8 @@ def _sweep(  # noqa: C901, PLR0912, PLR0915 -- one pass carrying each target's d
     phases: list[Phase] = []
     append = phases.append
     elapsed = 0
-    hole = spans = 0  # cursors into holes and resolved spans
-    holes_count, resolved_count = len(holes), len(resolved)
+    hole = 0  # cursor into holes
+    holes_count = len(holes)
     clock_start = start  # where the clock counts from: the window's start, or the last agent update
     breached_before = False  # an earlier stretch between updates was breached
     for index, s in enumerate(ordered):
@@ -156,15 +157,8 @@ def _sweep(  # noqa: C901, PLR0912, PLR0915 -- one pass carrying each target's d
         while hole < holes_count and (end := holes[hole][1]) is not None and end <= s:
             hole += 1
         in_hole = hole < holes_count and holes[hole][0] <= s
-        horizon = None  # the completion instant while completed
-        if single:
-            if stop is not None and s >= stop:
-                horizon = stop
-        else:
-            while spans < resolved_count and (end := resolved[spans][1]) is not None and end <= s:
-                spans += 1
-            if spans < resolved_count and resolved[spans][0] <= s:
-                horizon = resolved[spans][0]
+        # the completion instant while completed: the clock's stop, or the resolution in force
+        horizon = (stop if stop is not None and s >= stop else None) if single else resolution_at(line, s)
         if horizon is None and s in updates and clock_start is not None and s > clock_start:
             # the stretch since the last update closes: breached if a target passed its deadline in it
             closed = 1 if count == 1 else max(1, bisect_left(since_list, s))
@@ -241,29 +235,18 @@ def _instants(
         instants.add(start)
         if stop is not None:
             instants.add(stop)
-    resolved = line.resolved
     if single:
         until = stop if stop is not None else INF
         return sorted(t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces))
-    if resolved and resolved[-1][1] is None:
-        return sorted(t for t in instants if t <= resolved[-1][0])
-    return sorted(instants)
-
-
-def _holes(line: Timeline, pausable: bool) -> list[tuple[int, int | None]]:
-    """Where a clock stands still: resolved spans, and paused ones if it is pausable; in order."""
-    holes: list[tuple[int, int | None]] = list(line.resolved)
-    if pausable and line.paused:
-        holes += [(a, b) for a, b, _ in line.paused]
-        holes.sort(key=_FIRST)
-    return holes
+    resolved = resolution_at(line, line.as_of)
+    return sorted(instants) if resolved is None else sorted(t for t in instants if t <= resolved)
 
 
 def _breached(deadlines: list[int | None], ends: list[int | None], included: int, horizon: int) -> bool:
     """Whether one of the first ``included`` targets passed its deadline while in force, before ``horizon``."""
     for i in range(included):
         deadline, until = deadlines[i], ends[i]
-        if deadline is not None and is_breached(deadline, horizon) and (until is None or is_breached(deadline, until)):
+        if deadline is not None and passed_in_force(deadline, horizon, until):
             return True
     return False
 
@@ -277,10 +260,8 @@ def _targets(
     since_list: list[int] = []
     within_list: list[int] = []
     if start is not None:
-        for i, since in enumerate(sinces):
-            if i + 1 < len(sinces) and sinces[i + 1] <= start:
-                continue  # superseded before the clock started
-            since_list.append(since if since > start else start)
+        for i in in_force_from(sinces, start):
+            since_list.append(max(sinces[i], start))
             within_list.append(withins[i])
     ends_list: list[int | None] = [*since_list[1:], None]
     deadlines: list[int | None] = [start if within <= 0 else None for within in within_list]

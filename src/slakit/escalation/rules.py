@@ -15,7 +15,7 @@ from slakit.errors import ConfigError
 from slakit.escalation._spans import prepare
 from slakit.escalation.conditions import Condition, Leaf, parse_condition
 
-__all__ = ["EscalationConfig", "EscalationRules", "LevelConfig", "Node", "Rule", "RuleConfig"]
+__all__ = ["NO_RULES", "EscalationConfig", "EscalationRules", "LevelConfig", "Node", "Rule", "RuleConfig"]
 
 # The kinds of node a condition compiles to; a node is (kind, ...): (SLA, leaf, metric, field, prepared),
 # (STATIC, leaf, attribute) for ticket facts that never change, (STEPS, leaf, name) for those that
@@ -129,3 +129,7 @@ def _node(condition: Condition | Leaf) -> Node:
     if name in ("priority", "complaints", "reopens"):
         return (STEPS, condition, name)
     return (STATIC, condition, name)
+
+
+NO_RULES = EscalationRules({}, ())
+"""The rules of a policy without an ``escalation:`` section: none."""

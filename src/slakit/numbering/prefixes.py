@@ -47,7 +47,7 @@ def _check_pair(classification: object, prefix: object) -> None:
     validate_prefix(prefix, field=f"prefixes.{classification}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PrefixMap(Mapping[str, str]):
     """A read-only map from classification type to ticket-number prefix.
 

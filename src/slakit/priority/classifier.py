@@ -237,7 +237,7 @@ def _trie_pattern(literals: Sequence[str]) -> str:
     return "|".join(_token_pattern(token) + render(child) for token, child in sorted(root.items()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Classifier:
     """Classifies ticket text (a subject, a description) into a category by keyword rules.
 

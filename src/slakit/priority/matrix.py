@@ -106,7 +106,7 @@ class PriorityMatrixConfig(BaseModel):
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PriorityMatrix:
     """Impact x urgency -> priority code; build with :meth:`from_config` or :meth:`load`.
 

@@ -129,7 +129,7 @@ class Category:
         return self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Taxonomy:
     """The ticket types and their subtypes; build with :meth:`from_config` or :meth:`load`.
 

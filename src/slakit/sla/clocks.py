@@ -8,9 +8,11 @@ at event instants, and the batch writes them.
 
 Where each rule lives:
 
-- which stretch a metric is measured over (its *windows*): :func:`windows`; a resolve completes
-  every running clock (:func:`~slakit.sla.track.clock_stop` for response and acknowledge);
-- where a clock stands still (resolved spans, and pauses when pausable): :meth:`Measuring.holes`;
+- which stretch a metric is measured over (its *windows*): :func:`windows`, from
+  :func:`once_per_ticket` (response and acknowledge; a resolve stops them, :func:`~slakit.sla.track.clock_stop`),
+  :func:`resolution_at` (a resolution completes resolution and update, a reopen resumes them) and
+  :func:`cycle_starts` (with ``on_reopen: restart``);
+- where a clock stands still (resolved spans, and pauses when pausable): :func:`holes`;
 - which target is in force when (priority changes, extensions) and when a breach happens:
   :mod:`slakit.sla.track` (:func:`~slakit.sla.track.is_breached` is the one breach rule);
 - the update metric's gaps between agent updates: :meth:`Measuring.update`.
@@ -23,7 +25,7 @@ from typing import NamedTuple, cast
 
 from slakit.calendar import Rulers
 from slakit.instants import to_us
-from slakit.sla.policy import METRICS, Metric, Plan, Policy, Target
+from slakit.sla.policy import METRICS, HoldsPolicy, Metric, Plan, Policy, Target, sla_policy
 from slakit.sla.report import MetricState
 from slakit.sla.timeline import Timeline
 from slakit.sla.track import (
@@ -33,11 +35,23 @@ from slakit.sla.track import (
     Track,
     clock_stop,
     evaluate_track,
+    in_force_from,
     running_segments,
     single_target,
 )
 
-__all__ = ["GapFigures", "Measurement", "MetricFigures", "Window", "measure", "once_per_ticket", "windows"]
+__all__ = [
+    "GapFigures",
+    "Measurement",
+    "MetricFigures",
+    "Window",
+    "cycle_starts",
+    "holes",
+    "measure",
+    "once_per_ticket",
+    "resolution_at",
+    "windows",
+]
 
 _RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
     MetricState.RUNNING,
@@ -117,13 +131,19 @@ class Measurement(NamedTuple):
     targets: dict[Metric, Target]
 
 
-def measure(line: Timeline, policy: Policy, rulers: Rulers | None = None) -> Measurement:
-    """Every tracked clock of the ticket ``line`` describes, under ``policy``, as of ``line.as_of``.
+def measure(line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None) -> Measurement:
+    """Every tracked clock of the ticket ``line`` describes, under ``policy`` (a :class:`slakit.ServicePolicy`
+    or its ``.sla``), as of ``line.as_of``.
 
-    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's); the
-    priorities on the timeline must be the policy's.
+    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). A
+    priority on the timeline that the policy does not define is an
+    :class:`~slakit.errors.UnknownPriorityError`.
     """
-    return Measuring(line, policy.plan, rulers if rulers is not None else Rulers()).measurement()
+    sla = sla_policy(policy)
+    for _, code in line.priorities:
+        if code not in sla.plan.targets:
+            sla.priority(code)  # raises, naming the priorities there are
+    return Measuring(line, sla.plan, rulers if rulers is not None else Rulers()).measurement()
 
 
 def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
@@ -142,12 +162,36 @@ def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
             return []
         return [(start, stop if stop is not None else as_of, stop is not None, 0)]
     if not restart or not line.reopens:
-        resolved_now = line.resolved_now
-        return [(line.created, line.resolved[-1][0] if resolved_now else as_of, resolved_now, 0)]
+        resolved = resolution_at(line, as_of)
+        return [(line.created, resolved if resolved is not None else as_of, resolved is not None, 0)]
     found: list[Window] = []
-    for cycle, start in enumerate([line.created, *line.reopens]):
+    for cycle, start in enumerate(cycle_starts(line, restart)):
         resolve = next((a for a, _ in line.resolved if a >= start), None)
         found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
+    return found
+
+
+def resolution_at(line: Timeline, t: int) -> int | None:
+    """When the resolution in force at instant ``t`` began (a resolve, or a close of an open ticket); None
+    when the ticket is open at ``t``. A resolution completes the resolution and update clocks, a reopen
+    resumes them."""
+    for a, b in reversed(line.resolved):
+        if a <= t:
+            return a if b is None or b > t else None
+    return None
+
+
+def cycle_starts(line: Timeline, restart: bool) -> list[int]:
+    """Where each cycle of the clocks starts: creation, and each reopening when ``restart``."""
+    return [line.created, *line.reopens] if restart else [line.created]
+
+
+def holes(line: Timeline, pausable: bool) -> list[tuple[int, int | None]]:
+    """Where a clock stands still: resolved spans, and pause spans if it is pausable; in order."""
+    found: list[tuple[int, int | None]] = list(line.resolved)
+    if pausable and line.paused:
+        found += [(a, b) for a, b, _ in line.paused]
+        found.sort(key=_FIRST)
     return found
 
 
@@ -225,14 +269,11 @@ class Measuring:
         return None
 
     def holes(self, pausable: bool) -> list[tuple[int, int | None]]:
-        """Where a clock stands still: resolved spans, and paused ones if it is pausable; in order."""
-        holes = self._holes.get(pausable)
-        if holes is None:
-            holes = self._holes[pausable] = list(self.line.resolved)
-            if pausable and self.line.paused:
-                holes += [(a, b) for a, b, _ in self.line.paused]
-                holes.sort(key=_FIRST)
-        return holes
+        """:func:`holes` of the timeline, made once per pausability."""
+        found = self._holes.get(pausable)
+        if found is None:
+            found = self._holes[pausable] = holes(self.line, pausable)
+        return found
 
     def track(self, target: Target, start: int, horizon: int) -> Track:
         """The clock of ``target`` over ``[start, horizon)``, made once (update and resolution share one).
@@ -377,10 +418,10 @@ class Measuring:
         current = self.targets[metric]
         horizon = track.horizon
         pieces = []
-        for i, (t, within, code) in enumerate(timeline):
-            superseded_before_start = i + 1 < len(timeline) and timeline[i + 1][0] <= track.start
+        for i in in_force_from([t for t, _, _ in timeline], track.start):
+            t, within, code = timeline[i]
             after_horizon = t > track.start and (t > horizon or (t == horizon and completed))
-            if not superseded_before_start and not after_horizon:  # the piece in force at the start counts
+            if not after_horizon:
                 own = self.plan.targets[code].get(metric)
                 # an earlier priority's target counts on its own clock, or a later change of clock
                 # could undo a breach that already happened

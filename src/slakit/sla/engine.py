@@ -14,12 +14,12 @@ from typing import cast
 
 from slakit.instants import from_us, require_aware, to_us
 from slakit.sla.clocks import GapFigures, Measurement, MetricFigures, measure
-from slakit.sla.policy import HoldsPolicy, Plan, Policy, Target
+from slakit.sla.policy import HoldsPolicy, Plan, Policy, Target, sla_policy
 from slakit.sla.report import AppliedExtension, Gap, IgnoredExtension, MetricStatus, SLAReport
 from slakit.sla.ticket import Event, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
 
-__all__ = ["check_ticket", "evaluate", "report_of", "sla_policy"]
+__all__ = ["check_ticket", "evaluate", "sla_report"]
 
 
 def evaluate(ticket: Ticket, policy: Policy | HoldsPolicy, *, as_of: datetime) -> SLAReport:
@@ -29,12 +29,7 @@ def evaluate(ticket: Ticket, policy: Policy | HoldsPolicy, *, as_of: datetime) -
     sla = sla_policy(policy)
     check_ticket(ticket, sla)
     line = build_timeline(ticket, to_us(as_of), sla.plan.pause_statuses)
-    return report_of(ticket.id, as_of, line, measure(line, sla), sla.plan)
-
-
-def sla_policy(policy: Policy | HoldsPolicy) -> Policy:
-    """The SLA policy itself, or the one a service policy holds."""
-    return policy if isinstance(policy, Policy) else policy.sla
+    return sla_report(ticket.id, as_of, line, measure(line, sla), sla.plan)
 
 
 def check_ticket(ticket: Ticket, policy: Policy, *, until: int | None = None) -> None:
@@ -48,7 +43,7 @@ def check_ticket(ticket: Ticket, policy: Policy, *, until: int | None = None) ->
             policy.priority(event.priority or "")
 
 
-def report_of(ticket_id: str, as_of: datetime, line: Timeline, measured: Measurement, plan: Plan) -> SLAReport:
+def sla_report(ticket_id: str, as_of: datetime, line: Timeline, measured: Measurement, plan: Plan) -> SLAReport:
     """The report showing ``measured`` (of the ticket ``line`` describes) as datetimes in the plan's zone."""
     show = _Shown(plan.zone, plan.durations, line.extensions).status
     metrics: dict[str, MetricStatus] = {metric: show(item) for metric, item in measured.metrics.items()}

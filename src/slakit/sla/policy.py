@@ -35,6 +35,7 @@ __all__ = [
     "PriorityConfig",
     "Target",
     "TargetConfig",
+    "sla_policy",
 ]
 
 Metric = Literal["response", "acknowledge", "update", "resolution"]
@@ -195,6 +196,7 @@ class Policy:
         silently dropped.
         """
         if isinstance(source, PolicyConfig):
+            _refuse_service_sections({name: value for name, value in source if value is not None})
             config = source
         else:
             data = load_mapping(source, what="policy")
@@ -251,6 +253,16 @@ class HoldsPolicy(Protocol):
     def sla(self) -> Policy:
         """The SLA policy."""
         ...
+
+
+def sla_policy(policy: Policy | HoldsPolicy) -> Policy:
+    """The SLA policy itself, or the one a service policy holds (:class:`ConfigError` for anything else)."""
+    if isinstance(policy, Policy):
+        return policy
+    held = getattr(policy, "sla", None)
+    if isinstance(held, Policy):
+        return held
+    raise ConfigError.for_value("policy", policy, "a slakit.ServicePolicy or a slakit.sla.Policy")
 
 
 def _refuse_service_sections(data: Mapping[str, Any]) -> None:

@@ -5,14 +5,17 @@ up to ``horizon``: its completion instant, or the evaluation instant when still 
 come in pieces, each in force from an instant: the priority at the start, later priority
 changes, and customer-agreed extensions (an absolute deadline that later priority changes do not
 move). All instants and durations are epoch microseconds.
+
+Breach is decided here, once for every path (the SLA clocks, the escalation phases, the batch):
+:func:`is_breached`, from :func:`breach_instant`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from slakit.calendar.business_calendar import Ruler
+from slakit.calendar import Ruler
 
 __all__ = [
     "Figures",
@@ -20,10 +23,14 @@ __all__ = [
     "Piece",
     "TargetTrace",
     "Track",
+    "at_risk_threshold",
     "breach_instant",
     "clock_stop",
     "evaluate_track",
+    "in_force_from",
+    "is_at_risk",
     "is_breached",
+    "passed_in_force",
     "running_segments",
     "single_target",
 ]
@@ -48,6 +55,29 @@ def is_breached(deadline: int, at: int) -> bool:
     """Whether a clock due at ``deadline`` is breached by the instant ``at`` (its completion, the end of the
     target's time in force, or the evaluation instant)."""
     return at >= breach_instant(deadline)
+
+
+def passed_in_force(deadline: int, horizon: int, superseded: int | None) -> bool:
+    """Whether a target due at ``deadline`` was breached while in force: before the clock's ``horizon`` and
+    before the next target took over at ``superseded`` (None: it never was)."""
+    return is_breached(deadline, horizon) and (superseded is None or is_breached(deadline, superseded))
+
+
+def is_at_risk(elapsed: int, target: int, ratio: tuple[int, int]) -> bool:
+    """Whether ``elapsed / target`` has reached the at-risk ``ratio`` ``(numerator, denominator)``, in integers
+    (a metric is at risk when so, running or paused, and not breached)."""
+    return elapsed * ratio[1] >= target * ratio[0]
+
+
+def at_risk_threshold(target: int, ratio: tuple[int, int]) -> int:
+    """The least elapsed time at which a clock with ``target`` is at risk (:func:`is_at_risk`)."""
+    return -(-target * ratio[0] // ratio[1])
+
+
+def in_force_from(sinces: Sequence[int], start: int) -> list[int]:
+    """The indexes of the targets (coming into force at ``sinces``, in order) that count for a clock started at
+    ``start``: the one in force at the start and each later one; those superseded before it do not."""
+    return [i for i in range(len(sinces)) if i + 1 == len(sinces) or sinces[i + 1] > start]
 
 
 def clock_stop(resolved: tuple[tuple[int, int | None], ...], start: int, natural: int | None) -> int | None:
@@ -202,13 +232,12 @@ def evaluate_track(
         target = final.within
         deadline = track.reach(target)
     numerator, denominator = ratio
-    at_risk = breached_at is None and elapsed * denominator >= target * numerator
+    at_risk = breached_at is None and is_at_risk(elapsed, target, ratio)
     next_change = None
     if running and breached_at is None:
         next_change = breach_instant(deadline)
         if not at_risk:
-            threshold = -(-target * numerator // denominator)
-            next_change = min(next_change, track.reach(threshold))
+            next_change = min(next_change, track.reach(at_risk_threshold(target, ratio)))
     elif paused and final.until is not None and breached_at is None:
         # paused against an agreed deadline: elapsed stands still, remaining falls with open time, so
         # at risk from the first instant with remaining * n <= elapsed * (d - n)
@@ -269,7 +298,6 @@ def single_target(track: Track, within: int, running: bool, ratio: tuple[int, in
     Returns ``(elapsed, deadline, breached_at, next_change, at_risk)`` as plain values (no
     :class:`Outcome`): most metrics of most tickets come this way.
     """
-    numerator, denominator = ratio
     elapsed = track.total
     if within > elapsed:  # the deadline lies ahead of the horizon
         deadline = track.clock.add(track.horizon, within - elapsed)
@@ -277,12 +305,12 @@ def single_target(track: Track, within: int, running: bool, ratio: tuple[int, in
     else:
         deadline = track.reach(within)
         breached_at = deadline if is_breached(deadline, track.horizon) else None
-    at_risk = breached_at is None and elapsed * denominator >= within * numerator
+    at_risk = breached_at is None and is_at_risk(elapsed, within, ratio)
     next_change = None
     if running and breached_at is None:
         next_change = breach_instant(deadline)
         if not at_risk:  # then the at-risk threshold lies ahead of the horizon too
-            threshold = -(-within * numerator // denominator)
+            threshold = at_risk_threshold(within, ratio)
             next_change = min(next_change, track.clock.add(track.horizon, threshold - elapsed))
     return elapsed, deadline, breached_at, next_change, at_risk
 
@@ -309,6 +337,6 @@ def _first_breach(track: Track, effective: list[Piece]) -> int | None:
             deadline = clock.reach(piece.within)
         else:
             continue
-        if is_breached(deadline, track.horizon) and (ends is None or is_breached(deadline, ends)):
+        if passed_in_force(deadline, track.horizon, ends):
             return deadline
     return None

@@ -146,7 +146,7 @@ class SurveySchemeConfig(BaseModel):
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dimension:
     """One question of the survey: its ``name`` (the key in answers and facts), ``label`` and ``weight``."""
 
@@ -155,7 +155,7 @@ class Dimension:
     weight: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveyScheme:
     """How a survey response is scored; build with :meth:`from_config` or :meth:`load`.
 

@@ -13,7 +13,7 @@ from slakit.survey._numbers import Answer
 __all__ = ["SurveyScore"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveyScore:
     """A survey response as scored by :meth:`SurveyScheme.score <slakit.survey.SurveyScheme.score>`.
 

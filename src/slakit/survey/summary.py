@@ -31,7 +31,7 @@ GroupKey: TypeAlias = KeyPart | Sequence[KeyPart]
 """What ``by`` accepts: a meta key name, a function of the score, or a list of those (tuple keys)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveySummary:
     """The figures for one group of responses.
 

@@ -26,7 +26,7 @@ from slakit.errors import ConfigError
 from slakit.instants import require_aware
 from slakit.policy import ServicePolicy
 from slakit.sla import EVENT_TYPES, Event, HoldsPolicy, Policy, Ticket
-from slakit.sla.engine import sla_policy
+from slakit.sla.policy import sla_policy
 from slakit.survey import SurveyScheme
 
 __all__ = [

@@ -19,7 +19,7 @@ from slakit.batch.report.tables import group_label, sla_metrics
 __all__ = ["Chart", "charts"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chart:
     """A chart's ``name`` (``chart-<name>`` in the page), its ``title`` and its ``svg`` markup."""
 

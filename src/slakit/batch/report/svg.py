@@ -27,7 +27,7 @@ FONT = 12  # px in viewBox units
 _TOP, _RIGHT, _BOTTOM, _LEFT = 24, 12, 40, 52
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bar:
     """One mark: its ``label``, its ``value`` (``None`` = no value, nothing drawn) and ``text`` shown beside it."""
 
@@ -36,7 +36,7 @@ class Bar:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Series:
     """A named sequence of values, one per label of a grouped or line chart."""
 

@@ -33,7 +33,7 @@ ALL = "(all)"
 """The group value of the rows that cover every ticket, in tables that also have per-group rows."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     """A column: ``name`` heads the CSV, ``title`` the human reports, ``kind`` says how cells read."""
 
@@ -42,7 +42,7 @@ class Column:
     kind: Kind = "text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     """A named table of raw values; ``name`` is also its CSV file's ``summary_<name>.csv``."""
 
