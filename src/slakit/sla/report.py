@@ -78,7 +78,8 @@ class MetricStatus:
     ``remaining`` is negative once breached; ``elapsed + remaining == target``. ``deadline`` of a
     paused metric is where it would fall if the clock resumed at the evaluation instant. ``figures``
     are the core's integer figures this status shows (:class:`~slakit.sla.MetricFigures`, epoch
-    microseconds; None for a status made by hand), from which :attr:`trace` says how they were derived.
+    microseconds; None for a status made by hand), from which :attr:`trace` says how they were derived
+    (a copy changed with ``dataclasses.replace`` keeps them: they describe the evaluation).
     """
 
     metric: Metric
