@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from operator import itemgetter
 from typing import NamedTuple
 
 from slakit.calendar import Ruler, Rulers
@@ -34,7 +33,6 @@ from slakit.sla.track import breach_instant, in_force_from, passed_in_force
 
 __all__ = ["INF", "Phase", "metric_phases"]
 
-_FIRST = itemgetter(0)
 INF = 1 << 62  # an instant after every real one (about the year 146,000); never handed to a calendar
 
 _RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
