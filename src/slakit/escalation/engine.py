@@ -58,7 +58,8 @@ def evaluate(
     check_ticket(ticket, sla, until=at)
     line = build_timeline(ticket, at, sla.plan.pause_statuses)
     survey_from = to_us(survey_at) if survey_at is not None else None
-    firing = fire(ticket, line, sla, rules or _rules_of(policy), survey=survey, survey_from=survey_from)
+    rules = rules if rules is not None else _rules_of(policy)
+    firing = fire(ticket, line, sla, rules, survey=survey, survey_from=survey_from)
     return escalation_report(ticket.id, as_of, firing, sla.plan.zone)
 
 
