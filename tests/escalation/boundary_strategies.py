@@ -3,8 +3,8 @@
 Every ticket drawn here has, by construction:
 
 - an event exactly at a metric's deadline, or one microsecond either side of it (the deadline read off the
-  SLA report of the history so far, so it is exact whatever the clock, pauses and earlier changes; a pause is
-  kept a microsecond off a running metric's own deadline while :data:`AVOID_PAUSE_AT_A_DEADLINE` says so);
+  SLA report of the history so far, so it is exact whatever the clock, pauses and earlier changes; a pause
+  exactly at a deadline included);
 - a priority change between priorities whose targets for one metric differ in clock (24x7 or business
   hours), in pausability, or in both (with :func:`mixed_policies`);
 - a pause and a customer-agreed extension of a running metric, in either order.
@@ -33,11 +33,6 @@ _WITHINS = ("0m", "30m", "1h", "2h", "4h", "8h", "24h")
 _US = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 _OPEN = (MetricState.RUNNING, MetricState.PAUSED)
-AVOID_PAUSE_AT_A_DEADLINE = True
-"""Leave out histories in which a metric is paused with nothing left to count (put on hold exactly at its deadline,
-or a 0s target starting while on hold): a known bug, the metric turns breached a microsecond later and no change
-is announced; pinned by strict xfail tests in tests/sla/test_engine.py and tests/escalation/test_engine.py. Set to
-False once it is fixed."""
 
 
 @st.composite
@@ -98,14 +93,7 @@ class _History:
 
     def add(self, kind: str, **fields: Any) -> None:
         pausing = kind == "status" and fields["status"] in self.policy.sla.config.pause_statuses
-        while True:
-            self.events.append(Event(self.t, kind, **fields))  # type: ignore[arg-type]
-            if not AVOID_PAUSE_AT_A_DEADLINE or not self._paused_with_nothing_left():
-                break
-            self.events.pop()
-            if not pausing:
-                return  # say an assignment while on hold, with a 0s acknowledge target: left out
-            self.t += _US  # the pause a microsecond later: breached just before it, a boundary of its own
+        self.events.append(Event(self.t, kind, **fields))  # type: ignore[arg-type]
         if kind == "priority":
             self.current = fields["priority"]
         elif kind == "status":
@@ -114,13 +102,6 @@ class _History:
             self.resolved, self.paused = True, False
         elif kind == "reopen":
             self.resolved, self.paused = False, False
-
-    def _paused_with_nothing_left(self) -> bool:
-        """Whether a metric is paused with its own (not an agreed) deadline at this very instant: the known bug."""
-        return any(
-            status.state is MetricState.PAUSED and status.remaining == _ZERO and not status.extensions
-            for status in self.report().values()
-        )
 
 
 def _completing(metric: str) -> tuple[str, dict[str, Any]]:

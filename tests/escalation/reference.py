@@ -81,8 +81,11 @@ def evaluate_reference(
         if new and t > a:
             next_at = instant
             break
+        cycle_start = reopens[cycle - 1] if restart and cycle else to_us(known.created_at)
+        after = _facts_just_after(known, policy, t - 1, survey, survey_from) if new and t > cycle_start else {}
         for rule in new:
-            fired.append(_escalation(rule, instant, facts, sla, cycle))
+            began = from_us(t - 1, zone) if after and rule.condition.holds(after) else instant
+            fired.append(_escalation(rule, began, facts, sla, cycle))
             fired_in_cycle.add(rule.name)
         following = _next_breakpoint(t, known, report, rules.rules, fired_in_cycle, survey_from, sla)
         if following is None:
@@ -96,6 +99,59 @@ def evaluate_reference(
 # which is what this reference reads of simultaneous events: its pauses and reopenings)
 _TYPES = ("assign", "priority", "status", "extend", "acknowledge", "reply", "note", "complaint", "resolve", "close",
           "reopen")  # fmt: skip
+
+
+class _Moving:
+    """A figure over the open stretch just after an instant: ``value`` there, moving ``way`` (1, -1 or 0)."""
+
+    def __init__(self, value: object, way: int) -> None:
+        self.value, self.way = value, way
+
+    def __eq__(self, other: object) -> bool:
+        return self.way == 0 and self.value == other
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __lt__(self, other: object) -> bool:
+        return self.value < other or (self.value == other and self.way < 0)  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        return self < other or (self.value == other and self.way == 0)
+
+    def __gt__(self, other: object) -> bool:
+        return self.value > other or (self.value == other and self.way > 0)  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        return self > other or (self.value == other and self.way == 0)
+
+
+def _facts_just_after(
+    ticket: Ticket, policy: ServicePolicy | Policy, t: int, survey: SurveyScore | None, survey_from: int | None
+) -> dict[str, object]:
+    """The facts over the open stretch between ``t`` and ``t + 1`` microsecond (docs/escalation.md, "fired_at": a
+    rule whose condition holds there began to hold at ``t``, a strict threshold passed at ``t``): the events up to
+    ``t``; each SLA state as the report shows it at ``t + 1`` with no later event (a breach shows just after its
+    deadline); at-risk flags as at ``t`` unless breached just after; figures at ``t`` with the way they move."""
+    known = replace(ticket, events=tuple(e for e in ticket.events if e.at_us <= t))
+    zone = (policy.sla if isinstance(policy, ServicePolicy) else policy).default_calendar.timezone
+    shown = survey if survey_from is not None and t >= survey_from else None
+    now, then = from_us(t, zone), from_us(t + 1, zone)
+    at_t = snapshot(known, evaluate_sla(known, policy, as_of=now), now, shown)
+    next_us = snapshot(known, evaluate_sla(known, policy, as_of=then), then, shown)
+    after: dict[str, object] = dict(at_t)
+    for fact, value in at_t.items():
+        field = fact.rsplit(".", 1)[-1]
+        if not fact.startswith("sla.") or value is None:
+            continue
+        later = next_us[fact]
+        if field == "state":
+            after[fact] = later
+        elif field == "at_risk":
+            after[fact] = value and next_us[fact.replace("at_risk", "state")] is not MetricState.BREACHED
+        elif later is not None:
+            after[fact] = _Moving(value, (later > value) - (later < value))
+    return after
 
 
 def _documented_order(event: Event) -> tuple[int, int, str]:

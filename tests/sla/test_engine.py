@@ -554,19 +554,14 @@ def test_pinned_a_breach_under_an_earlier_priority_stays_when_the_new_target_cou
     assert (resolution.state, resolution.breached_at) == (MetricState.BREACHED, utc(2025, 9, 1, 17, 0))
 
 
-# Found by the escalation parity tests once their cases were drawn at deadlines (tests/escalation/boundary_strategies.py
-# steers around it until it is fixed). P2's resolution: 8h of 24x7 time from Friday 16:00, due Saturday 00:00; the
-# ticket is put on hold at that very instant, with nothing left to count (remaining 0).
+# Found by the escalation parity tests once their cases were drawn at deadlines (a bug, fixed: the metric turned
+# breached a microsecond later with no change announced). P2's resolution: 8h of 24x7 time from Friday 16:00, due
+# Saturday 00:00; the ticket is put on hold at that very instant, with nothing left to count (remaining 0).
 ON_HOLD_AT_THE_DEADLINE = Ticket(
     "T", FRIDAY_16, "P2", events=(Event(utc(2025, 9, 6, 0, 0), "status", status="on_hold"),)
 )
-PAUSE_AT_DEADLINE_BUG = (
-    "bug: a metric paused exactly at its deadline (remaining 0) turns breached one microsecond later, with no new "
-    "event, although next_change_at at the deadline is None (the same for a 0s target paused at its start)"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=PAUSE_AT_DEADLINE_BUG)
 def test_pinned_nothing_changes_after_a_pause_at_the_deadline_unless_next_change_at_says_so():
     """Pinned: next_change_at is "the earliest instant after as_of at which any metric's state or at-risk flag
     changes if no new event arrives" (docs/sla.md), whichever way a pause at the deadline is to be read."""
@@ -577,7 +572,6 @@ def test_pinned_nothing_changes_after_a_pause_at_the_deadline_unless_next_change
     assert later["resolution"].state is MetricState.PAUSED or at.next_change_at == deadline + US
 
 
-@pytest.mark.xfail(strict=True, reason=PAUSE_AT_DEADLINE_BUG)
 def test_pinned_a_metric_paused_exactly_at_its_deadline_stays_paused():
     """Pinned (docs/sla.md): at the deadline itself a metric is not breached; paused, it "stops counting and continues
     from where it was", its state is `paused` and its deadline "where it would fall if the clock resumed at as_of"

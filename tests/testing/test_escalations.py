@@ -23,7 +23,7 @@ def sh(*args: int) -> datetime:
 
 MONDAY = sh(2025, 9, 22, 9, 0)  # P1: resolution 24 business hours -> deadline Wednesday 15:00
 OPEN_P1 = Ticket("T-1", MONDAY, "P1")
-OVERDUE_AT = sh(2025, 9, 24, 15, 0) + US  # a breach begins one microsecond after the deadline
+OVERDUE_AT = sh(2025, 9, 24, 15, 0)  # fired_at: the deadline itself; the breach shows one microsecond after it
 
 
 def failure(call, *args, **kwargs) -> str:
@@ -35,12 +35,13 @@ def failure(call, *args, **kwargs) -> str:
 def test_passes_when_the_rule_fired_and_returns_the_firing():
     item = assert_escalated(OPEN_P1, POLICY, "resolution-overdue", as_of=sh(2025, 9, 24, 16, 0))
     assert isinstance(item, Escalation)
-    assert (item.fired_at, item.role, item.contact_by) == (OVERDUE_AT, "主管", sh(2025, 9, 24, 17, 0) + US)
+    assert (item.fired_at, item.role, item.contact_by) == (OVERDUE_AT, "主管", sh(2025, 9, 24, 17, 0))
 
 
 def test_at_pins_the_exact_instant():
     assert_escalated(OPEN_P1, POLICY, "resolution-overdue", as_of=sh(2025, 9, 24, 16, 0), at=OVERDUE_AT)
-    assert_escalated(OPEN_P1, POLICY, "resolution-overdue", as_of=OVERDUE_AT, at=OVERDUE_AT)  # as_of == at
+    # the earliest as_of at which it shows
+    assert_escalated(OPEN_P1, POLICY, "resolution-overdue", as_of=OVERDUE_AT + US, at=OVERDUE_AT)
 
 
 def test_not_fired_yet_names_rule_condition_level_facts_fired_rules_next_at_and_explains():
@@ -58,13 +59,13 @@ def test_not_fired_yet_names_rule_condition_level_facts_fired_rules_next_at_and_
 
 def test_a_firing_at_another_instant_says_when_it_fired():
     message = failure(
-        assert_escalated, OPEN_P1, POLICY, "resolution-overdue", as_of=sh(2025, 9, 24, 16), at=sh(2025, 9, 24, 15)
+        assert_escalated, OPEN_P1, POLICY, "resolution-overdue", as_of=sh(2025, 9, 24, 16), at=OVERDUE_AT + US
     )
     assert (
-        "escalation rule 'resolution-overdue' fired for ticket 'T-1' at 2025-09-24T15:00:00.000001+08:00, "
-        "not at 2025-09-24T15:00:00+08:00" in message
+        "escalation rule 'resolution-overdue' fired for ticket 'T-1' at 2025-09-24T15:00:00+08:00, "
+        "not at 2025-09-24T15:00:00.000001+08:00" in message
     )
-    assert "a breach begins one microsecond after its deadline" in message
+    assert "fires at the deadline itself; it shows from one microsecond after it" in message
     assert "next_at: 2025-09-25T10:00:00+08:00 (resolution-overdue-4h" in message
     assert "facts as of" not in message
 
@@ -129,11 +130,11 @@ def test_restart_cycles_match_any_firing():
 
 
 def test_not_escalated_passes_before_and_fails_after():
-    report = assert_not_escalated(OPEN_P1, POLICY, "resolution-overdue", as_of=OVERDUE_AT - US)
+    report = assert_not_escalated(OPEN_P1, POLICY, "resolution-overdue", as_of=OVERDUE_AT)
     assert isinstance(report, EscalationReport)
-    message = failure(assert_not_escalated, OPEN_P1, POLICY, "resolution-overdue", as_of=OVERDUE_AT)
-    assert "escalation rule 'resolution-overdue' fired for ticket 'T-1' at 2025-09-24T15:00:00.000001+08:00" in message
-    assert "contact by 2025-09-24T17:00:00.000001+08:00" in message
+    message = failure(assert_not_escalated, OPEN_P1, POLICY, "resolution-overdue", as_of=OVERDUE_AT + US)
+    assert "escalation rule 'resolution-overdue' fired for ticket 'T-1' at 2025-09-24T15:00:00+08:00" in message
+    assert "contact by 2025-09-24T17:00:00+08:00" in message
     assert "rule: when sla.resolution.state eq breached" in message
     assert "breached at 2025-09-24 15:00 Wed" in message  # report.explain()
 

@@ -25,7 +25,17 @@ from slakit.instants import td_to_us
 from slakit.sla.report import MetricState
 from slakit.sla.track import is_at_risk
 
-__all__ = ["Spans", "complement", "intersect", "metric_spans", "prepare", "union", "value_at"]
+__all__ = [
+    "JustAfter",
+    "Spans",
+    "complement",
+    "intersect",
+    "metric_spans",
+    "prepare",
+    "union",
+    "value_after",
+    "value_at",
+]
 
 Spans = list[tuple[int, int]]
 
@@ -110,6 +120,64 @@ def value_at(phase: Phase, field: str, t: int, ratio: tuple[int, int]) -> Any:
     if field == "elapsed_ratio":
         return Decimal(elapsed) / Decimal(target) if target else None
     return not breached and phase.state in (_RUNNING, _PAUSED) and is_at_risk(elapsed, target, ratio)  # at_risk
+
+
+class JustAfter:
+    """A figure's value just after an instant: ``value``, moving in ``direction`` (1 up, -1 down, 0 still).
+
+    It compares with a threshold as the figure does over the open stretch after that instant, so that
+    ``JustAfter(4h, 1) > 4h`` holds while ``JustAfter(4h, 0) > 4h`` and ``JustAfter(4h, 1) == 4h`` do not.
+    """
+
+    __slots__ = ("direction", "value")
+
+    def __init__(self, value: Any, direction: int) -> None:
+        self.value = value
+        self.direction = direction
+
+    def __eq__(self, other: object) -> bool:
+        return self.direction == 0 and bool(self.value == other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __lt__(self, other: Any) -> bool:
+        return bool(self.value < other or (self.value == other and self.direction < 0))
+
+    def __le__(self, other: Any) -> bool:
+        return bool(self.value < other or (self.value == other and self.direction <= 0))
+
+    def __gt__(self, other: Any) -> bool:
+        return bool(self.value > other or (self.value == other and self.direction > 0))
+
+    def __ge__(self, other: Any) -> bool:
+        return bool(self.value > other or (self.value == other and self.direction >= 0))
+
+    def __repr__(self) -> str:
+        return f"JustAfter({self.value!r}, {self.direction})"
+
+
+def value_after(phase: Phase, field: str, t: int, ratio: tuple[int, int]) -> Any:
+    """The value of ``sla.<metric>.<field>`` just after ``t`` (within ``phase``): over the open stretch
+    between ``t`` and the next microsecond, where no event happens and the figures move with the clock.
+
+    A state turns ``breached`` just after a deadline, so at ``t + 1`` within the same phase; a growing or
+    falling figure is its value at ``t`` with the way it moves (:class:`JustAfter`).
+    """
+    if phase.state is None:
+        return None
+    if field == "state":
+        return value_at(phase, field, t + 1, ratio)
+    now = value_at(phase, field, t, ratio)
+    if field == "at_risk":  # reached at an instant (>=), so as at t, unless breached just after it
+        return now and value_at(phase, "state", t + 1, ratio) is not _BREACHED
+    later = value_at(phase, field, t + 1, ratio)
+    if now is None or later is None:
+        return now
+    return JustAfter(now, (later > now) - (later < now))
 
 
 def prepare(leaf: Leaf, field: str) -> Any:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 from slakit.calendar import Rulers
-from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_at
+from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
@@ -103,7 +103,7 @@ class FactsOverTime:
         as_of = self.line.as_of
         cycles = self._cycles()
         last_start = cycles[-1][0]
-        fired: list[tuple[int, int, Rule, int]] = []  # (fired_at, rule index, rule, cycle)
+        fired: list[tuple[int, int, Rule, int, int]] = []  # (first instant, rule index, rule, cycle, cycle start)
         next_at: int | None = None
         for rule, node in rules.compiled:
             spans = self._spans(node)
@@ -115,11 +115,12 @@ class FactsOverTime:
                 if at is None or at >= until:
                     continue
                 if at <= as_of:
-                    fired.append((at, rule.index, rule, cycle))
+                    fired.append((at, rule.index, rule, cycle, start))
                 elif start == last_start and (next_at is None or at < next_at):
                     next_at = at
-        fired.sort(key=lambda item: (item[0], item[1]))
-        items = tuple(self._fired(rule, at, cycle) for at, _, rule, cycle in fired)
+        begun = [(self._began(rule, at, start), index, rule, cycle, at) for at, index, rule, cycle, start in fired]
+        begun.sort(key=lambda item: (item[0], item[1]))
+        items = tuple(self._fired(rule, began, seen, cycle) for began, _, rule, cycle, seen in begun)
         return Firing(items, max((item.rule.level for item in items), default=0), next_at)
 
     def _cycles(self) -> list[tuple[int, int]]:
@@ -133,7 +134,18 @@ class FactsOverTime:
                 cycles.append((t, count))
         return cycles
 
-    def _fired(self, rule: Rule, t: int, cycle: int) -> Fired:
+    def _began(self, rule: Rule, seen: int, start: int) -> int:
+        """When the condition of ``rule``, holding from ``seen`` on (and not just before it), began to hold:
+        ``seen - 1`` when it holds just after that instant (a strict threshold passed there, such as a
+        deadline: breached just after it), else ``seen``; never before the cycle's ``start``."""
+        t = seen - 1
+        if t < start:
+            return seen
+        after = {leaf.fact: self.fact_after(leaf.fact, t) for leaf in rule.condition.leaves()}
+        return t if rule.condition.holds(after) else seen
+
+    def _fired(self, rule: Rule, t: int, seen: int, cycle: int) -> Fired:
+        """The rule as fired: it began to hold at ``t`` and shows from ``seen`` (its facts are those there)."""
         contact_by = None
         if rule.contact_within is not None:
             within = td_to_us(rule.contact_within)
@@ -141,7 +153,7 @@ class FactsOverTime:
                 contact_by = self.rulers.of(self.policy.default_calendar).add(t, within) if within else t
             else:
                 contact_by = t + within
-        facts = {leaf.fact: self.fact(leaf.fact, t) for leaf in rule.condition.leaves()}
+        facts = {leaf.fact: self.fact(leaf.fact, seen) for leaf in rule.condition.leaves()}
         return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts))
 
     def _spans(self, node: Node) -> Spans:
@@ -232,6 +244,17 @@ class FactsOverTime:
                 break
             value = step
         return value
+
+    def fact_after(self, fact: str, t: int) -> Any:
+        """The value of ``fact`` just after instant ``t`` (before the next microsecond), as a rule sees it:
+        events at ``t`` have happened, the next ones not yet, SLA figures move with their clocks
+        (:func:`~slakit.escalation._spans.value_after`)."""
+        scope, _, name = fact.partition(".")
+        if scope != "sla":
+            return self.fact(fact, t)
+        metric, _, field = name.partition(".")
+        starts, phases = self.history(cast("Metric", metric))
+        return value_after(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
 
     def facts(self, t: int) -> Mapping[str, Any]:
         """Every fact at instant ``t``, as :func:`slakit.escalation.facts.snapshot` gives them (for tests)."""

@@ -29,7 +29,7 @@ from slakit.sla import Measurement, MetricState, Target, Timeline
 from slakit.sla.clocks import holes as clock_holes
 from slakit.sla.clocks import once_per_ticket, resolution_at
 from slakit.sla.policy import Metric, Plan
-from slakit.sla.track import breach_instant, in_force_from, passed_in_force
+from slakit.sla.track import breach_instant, due_in_stretch, in_force_from, passed_in_force
 
 __all__ = ["INF", "Phase", "metric_phases"]
 
@@ -110,7 +110,7 @@ def _measured_phase(metric: Metric, s: int, line: Timeline, measured: Measuremen
     breach: int | None = None
     if state is _BREACHED:
         breach = s  # throughout
-    elif not completed and figures.deadline is not None and (counting or until is not None or remaining <= 0):
+    elif not completed and figures.deadline is not None and (counting or until is not None):
         breach = breach_instant(figures.deadline)
     return Phase(s, state, breach, elapsed, remaining, counting, falling, rulers.of(target.clock))
 
@@ -135,6 +135,7 @@ def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[P
     pausable = target.pausable
     ruler = rulers.of(target.clock)
     holes = clock_holes(line, pausable)
+    hole_starts = {a for a, _ in holes}
     # each agent update starts the update clock afresh (a stretch of its own)
     updates = {u for u in line.updates if u > created} if metric == "update" else set()
     ordered = _instants(line, single, start, stop, holes, updates)
@@ -174,10 +175,11 @@ def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[P
         if not in_hole:
             following = ordered[index + 1] if index < last else INF
             run = ruler.elapsed(s, following) if following != INF else INF
+            stops = following in hole_starts
             for i in range(count):  # the deadlines reached while the clock runs on to the next instant
                 # past the last instant the clock runs on forever: only the current target is projected
                 if deadlines[i] is None and elapsed + run >= within_list[i] and (run != INF or i == current):
-                    deadlines[i] = ruler.add(s, within_list[i] - elapsed)
+                    deadlines[i] = due_in_stretch(ruler, s, following, within_list[i] - elapsed, stops=stops)
         if breached_before or _breached(deadlines, ends_list, current + 1, s):
             breach: int | None = s
         else:
@@ -254,7 +256,7 @@ def _targets(
 ) -> tuple[list[int], list[int], list[int | None], list[int | None]]:
     """The targets in force over a clock started at ``start``: when each comes into force, its
     duration, when the next one takes over, and its deadline (known once the clock has counted it;
-    a zero target is due at the start)."""
+    a zero target too: it is due at the first open instant the clock runs at)."""
     since_list: list[int] = []
     within_list: list[int] = []
     if start is not None:
@@ -262,5 +264,5 @@ def _targets(
             since_list.append(max(sinces[i], start))
             within_list.append(withins[i])
     ends_list: list[int | None] = [*since_list[1:], None]
-    deadlines: list[int | None] = [start if within <= 0 else None for within in within_list]
+    deadlines: list[int | None] = [None] * len(within_list)
     return since_list, within_list, ends_list, deadlines

@@ -26,7 +26,9 @@ __all__ = [
     "at_risk_threshold",
     "breach_instant",
     "clock_stop",
+    "due_in_stretch",
     "evaluate_track",
+    "first_open",
     "in_force_from",
     "is_at_risk",
     "is_breached",
@@ -92,6 +94,28 @@ def clock_stop(resolved: tuple[tuple[int, int | None], ...], start: int, natural
             forced = max(a, start)
             break
     return forced if natural is None or (forced is not None and forced < natural) else natural
+
+
+def first_open(clock: Ruler, t: int) -> int:
+    """The first instant at or after ``t`` at which ``clock``'s calendar is open."""
+    return clock.add(t, 1) - 1
+
+
+def due_in_stretch(clock: Ruler, a: int, b: int, need: int, *, stops: bool) -> int | None:
+    """Where a clock running over ``[a, b)`` with ``need`` left to count is due, if it is due in that stretch
+    (None: later). ``stops`` says whether the clock stands still from ``b`` (a pause or a resolve begins).
+
+    The one rule of where a deadline falls (docs/sla.md, "Breach"): the earliest instant by which the
+    clock has counted ``need``, except that a deadline never falls in closed time (nothing left to count
+    is due at the first open instant, so a ``0s`` target set outside business hours is due at the
+    next opening), and a deadline reached exactly as the clock stops is not passed while it stands
+    still: it falls where the clock runs again, in a later stretch.
+    """
+    if need <= 0:
+        due = first_open(clock, a)
+        return due if due < b else None
+    due = clock.add(a, need)
+    return due if due < b or (due == b and not stops) else None
 
 
 def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None]]) -> list[tuple[int, int]]:
@@ -171,21 +195,25 @@ class Track(NamedTuple):
         return counted
 
     def reach(self, amount: int) -> int:
-        """The earliest instant at which ``amount`` of clock time has been counted.
+        """The deadline of ``amount`` of clock time: the instant by which the clock, running, has counted it.
 
         Inside the counted segments this is exact history; past them it is the projection as if
-        the clock ran on from the horizon.
+        the clock ran on from the horizon. Each segment is taken by :func:`due_in_stretch`, the one
+        rule of where a deadline falls.
         """
-        if amount <= 0:
-            return self.start
         if amount > self.total:  # the common case: a deadline ahead of the horizon
             return self.clock.add(self.horizon, amount - self.total)
+        segments = self.segments
+        last = len(segments) - 1
         before = 0
-        for (a, _), cum in zip(self.segments, self.cum_end, strict=True):
+        for i, ((a, b), cum) in enumerate(zip(segments, self.cum_end, strict=True)):
             if cum >= amount:
-                return self.clock.add(a, amount - before)
+                # the clock stops at b unless b is the horizon it runs up to
+                due = due_in_stretch(self.clock, a, b, amount - before, stops=i < last or b < self.horizon)
+                if due is not None:
+                    return due
             before = cum
-        raise AssertionError("unreachable: amount <= total")
+        return first_open(self.clock, self.horizon)
 
     def reached_within(self, amount: int) -> bool:
         """Whether ``amount`` was counted inside the segments (not just projected)."""

@@ -63,8 +63,11 @@ def assert_escalated(
     else:
         headline = f"escalation rule {rule!r} did not fire for ticket {ticket.id!r} by {as_of.isoformat()}"
     lines = [headline + ":", f"  rule: {describe_rule(compiled)}"]
-    if at is not None and any(item.fired_at - at == _MICROSECOND for item in firings):
-        lines.append("  note: a breach begins one microsecond after its deadline")
+    if at is not None and any(at - item.fired_at == _MICROSECOND for item in firings):
+        lines.append(
+            "  note: a rule on a breach (or another strict threshold) fires at the deadline itself; "
+            "it shows from one microsecond after it"
+        )
     if not firings:
         lines.append(
             f"  facts as of {as_of.isoformat()}: {_facts_now(compiled, ticket, policy, as_of, survey, survey_at)}"
@@ -179,5 +182,5 @@ def _next(
     if report.next_at is None:
         return "none (no further rule fires unless an event arrives)"
     then = evaluate(known_at(ticket, report.as_of), policy, as_of=report.next_at, survey=survey, survey_at=survey_at)
-    names = [item.rule for item in then.fired if item.fired_at == report.next_at]
+    names = [item.rule for item in then.fired if item not in report.fired]
     return f"{report.next_at.isoformat()} ({', '.join(names) or 'a rule'} if no event arrives before)"
