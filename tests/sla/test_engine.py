@@ -581,3 +581,23 @@ def test_pinned_a_metric_paused_exactly_at_its_deadline_stays_paused():
         resolution = evaluate(ON_HOLD_AT_THE_DEADLINE, OFFICE_POLICY, as_of=as_of)["resolution"]
         assert (resolution.state, resolution.breached_at) == (MetricState.PAUSED, None), as_of
         assert (resolution.elapsed, resolution.remaining, resolution.deadline) == (8 * H, timedelta(0), as_of)
+
+
+def test_a_zero_target_set_outside_business_hours_is_due_at_the_next_opening():
+    """Issue: the four-level preset's urgent response (0s) for a ticket created Saturday 03:00 was breached at
+    03:00:00.000001 whatever the agents did. A business-clock deadline never falls in closed time (docs/sla.md):
+    due Monday 09:00 (Asia/Shanghai, Mon-Fri 09:00-18:00; 2025-09-20 is an ordinary Saturday)."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    policy = presets.load("four-level")
+    ticket = Ticket("T", datetime(2025, 9, 20, 3, 0, tzinfo=shanghai), "urgent")
+    monday = datetime(2025, 9, 22, 9, 0, tzinfo=shanghai)
+    early = evaluate(ticket, policy, as_of=datetime(2025, 9, 20, 3, 0, 0, 1, tzinfo=shanghai))["response"]
+    assert (early.state, early.deadline) == (MetricState.RUNNING, monday)
+    assert evaluate(ticket, policy, as_of=monday)["response"].state is MetricState.RUNNING
+    late = evaluate(ticket, policy, as_of=monday + US)["response"]
+    assert (late.state, late.breached_at) == (MetricState.BREACHED, monday)
+    replied = ticket.with_events([Event(monday, "reply", author="agent", public=True)])
+    assert evaluate(replied, policy, as_of=monday + US)["response"].state is MetricState.MET
+    # during business hours a 0s target is due at its start, as before
+    open_ticket = Ticket("T", monday, "urgent")
+    assert evaluate(open_ticket, policy, as_of=monday + US)["response"].breached_at == monday

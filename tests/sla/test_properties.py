@@ -214,3 +214,38 @@ def test_random_policies_never_unbreach_and_keep_their_figures(case, first, seco
     assert breached_metrics(before) <= breached_metrics(after)
     check_figures(before)
     check_figures(after)
+
+
+# -- where a deadline falls (docs/sla.md, "A deadline never falls in closed time" and "Pauses") -------------------
+
+US = timedelta(microseconds=1)
+
+
+@given(random_policy_and_ticket(), offsets)
+def test_a_deadline_is_open_time_or_a_close_of_its_own_calendar(case, offset):
+    """Checked with the calendar's own ``is_open``: a running or paused metric (one priority all along, no agreed
+    deadline) is due at an open instant or at a close (open just before it), never inside closed time, even with
+    a 0s target set outside business hours."""
+    policy, ticket = case
+    ticket = replace(ticket, events=tuple(e for e in ticket.events if e.type not in ("priority", "extend")))
+    report = evaluate(ticket, policy, as_of=ticket.created_at + offset)
+    for metric, status in report.items():
+        if status.state in (MetricState.RUNNING, MetricState.PAUSED):
+            calendar = report.targets[metric].clock
+            assert calendar.is_open(status.deadline) or calendar.is_open(status.deadline - US), metric
+
+
+@given(random_policy_and_ticket(), offsets, offsets)
+def test_nothing_breaches_while_on_hold(case, first, later):
+    """A metric paused at ``as_of`` with no agreed deadline stays paused, not breached, however long the hold lasts
+    (a metric put on hold exactly at its deadline turned breached a microsecond later: a bug, fixed)."""
+    policy, ticket = case
+    as_of = max([ticket.created_at, *(e.at for e in ticket.events)]) + first
+    report = evaluate(ticket, policy, as_of=as_of)
+    held = [m for m, s in report.items() if s.state is MetricState.PAUSED and not s.extensions]
+    if not held:
+        return
+    for moment in (as_of + US, as_of + later + US):
+        then = evaluate(ticket, policy, as_of=moment)
+        assert all(then[metric].state is MetricState.PAUSED for metric in held), moment
+        assert report.next_change_at is None or report.next_change_at > as_of
