@@ -206,3 +206,38 @@ def test_input_is_read_as_it_is_needed(tmp_path: Path, jobs: int) -> None:
     # at most one chunk (jobs=1), or two chunks per worker and the one being handed over, ahead of the output
     ahead = 10 if jobs == 1 else 10 * (2 * jobs + 1)
     assert all(read_so_far - done <= ahead for done, read_so_far in seen)
+
+
+def test_a_breach_row_shows_the_update_gap_that_breached_one_row_per_gap(tmp_path: Path) -> None:
+    """Issue: an update metric breached by an earlier gap showed the current gap's figures (completed before its
+    deadline, 0.00 h late). p1-p3 P1 updates every 4 business hours (Mon-Fri 09:00-18:00, Asia/Shanghai)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from slakit.sla import Event, Ticket
+
+    sh = ZoneInfo("Asia/Shanghai")
+    monday = datetime(2025, 9, 22, 9, 0, tzinfo=sh)
+
+    def at(hour: int, day: int = 22) -> datetime:
+        return datetime(2025, 9, day, hour, 0, tzinfo=sh)
+
+    # a late gap (09:00-15:00, due 13:00, 2h late), a short one, then the current one from Monday 16:00, over its
+    # 4h by Tuesday 11:00 and still running at as_of (Tuesday 12:00): 1h late
+    once = Ticket("U1", monday, "P1", events=(Event(at(15), "note"), Event(at(16), "note")))
+    # two late gaps: 09:00-14:00 (due 13:00, 1h late) and 14:00-Tuesday 11:00 (due Monday 18:00, 2h late)
+    twice = Ticket("U2", monday, "P1", events=(Event(at(14), "note"), Event(at(11, 23), "note")))
+    export = tmp_path / "tickets.jsonl"
+    export.write_text("".join(json.dumps(t.to_dict(), ensure_ascii=False) + "\n" for t in (once, twice)), "utf-8")
+    run(export, POLICY, as_of=at(12, 23), out_dir=tmp_path / "out", formats=())
+    rows = [
+        (row["ticket"], row["metric"], row["deadline"], row["completed_at"], row["late_by_hours"])
+        for row in _csv(tmp_path / "out" / "breaches.csv")
+        if row["metric"] == "update"
+    ]
+    assert sorted(rows) == [
+        ("U1", "update", "2025-09-22T13:00:00+08:00", "2025-09-22T15:00:00+08:00", "2.0"),
+        ("U1", "update", "2025-09-23T11:00:00+08:00", "", "1.0"),
+        ("U2", "update", "2025-09-22T13:00:00+08:00", "2025-09-22T14:00:00+08:00", "1.0"),
+        ("U2", "update", "2025-09-22T18:00:00+08:00", "2025-09-23T11:00:00+08:00", "2.0"),
+    ]

@@ -601,3 +601,15 @@ def test_a_zero_target_set_outside_business_hours_is_due_at_the_next_opening():
     # during business hours a 0s target is due at its start, as before
     open_ticket = Ticket("T", monday, "urgent")
     assert evaluate(open_ticket, policy, as_of=monday + US)["response"].breached_at == monday
+
+
+def test_each_late_update_gap_keeps_its_own_deadline_completion_and_overdue():
+    """p1-p3 P1 updates every 4 business hours: 09:00-14:00 is due 13:00 (1h over), 14:00-Tuesday 11:00 is due
+    Monday 18:00 (2h over: Monday 14:00-18:00 then Tuesday 09:00-11:00)."""
+    monday = sh(2025, 9, 22, 9, 0)
+    ticket = Ticket("U", monday, "P1", events=(Event(sh(2025, 9, 22, 14), "note"), Event(sh(2025, 9, 23, 11), "note")))
+    update = evaluate(ticket, presets.load("p1-p3"), as_of=sh(2025, 9, 23, 12))["update"]
+    assert [(g.breached_at, g.ended_at, g.overdue) for g in update.gaps] == [
+        (sh(2025, 9, 22, 13), sh(2025, 9, 22, 14), timedelta(hours=1)),
+        (sh(2025, 9, 22, 18), sh(2025, 9, 23, 11), timedelta(hours=2)),
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -278,25 +278,33 @@ class TicketFacts:
 
 
 def _breaches(result: TicketResult) -> tuple[BreachRow, ...]:
-    """One row per breached metric: its deadline (to order by), ticket, metric, line, priority, deadline
-    and completion as text, and how late in hours."""
+    """One row per breach: its deadline (to order by), ticket, metric, line, priority, deadline and completion
+    as text, and how late in hours. A breached metric is one breach; for ``update``, each stretch between agent
+    updates that went over its target is one, with its own figures (not the current stretch's)."""
     report = result.sla
     assert report is not None  # noqa: S101 -- only evaluated results
+    line = result.line if result.line is not None else 0
     rows = []
     for metric, status in report.metrics.items():
-        if status.state is MetricState.BREACHED:
-            deadline, completed = status.deadline, status.completed_at
-            assert deadline is not None  # noqa: S101 -- a breached metric has a deadline
+        if status.state is not MetricState.BREACHED:
+            continue
+        breaches: list[tuple[datetime, datetime | None, timedelta]]
+        if status.gaps:
+            breaches = [(gap.breached_at, gap.ended_at, gap.overdue) for gap in status.gaps]
+        else:
+            assert status.deadline is not None  # noqa: S101 -- a breached metric has a deadline
+            breaches = [(status.deadline, status.completed_at, status.overdue)]
+        for deadline, completed, overdue in breaches:
             rows.append(
                 (
                     to_us(deadline),
                     report.ticket_id,
                     metric,
-                    result.line if result.line is not None else 0,
+                    line,
                     report.priority,
                     deadline.isoformat(),
                     completed.isoformat() if completed is not None else "",
-                    hours(td_to_us(status.overdue)),
+                    hours(td_to_us(overdue)),
                 )
             )
     return tuple(rows)

@@ -70,12 +70,14 @@ completion instant, or the evaluation instant when not completed, and ``cycle`` 
 
 
 class GapFigures(NamedTuple):
-    """A stretch between agent updates that went over its target (the ``update`` metric)."""
+    """A stretch between agent updates that went over its target (the ``update`` metric): ``overdue`` is how
+    far past its deadline it ran (its elapsed time minus the target in force at its end)."""
 
     started: int
     ended: int | None
     elapsed: int
     breached_at: int
+    overdue: int = 0
 
 
 class MetricFigures(NamedTuple):
@@ -337,7 +339,8 @@ class Measuring:
             if outcome.breached_at is not None:
                 first_breach = outcome.breached_at if first_breach is None else first_breach
                 ended = gap_end if gap_completed else None
-                gaps.append(GapFigures(gap_start, ended, outcome.elapsed, outcome.breached_at))
+                overdue = outcome.elapsed - outcome.target
+                gaps.append(GapFigures(gap_start, ended, outcome.elapsed, outcome.breached_at, overdue))
             last = (track, outcome)
         if last is None:
             return None

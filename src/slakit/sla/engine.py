@@ -110,11 +110,11 @@ class _Shown:
         )
 
     def _gap(self, gap: GapFigures) -> Gap:
-        started, ended, elapsed, breached_at = gap
-        seconds, micro = divmod(elapsed, 1_000_000)
+        started, ended, elapsed, breached_at, overdue = gap
         return Gap(
             self.instant(started),
             self.instant(ended) if ended is not None else None,
-            timedelta(0, seconds, micro),
+            timedelta(microseconds=elapsed),
             self.instant(breached_at),
+            timedelta(microseconds=overdue),
         )

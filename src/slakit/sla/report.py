@@ -31,12 +31,15 @@ class MetricState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A stretch between agent updates (the ``update`` metric) that exceeded its target."""
+    """A stretch between agent updates (the ``update`` metric) that exceeded its target: when it started and
+    ended (None: the current one, still running), the open time it counted, its deadline (``breached_at``) and
+    how far past it it ran (``overdue``: its elapsed time minus the target in force at its end)."""
 
     started_at: datetime
     ended_at: datetime | None
     elapsed: timedelta
     breached_at: datetime
+    overdue: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
