@@ -65,7 +65,7 @@ def evaluate_reference(
     reopens = _reopenings(known)
     a = to_us(as_of)
     t = to_us(known.created_at)
-    fired: list[Escalation] = []
+    fired: list[tuple[datetime, int, int, Escalation]] = []  # (fired_at, shown from, rule position, escalation)
     fired_in_cycle: set[str] = set()
     cycle = 0
     next_at: datetime | None = None
@@ -85,14 +85,16 @@ def evaluate_reference(
         after = _facts_just_after(known, policy, t - 1, survey, survey_from) if new and t > cycle_start else {}
         for rule in new:
             began = from_us(t - 1, zone) if after and rule.condition.holds(after) else instant
-            fired.append(_escalation(rule, began, facts, sla, cycle))
+            fired.append((began, t, rules.rules.index(rule), _escalation(rule, began, facts, sla, cycle)))
             fired_in_cycle.add(rule.name)
         following = _next_breakpoint(t, known, report, rules.rules, fired_in_cycle, survey_from, sla)
         if following is None:
             break
         t = following
-    level = max((item.level for item in fired), default=0)
-    return EscalationReport(ticket.id, as_of, tuple(fired), level, next_at)
+    level = max((entry[3].level for entry in fired), default=0)
+    # docs/escalation.md: in order of fired_at, then of the instant each shows from, then of the rules' order
+    ordered = tuple(item for *_, item in sorted(fired, key=lambda entry: entry[:3]))
+    return EscalationReport(ticket.id, as_of, ordered, level, next_at)
 
 
 # docs/sla.md: events at one instant are taken by type in this order, then by content (here the status,

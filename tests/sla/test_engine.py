@@ -613,3 +613,21 @@ def test_each_late_update_gap_keeps_its_own_deadline_completion_and_overdue():
         (sh(2025, 9, 22, 13), sh(2025, 9, 22, 14), timedelta(hours=1)),
         (sh(2025, 9, 22, 18), sh(2025, 9, 23, 11), timedelta(hours=2)),
     ]
+
+
+def test_a_resolve_and_a_reopen_at_one_instant_start_a_running_cycle_with_restart():
+    """Events at one instant are taken resolve before reopen (docs/sla.md): the first cycle is met at the resolve,
+    the second starts at the reopen and runs (it was reported met, completed at its own start)."""
+    policy = type(presets.load("p1-p3")).from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+    at = sh(2025, 9, 22, 10)
+    ticket = Ticket("T", sh(2025, 9, 22, 9), "P1", events=(Event(at, "resolve"), Event(at, "reopen")))
+    report = evaluate(ticket, policy, as_of=sh(2025, 9, 22, 12))
+    resolution = report["resolution"]
+    assert (resolution.cycle, resolution.state, resolution.started_at, resolution.completed_at) == (
+        1,
+        MetricState.RUNNING,
+        at,
+        None,
+    )
+    assert resolution.elapsed == timedelta(hours=2)
+    assert [cycle["resolution"].state for cycle in report.cycles] == [MetricState.MET]

@@ -118,9 +118,10 @@ class FactsOverTime:
                     fired.append((at, rule.index, rule, cycle, start))
                 elif start == last_start and (next_at is None or at < next_at):
                     next_at = at
-        begun = [(self._began(rule, at, start), index, rule, cycle, at) for at, index, rule, cycle, start in fired]
-        begun.sort(key=lambda item: (item[0], item[1]))
-        items = tuple(self._fired(rule, began, seen, cycle) for began, _, rule, cycle, seen in begun)
+        # in order of fired_at, then of the instant each shows from, then of the rules' order
+        begun = [(self._began(rule, at, start), at, index, rule, cycle) for at, index, rule, cycle, start in fired]
+        begun.sort(key=lambda item: item[:3])
+        items = tuple(self._fired(rule, began, seen, cycle) for began, seen, _, rule, cycle in begun)
         return Firing(items, max((item.rule.level for item in items), default=0), next_at)
 
     def _cycles(self) -> list[tuple[int, int]]:

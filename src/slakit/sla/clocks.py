@@ -168,7 +168,8 @@ def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
         return [(line.created, resolved if resolved is not None else as_of, resolved is not None, 0)]
     found: list[Window] = []
     for cycle, start in enumerate(cycle_starts(line, restart)):
-        resolve = next((a for a, _ in line.resolved if a >= start), None)
+        # the resolve that ends the cycle; one reopened at once, at the cycle's start, ended the cycle before
+        resolve = next((a for a, b in line.resolved if a > start or (a == start and b != start)), None)
         found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
     return found
 
