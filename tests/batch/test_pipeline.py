@@ -446,3 +446,16 @@ def test_a_killed_worker_fails_the_run_at_once_naming_the_lines(tmp_path: Path) 
     assert all(2 <= first <= last <= 21 * 16 for first, last in ranges)
     assert list(out.iterdir()) == []
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    ("chunk", "named"),
+    [
+        ((2, b"a\r\nb\r\n"), "lines 2-3"),
+        ((10_001, b"a\nb"), "lines 10,001-10,002"),
+        ((2, "a\rb\rc\r"), "lines 2-4"),  # a file whose lines end with a carriage return alone, read as text
+        ((5, [1, 2, 3]), "rows 5-7"),  # tickets of a DataFrame or an iterable
+    ],
+)
+def test_a_chunk_in_flight_is_named_by_its_lines(chunk: tuple[int, Any], named: str) -> None:
+    assert pipeline._chunk_lines(chunk) == named

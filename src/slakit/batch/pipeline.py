@@ -227,13 +227,18 @@ def _process_in_worker(chunk: tuple[int, Any]) -> _Spilled:
 def _chunk_lines(chunk: tuple[int, Any]) -> str:
     """The lines (rows, for tickets) a chunk holds, for a message: ``lines 2-10,001``."""
     first, payload = chunk
-    if isinstance(payload, FileSpan):
-        payload = payload.read()
-    if isinstance(payload, bytes | str):
-        newline = b"\n" if isinstance(payload, bytes) else "\n"
-        count = payload.count(newline) + (0 if payload.endswith(newline) else 1)  # type: ignore[arg-type]
-        return f"lines {first:,}-{first + max(count, 1) - 1:,}"
-    return f"rows {first:,}-{first + max(len(payload), 1) - 1:,}"
+    try:
+        if isinstance(payload, FileSpan):
+            payload = payload.read()
+    except OSError:
+        return f"lines from {first:,}"
+    if isinstance(payload, bytes):  # read as bytes: lines end with \n
+        count = payload.count(b"\n") + (0 if payload.endswith(b"\n") else 1)
+    elif isinstance(payload, str):  # read as text: lines may also end with \r alone
+        count = len(io.StringIO(payload, newline="").readlines())
+    else:
+        return f"rows {first:,}-{first + max(len(payload), 1) - 1:,}"
+    return f"lines {first:,}-{first + max(count, 1) - 1:,}"
 
 
 def _is_dataframe(source: Any) -> bool:
