@@ -20,6 +20,7 @@ __all__ = [
     "SlakitError",
     "UnknownPriorityError",
     "UnsatisfiableError",
+    "WorkerLostError",
 ]
 
 
@@ -89,3 +90,8 @@ class UnknownPriorityError(SlakitError, LookupError):
     def for_code(cls, code: object, known: list[str], *, field: str = "priority") -> UnknownPriorityError:
         """``'priority' must be one of P1, P2, P3 (got 'P9')``."""
         return cls(f"{field!r} must be one of {', '.join(known)} (got {code!r})")
+
+
+class WorkerLostError(SlakitError, RuntimeError):
+    """A worker process of a parallel batch ended abruptly (killed, e.g. by the out-of-memory killer); the
+    message names the input lines that were being evaluated. The run is abandoned: its outputs are not written."""

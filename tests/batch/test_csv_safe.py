@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -28,6 +29,18 @@ from slakit.batch import csv_safe
         (-2.5, -2.5),
         (3, 3),
         (True, "True"),
+        ("＝1+1", "'＝1+1"),  # full width
+        ("＋86", "'＋86"),
+        ("－2", "'－2"),
+        ("＠cmd", "'＠cmd"),
+        ("﹦x", "'﹦x"),  # small form
+        ("⁼x", "'⁼x"),  # superscript
+        ("\ufeff=1", "'\ufeff=1"),  # a byte-order mark first
+        ("\u200b\u200d+1", "'\u200b\u200d+1"),  # zero-width characters first
+        ("\u2060\t", "'\u2060\t"),
+        ("\u200b技术", "\u200b技术"),
+        ("技术支持类", "技术支持类"),
+        ("Ｐ1", "Ｐ1"),
     ],
 )
 def test_cells(value: object, cell: object) -> None:
@@ -45,3 +58,23 @@ def test_no_written_text_cell_starts_a_formula(row: list[object]) -> None:
         if isinstance(original, str):
             assert not cell.startswith(csv_safe.FORMULA_STARTS)
             assert cell in (original, "'" + original)
+
+
+def _looks_like_a_formula(text: str) -> bool:
+    """The reference: strip leading Unicode format characters, NFKC-normalise, look at the first character."""
+    stripped = text
+    while stripped and unicodedata.category(stripped[0]) == "Cf":
+        stripped = stripped[1:]
+    return unicodedata.normalize("NFKC", stripped).startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+_STARTS = st.sampled_from(["", "\ufeff", "\u200b", "\u200e", "\u2060\ufeff", "\u00ad"])
+_FIRSTS = st.sampled_from(
+    ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "﹢", "₊", "a", "技", "Ａ", " ", "'"]
+)
+
+
+@given(st.tuples(_STARTS, _FIRSTS, st.text(max_size=5)).map("".join) | st.text(max_size=8))
+def test_a_cell_is_escaped_exactly_when_it_could_be_a_formula(text: str) -> None:
+    assert csv_safe.safe_text(text) == ("'" + text if _looks_like_a_formula(text) else text)
+    assert csv_safe.is_formula(text) == _looks_like_a_formula(text)

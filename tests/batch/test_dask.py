@@ -203,13 +203,13 @@ def test_partials_of_evaluate_frame_pickle_and_merge_into_the_whole(sample, poli
 
 
 def test_a_policy_travels_as_its_config_and_is_rebuilt_once_per_process(frame, policy):
-    job = sdask._Job(policy, AS_OF, list(frame.columns), ("month",), None, None)
+    job = sdask._Job(policy, AS_OF, list(frame.columns), ("month",), {})
     first, second = roundtrip(job), roundtrip(job)
     assert first is second
     assert first is not job
     assert first.policy.config == policy.config
     assert first.header == job.header
-    later = sdask._Job(policy, AS_OF, list(frame.columns), ("week",), None, "Asia/Shanghai")
+    later = sdask._Job(policy, AS_OF, list(frame.columns), ("week",), {"assume_tz": "Asia/Shanghai"})
     assert roundtrip(later) is not first
     assert roundtrip(later).policy is first.policy  # its calendars stay warm for the next call
 
@@ -239,6 +239,22 @@ def test_column_map_and_assume_tz_apply_to_every_partition(frame, policy):
         ).compute()
     assert rows["rejected"].isna().all()
     assert rows["created_at"].iloc[0] == frame["created_at"].iloc[0][:16] + ":00+08:00"
+
+
+def test_the_date_order_applies_to_every_partition(frame, policy):
+    df = frame.iloc[:30].copy()
+    df["created_at"] = pd.to_datetime(df["created_at"].str.slice(0, 16)).dt.strftime("%d/%m/%Y %H:%M")
+    ddf = dd.from_pandas(df, npartitions=3)
+    with dask.config.set(scheduler="sync"):
+        told = sdask.evaluate(ddf, policy, as_of=AS_OF, assume_tz="Asia/Shanghai", date_order="dmy").compute()
+        guessed = sdask.evaluate(ddf, policy, as_of=AS_OF, assume_tz="Asia/Shanghai").compute()
+    assert told["rejected"].isna().all()
+    assert list(told["created_at"].str.slice(0, 16)) == list(frame["created_at"].iloc[:30].str.slice(0, 16))
+    ambiguous = guessed["rejected_kind"] == "ambiguous date in created_at"
+    assert ambiguous.any()
+    assert (ambiguous | guessed["rejected"].isna()).all()
+    rows, _ = sdask.evaluate_frame(df, policy, as_of=AS_OF, assume_tz="Asia/Shanghai", date_format="%d/%m/%Y %H:%M")
+    assert rows["rejected"].isna().all()
 
 
 def test_bad_arguments_are_refused_before_anything_runs(frame, policy):

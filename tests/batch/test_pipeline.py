@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from slakit import presets
-from slakit.batch import Rejected, evaluate_many, pipeline, read, run, summarize
+from slakit import __version__, presets
+from slakit.batch import Rejected, RunProgress, evaluate_many, pipeline, read, run, rundir, summarize
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS
-from slakit.errors import ConfigError
+from slakit.errors import ConfigError, WorkerLostError
 from tests.batch.exports import AS_OF, HEADER, export_text
 
 POLICY = presets.load("p1-p3")
@@ -32,12 +40,16 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_files_and_outcome(export: Path, tmp_path: Path) -> None:
-    seen: list[int] = []
+    seen: list[RunProgress] = []
     outcome = run(export, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), progress=seen.append, chunk_size=4)
     out = tmp_path / "out"
-    assert outcome.files == tuple(out / name for name in FILES)
+    assert outcome.files == tuple(out / name for name in (*FILES, "run.json"))
     assert (outcome.rows, outcome.evaluated, outcome.rejected, outcome.breached_tickets) == (15, 6, 9, 3)
-    assert seen == [4, 8, 12, 15]  # after each chunk of 4 records (the blank line is no row)
+    assert [done.rows for done in seen] == [4, 8, 12, 15]  # after each chunk of 4 records (the blank line is no row)
+    size = export.stat().st_size
+    assert {done.bytes_total for done in seen} == {size}
+    assert seen[-1].bytes_read == size
+    assert seen[-1].fraction == 1.0
     assert outcome.summary == summarize(evaluate_many(read(export), POLICY, as_of=AS_OF))
 
     results = _csv(out / "results.csv")
@@ -107,15 +119,15 @@ def test_two_processes_write_the_same_files(export: Path, tmp_path: Path) -> Non
     assert one.rows == 6 * 15
     for name in FILES:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
-    assert sorted(path.name for path in (tmp_path / "two").iterdir()) == sorted(FILES)  # the chunk files are gone
+    assert sorted(path.name for path in (tmp_path / "two").iterdir()) == sorted((*FILES, "run.json"))  # no chunks
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_run_stopped_midway_leaves_no_chunk_files(export: Path, tmp_path: Path, jobs: int) -> None:
+def test_a_run_stopped_midway_writes_nothing_and_leaves_no_chunk_files(export: Path, tmp_path: Path, jobs: int) -> None:
     with pytest.raises(ConfigError):
         run(export, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), jobs=jobs, by=("month",), chunk_size=2,
             progress=_stop_after_the_first_chunk)  # fmt: skip
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(FILES)
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def _stop_after_the_first_chunk(done: int) -> None:
@@ -127,12 +139,15 @@ def test_the_report_gets_the_summary(export: Path, tmp_path: Path, monkeypatch: 
 
     def fake(summary: dict[str, Any], out_dir: Path, formats: Any) -> tuple[Path, ...]:
         calls.append((summary, out_dir, tuple(formats)))
+        (out_dir / "report.md").write_text("the report\n", encoding="utf-8")
         return (out_dir / "report.md",)
 
     monkeypatch.setattr(pipeline, "write_report", fake)
     outcome = run(export, POLICY, as_of=AS_OF, out_dir=tmp_path, formats=("md", "json"))
-    assert calls == [(outcome.summary.to_dict(), tmp_path, ("md", "json"))]
-    assert outcome.files[-1] == tmp_path / "report.md"
+    ((summary, staged, formats),) = calls
+    assert (summary, formats) == (outcome.summary.to_dict(), ("md", "json"))
+    assert staged.parent == tmp_path  # written in the staging folder, then moved into place
+    assert outcome.files[-2:] == (tmp_path / "report.md", tmp_path / "run.json")
     json.dumps(calls[0][0])  # the summary is plain JSON
 
 
@@ -201,7 +216,7 @@ def test_input_is_read_as_it_is_needed(tmp_path: Path, jobs: int) -> None:
             yield item
 
     run(source(), POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), jobs=jobs, chunk_size=10,
-        progress=lambda done: seen.append((done, consumed)))  # fmt: skip
+        progress=lambda done: seen.append((done.rows, consumed)))  # fmt: skip
     assert seen[-1] == (300, 300)
     # at most one chunk (jobs=1), or two chunks per worker and the one being handed over, ahead of the output
     ahead = 10 if jobs == 1 else 10 * (2 * jobs + 1)
@@ -241,3 +256,241 @@ def test_a_breach_row_shows_the_update_gap_that_breached_one_row_per_gap(tmp_pat
         ("U2", "update", "2025-09-22T13:00:00+08:00", "2025-09-22T14:00:00+08:00", "1.0"),
         ("U2", "update", "2025-09-22T18:00:00+08:00", "2025-09-23T11:00:00+08:00", "2.0"),
     ]
+
+
+# -- issue #17: every row, every date, every byte -------------------------------------------------------------------
+
+
+def _flat(tmp_path: Path, *cells: tuple[str, str], name: str = "export.csv") -> Path:
+    """A flat export of rows (id, created_at), the other cells empty."""
+    path = tmp_path / name
+    rows = "".join(",".join([i, c, "P2", *[""] * (len(HEADER) - 3)]) + "\n" for i, c in cells)
+    path.write_text(",".join(HEADER) + "\n" + rows, encoding="utf-8")
+    return path
+
+
+def _rejected(out: Path) -> list[tuple[str, str, str]]:
+    return [(row["line"], row["id"], row["kind"]) for row in _csv(out / "rejected.csv")]
+
+
+def test_an_ambiguous_date_is_rejected_and_the_order_can_be_given(tmp_path: Path) -> None:
+    """Regression: 01/06/2023 was read as 6 January and 13/06/2023 as 13 June in the same DD/MM file."""
+    path = _flat(tmp_path, ("A", "01/06/2025 12:15"), ("B", "13/06/2025 12:15"), ("C", "25/06/2025 09:00"),
+                 ("D", "2025-06-02T10:00:00+08:00"))  # fmt: skip
+    guessed = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "a", formats=(), assume_tz="Asia/Shanghai")
+    assert _rejected(tmp_path / "a") == [("2", "A", "ambiguous date in created_at")]
+    assert guessed.date_orders == {"dmy": 2}  # B and C can only be day-month-year
+    told = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "b", formats=(), assume_tz="Asia/Shanghai",
+               date_order="dmy")  # fmt: skip
+    assert (told.evaluated, told.rejected) == (4, 0)
+    assert [row["created_at"][:10] for row in _csv(tmp_path / "b" / "results.csv")] == [
+        "2025-06-01", "2025-06-13", "2025-06-25", "2025-06-02"]  # fmt: skip
+    wrong = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "c", formats=(), assume_tz="Asia/Shanghai",
+                date_order="mdy")  # fmt: skip
+    assert _rejected(tmp_path / "c") == [("3", "B", "date against date_order in created_at"),
+                                         ("4", "C", "date against date_order in created_at")]  # fmt: skip
+    assert wrong.evaluated == 2
+    formatted = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "d", formats=(), assume_tz="Asia/Shanghai",
+                    date_format="%d/%m/%Y %H:%M")  # fmt: skip
+    assert formatted.summary == told.summary
+    with pytest.raises(ConfigError, match="'date_order' must be"):
+        run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "e", date_order="DD/MM")
+    with pytest.raises(ConfigError, match="not both"):
+        run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "e", date_order="dmy", date_format="%d/%m/%Y")
+
+
+def test_a_dataframe_takes_the_date_order_too(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["A", "B"], "created_at": ["01/06/2025 12:15", "13/06/2025 12:15"], "priority": "P2"})
+    outcome = run(frame, POLICY, as_of=AS_OF, out_dir=tmp_path / "a", formats=(), assume_tz="Asia/Shanghai")
+    assert (outcome.rejected, outcome.date_orders) == (1, {"dmy": 1})
+    outcome = run(frame, POLICY, as_of=AS_OF, out_dir=tmp_path / "b", formats=(), assume_tz="Asia/Shanghai",
+                  date_order="dmy")  # fmt: skip
+    assert outcome.rejected == 0
+
+
+def test_a_ticket_created_after_as_of_is_rejected_not_pending(tmp_path: Path) -> None:
+    path = _flat(
+        tmp_path,
+        ("A", "2025-09-26T17:59:59+08:00"),
+        ("B", "2025-09-26T18:00:00+08:00"),
+        ("C", "2025-09-26T18:00:01+08:00"),
+    )  # fmt: skip  (AS_OF is 2025-09-26 18:00 in Shanghai)
+    outcome = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=())
+    assert (outcome.evaluated, outcome.rejected) == (2, 1)
+    assert _rejected(tmp_path / "out") == [("4", "C", "created after as_of")]
+    (row,) = list(_csv(tmp_path / "out" / "rejected.csv"))
+    assert row["reason"].startswith(
+        "'created_at' (2025-09-26T18:00:01+08:00) is after as_of (2025-09-26T18:00:00+08:00)"
+    )
+    assert outcome.summary.rejected_reasons == {"created after as_of": 1}
+
+
+@pytest.mark.parametrize("link", ["same", "hard", "symbolic", "spelled"])
+def test_an_input_that_is_an_output_is_refused_before_anything_is_written(tmp_path: Path, link: str) -> None:
+    """Regression: out/results.csv as the input was truncated before it was read (12 of 1,000 rows reported)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    export = out / "results.csv" if link in ("same", "spelled") else tmp_path / "export.csv"
+    export.write_text(export_text(), encoding="utf-8")
+    before = export.read_bytes()
+    if link == "hard":
+        os.link(export, out / "rejected.csv")
+    elif link == "symbolic":
+        (out / "summary.json").symlink_to(export)
+    given = out / ".." / "out" / "results.csv" if link == "spelled" else export
+    with pytest.raises(ConfigError, match="is the output file") as caught:
+        run(given, POLICY, as_of=AS_OF, out_dir=out)
+    assert caught.value.path == "out_dir"
+    assert export.read_bytes() == before
+    assert not any(path.name.startswith(".slakit") or path.name == "run.json" for path in out.iterdir())
+
+
+def test_an_input_beside_the_outputs_under_another_name_is_fine(export: Path, tmp_path: Path) -> None:
+    outcome = run(export, POLICY, as_of=AS_OF, out_dir=tmp_path, formats=("json",))
+    assert outcome.rows == 15
+    assert export.read_text(encoding="utf-8") == export_text()
+
+
+def test_lines_ending_with_a_carriage_return_are_evaluated(tmp_path: Path) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(export_text().replace("\n", "\r").encode())
+    outcome = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), jobs=2, chunk_size=4)
+    assert (outcome.rows, outcome.evaluated, outcome.rejected) == (15, 6, 9)
+    assert [row["line"] for row in _csv(tmp_path / "out" / "results.csv")] == ["2", "3", "4", "5", "6", "17"]
+
+
+def test_run_json_is_written_last_and_describes_the_run(export: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    outcome = run(export, POLICY, as_of=AS_OF, out_dir=out, formats=("json",))
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    stat = export.stat()
+    assert record["input"] == {"path": str(export), "size": stat.st_size,
+                               "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat()}  # fmt: skip
+    assert (record["rows"], record["evaluated"], record["rejected"]) == (15, 6, 9)
+    assert (record["as_of"], record["policy"], record["slakit_version"]) == (AS_OF.isoformat(), "p1-p3", __version__)
+    assert record["format"] == "slakit.run/1"
+    assert record["duration_seconds"] >= 0
+    assert record["files"] == [*FILES, "summary.json", "run.json"]
+    assert outcome.files[-1] == out / "run.json"
+    assert max(path.stat().st_mtime_ns for path in outcome.files) == (out / "run.json").stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("stop", [ConfigError("stopped"), KeyboardInterrupt()])
+def test_a_run_that_fails_leaves_the_previous_complete_run_as_it_was(
+    export: Path, tmp_path: Path, jobs: int, stop: BaseException
+) -> None:
+    """Regression: an interrupted run left a partial results.csv (ending on a whole line) beside the old report."""
+    out = tmp_path / "out"
+    run(export, POLICY, as_of=AS_OF, out_dir=out, formats=("json", "md"))
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    seen: list[set[str]] = []
+
+    def interrupt(done: RunProgress) -> None:
+        seen.append({path.name for path in out.iterdir()})
+        raise stop
+
+    with pytest.raises(type(stop)):
+        run(export, POLICY, as_of=AS_OF, out_dir=out, formats=("json",), jobs=jobs, chunk_size=2, progress=interrupt)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no staging folder either
+    (during,) = seen
+    assert {name for name in during if not name.startswith(".slakit-run-")} == set(before)  # staged elsewhere
+
+
+def test_a_run_replaces_the_outputs_of_the_one_before_together(export: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(export, POLICY, as_of=AS_OF, out_dir=out, formats=("json", "md", "csv"))
+    assert (out / "report.md").exists()
+    assert (out / "summary_overview.csv").exists()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    outcome = run(export, POLICY, as_of=AS_OF, out_dir=out, formats=("json",))
+    assert sorted(path.name for path in out.iterdir()) == sorted((*FILES, "summary.json", "run.json", "notes.txt"))
+    assert outcome.files == tuple(out / name for name in (*FILES, "summary.json", "run.json"))
+
+
+def test_outputs_that_are_symbolic_links_are_replaced_not_written_through(export: Path, tmp_path: Path) -> None:
+    """Regression: an out/results.csv that was a symbolic link was written through, outside the output folder."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    for name in ("results.csv", "summary.json", "run.json"):
+        (elsewhere / name).write_text("precious", encoding="utf-8")
+        (out / name).symlink_to(elsewhere / name)
+    run(export, POLICY, as_of=AS_OF, out_dir=out, formats=("json",))
+    for name in ("results.csv", "summary.json", "run.json"):
+        assert not (out / name).is_symlink()
+        assert (elsewhere / name).read_text(encoding="utf-8") == "precious"
+    assert _csv(out / "results.csv")[0]["id"] == "T1"
+
+
+def test_leftovers_of_runs_no_longer_alive_are_removed(export: Path, tmp_path: Path) -> None:
+    """Regression: a killed run's .slakit-chunks-* folder (30-45 MB) stayed for ever."""
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    leftovers = [out / f".slakit-run-{dead.stdout.strip()}-12345-abcd", out / ".slakit-chunks-x1y2z3"]
+    alive = out / f".slakit-run-{os.getppid()}-{rundir._start_time(os.getppid()) or '0'}-beef"
+    for folder in (*leftovers, alive):
+        folder.mkdir()
+        (folder / "results.csv").write_bytes(b"x" * 1000)
+    run(export, POLICY, as_of=AS_OF, out_dir=out, formats=())
+    assert not any(folder.exists() for folder in leftovers)
+    assert alive.exists()  # a run that is still going: its folder is its own
+
+
+def test_cells_that_look_like_formulas_after_normalisation_are_escaped(tmp_path: Path) -> None:
+    """Regression: full-width ＝＋－＠ and a byte-order mark or zero-width space before = passed unescaped."""
+    row = dict.fromkeys(HEADER, "")
+    row |= {"id": "＝1+1", "created_at": "2025-09-01T09:00:00+08:00", "priority": "P1", "category": "\ufeff=SUM(A1)",
+            "channel": "\u200b+86", "product": "＠cmd", "customer": "－2", "subject": "＋x"}  # fmt: skip
+    bad = dict(row, id="\u2060@bad", priority="﹦P9")
+    path = tmp_path / "evil.csv"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, HEADER)
+        writer.writeheader()
+        writer.writerows([row, bad])
+    run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=("csv",))
+    (result,) = _csv(tmp_path / "out" / "results.csv")
+    assert [result[name] for name in ("id", "category", "channel", "product", "customer")] == [
+        "'＝1+1", "'\ufeff=SUM(A1)", "'\u200b+86", "'＠cmd", "'－2"]  # fmt: skip
+    (rejected,) = _csv(tmp_path / "out" / "rejected.csv")
+    assert rejected["id"] == "'\u2060@bad"
+    by_channel = _csv(tmp_path / "out" / "summary_by_channel.csv")
+    assert by_channel[0]["channel"] == "'\u200b+86"
+
+
+def _kill_a_worker(done: RunProgress) -> None:
+    if done.rows == 10:  # after the first chunk: the workers are busy with the next ones
+        os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+
+def test_a_killed_worker_fails_the_run_at_once_naming_the_lines(tmp_path: Path) -> None:
+    """Regression: with jobs=2, SIGKILL (or the out-of-memory killer) of a worker left the run waiting for ever."""
+    path = tmp_path / "big.csv"
+    text = export_text()
+    path.write_text(text + text.split("\n", 1)[1] * 20, encoding="utf-8")  # 21 x 16 lines
+    out = tmp_path / "out"
+    began = time.monotonic()
+    with pytest.raises(WorkerLostError, match=r"a worker process ended abruptly .* lines \d+-\d+") as caught:
+        run(path, POLICY, as_of=AS_OF, out_dir=out, formats=(), jobs=2, chunk_size=10, progress=_kill_a_worker)
+    assert time.monotonic() - began < 10
+    ranges = [tuple(map(int, found)) for found in re.findall(r"lines (\d+)-(\d+)", str(caught.value))]
+    assert ranges  # the chunks still in flight, a file's lines each
+    assert all(2 <= first <= last <= 21 * 16 for first, last in ranges)
+    assert list(out.iterdir()) == []
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    ("chunk", "named"),
+    [
+        ((2, b"a\r\nb\r\n"), "lines 2-3"),
+        ((10_001, b"a\nb"), "lines 10,001-10,002"),
+        ((2, "a\rb\rc\r"), "lines 2-4"),  # a file whose lines end with a carriage return alone, read as text
+        ((5, [1, 2, 3]), "rows 5-7"),  # tickets of a DataFrame or an iterable
+    ],
+)
+def test_a_chunk_in_flight_is_named_by_its_lines(chunk: tuple[int, Any], named: str) -> None:
+    assert pipeline._chunk_lines(chunk) == named

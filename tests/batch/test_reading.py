@@ -250,7 +250,7 @@ def test_spans_count_records_and_leave_long_quoted_runs_to_the_line_reader(
     assert [first for first, _ in chunks] == [2, 4, 7, 9]
     assert chunks == _chunks(path, 2, spans=False)
     # a record whose quotes stay open for as many lines as the line reader allows one: read line by line from there
-    monkeypatch.setattr(reading, "_MAX_RECORD_LINES", 3)
+    monkeypatch.setattr(reading, "MAX_RECORD_LINES", 3)
     rows[3] = 'T3,2025-09-01T09:00:00+08:00,P1,"a\nb\nc\nd"\n'
     path.write_text(HEADER + "".join(rows), encoding="utf-8")
     source = open_source(path)
@@ -362,3 +362,127 @@ def test_pinned_a_blank_line_is_counted_and_skipped_and_short_rows_are_each_acco
     assert rejected == [("4", "T4", "missing created_at"), ("5", "T5", "missing priority")]
     with (out / "results.csv").open(encoding="utf-8-sig", newline="") as file:
         assert [(row["line"], row["id"]) for row in csv.DictReader(file)] == [("2", "T1"), ("6", "T6")]
+
+
+# -- quotes that never close (issue #17) ---------------------------------------------------------------------------
+
+
+def _rows(count: int) -> list[str]:
+    return [f"T{i},2025-09-01T09:00:00+08:00,P1,subject {i}\n" for i in range(count)]
+
+
+def test_an_unterminated_quote_is_rejected_and_every_later_row_is_read(tmp_path: Path) -> None:
+    """Regression: a cell that opened a quote and never closed it swallowed every later row (200 rows, 1 reported)."""
+    rows = _rows(200)
+    rows[3] = 'T3,2025-09-01T09:00:00+08:00,P1,"never closes\n'  # line 5
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    items = list(read(path))
+    assert len(items) == 200
+    assert _lines(items) == [
+        (line, f"T{line - 2}", "unterminated quote" if line == 5 else "ok") for line in range(2, 202)
+    ]
+    rejected = items[3]
+    assert isinstance(rejected, Rejected)
+    assert rejected.reason == (
+        "a quote opens the 'subject' cell on line 5 and never closes (a quoted cell may span lines, up to 1,000); "
+        "the line is rejected and reading goes on at the next"
+    )
+
+
+def test_a_second_stray_quote_does_not_join_the_rows_between_into_one_record(tmp_path: Path) -> None:
+    """The quote opened on line 5 meets the stray quote of line 45, inside a cell: not one cell over 41 lines."""
+    rows = _rows(60)
+    rows[3] = 'T3,2025-09-01T09:00:00+08:00,P1,"opens here\n'  # line 5
+    rows[43] = 'T43,2025-09-01T09:00:00+08:00,P1,he said "hi\n'  # line 45: a quote inside a cell is a character
+    rows[50] = 'T50,2025-09-01T09:00:00+08:00,P1,"two\nlines"\n'  # lines 52-53: a quoted cell may span lines
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    items = list(read(path))
+    assert len(items) == 60
+    kinds = {line: kind for line, _, kind in _lines(items)}
+    assert kinds.pop(5) == "unterminated quote"
+    assert set(kinds.values()) == {"ok"}
+    assert "closes on line 45 in the middle of a cell" in items[3].reason  # type: ignore[union-attr]
+    assert [item.subject for item in items if isinstance(item, InputTicket) and item.id in ("T43", "T50")] == [
+        'he said "hi',
+        "two\nlines",
+    ]
+
+
+def test_a_quoted_cell_longer_than_the_limit_is_rejected_and_its_lines_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reading, "MAX_RECORD_LINES", 3)
+    rows = _rows(10)
+    rows[2] = 'T2,2025-09-01T09:00:00+08:00,P1,"one\ntwo\nthree"\n'  # lines 4-6: three lines, allowed
+    rows[5] = 'T5,2025-09-01T09:00:00+08:00,P1,"a\nb\nc\nd"\n'  # lines 9-12: four lines, one too many
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    for spans in (False, True):
+        records = _records(_chunks(path, 2, spans=spans), path)
+        lines = [record[0] for record in records]  # type: ignore[index]
+        assert lines == [2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], spans
+        assert "never closes (a quoted cell may span lines, up to 3)" in records[5][1]  # type: ignore[index]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(1, 40),
+    strays=st.sets(st.integers(0, 39), max_size=6),
+    records=st.integers(1, 7),
+    spans=st.booleans(),
+)
+def test_every_line_is_accounted_for_however_stray_quotes_fall(
+    tmp_path_factory: pytest.TempPathFactory, count: int, strays: set[int], records: int, spans: bool
+) -> None:
+    """Each stray quote (one that opens a cell and never closes at the end of a cell) costs its own line and no
+    other: every line is a record of its own, whichever way the file is cut into chunks."""
+    rows = _rows(count)
+    for index in strays & set(range(count)):
+        rows[index] = f'T{index},2025-09-01T09:00:00+08:00,P1,"stray {index}\n'
+    path = tmp_path_factory.mktemp("strays") / "export.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    with patch.object(reading, "_QUOTES_PER_LINE", 10**9):
+        found = _records(_chunks(path, records, spans=spans), path)
+    lines = [record[0] for record in found]  # type: ignore[index]
+    assert lines == list(range(2, count + 2))
+    rejected = {record[0] for record in found if isinstance(record[1], str)}  # type: ignore[index]
+    assert rejected == {index + 2 for index in strays if index < count}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_pinned_run_accounts_for_every_line_of_a_file_with_a_stray_quote(tmp_path: Path, jobs: int) -> None:
+    rows = _rows(300)
+    rows[100] = 'T100,2025-09-01T09:00:00+08:00,P1,"never closes\n'
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    out = tmp_path / f"out{jobs}"
+    outcome = run(path, presets.load("p1-p3"), as_of=AS_OF, out_dir=out, formats=(), jobs=jobs, chunk_size=40)
+    assert (outcome.rows, outcome.evaluated, outcome.rejected) == (300, 299, 1)
+    with (out / "rejected.csv").open(encoding="utf-8-sig", newline="") as file:
+        assert [(row["line"], row["id"], row["kind"]) for row in csv.DictReader(file)] == [
+            ("102", "T100", "unterminated quote")
+        ]
+    with (out / "results.csv").open(encoding="utf-8-sig", newline="") as file:
+        assert [int(row["line"]) for row in csv.DictReader(file)] == [n for n in range(2, 302) if n != 102]
+
+
+# -- line endings ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["export.csv", "export.csv.gz"])
+def test_lines_ending_with_a_carriage_return_alone_are_read(tmp_path: Path, name: str) -> None:
+    """Regression: a CSV saved by old Excel for Mac (lines end with CR) raised _csv.Error."""
+    text = (HEADER + 'T1,2025-09-01T09:00:00+08:00,P1,plain\nT2,2025-09-01T09:00:00+08:00,P2,"two\nlines"\n\n'
+            + "T3,2025-09-01T09:00:00+08:00,P3,last\n").replace("\n", "\r")  # fmt: skip
+    data = text.encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    expected = [(2, "T1", "ok"), (3, "T2", "ok"), (6, "T3", "ok")]
+    assert _lines(list(read(path))) == expected
+    assert _lines(list(read(io.BytesIO(data), format="csv"))) == expected
+    assert [item.subject for item in read(path) if isinstance(item, InputTicket)] == ["plain", "two\rlines", "last"]
+    assert _lines(list(read(io.StringIO(text, newline=""), format="csv"))) == expected
+    with pytest.raises(ConfigError, match=r"carriage return alone .* newline=''"):
+        read(io.StringIO(text), format="csv")  # a text stream that ends lines at \n only cannot be cut into lines

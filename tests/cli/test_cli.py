@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from slakit.batch import RunProgress
 from slakit.cli import main
 from slakit.cli.progress import Progress as _Progress
 
@@ -189,26 +190,26 @@ class FakeClock:
 
 def test_progress_is_drawn_at_once_then_throttled_and_cleared():
     stream, clock = io.StringIO(), FakeClock()
-    progress = _Progress(stream, 1000, clock=clock, interval=0.1)
+    progress = _Progress(stream, clock=clock, interval=0.1)
     clock.now += 0.5
-    progress(100)
-    assert stream.getvalue() == "\r[##----------------------]  10%  100/~1,000 rows  200 rows/s "
+    progress(RunProgress(100, 1_000, 10_000))
+    assert stream.getvalue() == "\r[##----------------------]  10%  100 rows  200 rows/s "
     for done in range(101, 200):
         clock.now += 0.001
-        progress(done)  # within the interval: not redrawn
+        progress(RunProgress(done, done * 10, 10_000))  # within the interval: not redrawn
     assert stream.getvalue().count("\r") == 1
-    clock.now += 0.2
-    progress(2000)  # more rows than estimated: capped at 100%
-    assert "[########################] 100%  2,000/~1,000 rows" in stream.getvalue()
+    clock.now += 0.001
+    progress(RunProgress(2000, 10_000, 10_000))  # the end is always drawn, at 100 %
+    assert "[########################] 100%  2,000 rows" in stream.getvalue()
     progress.close()
     assert stream.getvalue().endswith("\r\033[K")
 
 
-def test_progress_without_an_estimate_and_close_without_drawing():
+def test_progress_without_a_size_and_close_without_drawing():
     stream, clock = io.StringIO(), FakeClock()
-    _Progress(stream, None, clock=clock).close()
+    _Progress(stream, clock=clock).close()
     assert stream.getvalue() == ""
-    progress = _Progress(stream, None, clock=clock)
+    progress = _Progress(stream, clock=clock)
     clock.now += 2
-    progress(5000)
+    progress(RunProgress(5000))
     assert stream.getvalue() == "\r5,000 rows  2,500 rows/s "

@@ -8,7 +8,7 @@ from pathlib import Path
 from slakit.cli import main
 
 EXPORT_FILES = {"demo-export.csv", "demo-export.jsonl"}
-RUN_FILES = {"results.csv", "results.jsonl", "rejected.csv", "breaches.csv"}
+RUN_FILES = {"results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "run.json"}
 REPORT_FILES = {"report.html", "report.md", "summary.json"}
 SUMMARY_TABLES = {
     f"summary_{name}.csv"

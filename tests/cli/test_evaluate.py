@@ -1,10 +1,14 @@
 """`slakit evaluate`: an export in, the per-ticket files and the report out, with meaningful exit codes."""
 
+import csv
 import json
 import os
 import pty
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,10 +165,186 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(export, tmp_path):
     args = ["evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path)]
     code, terminal = _on_a_terminal(*args)
     assert code == 0
-    assert b"[" in terminal
-    assert b"4/~4 rows" in terminal
+    assert b"[########################] 100%  4 rows" in terminal
     assert b"rows/s" in terminal
     assert terminal.endswith(b"\r\x1b[K")  # the bar is cleared once the run is done
     code, terminal = _on_a_terminal(*args, "--quiet")
     assert code == 0
     assert terminal == b""
+
+
+# -- issue #17: every row, every date, every byte, through the real command ---------------------------------------
+
+
+def _big_export(path, rows):
+    """A flat export of ``rows`` plain tickets (some seconds of work with --jobs 2)."""
+    body = "".join(
+        f"B{i},2025-09-01T09:{i % 60:02d}:00+08:00,P{1 + i % 3},技术支持类/软件故障排查,电话,X1,"
+        f"2025-09-01T10:00:00+08:00,2025-09-02T10:00:00+08:00\n"
+        for i in range(rows)
+    )
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as file:
+            return [int(child) for child in file.read().split()]
+    except OSError:
+        return []
+
+
+def _rows_of(path):
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_cli_an_unterminated_quote_costs_one_line(tmp_path):
+    body = "".join(f"Q{i},2025-09-01T09:00:00+08:00,P2,c,电话,X1,,\n" for i in range(200))
+    lines = body.splitlines(keepends=True)
+    lines[3] = 'Q3,2025-09-01T09:00:00+08:00,P2,"never closes,电话,X1,,\n'  # line 5
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    result = run("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "slakit: 200 rows: 199 evaluated, 1 rejected" in result.stdout
+    (rejected,) = _rows_of(tmp_path / "out" / "rejected.csv")
+    assert (rejected["line"], rejected["id"], rejected["kind"]) == ("5", "Q3", "unterminated quote")
+    assert "never closes" in rejected["reason"]
+
+
+def test_cli_an_ambiguous_date_is_rejected_with_a_hint_and_date_order_reads_it(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "D1,01/06/2025 12:15,P2,,,,,\nD2,13/06/2025 12:15,P2,,,,,\nD3,20/06/2025 08:00,P3,,,,,\n",
+                    encoding="utf-8")  # fmt: skip
+    args = ["evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--assume-tz", "Asia/Shanghai"]
+    result = run(*args, "--out", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    assert "slakit: 3 rows: 2 evaluated, 1 rejected" in result.stdout
+    assert (
+        "1 row rejected for a date whose order is not certain (01/06/2023: 1 June or 6 January?); the file's 2 "
+        "other numeric dates are all day-month-year: if they all are, rerun with --date-order dmy"
+    ) in result.stdout
+    assert [row["kind"] for row in _rows_of(tmp_path / "a" / "rejected.csv")] == ["ambiguous date in created_at"]
+    result = run(*args, "--out", str(tmp_path / "b"), "--date-order", "dmy")
+    assert "slakit: 3 rows: 3 evaluated, 0 rejected" in result.stdout
+    assert [row["created_at"][:10] for row in _rows_of(tmp_path / "b" / "results.csv")] == [
+        "2025-06-01", "2025-06-13", "2025-06-20"]  # fmt: skip
+    result = run(*args, "--out", str(tmp_path / "c"), "--date-order", "mdy")
+    assert "slakit: 3 rows: 1 evaluated, 2 rejected" in result.stdout
+    result = run(*args, "--out", str(tmp_path / "d"), "--date-format", "%d/%m/%Y %H:%M")
+    assert "slakit: 3 rows: 3 evaluated, 0 rejected" in result.stdout
+    assert run(*args, "--out", str(tmp_path / "e"), "--date-order", "DD/MM").returncode == 2
+    bad = run(*args, "--out", str(tmp_path / "e"), "--date-format", "%H:%M")
+    assert bad.returncode == 2
+    assert "'date_format' must be" in bad.stderr
+
+
+def test_cli_an_input_that_is_an_output_is_refused_and_kept(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / "results.csv"
+    path.write_text(HEADER + ROWS, encoding="utf-8")
+    result = run("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out))
+    assert result.returncode == 3
+    assert "is the output file" in result.stderr
+    assert path.read_text(encoding="utf-8") == HEADER + ROWS
+    assert [p.name for p in out.iterdir()] == ["results.csv"]
+
+
+def test_cli_a_ticket_created_after_as_of_is_rejected(export, tmp_path):
+    result = run("evaluate", str(export), "--policy", "p1-p3", "--as-of", "2025-09-02T00:00:00+08:00", "--out",
+                 str(tmp_path / "out"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    kinds = [(row["id"], row["kind"]) for row in _rows_of(tmp_path / "out" / "rejected.csv")]
+    assert ("T2", "created after as_of") in kinds
+    assert ("T4", "created after as_of") in kinds
+
+
+def test_cli_lines_ending_with_a_carriage_return_are_read(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes((HEADER + ROWS).replace("\n", "\r").encode())
+    result = run("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "slakit: 4 rows: 2 evaluated, 2 rejected" in result.stdout
+
+
+def test_cli_a_killed_worker_fails_the_run_within_seconds_naming_the_lines(tmp_path):
+    path = _big_export(tmp_path / "big.csv", 40_000)
+    out = tmp_path / "out"
+    args = ["evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out), "--jobs", "2"]
+    process = subprocess.Popen([sys.executable, "-m", "slakit", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(_children(process.pid)) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    workers = _children(process.pid)
+    assert len(workers) >= 2, "the workers did not start"
+    os.kill(workers[0], signal.SIGKILL)
+    killed = time.monotonic()
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - killed < 10
+    assert process.returncode == 1
+    assert "a worker process ended abruptly" in stderr
+    assert re.search(r"lines [\d,]+-[\d,]+", stderr)
+    assert "Traceback" not in stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_cli_an_interrupted_run_leaves_the_previous_outputs_as_they_were(export, tmp_path, signum, code):
+    """Regression: Ctrl-C left a partial results.csv beside the previous run's summary.json and report.html."""
+    out = tmp_path / "out"
+    assert run("evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    path = _big_export(tmp_path / "big.csv", 40_000)
+    process = subprocess.Popen([sys.executable, "-m", "slakit", "evaluate", str(path), "--policy", "p1-p3",
+                                "--as-of", AS_OF, "--out", str(out), "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".slakit-run-") for p in out.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_cli_outputs_that_are_symbolic_links_are_replaced(export, tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.csv"
+    out.mkdir()
+    elsewhere.write_text("precious", encoding="utf-8")
+    (out / "results.csv").symlink_to(elsewhere)
+    result = run("evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert elsewhere.read_text(encoding="utf-8") == "precious"
+    assert not (out / "results.csv").is_symlink()
+    assert [row["id"] for row in _rows_of(out / "results.csv")] == ["T1", "T2"]
+
+
+def test_cli_formula_cells_in_any_width_are_escaped(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "＝1+1,2025-09-01T09:00:00+08:00,P2,\ufeff=cmd,＋86,＠x,,\n", encoding="utf-8")
+    result = run("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    (row,) = _rows_of(tmp_path / "out" / "results.csv")
+    assert [row[name] for name in ("id", "category", "channel", "product")] == [
+        "'＝1+1",
+        "'\ufeff=cmd",
+        "'＋86",
+        "'＠x",
+    ]
+
+
+def test_cli_progress_counts_bytes_shows_rows_and_ends_at_100(tmp_path):
+    """Regression: the bar counted lines, so multi-line cells inflated its total and it stopped at 94 %."""
+    body = "".join(f'M{i},2025-09-01T09:00:00+08:00,P2,"技术支持类\n多行\n说明",电话,X1,,\n' for i in range(50))
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    code, terminal = _on_a_terminal("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out",
+                                    str(tmp_path / "out"))  # fmt: skip
+    assert code == 0
+    assert b"[########################] 100%  50 rows" in terminal

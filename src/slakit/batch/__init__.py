@@ -18,7 +18,7 @@ from slakit.batch.dataframe import from_dataframe
 from slakit.batch.evaluation import evaluate_many
 from slakit.batch.facts import GROUP_KEYS
 from slakit.batch.flat import COLUMNS, EXTRA_COLUMNS, FlatLayout
-from slakit.batch.pipeline import RunOutcome, run
+from slakit.batch.pipeline import RunOutcome, RunProgress, run
 from slakit.batch.reading import read
 from slakit.batch.records import InputTicket, Rejected, TicketResult
 from slakit.batch.summary import (
@@ -49,6 +49,7 @@ __all__ = [
     "InputTicket",
     "Rejected",
     "RunOutcome",
+    "RunProgress",
     "Satisfaction",
     "Stats",
     "Summary",

@@ -76,22 +76,21 @@ class _Job:
         as_of: datetime,
         columns: Sequence[str],
         by: tuple[str, ...],
-        column_map: Mapping[str, str] | None,
-        assume_tz: str | tzinfo | None,
+        reading: Mapping[str, Any],
         key: str | None = None,
     ) -> None:
         self.key = key or uuid.uuid4().hex
         self.policy, self.as_of, self.columns, self.by = policy, as_of, tuple(columns), by
-        self.column_map = dict(column_map) if column_map is not None else None
-        self.assume_tz = assume_tz
-        layout = FlatLayout(self.columns, column_map=self.column_map, assume_tz=assume_tz)  # a bad frame fails here
+        column_map = reading.get("column_map")
+        self.reading = {**reading, "column_map": dict(column_map) if column_map is not None else None}
+        layout = FlatLayout(self.columns, **self.reading)  # a bad frame, or a bad date order, fails here
         self.evaluator = Evaluator(policy, as_of)
         self.context = Context.of(self.evaluator.policy_for(layout.measured))  # as run() does for a DataFrame
         self.writer = TicketWriter(self.context.metrics)
         self.header: tuple[str, ...] = (*self.writer.header, *REJECTION_COLUMNS)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        args = (self.key, self.policy.config, self.as_of, self.columns, self.by, self.column_map, self.assume_tz)
+        args = (self.key, self.policy.config, self.as_of, self.columns, self.by, self.reading)
         return _restore, args
 
     def meta(self) -> pd.DataFrame:
@@ -108,7 +107,7 @@ class _Job:
         evaluator, context, writer = self.evaluator, self.context, self.writer
         width = len(self.header) - len(REJECTION_COLUMNS)
         records: list[list[Any]] = []
-        items = from_dataframe(df, column_map=self.column_map, assume_tz=self.assume_tz, first_line=first_line)
+        items = from_dataframe(df, first_line=first_line, **self.reading)
         for position, item in enumerate(items, start=first_line):
             result, timeline = evaluator.evaluate_with_timeline(item, position)
             if result.rejected is not None:
@@ -156,12 +155,11 @@ def _restore(
     as_of: datetime,
     columns: tuple[str, ...],
     by: tuple[str, ...],
-    column_map: dict[str, str] | None,
-    assume_tz: str | tzinfo | None,
+    reading: dict[str, Any],
 ) -> _Job:
     job = _JOBS.get(key)
     if job is None:
-        job = _Job(_policy_of(config), as_of, columns, by, column_map, assume_tz, key=key)
+        job = _Job(_policy_of(config), as_of, columns, by, reading, key=key)
         _remember(_JOBS, key, job)
     return job
 
@@ -184,7 +182,7 @@ def _check(as_of: datetime, by: _By, split_every: int = 2) -> tuple[str, ...]:
     return check_by(by)
 
 
-def evaluate_frame(
+def evaluate_frame(  # noqa: PLR0913 -- the frame, the policy and how rows are read, as for run()
     df: pd.DataFrame,
     policy: _PolicyArg,
     *,
@@ -193,6 +191,8 @@ def evaluate_frame(
     by: _By = ("month",),
     column_map: Mapping[str, str] | None = None,
     assume_tz: str | tzinfo | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, Accumulator]:
     """One pandas frame of flat rows (a partition): its result rows and its partial summary; needs no Dask.
 
@@ -204,7 +204,8 @@ def evaluate_frame(
     groups = _check(as_of, by)
     if not isinstance(first_line, int) or isinstance(first_line, bool) or first_line < 1:
         raise ConfigError.for_value("first_line", first_line, "a whole number, 1 or more")
-    job = _Job(presets.resolve(policy), as_of, [str(c) for c in df.columns], groups, column_map, assume_tz)
+    reading = _reading(column_map, assume_tz, date_order, date_format)
+    job = _Job(presets.resolve(policy), as_of, [str(c) for c in df.columns], groups, reading)
     rows, partial = job.run(df, first_line, summary=True)
     assert partial is not None  # noqa: S101 -- asked for
     return rows, partial
@@ -243,14 +244,13 @@ def _plan(
     policy: _PolicyArg,
     as_of: datetime,
     by: tuple[str, ...],
-    column_map: Mapping[str, str] | None,
-    assume_tz: str | tzinfo | None,
+    reading: dict[str, Any],
 ) -> tuple[_Job, Delayed, list[Delayed], list[int]]:
     """The job, the job as one graph key, the partitions and each partition's first line."""
     dask, dd = _dask()
     if not isinstance(ddf, dd.DataFrame):
         raise ConfigError.for_value("ddf", type(ddf).__name__, "a dask.dataframe.DataFrame")
-    job = _Job(presets.resolve(policy), as_of, [str(c) for c in ddf.columns], by, column_map, assume_tz)
+    job = _Job(presets.resolve(policy), as_of, [str(c) for c in ddf.columns], by, reading)
     parts = list(ddf.to_delayed())
     # Counted on these very partitions (a projection of the frame may be partitioned differently),
     # now, so that no partition's evaluation waits in memory for the length of every other one.
@@ -261,6 +261,16 @@ def _plan(
         line += int(length)
     shared = dask.delayed(job, name=f"slakit-job-{job.key}")  # sent to each worker once
     return job, shared, parts, firsts
+
+
+def _reading(
+    column_map: Mapping[str, str] | None,
+    assume_tz: str | tzinfo | None,
+    date_order: str | None,
+    date_format: str | None,
+) -> dict[str, Any]:
+    """How the flat rows are read, as :class:`~slakit.batch.FlatLayout` takes it."""
+    return {"column_map": column_map, "assume_tz": assume_tz, "date_order": date_order, "date_format": date_format}
 
 
 def _divisions(ddf: DaskFrame, frames: list[Delayed]) -> tuple[Any, ...] | None:
@@ -295,6 +305,8 @@ def evaluate(
     as_of: datetime,
     column_map: Mapping[str, str] | None = None,
     assume_tz: str | tzinfo | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> DaskFrame:
     """Every row of ``ddf`` (flat export rows) evaluated: a lazy Dask DataFrame of result rows, in input order.
 
@@ -303,19 +315,20 @@ def evaluate(
     zone, as in the file), then :data:`REJECTION_COLUMNS`. An evaluated row has no ``rejected``;
     a rejected one has only ``line``, ``id`` and the rejection. ``line`` is the row's 1-based
     position in the whole frame. ``policy`` is a :class:`~slakit.sla.Policy`, a preset name or a
-    policy file; ``column_map`` and ``assume_tz`` as for :func:`~slakit.batch.read`. Counting the
+    policy file; ``column_map``, ``assume_tz``, ``date_order`` and ``date_format`` as for
+    :func:`~slakit.batch.read`. Counting the
     partitions' rows happens now; the evaluation when the result is computed.
     """
     dask, dd = _dask()
     _check(as_of, ())
-    job, shared, parts, firsts = _plan(ddf, policy, as_of, (), column_map, assume_tz)
+    job, shared, parts, firsts = _plan(ddf, policy, as_of, (), _reading(column_map, assume_tz, date_order, date_format))
     task = dask.delayed(_rows_task, pure=True)
     frames = [task(part, shared, first) for part, first in zip(parts, firsts, strict=True)]
     rows: DaskFrame = dd.from_delayed(frames, meta=job.meta(), divisions=_divisions(ddf, frames), verify_meta=False)
     return rows
 
 
-def evaluate_and_summarize(
+def evaluate_and_summarize(  # noqa: PLR0913 -- the frame, the policy and how rows are read, as for run()
     ddf: DaskFrame,
     policy: _PolicyArg,
     *,
@@ -324,6 +337,8 @@ def evaluate_and_summarize(
     column_map: Mapping[str, str] | None = None,
     assume_tz: str | tzinfo | None = None,
     split_every: int = 8,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> tuple[DaskFrame, Delayed]:
     """:func:`evaluate` and :func:`summarize` in one pass: the lazy result rows and the lazy :class:`Summary`.
 
@@ -332,7 +347,8 @@ def evaluate_and_summarize(
     """
     dask, dd = _dask()
     groups = _check(as_of, by, split_every)
-    job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, column_map, assume_tz)
+    reading = _reading(column_map, assume_tz, date_order, date_format)
+    job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, reading)
     task = dask.delayed(_both_task, pure=True, nout=2)
     outputs = [task(part, shared, first) for part, first in zip(parts, firsts, strict=True)]
     frames = [out[0] for out in outputs]
@@ -341,7 +357,7 @@ def evaluate_and_summarize(
     return rows, summary
 
 
-def summarize(
+def summarize(  # noqa: PLR0913 -- the frame, the policy and how rows are read, as for run()
     ddf: DaskFrame,
     policy: _PolicyArg,
     *,
@@ -350,6 +366,8 @@ def summarize(
     column_map: Mapping[str, str] | None = None,
     assume_tz: str | tzinfo | None = None,
     split_every: int = 8,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> Summary:
     """The :class:`~slakit.batch.Summary` of every row of ``ddf``, exactly as one local run gives it.
 
@@ -359,7 +377,8 @@ def summarize(
     """
     dask, _ = _dask()
     groups = _check(as_of, by, split_every)
-    job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, column_map, assume_tz)
+    reading = _reading(column_map, assume_tz, date_order, date_format)
+    job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, reading)
     task = dask.delayed(_summary_task, pure=True)
     root = _reduce([task(part, shared, first) for part, first in zip(parts, firsts, strict=True)], split_every)
     (partial,) = dask.compute(root)

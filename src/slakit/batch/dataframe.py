@@ -16,7 +16,7 @@ from slakit.batch.records import Rejected
 from slakit.errors import ConfigError
 from slakit.sla import Ticket
 
-__all__ = ["from_dataframe"]
+__all__ = ["frame_rows", "from_dataframe"]
 
 
 def from_dataframe(
@@ -25,24 +25,43 @@ def from_dataframe(
     column_map: Mapping[str, str] | None = None,
     assume_tz: str | tzinfo | None = None,
     first_line: int = 1,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> Iterator[Ticket | Rejected]:
     """Each row of ``df`` as a ticket, or the rejected row in its place, in row order.
 
-    Rows are read exactly as flat CSV rows are (docs/report.md); a row's ``line`` is its 1-based
-    position (plus ``first_line - 1``, for a partition of a larger frame).
+    Rows are read exactly as flat CSV rows are (docs/report.md), ``date_order`` and ``date_format``
+    included; a row's ``line`` is its 1-based position (plus ``first_line - 1``, for a partition of a
+    larger frame).
     """
+    _pandas_isna(df)
+    layout = FlatLayout(
+        [str(column) for column in df.columns],
+        column_map=column_map,
+        assume_tz=assume_tz,
+        date_order=date_order,
+        date_format=date_format,
+    )
+    return frame_rows(df, layout, first_line)
+
+
+def frame_rows(df: Any, layout: FlatLayout, first_line: int = 1) -> Iterator[Ticket | Rejected]:
+    """The rows of ``df`` read with ``layout`` (made from its columns), as :func:`from_dataframe` reads them."""
+    return _rows(df, layout, first_line, _pandas_isna(df))
+
+
+def _pandas_isna(df: Any) -> Any:
+    """pandas' ``isna``, once ``df`` is found to be a pandas DataFrame."""
     try:
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ConfigError("from_dataframe needs pandas: pip install 'slakit[pandas]'", path="from_dataframe") from exc
     if not isinstance(df, pd.DataFrame):
         raise ConfigError.for_value("df", type(df).__name__, "a pandas DataFrame")
-    layout = FlatLayout([str(column) for column in df.columns], column_map=column_map, assume_tz=assume_tz)
-    return _rows(df, layout, first_line, pd)
+    return pd.isna
 
 
-def _rows(df: Any, layout: FlatLayout, first_line: int, pd: Any) -> Iterator[Ticket | Rejected]:
-    isna = pd.isna
+def _rows(df: Any, layout: FlatLayout, first_line: int, isna: Any) -> Iterator[Ticket | Rejected]:
     for offset, row in enumerate(df.itertuples(index=False, name=None)):
         yield layout.ticket([_cell(value, isna) for value in row], first_line + offset)
 

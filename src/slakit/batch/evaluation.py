@@ -96,10 +96,21 @@ class Evaluator:
             exc = InvalidTicketError(f"expected a Ticket or a Rejected row (got {type(item).__name__})")
             return TicketResult.of_rejected(Rejected.of(position, None, exc)), None
         line = item.line if isinstance(item, InputTicket) and item.line is not None else position
+        if item.created_at > self.as_of:
+            return TicketResult.of_rejected(self._created_after(item, line)), None
         try:
             return self._evaluate(item, line)
         except (SlakitError, ValueError, OverflowError) as exc:
             return TicketResult.of_rejected(Rejected.of(line, item.id, exc)), None
+
+    def _created_after(self, ticket: Ticket, line: int) -> Rejected:
+        """A ticket created after ``as_of`` is not in the report's period: counting it as pending would be a guess."""
+        problem = InvalidTicketError(
+            f"'created_at' ({ticket.created_at.isoformat()}) is after as_of ({self.as_of.isoformat()}); "
+            "a ticket created after the instant the report is made at cannot be evaluated (give a later as_of, "
+            "--as-of)"
+        )
+        return Rejected.of(line, ticket.id, problem, "created after as_of")
 
     def _score(self, answers: Mapping[str, Any]) -> SurveyScore:
         """The scheme's score of ``answers``, remembered: exports repeat the same few answer sets."""
@@ -170,8 +181,14 @@ def _in_workers(
     evaluator: Evaluator, tickets: Iterable[Ticket | Rejected], jobs: int, size: int
 ) -> Iterator[TicketResult]:
     chunks = parallel.numbered_chunks(tickets, size)
-    for packed in parallel.ordered_map(_evaluate_chunk, chunks, jobs=jobs, initial=evaluator):
+    for packed in parallel.ordered_map(_evaluate_chunk, chunks, jobs=jobs, initial=evaluator, describe=_positions):
         yield from _unpack(packed, evaluator.policy)
+
+
+def _positions(chunk: tuple[int, list[Ticket | Rejected]]) -> str:
+    """The input positions a chunk holds, for a message."""
+    start, items = chunk
+    return f"items {start:,}-{start + len(items) - 1:,}"
 
 
 def _evaluate_chunk(chunk: tuple[int, list[Ticket | Rejected]]) -> bytes:

@@ -10,6 +10,7 @@ of cells) into an :class:`~slakit.batch.records.InputTicket`, or a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,14 @@ from operator import itemgetter
 from typing import Any
 
 from slakit.batch.records import InputTicket, Rejected
-from slakit.batch.timestamps import TimestampError, parse_instant
+from slakit.batch.timestamps import (
+    AmbiguousDateError,
+    DateOrderError,
+    TimestampError,
+    check_date_format,
+    check_date_order,
+    parse_instant,
+)
 from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, SlakitError
 from slakit.instants import to_us, zone_named
 from slakit.sla import Event
@@ -79,7 +87,9 @@ class FlatLayout:
     ``survey_efficiency``) to the file's headers (``Created``, ``服务效率``). A canonical column not
     in the map is looked for under its own name (exactly, then ignoring case). A missing required
     column, or a mapped header the file does not have, raises :class:`~slakit.errors.ConfigError`:
-    that is the whole file's problem, not a row's.
+    that is the whole file's problem, not a row's. ``date_order`` and ``date_format`` say how numeric
+    dates are written (:func:`~slakit.batch.timestamps.parse_instant`); ``date_orders`` counts the
+    orders the rows read so far showed without them (the hint when ambiguous dates are rejected).
     """
 
     def __init__(
@@ -88,9 +98,20 @@ class FlatLayout:
         *,
         column_map: Mapping[str, str] | None = None,
         assume_tz: str | tzinfo | None = None,
+        date_order: str | None = None,
+        date_format: str | None = None,
     ) -> None:
         self.header = [cell.strip() for cell in header]
         self.zone = resolve_zone(assume_tz)
+        self.date_order = check_date_order(date_order)
+        self.date_format = check_date_format(date_format)
+        if date_order is not None and date_format is not None:
+            raise ConfigError(
+                f"give date_order or date_format, not both (got {date_order!r} and {date_format!r}): "
+                "a date_format already says the order",
+                path="date_order",
+            )
+        self.date_orders: Counter[str] = Counter()
         self.width = len(self.header)
         mapping = dict(column_map or {})
         known = set(COLUMNS) | set(EXTRA_COLUMNS)
@@ -189,9 +210,20 @@ class FlatLayout:
                 if self.zone is not None:  # naive ISO 8601 with assume_tz: what parse_instant would return
                     return parsed.replace(tzinfo=self.zone)
         try:
-            return parse_instant(value, name, self.zone)
+            return parse_instant(
+                value,
+                name,
+                self.zone,
+                date_order=self.date_order,
+                date_format=self.date_format,
+                orders=self.date_orders,
+            )
         except NaiveDatetimeError as exc:
             raise _ProblemError(exc, f"naive timestamp in {name}") from None
+        except AmbiguousDateError as exc:
+            raise _ProblemError(exc, f"ambiguous date in {name}") from None
+        except DateOrderError as exc:
+            raise _ProblemError(exc, f"date against date_order in {name}") from None
         except TimestampError as exc:
             raise _ProblemError(exc, f"unparseable timestamp in {name}") from None
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from slakit.batch.csv_safe import FORMULA_STARTS, safe_cell
+from slakit.batch.csv_safe import safe_cell, safe_text
 from slakit.batch.facts import EscalationCells, TicketFacts
 from slakit.batch.records import Rejected
 from slakit.survey import SurveyScore
@@ -48,7 +48,6 @@ _TAIL_COLUMNS = ("breached", "survey_overall", "survey_follow_up", "escalation_l
 
 
 _NO_METRIC = (None, None, None, None, None)
-_STARTS = frozenset(FORMULA_STARTS)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _quote = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
@@ -114,15 +113,8 @@ def _escalations(cells: EscalationCells) -> dict[str, Any]:
 def _safe(value: Any) -> Any:
     """A text cell made safe (None stays None, which csv writes as empty)."""
     if value.__class__ is str:
-        return _safe_text(value)
+        return safe_text(value)
     return None if value is None else safe_cell(value)
-
-
-def _safe_text(value: str | None) -> str:
-    """A text cell made safe, as csv writes it (None as empty)."""
-    if value is None:
-        return ""
-    return "'" + value if value[:1] in _STARTS else value
 
 
 def _same(value: Any) -> Any:
@@ -216,7 +208,7 @@ class TicketWriter:
         else:
             return self._csv_module_line(facts)
         number, survey, level = facts.line, facts.survey, facts.level
-        made = _safe_text
+        made = safe_text
         line = (
             f"{'' if number is None else number},{made(facts.id)},{made(facts.priority)},{made(facts.type)},"
             f"{made(facts.category)},{made(facts.channel)},{made(facts.product)},{made(facts.customer)},{made(facts.agent)},{created},"

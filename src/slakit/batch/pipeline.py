@@ -5,7 +5,8 @@ output text (results.csv and results.jsonl rows, rejected and breach rows) and a
 (:class:`~slakit.batch.accumulator.Accumulator`); with ``jobs > 1`` worker processes do that and
 hand back only the small partial summary and a file with the text (:mod:`~slakit.batch.spill`). The
 parent appends the text in input order and merges the partial summaries, so memory stays flat and the
-files are identical whatever ``jobs``.
+files are identical whatever ``jobs``. Every file is written into a staging folder and moved into
+place only when the run has succeeded, with run.json last (:mod:`~slakit.batch.rundir`).
 """
 
 from __future__ import annotations
@@ -14,31 +15,32 @@ import codecs
 import csv
 import io
 import os
-import tempfile
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from contextlib import nullcontext
-from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from slakit import presets
+from slakit import __version__, presets
 from slakit.batch import csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
-from slakit.batch.dataframe import from_dataframe
+from slakit.batch.dataframe import frame_rows
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, TicketWriter
-from slakit.batch.reading import Format, open_source, parse_chunk
+from slakit.batch.reading import FileSpan, Format, Source, open_source, parse_chunk
 from slakit.batch.records import Rejected
-from slakit.batch.report import write_report
+from slakit.batch.report.writer import file_names, write_report
+from slakit.batch.rundir import RUN_FILE, Staging, refuse_input_as_output, remove_abandoned
 from slakit.batch.summary import Summary
 from slakit.errors import ConfigError
 from slakit.policy import ServicePolicy
 from slakit.sla import Policy, Ticket
 
-__all__ = ["CHUNK_RECORDS", "CHUNK_TICKETS", "RunOutcome", "run"]
+__all__ = ["CHUNK_RECORDS", "CHUNK_TICKETS", "FILES", "RunOutcome", "RunProgress", "run"]
 
 CHUNK_RECORDS = 10_000
 """Records of a file per chunk: large enough that what is done per chunk (a partial summary to pickle and
@@ -47,12 +49,40 @@ CHUNK_TICKETS = 2_000
 """Tickets (objects, from an iterable or a DataFrame) per chunk: they weigh more than text."""
 
 FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
-_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+"""The per-ticket files every run writes (the report's files follow, then run.json)."""
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+RUN_FORMAT = "slakit.run/1"
+
+
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    """How far a run is, after each chunk: rows done, and bytes of the input file read so far and in all.
+
+    The bytes are those of the file as stored (compressed, for ``.gz``); both are None for a DataFrame or an
+    iterable, and for an open file without a file descriptor. ``bytes_read`` reaches ``bytes_total`` with
+    the last chunk.
+    """
+
+    rows: int
+    bytes_read: int | None = None
+    bytes_total: int | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        """``bytes_read / bytes_total`` (at most 1), or None when the size is not known."""
+        if self.bytes_read is None or not self.bytes_total:
+            return None
+        return min(1.0, self.bytes_read / self.bytes_total)
 
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
-    """What :func:`run` did: rows read, evaluated and rejected, tickets with a breach, the summary and the files."""
+    """What :func:`run` did: rows read, evaluated and rejected, tickets with a breach, the summary and the files.
+
+    ``files`` are the outputs in place, run.json last. ``date_orders`` counts, per order (``"dmy"``, ``"mdy"``,
+    ``"ymd"``), the numeric dates whose order their fields made certain: what the file says about the order
+    of the dates rejected as ambiguous.
+    """
 
     rows: int
     evaluated: int
@@ -60,6 +90,7 @@ class RunOutcome:
     breached_tickets: int
     summary: Summary
     files: tuple[Path, ...]
+    date_orders: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +110,8 @@ class _Work:
 
 @dataclass(frozen=True, slots=True)
 class _Output:
-    """One chunk's contribution: its row count, the UTF-8 bytes of each file, and its partial summary."""
+    """One chunk's contribution: its row count, the UTF-8 bytes of each file, its partial summary, and the date
+    orders its rows showed."""
 
     rows: int
     results_csv: bytes
@@ -87,6 +119,7 @@ class _Output:
     rejected_csv: bytes
     breaches_csv: bytes
     summary: Accumulator
+    orders: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +130,7 @@ class _Spilled:
     path: str
     sizes: tuple[int, ...]
     summary: Accumulator
+    orders: tuple[tuple[str, int], ...] = ()
 
 
 def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
@@ -135,14 +169,26 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
         rejected.getvalue().encode(),
         breaches.getvalue().encode(),
         summary,
+        _take_orders(work.layout),
     )
+
+
+def _take_orders(layout: FlatLayout | None) -> tuple[tuple[str, int], ...]:
+    """The date orders the layout's rows showed since the last call (each chunk hands on its own)."""
+    if layout is None or not layout.date_orders:
+        return ()
+    taken = tuple(layout.date_orders.items())
+    layout.date_orders.clear()
+    return taken
 
 
 def _collect(
     outputs: Iterable[_Output | _Spilled],
     targets: list[int],
     summary: Accumulator,
-    progress: Callable[[int], None] | None,
+    orders: Counter[str],
+    progress: Callable[[RunProgress], None] | None,
+    read: _BytesRead,
 ) -> None:
     """Append each chunk's text to the files ``targets`` and merge its partial summary, in input order."""
     done = 0
@@ -153,9 +199,10 @@ def _collect(
             for target, text in zip(targets, _texts(output), strict=True):
                 spill.write_all(target, text)
         summary.merge(output.summary)
+        orders.update(dict(output.orders))
         done += output.rows
         if progress is not None:
-            progress(done)
+            progress(RunProgress(done, *read.next()))
 
 
 def _texts(output: _Output) -> tuple[bytes, bytes, bytes, bytes]:
@@ -174,11 +221,100 @@ def _process_in_worker(chunk: tuple[int, Any]) -> _Spilled:
     assert work.spill_to is not None  # noqa: S101 -- run() sets it for workers
     output = _process(work, chunk)
     path, sizes = spill.spill(_texts(output), work.spill_to)
-    return _Spilled(output.rows, path, sizes, output.summary)
+    return _Spilled(output.rows, path, sizes, output.summary, output.orders)
+
+
+def _chunk_lines(chunk: tuple[int, Any]) -> str:
+    """The lines (rows, for tickets) a chunk holds, for a message: ``lines 2-10,001``."""
+    first, payload = chunk
+    try:
+        if isinstance(payload, FileSpan):
+            payload = payload.read()
+    except OSError:
+        return f"lines from {first:,}"
+    if isinstance(payload, bytes):  # read as bytes: lines end with \n
+        count = payload.count(b"\n") + (0 if payload.endswith(b"\n") else 1)
+    elif isinstance(payload, str):  # read as text: lines may also end with \r alone
+        count = len(io.StringIO(payload, newline="").readlines())
+    else:
+        return f"rows {first:,}-{first + max(len(payload), 1) - 1:,}"
+    return f"lines {first:,}-{first + max(count, 1) - 1:,}"
 
 
 def _is_dataframe(source: Any) -> bool:
     return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
+
+
+def _input_file(source: Any) -> tuple[os.stat_result | None, str | None]:
+    """The input file's ``stat`` and path (absolute) or name; None for what is not a file."""
+    if isinstance(source, str | os.PathLike):
+        shown = os.path.abspath(source)
+        try:
+            return os.stat(shown), shown
+        except OSError:
+            return None, shown  # opening it reports the problem
+    fileno = getattr(source, "fileno", None)
+    name = getattr(source, "name", None)
+    try:
+        found = os.fstat(fileno()) if callable(fileno) else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        found = None
+    return found, os.path.abspath(name) if isinstance(name, str) else None
+
+
+class _BytesRead:
+    """Where the input file stood when each chunk was cut, handed out in order as the chunks are collected."""
+
+    def __init__(self, opened: Any) -> None:
+        try:
+            fd = opened.file.fileno() if opened is not None else None
+            self.total = os.fstat(fd).st_size if fd is not None else None
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            fd, self.total = None, None
+        self.fd = fd
+        self.ends: deque[int | None] = deque()
+
+    def note(self, chunks: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        """``chunks``, noting where each ends in the file (a span knows; otherwise the file's position)."""
+        for chunk in chunks:
+            payload = chunk[1]
+            if isinstance(payload, FileSpan):
+                self.ends.append(payload.start + payload.size)
+            else:
+                self.ends.append(os.lseek(self.fd, 0, os.SEEK_CUR) if self.fd is not None else None)
+            yield chunk
+
+    def next(self) -> tuple[int | None, int | None]:
+        """Bytes read up to the end of the next chunk collected, and the file's size."""
+        return (self.ends.popleft() if self.ends else None), self.total
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    """An input opened for a run: its chunks, the source file (None for a DataFrame or an iterable), the layout of
+    a CSV read by the chunks' workers, that of a DataFrame read here, and the metrics its columns can measure."""
+
+    chunks: Iterator[tuple[int, Any]]
+    opened: Source | None = None
+    layout: FlatLayout | None = None
+    frame_layout: FlatLayout | None = None
+    measured: frozenset[str] | None = None
+
+
+def _open_input(source: Any, jobs: int, chunk_size: int | None, options: dict[str, Any]) -> _Input:
+    """``source`` cut into chunks; ``options`` as for :func:`~slakit.batch.reading.open_source`."""
+    if _is_dataframe(source):
+        frame: Any = source
+        reading = {name: options[name] for name in ("column_map", "assume_tz", "date_order", "date_format")}
+        frame_layout = FlatLayout([str(c) for c in frame.columns], **reading)
+        tickets = parallel.numbered_chunks(frame_rows(frame, frame_layout), chunk_size or CHUNK_TICKETS)
+        return _Input(tickets, frame_layout=frame_layout, measured=frame_layout.measured)
+    if isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
+        opened = open_source(source, **options)
+        layout = opened.layout
+        records = opened.chunks(chunk_size or CHUNK_RECORDS, spans=jobs > 1)
+        return _Input(records, opened, layout, measured=layout.measured if layout is not None else None)
+    return _Input(parallel.numbered_chunks(source, chunk_size or CHUNK_TICKETS))
 
 
 def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, documented, with a default
@@ -192,24 +328,31 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     column_map: Mapping[str, str] | None = None,
     assume_tz: str | tzinfo | None = None,
     by: str | tuple[str, ...] | list[str] = ("month",),
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[RunProgress], None] | None = None,
     format: str | None = None,
     delimiter: str = ",",
     encoding: str = "utf-8-sig",
     chunk_size: int | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> RunOutcome:
     """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
 
     ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``,
-    ``column_map``, ``assume_tz``, ``delimiter`` and ``encoding`` as for :func:`~slakit.batch.read`),
-    a pandas DataFrame of flat rows, or an iterable of tickets and rejected rows. ``policy`` is a
-    :class:`~slakit.ServicePolicy`, a preset name or a policy file. Writes results.csv, results.jsonl,
-    rejected.csv and breaches.csv, then the report in ``formats`` (``html``, ``md``, ``json``,
-    ``csv``) through :func:`slakit.batch.report.write_report`. ``jobs`` worker processes share the
-    work; the output is the same for any ``jobs``. ``progress`` is called with the number of rows
-    done after each chunk of ``chunk_size`` records (by default :data:`CHUNK_RECORDS` of a file,
-    :data:`CHUNK_TICKETS` tickets otherwise).
+    ``column_map``, ``assume_tz``, ``delimiter``, ``encoding``, ``date_order`` and ``date_format`` as for
+    :func:`~slakit.batch.read`), a pandas DataFrame of flat rows, or an iterable of tickets and rejected
+    rows. ``policy`` is a :class:`~slakit.ServicePolicy`, a preset name or a policy file. Writes
+    results.csv, results.jsonl, rejected.csv and breaches.csv, then the report in ``formats`` (``html``,
+    ``md``, ``json``, ``csv``) through :func:`slakit.batch.report.write_report`, and run.json last: every
+    file goes into a staging folder in ``out_dir`` and is moved into place only when the run has
+    succeeded, so a failed or interrupted run leaves the previous outputs as they were
+    (:mod:`~slakit.batch.rundir`). An input file that is one of the outputs is refused
+    (:class:`~slakit.errors.ConfigError`) before anything is written. ``jobs`` worker processes share
+    the work; the output is the same for any ``jobs``. ``progress`` is called with a
+    :class:`RunProgress` after each chunk of ``chunk_size`` records (by default :data:`CHUNK_RECORDS`
+    of a file, :data:`CHUNK_TICKETS` tickets otherwise).
     """
+    began = time.perf_counter()  # a duration for run.json: a monotonic clock, not the wall clock
     policy = presets.resolve(policy)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ConfigError.for_value("jobs", jobs, "a whole number of processes, 1 or more")
@@ -217,81 +360,55 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
     groups = check_by(by)
     formats = tuple(formats)
+    if formats:
+        file_names(formats)  # unknown formats are refused before anything is read or written
     evaluator = Evaluator(policy, as_of)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-
-    opened = None
-    chunks: Iterator[tuple[int, Any]]
-    layout: FlatLayout | None = None
-    measured: frozenset[str] | None = None
-    kind: Format | None = None
-    if _is_dataframe(source):
-        frame: Any = source
-        measured = FlatLayout([str(c) for c in frame.columns], column_map=column_map, assume_tz=assume_tz).measured
-        tickets = from_dataframe(frame, column_map=column_map, assume_tz=assume_tz)
-        chunks = parallel.numbered_chunks(tickets, chunk_size or CHUNK_TICKETS)
-    elif isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
-        opened = open_source(
-            source,  # type: ignore[arg-type]  # a path or an open file, as checked
-            format=format,
-            column_map=column_map,
-            assume_tz=assume_tz,
-            delimiter=delimiter,
-            encoding=encoding,
-        )
-        layout = opened.layout
-        measured = layout.measured if layout is not None else None
-        chunks, kind = opened.chunks(chunk_size or CHUNK_RECORDS, spans=jobs > 1), opened.format
-    else:
-        chunks = parallel.numbered_chunks(source, chunk_size or CHUNK_TICKETS)
-
-    context = Context.of(evaluator.policy_for(measured))
+    known = (*FILES, *file_names(), RUN_FILE)
+    identity, shown = _input_file(source)
+    refuse_input_as_output(identity, shown or "", out, known)
+    options = {
+        "format": format,
+        "column_map": column_map,
+        "assume_tz": assume_tz,
+        "delimiter": delimiter,
+        "encoding": encoding,
+        "date_order": date_order,
+        "date_format": date_format,
+    }
+    given = _open_input(source, jobs, chunk_size, options)
+    opened = given.opened
+    context = Context.of(evaluator.policy_for(given.measured))
     work = _Work(
         evaluator=evaluator,
         context=context,
         by=groups,
         writer=TicketWriter(context.metrics),
-        format=kind,
-        layout=layout,
+        format=opened.format if opened is not None else None,
+        layout=given.layout,
         delimiter=opened.delimiter if opened is not None else delimiter,
         encoding=opened.encoding if opened is not None else encoding,
     )
-    summary = Accumulator(groups, policy=policy, as_of=as_of)
-    summary.context = Context.of(policy)
-    paths = [out / name for name in FILES]
-    targets: list[int] = []
     try:
-        spilling = (
-            tempfile.TemporaryDirectory(prefix=".slakit-chunks-", dir=out, ignore_cleanup_errors=True)
-            if jobs > 1
-            else nullcontext("")
-        )
-        with spilling as spilled:
-            for path, columns in zip(paths, (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS), strict=True):
-                targets.append(os.open(path, _WRITE_FLAGS, 0o666))
-                if columns is not None:  # results.jsonl has no header
-                    spill.write_all(targets[-1], _csv_header(columns))
-            outputs: Generator[_Output | _Spilled, None, None]
-            if jobs == 1:
-                outputs = (_process(work, chunk) for chunk in chunks)
-            else:
-                workers = replace(work, spill_to=spilled)
-                outputs = parallel.ordered_map(_process_in_worker, chunks, jobs=jobs, initial=workers)
-            try:
-                _collect(outputs, targets, summary, progress)
-            finally:
-                outputs.close()  # stops the workers before their folder goes
-    finally:
-        for target in targets:
-            os.close(target)
+        out.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(out)
+        staging = Staging(out)
+    except BaseException:
         if opened is not None:
             opened.close()
-
-    result = summary.finish()
-    files = list(paths)
-    if formats:
-        files.extend(write_report(result.to_dict(), out, formats))
+        raise
+    try:
+        summary = Accumulator(groups, policy=policy, as_of=as_of)
+        summary.context = Context.of(policy)
+        orders: Counter[str] = Counter()
+        _evaluate_into(staging, work, given, jobs, summary, orders, progress)
+        result = summary.finish()
+        written = write_report(result.to_dict(), staging.path, formats) if formats else ()
+        names = [*FILES, *(path.name for path in written)]
+        files = staging.commit(names, known, _record(identity, shown, policy, as_of, result, names, began))
+    except BaseException:
+        staging.discard()
+        raise
     return RunOutcome(
         rows=result.rows,
         evaluated=result.evaluated,
@@ -299,4 +416,68 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         breached_tickets=result.breached_tickets,
         summary=result,
         files=tuple(files),
+        date_orders=dict(orders),
     )
+
+
+def _evaluate_into(
+    staging: Staging,
+    work: _Work,
+    given: _Input,
+    jobs: int,
+    summary: Accumulator,
+    orders: Counter[str],
+    progress: Callable[[RunProgress], None] | None,
+) -> None:
+    """Evaluate every chunk of ``given`` into the per-ticket files in ``staging``, and ``summary``."""
+    targets: list[int] = []
+    bytes_read = _BytesRead(given.opened)
+    try:
+        for name, columns in zip(FILES, (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS), strict=True):
+            targets.append(os.open(staging.path / name, _WRITE_FLAGS, 0o666))
+            if columns is not None:  # results.jsonl has no header
+                spill.write_all(targets[-1], _csv_header(columns))
+        outputs: Generator[_Output | _Spilled, None, None]
+        noted = bytes_read.note(given.chunks)
+        if jobs == 1:
+            outputs = (_process(work, chunk) for chunk in noted)
+        else:
+            staging.chunks.mkdir()
+            workers = replace(work, spill_to=str(staging.chunks))
+            outputs = parallel.ordered_map(_process_in_worker, noted, jobs=jobs, initial=workers, describe=_chunk_lines)
+        try:
+            _collect(outputs, targets, summary, orders, progress, bytes_read)
+        finally:
+            outputs.close()  # stops the workers before their folder goes
+    finally:
+        for target in targets:
+            os.close(target)
+        if given.opened is not None:
+            given.opened.close()
+    if given.frame_layout is not None:
+        orders.update(given.frame_layout.date_orders)
+
+
+def _record(
+    identity: os.stat_result | None,
+    shown: str | None,
+    policy: ServicePolicy,
+    as_of: datetime,
+    result: Summary,
+    names: list[str],
+    began: float,
+) -> dict[str, Any]:
+    """run.json: what was read, with what, what came out, and how long it took (docs/report.md)."""
+    modified = datetime.fromtimestamp(identity.st_mtime, UTC).isoformat() if identity is not None else None
+    return {
+        "format": RUN_FORMAT,
+        "slakit_version": __version__,
+        "input": {"path": shown, "size": identity.st_size if identity else None, "modified": modified},
+        "policy": policy.name,
+        "as_of": as_of.isoformat(),
+        "rows": result.rows,
+        "evaluated": result.evaluated,
+        "rejected": result.rejected_total,
+        "duration_seconds": round(time.perf_counter() - began, 3),
+        "files": [*names, RUN_FILE],
+    }

@@ -13,7 +13,7 @@ import gzip
 import io
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -25,18 +25,31 @@ from slakit.batch.records import Rejected
 from slakit.errors import ConfigError
 from slakit.sla import Ticket
 
-__all__ = ["FORMATS", "FileSpan", "Source", "detect_format", "open_source", "parse_chunk", "read"]
+__all__ = [
+    "FORMATS",
+    "MAX_RECORD_LINES",
+    "FileSpan",
+    "Source",
+    "detect_format",
+    "open_source",
+    "parse_chunk",
+    "read",
+]
 
 FORMATS = ("csv", "jsonl")
 _ERRORS = "surrogateescape"  # undecodable bytes become U+DC80..U+DCFF: found per record, never silently kept
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
 _SNIFF = 1 << 16
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-_MAX_RECORD_LINES = 10_000  # a stray quote must not swallow the rest of the file into one chunk
 _BLOCK = 1 << 20
 _QUOTES_PER_LINE = 4  # more in a file's first block: it is read line by line (spans look at each quote)
 
 Format = Literal["csv", "jsonl"]
+
+MAX_RECORD_LINES = 1_000
+"""The most lines one CSV record may span (inside quoted cells). A quote that opens a cell and does not close
+at the end of that cell within them is a stray one: its line is rejected, and the lines after it are read as
+rows (docs/report.md, "Quotes")."""
 
 
 def detect_format(name: str | None, format: str | None) -> Format:
@@ -124,7 +137,7 @@ class Source:
             record_lines += 1
             if quoted and raw.count(quote) % 2:
                 odd = not odd
-            if odd and record_lines < _MAX_RECORD_LINES:
+            if odd and record_lines < MAX_RECORD_LINES:
                 continue
             odd = False
             record_lines = 0
@@ -211,7 +224,7 @@ def _records_end(data: bytes, records: int) -> tuple[int, int] | None:
             record_lines = 0 if ends else record_lines
         else:
             record_lines += ends
-            if record_lines >= _MAX_RECORD_LINES:  # where the line reader cuts inside quotes
+            if record_lines >= MAX_RECORD_LINES:  # where the line reader cuts inside quotes
                 raise _Unsure
         lines += ends
         if quote < 0:
@@ -227,7 +240,7 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and bytes: each opened its own way
+def open_source(  # noqa: C901, PLR0912 -- paths and open files, plain and gzip, text and bytes: each opened its own way
     source: str | os.PathLike[str] | IO[Any],
     *,
     format: str | None = None,
@@ -235,6 +248,8 @@ def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and
     assume_tz: str | tzinfo | None = None,
     delimiter: str = ",",
     encoding: str = "utf-8-sig",
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> Source:
     """Open ``source`` (a path or an open file, text or binary) and read a CSV's header."""
     name = os.fspath(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", None)
@@ -250,8 +265,9 @@ def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         gz = path.suffix.lower() == ".gz"
+        if _cr_only(_sniff(path, gz, encoding)) and kind == "csv":
+            binary = False  # lines end with a lone CR: read as text, which ends lines at \r, \n and \r\n
         span_path = os.path.abspath(path) if binary and not gz else None
-        _sniff(path, gz, encoding)
         try:
             if binary and gz:
                 file = cast("IO[bytes]", gzip.open(path, "rb"))  # noqa: SIM115 -- closed by Source.close
@@ -266,7 +282,7 @@ def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and
         owned = True
     elif isinstance(source, io.TextIOBase):
         file, owned, binary = source, False, False
-    elif binary:
+    elif binary and not (kind == "csv" and _cr_only(_peek(source))):
         file, owned = source, False
     else:
         file, owned = io.TextIOWrapper(source, encoding=encoding, errors=_ERRORS, newline=newline), False
@@ -276,12 +292,33 @@ def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and
         delimiter = "\t"
     try:
         header, next_line = _header(file, delimiter, encoding)
-        layout = FlatLayout(header, column_map=column_map, assume_tz=assume_tz)
+        layout = FlatLayout(
+            header, column_map=column_map, assume_tz=assume_tz, date_order=date_order, date_format=date_format
+        )
     except BaseException:
         if owned:
             file.close()
         raise
     return Source("csv", file, layout, delimiter, next_line, owned, encoding, span_path)
+
+
+def _cr_only(head: bytes) -> bool:
+    """Whether the first line of ``head`` ends with a lone carriage return (a CSV saved by old Excel for Mac)."""
+    cr, lf = head.find(b"\r"), head.find(b"\n")
+    return 0 <= cr < len(head) - 1 and (lf < 0 or cr < lf) and head[cr + 1] != ord("\n")
+
+
+def _peek(file: IO[Any]) -> bytes:
+    """The first bytes of an open binary file, left unread (nothing when it cannot go back)."""
+    try:
+        if not file.seekable():
+            return b""
+        position = file.tell()
+        head = file.read(_SNIFF)
+        file.seek(position)
+    except (OSError, ValueError, AttributeError):
+        return b""
+    return head if isinstance(head, bytes) else b""
 
 
 def _header(file: IO[Any], delimiter: str, encoding: str) -> tuple[list[str], int]:
@@ -299,7 +336,14 @@ def _header(file: IO[Any], delimiter: str, encoding: str) -> tuple[list[str], in
     if not lines:
         raise ConfigError("the CSV file is empty: it needs a header row naming the columns", path="source")
     lines[0] = lines[0].removeprefix("\ufeff")
-    header = next(csv.reader(lines, delimiter=delimiter), [])
+    try:
+        header = next(csv.reader(lines, delimiter=delimiter), [])
+    except csv.Error as exc:  # e.g. lines ending with a lone CR in a text stream that splits at \n only
+        raise ConfigError(
+            f"the CSV file's header cannot be read ({exc}); a file whose lines end with a carriage return "
+            "alone must be passed by its path or opened with newline=''",
+            path="source",
+        ) from None
     return header, line + 1
 
 
@@ -333,21 +377,57 @@ def parse_chunk(
 def csv_records(
     payload: str | bytes | FileSpan, first_line: int, layout: FlatLayout, delimiter: str, encoding: str = "utf-8"
 ) -> Iterator[tuple[int, list[str]] | Rejected]:
-    """The records of one chunk of a flat CSV as ``(line, cells)``, or rejected when unreadable (blank ones skipped)."""
+    """The records of one chunk of a flat CSV as ``(line, cells)``, or rejected when unreadable (blank ones skipped).
+
+    The csv module reads the records. A record may run over several lines only inside a quoted cell that
+    closes, at the end of its cell, within :data:`MAX_RECORD_LINES` lines: a quote that never closes (or
+    closes in the middle of a later cell, where a second stray quote happens to be) would otherwise swallow
+    the rows after it. Such a record is rejected at its first line, and reading goes on at the next line.
+    """
     text, damaged = _decoded(payload, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = io.StringIO(text, newline="").readlines()
+    start = 0  # the line (index into lines) the current reader began at
+    while start < len(lines):
+        runaway = yield from _records_from(lines, start, first_line, layout, delimiter, encoding, damaged)
+        if runaway is None:
+            return
+        index, problem = runaway
+        yield _unterminated(lines[index], first_line + index, problem, layout, delimiter)
+        start = index + 1
+
+
+def _records_from(
+    lines: list[str],
+    start: int,
+    first_line: int,
+    layout: FlatLayout,
+    delimiter: str,
+    encoding: str,
+    damaged: bool,
+) -> Generator[tuple[int, list[str]] | Rejected, None, tuple[int, str] | None]:
+    """The records from ``lines[start:]``. Returns None at the end, or, at a record that is not a whole CSV
+    record, the index of its first line and what is wrong with its quote."""
+    reader = csv.reader(lines[start:] if start else lines, delimiter=delimiter)
+    total = len(lines) - start
     consumed = 0
     while True:
-        line = first_line + consumed
+        line = first_line + start + consumed
         try:
             row = next(reader)
         except StopIteration:
-            return
+            return None
         except csv.Error as exc:
+            if reader.line_num - consumed > 1:  # past the record's first line: a quoted cell ran on
+                return start + consumed, f"{_never_closes()}: {exc}"
             consumed = reader.line_num
             yield Rejected(line, None, f"unreadable CSV record: {exc}", "unreadable CSV record", "InvalidTicketError")
             continue
-        consumed = reader.line_num
+        end = reader.line_num
+        if end - consumed > 1 or end == total:  # over several lines, or the chunk's last: check its quotes
+            problem = _quote_problem(lines, start + consumed, start + end, first_line, delimiter)
+            if problem is not None:
+                return start + consumed, problem
+        consumed = end
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if damaged and _BAD_BYTES.search("".join(row)):
@@ -355,6 +435,45 @@ def csv_records(
             yield _undecodable(line, ticket_id, "".join(row), encoding)
             continue
         yield line, row
+
+
+def _never_closes() -> str:
+    return f"never closes (a quoted cell may span lines, up to {MAX_RECORD_LINES:,})"
+
+
+def _quote_problem(lines: list[str], begin: int, end: int, first_line: int, delimiter: str) -> str | None:
+    """What makes the record on ``lines[begin:end]`` not a whole CSV record, or None: longer than allowed,
+    a quoted cell still open at the chunk's end, or (over several lines) a quoted cell closing in the
+    middle of a cell, where a second stray quote happens to be."""
+    if end - begin > MAX_RECORD_LINES:
+        return _never_closes()
+    ended = False
+
+    def feed() -> Iterator[str]:
+        nonlocal ended
+        yield from lines[begin:end]
+        ended = True  # the reader asked for a line past the record: a quoted cell was still open
+
+    reader = csv.reader(feed(), delimiter=delimiter, strict=True)
+    try:
+        next(reader, None)
+    except csv.Error:
+        if not ended and end - begin > 1:
+            return f"closes on line {first_line + begin + reader.line_num - 1} in the middle of a cell"
+    return _never_closes() if ended else None
+
+
+def _unterminated(text: str, line: int, problem: str, layout: FlatLayout, delimiter: str) -> Rejected:
+    """The rejection of the record whose quote opens on ``line`` (its text) and does not close where a cell ends."""
+    cells = next(csv.reader([text], delimiter=delimiter), [""])  # the open quoted cell is the line's last
+    where = len(cells) - 1
+    column = f"the {layout.header[where]!r} cell" if where < len(layout.header) else f"cell {where + 1}"
+    id_at = layout.index["id"]
+    ticket_id = (cells[id_at].strip() or None) if id_at < where else None
+    reason = (
+        f"a quote opens {column} on line {line} and {problem}; the line is rejected and reading goes on at the next"
+    )
+    return Rejected(line, ticket_id, reason, "unterminated quote", "InvalidTicketError")
 
 
 def _decoded(payload: str | bytes | FileSpan, encoding: str) -> tuple[str, bool]:
@@ -383,13 +502,13 @@ def _undecodable(line: int, ticket_id: str | None, record: str, encoding: str) -
     )
 
 
-def _sniff(path: Path, gz: bool, encoding: str) -> None:
-    """Refuse a file whose beginning is not ``encoding`` text: the whole file is then in another encoding."""
+def _sniff(path: Path, gz: bool, encoding: str) -> bytes:
+    """The file's first bytes; refuse a file whose beginning is not ``encoding`` text (it is in another one)."""
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as file:
-            head = file.read(_SNIFF)
+            head: bytes = file.read(_SNIFF)
     except (OSError, EOFError):
-        return  # reading it properly reports the problem
+        return b""  # reading it properly reports the problem
     try:
         codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _SNIFF)
     except UnicodeDecodeError as exc:
@@ -398,6 +517,7 @@ def _sniff(path: Path, gz: bool, encoding: str) -> None:
             "there); give the file's encoding, e.g. encoding='gbk' or 'gb18030' (--encoding gbk)",
             path="encoding",
         ) from None
+    return head
 
 
 def read(
@@ -408,17 +528,29 @@ def read(
     assume_tz: str | tzinfo | None = None,
     delimiter: str = ",",
     encoding: str = "utf-8-sig",
+    date_order: str | None = None,
+    date_format: str | None = None,
 ) -> Iterator[Ticket | Rejected]:
     """Every ticket of an export, or the :class:`~slakit.batch.Rejected` row in its place, in file order.
 
     ``format`` is ``"csv"`` or ``"jsonl"``, by default taken from the suffix (``.csv``, ``.tsv``,
     ``.jsonl``, ``.ndjson``, each also ``.gz``). For flat CSV, ``column_map`` maps canonical column
     names to the file's headers and ``assume_tz`` (an IANA name or tzinfo) is the zone of naive
-    timestamps, which are rejected without it. Line numbers count the header as line 1. A file
-    without a needed column raises :class:`~slakit.errors.ConfigError` before any row is read.
+    timestamps, which are rejected without it. ``date_order`` (``"dmy"``, ``"mdy"`` or ``"ymd"``) or
+    ``date_format`` (a ``strptime`` format) say how numeric dates such as ``01/06/2023`` are written;
+    without them a date whose order is not certain is rejected (docs/report.md, "Dates"). Line numbers
+    count the header as line 1. A file without a needed column raises
+    :class:`~slakit.errors.ConfigError` before any row is read.
     """
     source = open_source(
-        path_or_file, format=format, column_map=column_map, assume_tz=assume_tz, delimiter=delimiter, encoding=encoding
+        path_or_file,
+        format=format,
+        column_map=column_map,
+        assume_tz=assume_tz,
+        delimiter=delimiter,
+        encoding=encoding,
+        date_order=date_order,
+        date_format=date_format,
     )
     return _stream(source)
 

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 
-from slakit.cli.exits import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
+from slakit.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from slakit.cli.parser import build_parser
-from slakit.errors import SlakitError
+from slakit.errors import SlakitError, WorkerLostError
 
 __all__ = ["main"]
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that it stops as on Ctrl-C: its staging folder is removed."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see ``slakit --help``)."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with _sigterm_stops():
+            return int(args.run(args))
+    except WorkerLostError as exc:
+        print(f"slakit: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except SlakitError as exc:
         print(f"slakit: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -38,3 +50,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("slakit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        print("slakit: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """While the command runs, SIGTERM raises :class:`_Terminated` (in the main thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from slakit import presets
 from slakit.cli.options import add_command, add_report_options, column_map, instant, wrap, zone
 from slakit.cli.report import write_report
+from slakit.errors import SlakitError
 
 if TYPE_CHECKING:
     from slakit.cli.options import Commands
@@ -52,6 +53,18 @@ def register(commands: Commands) -> None:
     evaluate.add_argument("--assume-tz", type=zone, metavar="ZONE", help="zone of times without a UTC offset")
     evaluate.add_argument("--input-format", choices=("csv", "jsonl"), help="when the file name does not say")
     evaluate.add_argument("--encoding", default="utf-8-sig", help="text encoding (default UTF-8, BOM or not)")
+    evaluate.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy", "ymd"),
+        help="the order of numeric dates such as 01/06/2023 (dmy: 1 June); without it one whose order is not "
+        "certain is rejected",
+    )
+    evaluate.add_argument(
+        "--date-format",
+        metavar="STRPTIME",
+        type=_date_format,
+        help="how dates that are not ISO 8601 are written, e.g. '%%d/%%m/%%Y %%H:%%M'",
+    )
     evaluate.set_defaults(run=run)
 
 
@@ -71,4 +84,17 @@ def run(args: argparse.Namespace) -> int:
         column_map=columns or None,
         format=args.input_format,
         encoding=args.encoding,
+        date_order=args.date_order,
+        date_format=args.date_format,
     )
+
+
+def _date_format(text: str) -> str:
+    """A ``strptime`` format that gives a whole date (a bad one is a usage error, as for other option values)."""
+    from slakit.batch.timestamps import check_date_format
+
+    try:
+        check_date_format(text)
+    except SlakitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text

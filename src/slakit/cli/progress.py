@@ -1,43 +1,45 @@
-"""The progress bar drawn on a terminal while a report is computed, and the row estimate it shows."""
+"""The progress bar drawn on a terminal while a report is computed."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-__all__ = ["Progress", "estimate_rows"]
+if TYPE_CHECKING:
+    from slakit.batch import RunProgress
+
+__all__ = ["Progress"]
 
 
 class Progress:
-    """A one-line progress bar for a terminal: rows done, share of the estimated total, rows per second.
+    """A one-line progress bar for a terminal: the share of the input file read, rows done, rows per second.
 
-    Drawn at the first call, then at most every ``interval`` seconds however often it is called;
-    ``close`` clears the line.
+    The share counts bytes of the file (as stored: compressed for ``.gz``), so multi-line cells and long
+    rows do not skew it, and it reaches 100 % with the last chunk; without a size (a DataFrame) only the
+    rows are shown. Drawn at the first call and at the last (100 %), otherwise at most every ``interval``
+    seconds however often it is called; ``close`` clears the line.
     """
 
     WIDTH = 24
 
-    def __init__(
-        self, stream: IO[str], total: int | None, *, clock: Callable[[], float] = time.monotonic, interval: float = 0.1
-    ) -> None:
-        self.stream, self.total, self.clock, self.interval = stream, total, clock, interval
+    def __init__(self, stream: IO[str], *, clock: Callable[[], float] = time.monotonic, interval: float = 0.1) -> None:
+        self.stream, self.clock, self.interval = stream, clock, interval
         self.started = self.last = clock()
         self.drawn = False  # nothing on the terminal yet
 
-    def __call__(self, done: int) -> None:
+    def __call__(self, done: RunProgress) -> None:
         now = self.clock()
-        if self.drawn and now - self.last < self.interval:
+        share = done.fraction
+        if self.drawn and now - self.last < self.interval and share != 1.0:
             return
         self.last = now
-        rate = done / (now - self.started) if now > self.started else 0.0
-        if self.total:
-            share = min(1.0, done / self.total)
+        rate = done.rows / (now - self.started) if now > self.started else 0.0
+        if share is not None:
             filled = round(share * self.WIDTH)
-            bar = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {share * 100:3.0f}%  {done:,}/~{self.total:,} rows"
+            bar = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {share * 100:3.0f}%  {done.rows:,} rows"
         else:
-            bar = f"{done:,} rows"
+            bar = f"{done.rows:,} rows"
         self.stream.write(f"\r{bar}  {rate:,.0f} rows/s ")
         self.stream.flush()
         self.drawn = True
@@ -47,16 +49,3 @@ class Progress:
         if self.drawn:
             self.stream.write("\r\033[K")
             self.stream.flush()
-
-
-def estimate_rows(path: Path) -> int | None:
-    """About how many records ``path`` holds (its line count), or None for compressed or unreadable files."""
-    if path.suffix.lower() == ".gz":
-        return None
-    try:
-        with path.open("rb") as file:
-            lines = sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b""))
-    except OSError:
-        return None
-    is_flat = path.suffix.lower() in (".csv", ".tsv")
-    return max(0, lines - 1) if is_flat else lines

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slakit.cli.exits import EXIT_OK, EXIT_REJECTED
-from slakit.cli.progress import Progress, estimate_rows
+from slakit.cli.progress import Progress
 
 if TYPE_CHECKING:
     from slakit.batch.pipeline import RunOutcome
@@ -23,7 +23,7 @@ def write_report(source: Path, args: argparse.Namespace, *, policy: str, as_of: 
 
     progress = None
     if not args.quiet and sys.stderr.isatty():
-        progress = Progress(sys.stderr, estimate_rows(source))
+        progress = Progress(sys.stderr)
     try:
         outcome = run(
             source,
@@ -50,6 +50,9 @@ def _print_outcome(outcome: RunOutcome) -> None:
     overall = summary["overall"]
     rejected = f"{outcome.rejected:,} rejected"
     print(f"slakit: {outcome.rows:,} rows: {outcome.evaluated:,} evaluated, {rejected}")
+    hint = _date_order_hint(outcome)
+    if hint:
+        print(hint)
     sla = ", ".join(
         f"{metric} {_rate(counts.get('compliance'))}" for metric, counts in (overall.get("sla_overall") or {}).items()
     )
@@ -69,6 +72,30 @@ def _print_outcome(outcome: RunOutcome) -> None:
             print(f"  {path}")
     if tables:
         print(f"  {tables[0].parent / 'summary_*.csv'} ({len(tables)} tables)")
+
+
+def _date_order_hint(outcome: RunOutcome) -> str | None:
+    """When rows were rejected for an ambiguous date: which order the file's unambiguous dates point to."""
+    ambiguous = sum(
+        count for kind, count in outcome.summary.rejected_reasons.items() if kind.startswith("ambiguous date")
+    )
+    if not ambiguous:
+        return None
+    from slakit.batch.timestamps import ORDER_NAMES
+
+    seen = {order: count for order, count in outcome.date_orders.items() if count}
+    rows = f"  {ambiguous:,} row{'' if ambiguous == 1 else 's'} rejected for a date whose order is not certain"
+    if len(seen) == 1:
+        ((order, count),) = seen.items()
+        return (
+            f"{rows} (01/06/2023: 1 June or 6 January?); the file's {count:,} other numeric "
+            f"date{'' if count == 1 else 's'} {'is' if count == 1 else 'are all'} {ORDER_NAMES[order]}: "
+            f"if they all are, rerun with --date-order {order}"
+        )
+    if seen:
+        split = ", ".join(f"{count:,} {ORDER_NAMES[order]}" for order, count in sorted(seen.items()))
+        return f"{rows}; the file's other numeric dates disagree ({split}): check the file, then give --date-order"
+    return f"{rows}; no other date in the file says which order it uses: give --date-order dmy|mdy|ymd or --date-format"
 
 
 def _rate(value: float | None) -> str:

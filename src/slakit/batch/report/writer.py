@@ -14,7 +14,7 @@ from slakit.batch.report.markdown import render_markdown
 from slakit.batch.report.tables import csv_tables
 from slakit.errors import ConfigError
 
-__all__ = ["CSV_ENCODING", "FORMATS", "parse_formats", "write_report"]
+__all__ = ["CSV_ENCODING", "FORMATS", "file_names", "parse_formats", "write_report"]
 
 FORMATS: Final = ("html", "md", "json", "csv")
 """The report formats, in the order their files are written."""
@@ -31,6 +31,14 @@ def parse_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
     if unknown or not wanted:
         raise ConfigError.for_value("formats", ",".join(names), f"one or more of {', '.join(FORMATS)}")
     return tuple(name for name in FORMATS if name in wanted)
+
+
+def file_names(formats: Iterable[str] = FORMATS) -> tuple[str, ...]:
+    """The names of the files :func:`write_report` writes for ``formats`` (every format by default)."""
+    chosen = parse_formats(formats)
+    names = {"html": ("report.html",), "md": ("report.md",), "json": ("summary.json",)}
+    tables = tuple(f"summary_{table.name}.csv" for table in csv_tables({}))
+    return tuple(name for format in chosen for name in names.get(format, tables))
 
 
 def _write_text(path: Path, text: str) -> Path:
