@@ -188,6 +188,54 @@ def test_always_open_counts_real_time_across_dst():
     assert cal.elapsed(ny(2025, 11, 2), ny(2025, 11, 3)) == 25 * H
 
 
+def test_always_open_counts_real_time_when_dst_starts_at_midnight():
+    # issue 16: the 24:00 closing of the day before the change is in the gap; it moved backwards
+    santiago = BusinessCalendar.always_open("America/Santiago")
+    start, end = datetime(2024, 9, 7, 12, tzinfo=UTC), datetime(2024, 9, 9, 12, tzinfo=UTC)
+    assert santiago.elapsed(start, end) == 48 * H
+    assert list(santiago.intervals(start, end)) == [(start, end)]
+    cairo = ZoneInfo("Africa/Cairo")  # 2025-04-25 00:00 EET does not exist: the clock jumps to 01:00 EEST
+    at = datetime(2025, 4, 24, 23, 30, tzinfo=cairo)  # 21:30 UTC, half an hour before the jump
+    assert at.utcoffset() == 2 * H
+    assert BusinessCalendar.always_open("Africa/Cairo").is_open(at)
+    for key in ("America/Havana", "Asia/Beirut", "America/Sao_Paulo", "America/Asuncion", "Asia/Tehran"):
+        cal = BusinessCalendar.always_open(key)
+        start, end = datetime(2015, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)
+        assert cal.elapsed(start, end) == end - start, key
+
+
+def test_a_closing_inside_the_gap_moves_forward_like_an_opening():
+    # 02:30 does not exist on 9 March 2025 in New York: read on the clock of before the jump it is
+    # 03:30 EDT, so 00:00-02:30 is open two and a half real hours, as written
+    cal = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sun": "00:00-02:30"}})
+    assert cal.elapsed(ny(2025, 3, 9), ny(2025, 3, 10)) == timedelta(hours=2, minutes=30)
+    assert cal.add(ny(2025, 3, 9), timedelta(hours=2, minutes=30)) == ny(2025, 3, 9, 3, 30)
+    assert cal.is_open(ny(2025, 3, 9, 3, 29))
+    assert not cal.is_open(ny(2025, 3, 9, 3, 30))
+    # an interval wholly inside the gap keeps its length after it
+    inside = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sun": "02:15-02:45"}})
+    assert list(inside.intervals(ny(2025, 3, 9), ny(2025, 3, 10))) == [(ny(2025, 3, 9, 3, 15), ny(2025, 3, 9, 3, 45))]
+
+
+def test_a_24_00_end_that_is_ambiguous_is_the_next_days_first_instant():
+    # Havana, 2 November 2025: at 01:00 CDT the clock goes back to 00:00 CST, so Sunday's first hour
+    # happens twice. Saturday's 24:00 is Sunday 00:00 CDT (its first occurrence).
+    havana = ZoneInfo("America/Havana")
+    cal = BusinessCalendar.from_config({"timezone": "America/Havana", "hours": {"sat": "00:00-24:00"}})
+    saturday, sunday = datetime(2025, 11, 1, tzinfo=havana), datetime(2025, 11, 2, tzinfo=havana)
+    assert cal.elapsed(saturday, sunday + 2 * H) == 24 * H
+    assert not cal.is_open(datetime(2025, 11, 2, 0, 30, tzinfo=havana))  # first occurrence: Sunday
+    assert not cal.is_open(datetime(2025, 11, 2, 0, 30, fold=1, tzinfo=havana))
+    assert cal.is_open(sunday - timedelta(microseconds=1))
+    assert cal.add(saturday, 24 * H) == sunday
+    # the same with a night shift ending at midnight, and any other ambiguous closing takes the second
+    night = BusinessCalendar.from_config({"timezone": "America/Havana", "hours": {"sat": "22:00-00:00"}})
+    assert night.elapsed(saturday, sunday + 2 * H) == 2 * H
+    late = BusinessCalendar.from_config({"timezone": "America/Havana", "hours": {"sat": "22:00-00:30"}})
+    assert late.elapsed(saturday, sunday + 3 * H) == timedelta(hours=3, minutes=30)
+    assert late.is_open(datetime(2025, 11, 2, 0, 15, fold=1, tzinfo=havana))
+
+
 # -- 24x7, night shifts, zones -----------------------------------------------------------------------
 
 
