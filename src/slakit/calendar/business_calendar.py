@@ -91,17 +91,22 @@ class BusinessCalendar:
         if not isinstance(duration, timedelta):
             raise ConfigError.for_value("duration", duration, "a timedelta")
         d = td_to_us(duration)
+        t = to_us(start)
         if d == 0:
+            self._year_of(t, "start", start)
             return start.astimezone(self._zone)
-        return from_us(self.add_us(to_us(start), d), self._zone)
+        return from_us(self._add_us(t, d, start), self._zone)
 
     def add_us(self, t: int, d: int) -> int:
         """:meth:`add` on epoch microseconds, for engines that stay in integers (no checks)."""
+        return self._add_us(t, d, None)
+
+    def _add_us(self, t: int, d: int, start: datetime | None) -> int:
         if d == 0:
             return t
         table = self._table
         if table is None or not table.lo <= t < table.hi:
-            table = self._cover((t, "start"))
+            table = self._cover((t, "start", start))
         if d > 0:
             while (result := table.forward(t, d)) is None:
                 table = self._grow(table, t, d, forward=True)
@@ -117,16 +122,17 @@ class BusinessCalendar:
         """
         require_aware(start, "start")
         require_aware(end, "end")
-        return us_to_td(self._elapsed_us(to_us(start), to_us(end), "start", "end"))
+        a, b = to_us(start), to_us(end)
+        table = self._table
+        if table is None or not (table.lo <= a < table.hi and table.lo <= b < table.hi):
+            table = self._cover((a, "start", start), (b, "end", end))
+        return us_to_td(table.open_before(b) - table.open_before(a))
 
     def elapsed_us(self, a: int, b: int) -> int:
         """:meth:`elapsed` on epoch microseconds (no checks)."""
-        return self._elapsed_us(a, b, "a", "b")
-
-    def _elapsed_us(self, a: int, b: int, first: str, second: str) -> int:
         table = self._table
         if table is None or not (table.lo <= a < table.hi and table.lo <= b < table.hi):
-            table = self._cover((a, first), (b, second))
+            table = self._cover((a, "a", None), (b, "b", None))
         return table.open_before(b) - table.open_before(a)
 
     def ruler(self) -> Ruler:
@@ -137,13 +143,13 @@ class BusinessCalendar:
         """Whether the calendar is open at ``at`` (closing instants are closed)."""
         require_aware(at, "at")
         t = to_us(at)
-        return self._covering(t, "at").interval_at(t) >= 0
+        return self._covering(t, at).interval_at(t) >= 0
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself (in the calendar's zone) when open, else the next opening instant."""
         require_aware(at, "at")
         t = to_us(at)
-        table = self._covering(t, "at")
+        table = self._covering(t, at)
         index = table.interval_at(t)
         if index >= 0:
             return at.astimezone(self._zone)
@@ -164,8 +170,10 @@ class BusinessCalendar:
         require_aware(end, "end")
         a, b = to_us(start), to_us(end)
         if b <= a:
+            self._year_of(a, "start", start)
+            self._year_of(b, "end", end)
             return iter(())
-        table = self._cover((a, "start"), (b, "end"))
+        table = self._cover((a, "start", start), (b, "end", end))
         zone = self._zone
         return ((from_us(s, zone), from_us(e, zone)) for s, e in table.overlapping(a, b))
 
@@ -197,7 +205,7 @@ class BusinessCalendar:
         years = []
         for index, value in enumerate(at):
             require_aware(value, f"at[{index}]")
-            years.append(self._year_of(to_us(value), f"at[{index}]"))
+            years.append(self._year_of(to_us(value), f"at[{index}]", value))
         return self.makeup_workdays_note_for(max(years)) if years else None
 
     def makeup_workdays_note_for(self, year: int) -> str | None:
@@ -213,26 +221,25 @@ class BusinessCalendar:
 
     # -- the interval table ----------------------------------------------------------------------
 
-    def _covering(self, t: int, parameter: str) -> IntervalTable:
+    def _covering(self, t: int, at: datetime) -> IntervalTable:
         table = self._table
         if table is not None and table.lo <= t < table.hi:
             return table
-        return self._cover((t, parameter))
+        return self._cover((t, "at", at))
 
-    def _cover(self, *instants: tuple[int, str]) -> IntervalTable:
-        """A table covering every instant (each named by its parameter, for errors).
+    def _cover(self, *instants: tuple[int, str, datetime | None]) -> IntervalTable:
+        """A table covering every instant ``(t, parameter, datetime given or None)``.
 
         One question's instants lie at most :data:`HORIZON_YEARS` local years apart.
         """
-        years = [(self._year_of(t, parameter), t, parameter) for t, parameter in instants]
-        low, high = min(years), max(years)
-        if high[0] - low[0] > HORIZON_YEARS:
+        years = sorted((self._year_of(*instant), instant) for instant in instants)
+        (low, first), (high, last) = years[0], years[-1]
+        if high - low > HORIZON_YEARS:
             raise UnsatisfiableError(
-                f"{low[2]!r} and {high[2]!r} are {high[0] - low[0]} years apart (got "
-                f"{self._show(low[1])} and {self._show(high[1])}); a calendar answers questions "
-                f"spanning at most {HORIZON_YEARS} years"
+                f"{first[1]!r} and {last[1]!r} are {high - low} years apart (got {self._show(first)} and "
+                f"{self._show(last)}); a calendar answers questions spanning at most {HORIZON_YEARS} years"
             )
-        return self._table_for(low[0], high[0])
+        return self._table_for(low, high)
 
     def _table_for(self, first: int, last: int) -> IntervalTable:
         """The current table when it covers local years ``first..last``, else a new one swapped in.
@@ -261,7 +268,7 @@ class BusinessCalendar:
 
     def _grow(self, table: IntervalTable, origin: int, duration: int | None, *, forward: bool) -> IntervalTable:
         """Double the years searched from ``origin``'s, up to the horizon around it."""
-        origin_year = self._year_of(origin, "start")
+        origin_year = self._year_of(origin, "start", None)
         if forward:
             limit = min(origin_year + HORIZON_YEARS, _MAX_YEAR)
             if table.last_year >= limit:
@@ -276,21 +283,27 @@ class BusinessCalendar:
             first = max(table.first_year - (last - table.first_year + 1), limit)
         return self._table_for(first, last)
 
-    def _year_of(self, t: int, parameter: str) -> int:
-        """The local year of instant ``t``, which must lie in the years a calendar computes."""
+    def _year_of(self, t: int, parameter: str, given: datetime | None) -> int:
+        """The local year of instant ``t``, which must lie in the years a calendar computes.
+
+        ``parameter`` and the datetime ``given`` for it (None for an integer) name it in errors.
+        """
         try:
             year = from_us(t, self._zone).year
-        except OverflowError:
+        except OverflowError:  # near years 1 and 9999 in a zone far from UTC
             year = 0
         if not _MIN_YEAR <= year <= _MAX_YEAR:
             raise UnsatisfiableError(
                 f"{parameter!r} must be an instant in the local years {_MIN_YEAR}..{_MAX_YEAR} a calendar "
-                f"computes (got {self._show(t)}, timezone {self._config.timezone!r})"
+                f"computes (got {self._show((t, parameter, given))}, timezone {self._config.timezone!r})"
             )
         return year
 
-    def _show(self, t: int) -> str:
-        """Instant ``t`` for a message: in the calendar's zone, else in UTC, else as a number."""
+    def _show(self, instant: tuple[int, str, datetime | None]) -> str:
+        """An instant for a message: as given, else in the calendar's zone, else in UTC, else as a number."""
+        t, _, given = instant
+        if given is not None:
+            return given.isoformat()
         for zone in (self._zone, UTC):
             try:
                 return from_us(t, zone).isoformat()
@@ -403,14 +416,13 @@ class Ruler:
 
     def _cover(self, t: int) -> IntervalTable:
         calendar = self._calendar  # the ruler is the calendar's own helper
-        if self._table is None:
-            table = calendar._covering(t, "t")
+        table = calendar._table
+        if self._table is None:  # the first instant: the anchor
+            if table is None or not table.lo <= t < table.hi:
+                table = calendar._cover((t, "t", None))
             self._anchor = t
-        else:
-            table = calendar._table or self._table
-            anchor = self._anchor
-            if not (table.lo <= t < table.hi and table.lo <= anchor < table.hi):
-                table = calendar._cover((t, "t"), (anchor, "anchor"))
+        elif table is None or not (table.lo <= t < table.hi and table.lo <= self._anchor < table.hi):
+            table = calendar._cover((t, "t", None), (self._anchor, "anchor", None))
         self._base = table.open_before(self._anchor)
         self._table = table
         return table

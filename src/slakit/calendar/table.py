@@ -14,6 +14,7 @@ change go through :func:`wall_instant` interval by interval.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,9 +28,9 @@ from slakit.instants import US_PER_DAY, US_PER_SECOND, to_us
 
 __all__ = ["MAX_INTERVALS", "IntervalTable", "wall_instant"]
 
-MAX_INTERVALS = 500_000
-"""The most open intervals one table holds (some 70 MB; about 57 years of a calendar with 24
-intervals a day, 347 days of one with 1,440): a question that needs more is refused."""
+MAX_INTERVALS = 1_000_000
+"""The most open intervals one table is built from (some 150 MB; 100 years of a calendar with 27
+intervals a day, a year of one with 2,700): a question that needs more is refused."""
 _DAY = 86_400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # A date's hours reach at most two days past its midnight (a night shift ends before the next
@@ -85,14 +86,12 @@ class IntervalTable:
         hi = wall_instant(date(last_year + 1, 1, 1), 0, zone, closing=False)
         first = date(first_year, 1, 1).toordinal() - _REACH_BEFORE
         last = date(last_year, 12, 31).toordinal() + _REACH_AFTER
+        days = _open_days(rules, first, last, f"{first_year}..{last_year}", zone)
         offsets = _midnight_offsets(zone, first - _BEFORE, last + _AFTER)
-        shifted: dict[int, list[tuple[int, int]]] = {}  # a day's hours from its midnight, by identity
-        raw: list[tuple[int, int]] = []
-        for ordinal in range(first, last + 1):
-            day = date.fromordinal(ordinal)
-            ranges = rules.schedule(day).ranges
-            if not ranges:
-                continue
+        shifted: dict[int, tuple[list[int], list[int]]] = {}  # a day's hours from its midnight, by identity
+        starts: list[int] = []
+        ends: list[int] = []
+        for ordinal, ranges in days:
             window = offsets[ordinal - first : ordinal - first + _BEFORE + _AFTER + 1]
             offset = window[0]
             if offset is not None and window.count(offset) == len(window):  # no offset change near
@@ -100,20 +99,17 @@ class IntervalTable:
                 pattern = shifted.get(id(ranges))
                 if pattern is None:
                     pattern = shifted[id(ranges)] = _from_midnight(ranges)
-                raw += [(midnight + start, midnight + end) for start, end in pattern]
+                starts += [midnight + start for start in pattern[0]]
+                ends += [midnight + end for end in pattern[1]]
             else:
+                day = date.fromordinal(ordinal)
                 for r in ranges:
                     start = wall_instant(day, r.start, zone, closing=False)
                     end = wall_instant(day, r.end, zone, closing=True)
                     if end > start:  # a closing after a gap may come before its opening
-                        raw.append((start, end))
-            if len(raw) > MAX_INTERVALS:
-                raise UnsatisfiableError(
-                    f"the calendar has more than {MAX_INTERVALS:,} open intervals in the years "
-                    f"{first_year}..{last_year} (timezone {zone.key!r}); ask about a shorter span, "
-                    "or give the calendar fewer, longer intervals a day"
-                )
-        starts, ends = _merge(raw, lo, hi)
+                        starts.append(start)
+                        ends.append(end)
+        starts, ends = _merge(starts, ends, lo, hi)
         cum: list[int] = []
         cum_end: list[int] = []
         total = 0
@@ -182,6 +178,27 @@ class IntervalTable:
             i += 1
 
 
+def _open_days(
+    rules: DayRules, first: int, last: int, years: str, zone: ZoneInfo
+) -> list[tuple[int, tuple[TimeRange, ...]]]:
+    """The dates (ordinals) from ``first`` to ``last`` that have hours, with their hours; refused
+    before anything is converted when they hold more than :data:`MAX_INTERVALS` intervals."""
+    days = []
+    count = 0
+    for ordinal in range(first, last + 1):
+        ranges = rules.schedule(date.fromordinal(ordinal)).ranges
+        if ranges:
+            days.append((ordinal, ranges))
+            count += len(ranges)
+    if count > MAX_INTERVALS:
+        raise UnsatisfiableError(
+            f"the calendar has {count:,} open intervals in the years {years} (timezone {zone.key!r}), "
+            f"more than the {MAX_INTERVALS:,} one question may use; ask about a shorter span, or give "
+            "the calendar fewer, longer intervals a day"
+        )
+    return days
+
+
 def _midnight_offsets(zone: ZoneInfo, first: int, last: int) -> list[int | None]:
     """The UTC offset (µs) of each local midnight from ordinal ``first`` to ``last``; None where the
     midnight is in a gap or repeated (the zone gives its two readings different offsets)."""
@@ -197,24 +214,28 @@ def _midnight_offsets(zone: ZoneInfo, first: int, last: int) -> list[int | None]
     return offsets
 
 
-def _from_midnight(ranges: tuple[TimeRange, ...]) -> list[tuple[int, int]]:
-    """A day's hours as microseconds from its midnight, on a day without an offset change near."""
-    return [(r.start * US_PER_SECOND, r.end * US_PER_SECOND) for r in ranges]
+def _from_midnight(ranges: tuple[TimeRange, ...]) -> tuple[list[int], list[int]]:
+    """A day's openings and closings as microseconds from its midnight (for a day without an offset
+    change near)."""
+    return [r.start * US_PER_SECOND for r in ranges], [r.end * US_PER_SECOND for r in ranges]
 
 
-def _merge(raw: list[tuple[int, int]], lo: int, hi: int) -> tuple[list[int], list[int]]:
+def _merge(starts: list[int], ends: list[int], lo: int, hi: int) -> tuple[list[int], list[int]]:
     """Sort, join overlapping or touching intervals (a special day may overlap a night shift, a
     closing moved forward by a gap the next interval) and clip them to ``[lo, hi)``."""
-    raw.sort()
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end in raw:
+    order: range | list[int] = range(len(starts))
+    if any(a > b for a, b in itertools.pairwise(starts)):  # dates near a clock change
+        order = sorted(order, key=starts.__getitem__)
+    merged_starts: list[int] = []
+    merged_ends: list[int] = []
+    for i in order:
+        start, end = starts[i], ends[i]
         if end <= lo or start >= hi:
             continue
-        if ends and start <= ends[-1]:
-            if end > ends[-1]:
-                ends[-1] = min(end, hi)
+        if merged_ends and start <= merged_ends[-1]:
+            if end > merged_ends[-1]:
+                merged_ends[-1] = min(end, hi)
         else:
-            starts.append(max(start, lo))
-            ends.append(min(end, hi))
-    return starts, ends
+            merged_starts.append(max(start, lo))
+            merged_ends.append(min(end, hi))
+    return merged_starts, merged_ends
