@@ -147,14 +147,10 @@ class IntervalTable:
         if i >= 0:
             end = self.ends[i]
             target += self.cum[i] + (t if t < end else end) - starts[i]
-        return self.at_open_time(target)
-
-    def at_open_time(self, target: int) -> int | None:
-        """The earliest instant whose ``open_before`` is ``target`` (> 0); None past the span."""
         j = bisect_left(self.cum_end, target)
-        if j == len(self.starts):
+        if j == len(starts):
             return None
-        return self.starts[j] + target - self.cum[j]
+        return starts[j] + target - self.cum[j]
 
     def latest_at_open_time(self, target: int) -> int:
         """The latest instant whose ``open_before`` is ``target`` (0 <= target < total)."""
