@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slakit.calendar import BusinessCalendar
-from slakit.errors import ConfigError, NaiveDatetimeError, UnsatisfiableError
+from slakit.calendar import HORIZON_YEARS, BusinessCalendar, DayKind
+from slakit.errors import ConfigError, NaiveDatetimeError, SlakitError, UnsatisfiableError
+from slakit.instants import to_us
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
@@ -188,6 +189,54 @@ def test_always_open_counts_real_time_across_dst():
     assert cal.elapsed(ny(2025, 11, 2), ny(2025, 11, 3)) == 25 * H
 
 
+def test_always_open_counts_real_time_when_dst_starts_at_midnight():
+    # issue 16: the 24:00 closing of the day before the change is in the gap; it moved backwards
+    santiago = BusinessCalendar.always_open("America/Santiago")
+    start, end = datetime(2024, 9, 7, 12, tzinfo=UTC), datetime(2024, 9, 9, 12, tzinfo=UTC)
+    assert santiago.elapsed(start, end) == 48 * H
+    assert list(santiago.intervals(start, end)) == [(start, end)]
+    cairo = ZoneInfo("Africa/Cairo")  # 2025-04-25 00:00 EET does not exist: the clock jumps to 01:00 EEST
+    at = datetime(2025, 4, 24, 23, 30, tzinfo=cairo)  # 21:30 UTC, half an hour before the jump
+    assert at.utcoffset() == 2 * H
+    assert BusinessCalendar.always_open("Africa/Cairo").is_open(at)
+    for key in ("America/Havana", "Asia/Beirut", "America/Sao_Paulo", "America/Asuncion", "Asia/Tehran"):
+        cal = BusinessCalendar.always_open(key)
+        start, end = datetime(2015, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)
+        assert cal.elapsed(start, end) == end - start, key
+
+
+def test_a_closing_inside_the_gap_moves_forward_like_an_opening():
+    # 02:30 does not exist on 9 March 2025 in New York: read on the clock of before the jump it is
+    # 03:30 EDT, so 00:00-02:30 is open two and a half real hours, as written
+    cal = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sun": "00:00-02:30"}})
+    assert cal.elapsed(ny(2025, 3, 9), ny(2025, 3, 10)) == timedelta(hours=2, minutes=30)
+    assert cal.add(ny(2025, 3, 9), timedelta(hours=2, minutes=30)) == ny(2025, 3, 9, 3, 30)
+    assert cal.is_open(ny(2025, 3, 9, 3, 29))
+    assert not cal.is_open(ny(2025, 3, 9, 3, 30))
+    # an interval wholly inside the gap keeps its length after it
+    inside = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": {"sun": "02:15-02:45"}})
+    assert list(inside.intervals(ny(2025, 3, 9), ny(2025, 3, 10))) == [(ny(2025, 3, 9, 3, 15), ny(2025, 3, 9, 3, 45))]
+
+
+def test_a_24_00_end_that_is_ambiguous_is_the_next_days_first_instant():
+    # Havana, 2 November 2025: at 01:00 CDT the clock goes back to 00:00 CST, so Sunday's first hour
+    # happens twice. Saturday's 24:00 is Sunday 00:00 CDT (its first occurrence).
+    havana = ZoneInfo("America/Havana")
+    cal = BusinessCalendar.from_config({"timezone": "America/Havana", "hours": {"sat": "00:00-24:00"}})
+    saturday, sunday = datetime(2025, 11, 1, tzinfo=havana), datetime(2025, 11, 2, tzinfo=havana)
+    assert cal.elapsed(saturday, sunday + 2 * H) == 24 * H
+    assert not cal.is_open(datetime(2025, 11, 2, 0, 30, tzinfo=havana))  # first occurrence: Sunday
+    assert not cal.is_open(datetime(2025, 11, 2, 0, 30, fold=1, tzinfo=havana))
+    assert cal.is_open(sunday - timedelta(microseconds=1))
+    assert cal.add(saturday, 24 * H) == sunday
+    # the same with a night shift ending at midnight, and any other ambiguous closing takes the second
+    night = BusinessCalendar.from_config({"timezone": "America/Havana", "hours": {"sat": "22:00-00:00"}})
+    assert night.elapsed(saturday, sunday + 2 * H) == 2 * H
+    late = BusinessCalendar.from_config({"timezone": "America/Havana", "hours": {"sat": "22:00-00:30"}})
+    assert late.elapsed(saturday, sunday + 3 * H) == timedelta(hours=3, minutes=30)
+    assert late.is_open(datetime(2025, 11, 2, 0, 15, fold=1, tzinfo=havana))
+
+
 # -- 24x7, night shifts, zones -----------------------------------------------------------------------
 
 
@@ -289,3 +338,148 @@ def test_unsatisfiable_deadline_raises_instead_of_looping():
         cal.next_open(start + H)
     with pytest.raises(UnsatisfiableError):
         cal.add(start, -2 * H)
+
+
+# -- the horizon and the edges of the computable years (issue 16) -------------------------------------
+
+
+def test_a_question_spanning_more_than_the_horizon_is_refused_at_once():
+    # elapsed over years 2-9998 took 62 s on a 24x7 calendar (and never ended with 1,440 openings a day)
+    always = BusinessCalendar.always_open("UTC")
+    minutes = [f"{m // 60:02d}:{m % 60:02d}-{m // 60:02d}:{m % 60:02d}:30" for m in range(1440)]
+    dense = BusinessCalendar.from_config({"timezone": "UTC", "hours": {"mon-sun": minutes}})
+    first, last = datetime(2, 1, 1, tzinfo=UTC), datetime(9998, 12, 31, tzinfo=UTC)
+    for cal in (always, dense):
+        with pytest.raises(UnsatisfiableError, match="'start' and 'end' are 9996 years apart") as info:
+            cal.elapsed(first, last)
+        assert "0002-01-01T00:00:00+00:00" in str(info.value)
+        assert "at most 100 years" in str(info.value)
+        with pytest.raises(UnsatisfiableError, match="years apart"):
+            list(cal.intervals(first, last))
+        with pytest.raises(UnsatisfiableError, match="years apart"):
+            cal.elapsed_us(to_us(first), to_us(last))
+        assert cal._table is None or cal._table.last_year - cal._table.first_year <= HORIZON_YEARS
+
+
+def test_a_ruler_spans_at_most_the_horizon():
+    ruler = BusinessCalendar.always_open("UTC").ruler()
+    late = to_us(datetime(9998, 1, 1, tzinfo=UTC))
+    assert ruler.elapsed(late, late + 86_400_000_000) == 86_400_000_000
+    with pytest.raises(UnsatisfiableError, match="'t' and 'anchor' are 9996 years apart"):
+        ruler.position(to_us(datetime(2, 1, 1, tzinfo=UTC)))
+
+
+def test_questions_within_the_horizon_are_answered():
+    cal = BusinessCalendar.always_open("America/New_York")
+    start, end = ny(2000, 1, 1), ny(2100, 12, 31, 23)
+    assert cal.elapsed(start, end) == end - start
+    assert cal.add(start, end - start) == end
+    assert cal.add(end, start - end) == start
+
+
+def test_the_table_does_not_creep_across_the_millennia():
+    # each question builds at most its own years and those of earlier ones within 201 years
+    cal = BusinessCalendar.always_open("UTC")
+    for year in range(2000, 9001, 700):
+        moment = datetime(year, 6, 1, tzinfo=UTC)
+        assert cal.elapsed(moment, moment + 30 * 24 * H) == 30 * 24 * H
+        assert cal._table is not None
+        assert cal._table.last_year - cal._table.first_year <= 2 * HORIZON_YEARS
+
+
+def test_a_ruler_keeps_working_when_the_calendar_moves_its_table_away():
+    cal = BusinessCalendar.from_config(CONTRACT_EXAMPLE)
+    ruler = cal.ruler()
+    a, b = to_us(sh(2025, 9, 22, 10)), to_us(sh(2025, 9, 29, 10))
+    assert ruler.elapsed(a, b) == cal.elapsed_us(a, b)
+    cal.is_open(sh(2500, 1, 1))  # another question far away swaps in another table
+    c = to_us(sh(2025, 10, 9, 10))
+    assert ruler.elapsed(a, c) == cal.elapsed_us(a, c)
+    assert ruler.add(b, 3_600_000_000) == cal.add_us(b, 3_600_000_000)
+
+
+EXTREMES = [
+    (datetime.min.replace(tzinfo=ZoneInfo("Etc/GMT-14")), "0001-01-01T00:00:00+14:00"),
+    (datetime.max.replace(tzinfo=ZoneInfo("Etc/GMT+12")), "9999-12-31T23:59:59.999999-12:00"),
+    (datetime.max.replace(tzinfo=UTC), "9999-12-31T23:59:59.999999+00:00"),
+    (datetime(1, 1, 1, 12, tzinfo=UTC), "0001-01-01T"),
+]
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
+@pytest.mark.parametrize(("at", "shown"), EXTREMES)
+def test_instants_at_the_ends_of_the_calendar_raise_a_typed_error_naming_them(zone, at, shown):
+    # OverflowError came out of these in +14 and -12 zones
+    cal = BusinessCalendar.always_open(zone)
+    fine = datetime(2025, 1, 1, tzinfo=UTC)
+    calls = {
+        "at": [lambda: cal.is_open(at), lambda: cal.next_open(at), lambda: cal.makeup_workdays_note(at)],
+        "start": [lambda: cal.add(at, H), lambda: cal.add(at, -H), lambda: cal.elapsed(at, at)],
+        "end": [lambda: cal.elapsed(fine, at), lambda: list(cal.intervals(fine, at))],
+    }
+    for parameter, questions in calls.items():
+        for question in questions:
+            with pytest.raises(UnsatisfiableError) as info:
+                question()
+            message = str(info.value)
+            assert f"'{parameter}" in message
+            assert "2..9998" in message
+            assert shown in message
+            assert isinstance(info.value, SlakitError)
+    with pytest.raises(UnsatisfiableError, match="'start' must be an instant"):
+        cal.add(at, timedelta(0))
+
+
+def test_the_last_computable_years_answer_or_refuse_cleanly():
+    cal = BusinessCalendar.always_open("Pacific/Kiritimati")
+    late = datetime(9998, 12, 31, 23, tzinfo=cal.timezone)
+    assert cal.is_open(late)
+    assert cal.add(late, timedelta(minutes=30)) == late + timedelta(minutes=30)
+    with pytest.raises(UnsatisfiableError, match="within 100 years after"):
+        cal.add(late, 2 * H)
+    early = BusinessCalendar.always_open("Etc/GMT+12")
+    start = datetime(2, 1, 1, 1, tzinfo=early.timezone)
+    with pytest.raises(UnsatisfiableError, match="within 100 years before"):
+        early.add(start, -2 * H)
+
+
+# -- make-up workdays not published yet (issue 16) ----------------------------------------------------
+
+
+def test_the_calendar_knows_the_last_year_with_make_up_workdays(office):
+    known = office.makeup_workdays_known_until
+    assert known is not None
+    assert known >= 2026
+
+    # its meaning, read from the calendar's own days: that year has make-up workdays, the next none
+    def makeup_days(year: int) -> list[date]:
+        day, found = date(year - 1, 12, 1), []
+        while day < date(year + 1, 1, 1):
+            if office.schedule(day).kind == DayKind.MAKEUP_WORKDAY and day.year == year:
+                found.append(day)
+            day += timedelta(days=1)
+        return found
+
+    assert makeup_days(known)
+    assert not makeup_days(known + 1)
+    weekdays = {"mon-fri": "09:00-17:00"}
+    assert BusinessCalendar.from_config({"timezone": "UTC", "hours": weekdays}).makeup_workdays_known_until is None
+    us = BusinessCalendar.from_config({"timezone": "America/New_York", "hours": weekdays, "holidays": "US"})
+    assert us.makeup_workdays_known_until is None
+
+
+def test_answers_that_depend_on_a_later_year_carry_a_note(office):
+    known = office.makeup_workdays_known_until
+    assert known is not None
+    note = f"China's make-up workdays after {known} are not published; deadlines may move"
+    inside, after = sh(known, 12, 31, 23), sh(known + 1, 1, 1, 0)
+    assert office.makeup_workdays_note(inside) is None
+    assert office.makeup_workdays_note(inside, after) == note
+    assert office.makeup_workdays_note(after.astimezone(UTC)) == note  # years are the calendar's local years
+    assert office.makeup_workdays_note() is None
+    assert office.makeup_workdays_note_for(known) is None
+    assert office.makeup_workdays_note_for(known + 5) == note
+    plain = BusinessCalendar.from_config({"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}})
+    assert plain.makeup_workdays_note(after) is None
+    with pytest.raises(NaiveDatetimeError, match=r"'at\[1\]'"):
+        office.makeup_workdays_note(inside, datetime(2030, 1, 1))

@@ -1,7 +1,9 @@
 """Invariants of the calendar on random calendars, and agreement with a minute-by-minute reference.
 
 Calendars, instants and durations come from slakit.testing.strategies: instants anywhere in assorted
-zones, or at (and a microsecond either side of) the drawn calendar's openings and closings.
+zones, or at (and a microsecond either side of) the drawn calendar's openings and closings. The
+calendars are also drawn in zones whose clocks change at midnight or skip a day (reference.CHANGES),
+with instants around those changes.
 """
 
 import itertools
@@ -13,23 +15,41 @@ from hypothesis import strategies as st
 
 from slakit.calendar import BusinessCalendar
 from slakit.testing import strategies as sst
-from tests.calendar.reference import ReferenceCalendar
+from tests.calendar.reference import CHANGES, ReferenceCalendar
 
 US = timedelta(microseconds=1)
 MINUTE = timedelta(minutes=1)
 durations = sst.durations()
+ZONES = (*sst.ZONES, *sorted({key for key, _ in CHANGES} - set(sst.ZONES)))
+
+
+def near_a_change(cal: BusinessCalendar, resolution: timedelta | None) -> st.SearchStrategy[datetime]:
+    """Within two days of one of the clock changes of the calendar's zone in reference.CHANGES."""
+    days = [day for key, day in CHANGES if key == cal.config.timezone]
+    if not days:
+        return sst.aware_datetimes(cal, resolution=resolution)
+    return st.sampled_from(days).flatmap(
+        lambda day: sst.aware_datetimes(
+            cal,
+            min_value=datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=2),
+            max_value=datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=2),
+            resolution=resolution,
+        )
+    )
 
 
 def instants(cal: BusinessCalendar) -> st.SearchStrategy[datetime]:
-    """Anywhere in 2025 in assorted zones, or at the calendar's edges in its zone."""
-    return st.one_of(sst.aware_datetimes(), sst.aware_datetimes(cal))
+    """Anywhere in 2025 in assorted zones, at the calendar's edges in its zone, or near a clock change."""
+    return st.one_of(sst.aware_datetimes(), sst.aware_datetimes(cal), near_a_change(cal, None))
 
 
 def minute_instants(cal: BusinessCalendar) -> st.SearchStrategy[datetime]:
     """The same on the UTC minute grid, in UTC, for the minute-by-minute reference."""
-    return st.one_of(sst.aware_datetimes(resolution=MINUTE), sst.aware_datetimes(cal, resolution=MINUTE)).map(
-        lambda at: at.astimezone(UTC)
-    )
+    return st.one_of(
+        sst.aware_datetimes(resolution=MINUTE),
+        sst.aware_datetimes(cal, resolution=MINUTE),
+        near_a_change(cal, MINUTE),
+    ).map(lambda at: at.astimezone(UTC))
 
 
 @st.composite
@@ -37,7 +57,7 @@ def calendar_and(
     draw: st.DrawFn, count: int, make: Callable[[BusinessCalendar], st.SearchStrategy[datetime]] = instants
 ) -> tuple:
     """A calendar followed by ``count`` instants drawn with ``make(calendar)``."""
-    cal = draw(sst.calendars())
+    cal = draw(sst.calendars(zones=ZONES))
     return (cal, *(draw(make(cal)) for _ in range(count)))
 
 

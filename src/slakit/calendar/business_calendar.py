@@ -6,7 +6,7 @@ import os
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from slakit._config import ConfigSource, config_model, load_file
@@ -19,8 +19,12 @@ from slakit.instants import from_us, require_aware, td_to_us, to_us, us_to_td, z
 __all__ = ["BusinessCalendar", "Ruler", "Rulers"]
 
 HORIZON_YEARS = 100
-"""How far ``add`` and ``next_open`` search for open time before giving up."""
+"""How far apart, in local years, the instants of one question may be: ``add`` and ``next_open``
+search this far for open time, ``elapsed``, ``intervals`` and a ruler span at most this."""
 _MIN_YEAR, _MAX_YEAR = 2, 9998
+_TABLE_YEARS = 2 * HORIZON_YEARS + 1
+"""The most years a table covers: one question needs at most ``HORIZON_YEARS + 1``, and a table
+keeps the years of earlier questions only while the whole stays within this."""
 
 
 class BusinessCalendar:
@@ -87,17 +91,22 @@ class BusinessCalendar:
         if not isinstance(duration, timedelta):
             raise ConfigError.for_value("duration", duration, "a timedelta")
         d = td_to_us(duration)
+        t = to_us(start)
         if d == 0:
+            self._year_of(t, "start", start)
             return start.astimezone(self._zone)
-        return from_us(self.add_us(to_us(start), d), self._zone)
+        return from_us(self._add_us(t, d, start), self._zone)
 
     def add_us(self, t: int, d: int) -> int:
         """:meth:`add` on epoch microseconds, for engines that stay in integers (no checks)."""
+        return self._add_us(t, d, None)
+
+    def _add_us(self, t: int, d: int, start: datetime | None) -> int:
         if d == 0:
             return t
         table = self._table
         if table is None or not table.lo <= t < table.hi:
-            table = self._widen(t)
+            table = self._cover((t, "start", start))
         if d > 0:
             while (result := table.forward(t, d)) is None:
                 table = self._grow(table, t, d, forward=True)
@@ -107,16 +116,23 @@ class BusinessCalendar:
         return table.latest_at_open_time(target)
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
-        """Open time between two instants; negative when ``end`` is before ``start``."""
+        """Open time between two instants; negative when ``end`` is before ``start``.
+
+        Raises :class:`UnsatisfiableError` when they are more than 100 years apart.
+        """
         require_aware(start, "start")
         require_aware(end, "end")
-        return us_to_td(self.elapsed_us(to_us(start), to_us(end)))
+        a, b = to_us(start), to_us(end)
+        table = self._table
+        if table is None or not (table.lo <= a < table.hi and table.lo <= b < table.hi):
+            table = self._cover((a, "start", start), (b, "end", end))
+        return us_to_td(table.open_before(b) - table.open_before(a))
 
     def elapsed_us(self, a: int, b: int) -> int:
         """:meth:`elapsed` on epoch microseconds (no checks)."""
         table = self._table
         if table is None or not (table.lo <= a < table.hi and table.lo <= b < table.hi):
-            table = self._widen(a, b)
+            table = self._cover((a, "a", None), (b, "b", None))
         return table.open_before(b) - table.open_before(a)
 
     def ruler(self) -> Ruler:
@@ -127,13 +143,13 @@ class BusinessCalendar:
         """Whether the calendar is open at ``at`` (closing instants are closed)."""
         require_aware(at, "at")
         t = to_us(at)
-        return self._covering(t).interval_at(t) >= 0
+        return self._covering(t, at).interval_at(t) >= 0
 
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself (in the calendar's zone) when open, else the next opening instant."""
         require_aware(at, "at")
         t = to_us(at)
-        table = self._covering(t)
+        table = self._covering(t, at)
         index = table.interval_at(t)
         if index >= 0:
             return at.astimezone(self._zone)
@@ -147,14 +163,17 @@ class BusinessCalendar:
         """The open stretches overlapping ``[start, end)``, clipped to it, in order.
 
         Touching intervals (``00:00-24:00`` on consecutive days) come as one stretch, so the
-        answer does not depend on how the calendar stores its hours.
+        answer does not depend on how the calendar stores its hours. Raises
+        :class:`UnsatisfiableError` when ``start`` and ``end`` are more than 100 years apart.
         """
         require_aware(start, "start")
         require_aware(end, "end")
         a, b = to_us(start), to_us(end)
         if b <= a:
+            self._year_of(a, "start", start)
+            self._year_of(b, "end", end)
             return iter(())
-        table = self._widen(a, b)
+        table = self._cover((a, "start", start), (b, "end", end))
         zone = self._zone
         return ((from_us(s, zone), from_us(e, zone)) for s, e in table.overlapping(a, b))
 
@@ -162,59 +181,135 @@ class BusinessCalendar:
         """The local hours of ``day`` and the rule that gave them (holiday name included)."""
         return self._rules.schedule(day)
 
+    # -- make-up workdays not published yet -----------------------------------------------------
+
+    @property
+    def makeup_workdays_known_until(self) -> int | None:
+        """The last year for which the calendar's holiday data lists make-up workdays.
+
+        China announces each year's make-up workdays (调休) in November; for a later year the
+        ``holidays`` package has the public holidays but none of them, and the calendar counts those
+        weekend days as closed until the data is updated. None when the calendar takes no holidays
+        from the package or its country's data has no make-up workdays at all.
+        """
+        return self._rules.makeup_known_until
+
+    def makeup_workdays_note(self, *at: datetime) -> str | None:
+        """The note an answer that depends on the days up to the latest of ``at`` should carry, or None.
+
+        Give the instants the answer was computed from and to (a ticket's start and its deadline,
+        the first and last instants of a report): when one of them falls in a local year after
+        :attr:`makeup_workdays_known_until` the answer may move once that year's make-up workdays
+        are published. Not an error: the answer stands, with the note.
+        """
+        years = []
+        for index, value in enumerate(at):
+            require_aware(value, f"at[{index}]")
+            years.append(self._year_of(to_us(value), f"at[{index}]", value))
+        return self.makeup_workdays_note_for(max(years)) if years else None
+
+    def makeup_workdays_note_for(self, year: int) -> str | None:
+        """:meth:`makeup_workdays_note` for an answer that depends on the days up to local ``year``.
+
+        The one place the note's text is made: "China's make-up workdays after 2026 are not
+        published; deadlines may move".
+        """
+        known = self._rules.makeup_known_until
+        if known is None or year <= known:
+            return None
+        return f"{self._rules.country_name}'s make-up workdays after {known} are not published; deadlines may move"
+
     # -- the interval table ----------------------------------------------------------------------
 
-    def _covering(self, t: int) -> IntervalTable:
+    def _covering(self, t: int, at: datetime) -> IntervalTable:
         table = self._table
         if table is not None and table.lo <= t < table.hi:
             return table
-        return self._widen(t)
+        return self._cover((t, "at", at))
 
-    def _widen(self, *instants: int) -> IntervalTable:
-        """A table covering every instant and the current span (they stay contiguous)."""
-        years = [self._year_of(t) for t in instants]
+    def _cover(self, *instants: tuple[int, str, datetime | None]) -> IntervalTable:
+        """A table covering every instant ``(t, parameter, datetime given or None)``.
+
+        One question's instants lie at most :data:`HORIZON_YEARS` local years apart.
+        """
+        years = sorted((self._year_of(*instant), instant) for instant in instants)
+        (low, first), (high, last) = years[0], years[-1]
+        if high - low > HORIZON_YEARS:
+            raise UnsatisfiableError(
+                f"{first[1]!r} and {last[1]!r} are {high - low} years apart (got {self._show(first)} and "
+                f"{self._show(last)}); a calendar answers questions spanning at most {HORIZON_YEARS} years"
+            )
+        return self._table_for(low, high)
+
+    def _table_for(self, first: int, last: int) -> IntervalTable:
+        """The current table when it covers local years ``first..last``, else a new one swapped in.
+
+        The new table also keeps the current one's years while the whole stays within
+        :data:`_TABLE_YEARS` (a batch over 2015-2026 builds its years once), and starts afresh
+        around the question otherwise, so that tables never creep across the millennia.
+        """
         with self._lock:
             table = self._table
             if table is not None:
-                years += [table.first_year, table.last_year]
-            first, last = min(years), max(years)
-            if table is None or first < table.first_year or last > table.last_year:
-                table = IntervalTable.build(self._rules, self._zone, first, last)
-                self._table = table
-            return table
-
-    def _grow(self, table: IntervalTable, origin: int, duration: int | None, *, forward: bool) -> IntervalTable:
-        """Widen by as many years as already covered, up to the horizon around ``origin``."""
-        origin_year = from_us(origin, self._zone).year
-        span = table.last_year - table.first_year + 1
-        if forward:
-            limit = min(origin_year + HORIZON_YEARS, _MAX_YEAR)
-            if table.last_year >= limit:
-                raise self._unsatisfiable(origin, duration, "after")
-            first, last = table.first_year, min(table.last_year + span, limit)
-        else:
-            limit = max(origin_year - HORIZON_YEARS, _MIN_YEAR)
-            if table.first_year <= limit:
-                raise self._unsatisfiable(origin, duration, "before")
-            first, last = max(table.first_year - span, limit), table.last_year
-        with self._lock:
-            current = self._table
-            if current is not None and current.first_year <= first and current.last_year >= last:
-                return current
-            if current is not None:
-                first, last = min(first, current.first_year), max(last, current.last_year)
+                if table.first_year <= first and last <= table.last_year:
+                    return table
+                union = min(first, table.first_year), max(last, table.last_year)
+                if union[1] - union[0] < _TABLE_YEARS:
+                    try:
+                        table = IntervalTable.build(self._rules, self._zone, *union)
+                    except UnsatisfiableError:  # too many intervals together: the question's years alone
+                        pass
+                    else:
+                        self._table = table
+                        return table
             table = IntervalTable.build(self._rules, self._zone, first, last)
             self._table = table
             return table
 
-    def _year_of(self, t: int) -> int:
-        year = from_us(t, self._zone).year
+    def _grow(self, table: IntervalTable, origin: int, duration: int | None, *, forward: bool) -> IntervalTable:
+        """Double the years searched from ``origin``'s, up to the horizon around it."""
+        origin_year = self._year_of(origin, "start", None)
+        if forward:
+            limit = min(origin_year + HORIZON_YEARS, _MAX_YEAR)
+            if table.last_year >= limit:
+                raise self._unsatisfiable(origin, duration, "after")
+            first = max(table.first_year, origin_year)
+            last = min(table.last_year + (table.last_year - first + 1), limit)
+        else:
+            limit = max(origin_year - HORIZON_YEARS, _MIN_YEAR)
+            if table.first_year <= limit:
+                raise self._unsatisfiable(origin, duration, "before")
+            last = min(table.last_year, origin_year)
+            first = max(table.first_year - (last - table.first_year + 1), limit)
+        return self._table_for(first, last)
+
+    def _year_of(self, t: int, parameter: str, given: datetime | None) -> int:
+        """The local year of instant ``t``, which must lie in the years a calendar computes.
+
+        ``parameter`` and the datetime ``given`` for it (None for an integer) name it in errors.
+        """
+        try:
+            year = from_us(t, self._zone).year
+        except OverflowError:  # near years 1 and 9999 in a zone far from UTC
+            year = 0
         if not _MIN_YEAR <= year <= _MAX_YEAR:
             raise UnsatisfiableError(
-                f"instant {from_us(t, self._zone).isoformat()} is outside the years "
-                f"{_MIN_YEAR}..{_MAX_YEAR} a calendar can compute"
+                f"{parameter!r} must be an instant in the local years {_MIN_YEAR}..{_MAX_YEAR} a calendar "
+                f"computes (got {self._show((t, parameter, given))}, timezone {self._config.timezone!r})"
             )
         return year
+
+    def _show(self, instant: tuple[int, str, datetime | None]) -> str:
+        """An instant for a message: as given, else in the calendar's zone, else in UTC, else as a number."""
+        t, _, given = instant
+        if given is not None:
+            return given.isoformat()
+        for zone in (self._zone, UTC):
+            try:
+                return from_us(t, zone).isoformat()
+            except OverflowError:
+                continue
+        return f"{t} microseconds after 1970-01-01T00:00:00+00:00"
 
     def _unsatisfiable(self, origin: int, duration: int | None, direction: str) -> UnsatisfiableError:
         wanted = f"{us_to_td(abs(duration))} of open time" if duration is not None else "an opening"
@@ -247,8 +342,10 @@ class Ruler:
     (creation, replies, pauses, resolution). A ruler bisects each instant once; after that an
     elapsed time is a subtraction and a deadline one bisection. Answers are exactly those of
     :meth:`BusinessCalendar.elapsed_us` and :meth:`BusinessCalendar.add_us`: positions are the
-    table's own cumulative open time, measured from a fixed anchor so that they stay valid when
-    the calendar swaps in a wider table. Cheap to make; not thread-safe, so make one per task.
+    table's own cumulative open time, measured from a fixed anchor (the first instant located) so
+    that they stay valid when the calendar swaps in another table. Its instants lie at most
+    :data:`HORIZON_YEARS` apart, like those of any question. Cheap to make; not thread-safe, so
+    make one per task.
     """
 
     __slots__ = ("_anchor", "_base", "_calendar", "_positions", "_table")
@@ -256,10 +353,10 @@ class Ruler:
     def __init__(self, calendar: BusinessCalendar) -> None:
         """A ruler over ``calendar``; prefer :meth:`BusinessCalendar.ruler`."""
         self._calendar = calendar
-        self._table = calendar._table
-        # an instant every later table covers (the first table's start), and the open time before
-        # it in the current table: positions are open_before(t) - base
-        self._anchor = self._table.lo if self._table is not None else 0
+        self._table: IntervalTable | None = None
+        # the first instant located, which every later table covers, and the open time before it
+        # in the current table: positions are open_before(t) - base
+        self._anchor = 0
         self._base = 0
         self._positions: dict[int, int] = {}
 
@@ -318,11 +415,14 @@ class Ruler:
         return position
 
     def _cover(self, t: int) -> IntervalTable:
-        table = self._calendar._table  # the ruler is the calendar's own helper
-        if table is None or not table.lo <= t < table.hi:
-            table = self._calendar._widen(t)
-        if self._table is None:
-            self._anchor = table.lo
+        calendar = self._calendar  # the ruler is the calendar's own helper
+        table = calendar._table
+        if self._table is None:  # the first instant: the anchor
+            if table is None or not table.lo <= t < table.hi:
+                table = calendar._cover((t, "t", None))
+            self._anchor = t
+        elif table is None or not (table.lo <= t < table.hi and table.lo <= self._anchor < table.hi):
+            table = calendar._cover((t, "t", None), (self._anchor, "anchor", None))
         self._base = table.open_before(self._anchor)
         self._table = table
         return table

@@ -56,6 +56,8 @@ class DayRules:
             )
         self._country = config.holidays.country if config.holidays else None
         self._holidays = _open_holidays(config.holidays) if config.holidays else None
+        self.makeup_known_until = _makeup_known_until(self._holidays) if self._holidays is not None else None
+        self.country_name = _country_name(self._holidays) if self._holidays is not None else None
         self.workday = self._workday_hours(config)
         self._lock = threading.Lock()
         if not self._has_open_time():
@@ -106,6 +108,43 @@ class DayRules:
                     raise self._workday_hours_required(f"{day} is a make-up workday of the {self._country} holidays")
                 return DaySchedule(day, self.workday, DayKind.MAKEUP_WORKDAY)
         return DaySchedule(day, self.week[day.weekday()], DayKind.WEEKDAY)
+
+
+def _makeup_known_until(data: holidays_package.HolidayBase) -> int | None:
+    """The last year whose make-up workdays the package's data lists; None when it lists none.
+
+    The package keeps each year's announced changes in year-keyed tables named
+    ``special_<category>_holidays`` (and ``special_<subdivision>_<category>_holidays``); an entry
+    ``(month, day, from_month, from_day[, from_year])`` moves a day off to ``month/day`` from the
+    weekend day it names, which becomes a make-up workday (``weekend_workdays``). China's are
+    announced each November for the next year, so for later years the package has the holidays
+    but not the workdays.
+    """
+    categories = sorted(data.categories)
+    tables = [f"special_{category}_holidays" for category in categories]
+    if data.subdiv is not None:
+        code = data.subdivisions_aliases.get(data.subdiv, data.subdiv).translate(str.maketrans("- ", "__")).lower()
+        tables += [f"special_{code}_{category}_holidays" for category in categories]
+    years = []
+    for name in tables:
+        table = getattr(data, name, None)
+        for year, entries in table.items() if isinstance(table, dict) else ():
+            # one entry is a tuple of its fields, several a tuple of tuples
+            for entry in entries if entries and isinstance(entries[0], tuple) else (entries,):
+                if len(entry) >= 4:
+                    workday = date(entry[4] if len(entry) > 4 else year, entry[2], entry[3])
+                    if workday.weekday() in data.weekend:
+                        years.append(year)
+    return max(years, default=None)
+
+
+def _country_name(data: holidays_package.HolidayBase) -> str:
+    """The country's English name as the package's class documents it ("China holidays."), else its code."""
+    for cls in type(data).__mro__:
+        first = (cls.__doc__ or "").strip().partition("\n")[0]
+        if first.endswith(" holidays."):
+            return first.removesuffix(" holidays.")
+    return str(data.country)
 
 
 def _open_holidays(source: HolidaySource) -> holidays_package.HolidayBase:

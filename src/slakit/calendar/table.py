@@ -4,10 +4,17 @@ Every calendar question is then one or two bisections: ``open_before(t)`` is the
 the table's start and ``t``, so ``elapsed(a, b) = open_before(b) - open_before(a)``, and adding a
 duration is a bisection of the cumulative sums. The table covers whole local years
 ``[first_year, last_year]``; intervals are clipped to that span and touching ones are merged.
+
+Wall-clock hours become instants by one rule, :func:`wall_instant` (docs/calendar.md, "Zones and
+DST"). Building asks the zone about each date's midnight only: on a date whose neighbourhood has
+no offset change (all but a few dates a year) every wall time is its midnight's instant plus the
+time of day, so the intervals of such a date are a shift of its hours; only the dates next to a
+change go through :func:`wall_instant` interval by interval.
 """
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +22,45 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slakit.calendar.days import DayRules
-from slakit.instants import to_us
+from slakit.calendar.hours import TimeRange
+from slakit.errors import UnsatisfiableError
+from slakit.instants import US_PER_DAY, US_PER_SECOND, to_us
+
+__all__ = ["MAX_INTERVALS", "IntervalTable", "wall_instant"]
+
+MAX_INTERVALS = 1_000_000
+"""The most open intervals one table is built from (some 150 MB; 100 years of a calendar with 27
+intervals a day, a year of one with 2,700): a question that needs more is refused."""
+_DAY = 86_400
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# A date's hours reach at most two days past its midnight (a night shift ends before the next
+# midnight but one), and an offset change moves a wall time by at most a day. The offset is sampled
+# at each local midnight; tzdata's offset changes are days apart (tests/calendar/test_table.py
+# checks every zone), so a change between two samples always shows as a difference.
+_BEFORE, _AFTER = 1, 3  # midnights sampled before and after a date to call it plain
+_REACH_BEFORE, _REACH_AFTER = 3, 2  # dates before / after the span whose hours may reach into it
+
+
+def wall_instant(day: date, seconds: int, zone: ZoneInfo, *, closing: bool) -> int:
+    """The instant at which ``day``'s wall-clock time ``seconds`` after midnight opens or closes.
+
+    The calendar's one rule for wall times (docs/calendar.md, "Zones and DST"):
+
+    - a wall time that does not exist (a DST gap) moves forward by the gap, as in java.time,
+      whether it opens or closes an interval: it is read on the clock of before the change;
+    - an ambiguous wall time (a repeated hour) opening an interval is its first occurrence, and one
+      closing an interval its second, so an interval keeps the repeated hour it contains;
+    - but a closing at midnight (``24:00``, or ``22:00-00:00``) is the next day's first instant,
+      the first occurrence, like that day's own ``00:00`` opening.
+
+    ``fold=0`` gives the first rule for a gap and the first occurrence of an ambiguous time; a
+    gap's ``fold=1`` instant is earlier and an ambiguous time's later, so a closing takes the later.
+    """
+    naive = datetime.combine(day, time()) + timedelta(seconds=seconds)
+    first = to_us(naive.replace(tzinfo=zone))
+    if not closing or seconds % _DAY == 0:
+        return first
+    return max(first, to_us(naive.replace(tzinfo=zone, fold=1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,20 +78,38 @@ class IntervalTable:
 
     @classmethod
     def build(cls, rules: DayRules, zone: ZoneInfo, first_year: int, last_year: int) -> IntervalTable:
-        """Compute the table for local years ``first_year..last_year`` inclusive."""
-        lo = _local_us(date(first_year, 1, 1), 0, zone, fold=0)
-        hi = _local_us(date(last_year + 1, 1, 1), 0, zone, fold=0)
-        raw: list[tuple[int, int]] = []
-        day = date(first_year, 1, 1) - timedelta(days=1)  # its night shift may run into January 1
-        last = date(last_year, 12, 31)
-        while day <= last:
-            for r in rules.schedule(day).ranges:
-                start = max(_local_us(day, r.start, zone, fold=0), lo)
-                end = min(_local_us(day, r.end, zone, fold=1), hi)
-                if end > start:  # a DST gap can swallow an interval whole
-                    raw.append((start, end))
-            day += timedelta(days=1)
-        starts, ends = _merge(raw)
+        """Compute the table for local years ``first_year..last_year`` inclusive.
+
+        Raises :class:`UnsatisfiableError` rather than hold more than :data:`MAX_INTERVALS` intervals.
+        """
+        lo = wall_instant(date(first_year, 1, 1), 0, zone, closing=False)
+        hi = wall_instant(date(last_year + 1, 1, 1), 0, zone, closing=False)
+        first = date(first_year, 1, 1).toordinal() - _REACH_BEFORE
+        last = date(last_year, 12, 31).toordinal() + _REACH_AFTER
+        days = _open_days(rules, first, last, f"{first_year}..{last_year}", zone)
+        offsets = _midnight_offsets(zone, first - _BEFORE, last + _AFTER)
+        shifted: dict[int, tuple[list[int], list[int]]] = {}  # a day's hours from its midnight, by identity
+        starts: list[int] = []
+        ends: list[int] = []
+        for ordinal, ranges in days:
+            window = offsets[ordinal - first : ordinal - first + _BEFORE + _AFTER + 1]
+            offset = window[0]
+            if offset is not None and window.count(offset) == len(window):  # no offset change near
+                midnight = (ordinal - _EPOCH_ORDINAL) * US_PER_DAY - offset
+                pattern = shifted.get(id(ranges))
+                if pattern is None:
+                    pattern = shifted[id(ranges)] = _from_midnight(ranges)
+                starts += [midnight + start for start in pattern[0]]
+                ends += [midnight + end for end in pattern[1]]
+            else:
+                day = date.fromordinal(ordinal)
+                for r in ranges:
+                    start = wall_instant(day, r.start, zone, closing=False)
+                    end = wall_instant(day, r.end, zone, closing=True)
+                    if end > start:  # a closing after a gap may come before its opening
+                        starts.append(start)
+                        ends.append(end)
+        starts, ends = _merge(starts, ends, lo, hi)
         cum: list[int] = []
         cum_end: list[int] = []
         total = 0
@@ -111,25 +174,64 @@ class IntervalTable:
             i += 1
 
 
-def _local_us(day: date, seconds: int, zone: ZoneInfo, *, fold: int) -> int:
-    """Wall-clock ``seconds`` after local midnight of ``day`` as an instant.
+def _open_days(
+    rules: DayRules, first: int, last: int, years: str, zone: ZoneInfo
+) -> list[tuple[int, tuple[TimeRange, ...]]]:
+    """The dates (ordinals) from ``first`` to ``last`` that have hours, with their hours; refused
+    before anything is converted when they hold more than :data:`MAX_INTERVALS` intervals."""
+    days = []
+    count = 0
+    for ordinal in range(first, last + 1):
+        ranges = rules.schedule(date.fromordinal(ordinal)).ranges
+        if ranges:
+            days.append((ordinal, ranges))
+            count += len(ranges)
+    if count > MAX_INTERVALS:
+        raise UnsatisfiableError(
+            f"the calendar has {count:,} open intervals in the years {years} (timezone {zone.key!r}), "
+            f"more than the {MAX_INTERVALS:,} one question may use; ask about a shorter span, or give "
+            "the calendar fewer, longer intervals a day"
+        )
+    return days
 
-    Wall times in a DST gap move forward by the gap (``fold=0`` does that); ambiguous wall times
-    take their first occurrence for openings (``fold=0``) and the second for closings (``fold=1``).
-    """
-    naive = datetime.combine(day, time()) + timedelta(seconds=seconds)
-    return to_us(naive.replace(tzinfo=zone, fold=fold))
 
-
-def _merge(raw: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """Sort and join overlapping or touching intervals (a special day may overlap a night shift)."""
-    raw.sort()
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end in raw:
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], end)
+def _midnight_offsets(zone: ZoneInfo, first: int, last: int) -> list[int | None]:
+    """The UTC offset (µs) of each local midnight from ordinal ``first`` to ``last``; None where the
+    midnight is in a gap or repeated (the zone gives its two readings different offsets)."""
+    offsets: list[int | None] = []
+    for ordinal in range(first, last + 1):
+        midnight = datetime.fromordinal(ordinal)
+        offset = zone.utcoffset(midnight)
+        other = zone.utcoffset(midnight.replace(fold=1))
+        if offset is None or offset != other:
+            offsets.append(None)
         else:
-            starts.append(start)
-            ends.append(end)
-    return starts, ends
+            offsets.append((offset.days * _DAY + offset.seconds) * US_PER_SECOND + offset.microseconds)
+    return offsets
+
+
+def _from_midnight(ranges: tuple[TimeRange, ...]) -> tuple[list[int], list[int]]:
+    """A day's openings and closings as microseconds from its midnight (for a day without an offset
+    change near)."""
+    return [r.start * US_PER_SECOND for r in ranges], [r.end * US_PER_SECOND for r in ranges]
+
+
+def _merge(starts: list[int], ends: list[int], lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """Sort, join overlapping or touching intervals (a special day may overlap a night shift, a
+    closing moved forward by a gap the next interval) and clip them to ``[lo, hi)``."""
+    order: range | list[int] = range(len(starts))
+    if any(a > b for a, b in itertools.pairwise(starts)):  # dates near a clock change
+        order = sorted(order, key=starts.__getitem__)
+    merged_starts: list[int] = []
+    merged_ends: list[int] = []
+    for i in order:
+        start, end = starts[i], ends[i]
+        if end <= lo or start >= hi:
+            continue
+        if merged_ends and start <= merged_ends[-1]:
+            if end > merged_ends[-1]:
+                merged_ends[-1] = min(end, hi)
+        else:
+            merged_starts.append(max(start, lo))
+            merged_ends.append(min(end, hi))
+    return merged_starts, merged_ends
