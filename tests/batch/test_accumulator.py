@@ -317,3 +317,27 @@ def test_without_any_policy_the_results_still_give_zone_and_calendar(results: li
     assert overall["by_type"] == {"技术支持类": 3, "售后服务类": 1, "投诉建议类": 1, "硬件维修": 1}  # no taxonomy
     assert list(overall["satisfaction"]["dimensions"]) == ["ability", "attitude", "efficiency"]  # no labels
     assert overall["satisfaction"]["csat"] == 0.6667  # the scores carry their threshold
+
+
+def test_the_summary_notes_unpublished_make_up_workdays_and_the_header_shows_it():
+    """The report depends on days up to as_of or a later deadline; past the holiday data's last year of make-up
+    workdays it says so (summary.json "notes" and the report header)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from slakit import presets
+    from slakit.batch import evaluate_many, summarize
+    from slakit.batch.report.definitions import describe_run
+    from slakit.sla import Ticket
+
+    policy = presets.load("p1-p3")
+    known = policy.sla.default_calendar.makeup_workdays_known_until
+    sh = ZoneInfo("Asia/Shanghai")
+    note = f"China's make-up workdays after {known} are not published; deadlines may move"
+    late = Ticket("T", datetime(known, 12, 31, 17, tzinfo=sh), "P3")  # due in the next year
+    summary = summarize(evaluate_many([late], policy, as_of=datetime(known, 12, 31, 18, tzinfo=sh)))
+    assert summary.notes == (note,)
+    assert summary.to_dict()["notes"] == [note]
+    assert describe_run(summary.to_dict()).endswith(f"note: {note}")
+    early = Ticket("T", datetime(known, 6, 1, 9, tzinfo=sh), "P1")
+    assert summarize(evaluate_many([early], policy, as_of=datetime(known, 6, 1, 10, tzinfo=sh))).notes == ()

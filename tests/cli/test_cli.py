@@ -213,3 +213,20 @@ def test_progress_without_a_size_and_close_without_drawing():
     clock.now += 2
     progress(RunProgress(5000))
     assert stream.getvalue() == "\r5,000 rows  2,500 rows/s "
+
+
+def test_deadline_notes_unpublished_make_up_workdays_on_stderr(capsys):
+    """stdout stays the one instant; the note goes to stderr (the year follows the installed holiday data)."""
+    from datetime import datetime, timedelta
+
+    from slakit import presets
+
+    calendar = presets.load("p1-p3").sla.default_calendar
+    known = calendar.makeup_workdays_known_until
+    assert main(["deadline", f"{known + 1}-03-02T09:00+08:00", "2h"]) == 0
+    out, err = capsys.readouterr()
+    expected = calendar.add(datetime.fromisoformat(f"{known + 1}-03-02T09:00+08:00"), timedelta(hours=2))
+    assert out.strip() == expected.isoformat()
+    assert f"note: China's make-up workdays after {known} are not published; deadlines may move" in err
+    assert main(["deadline", f"{known}-03-02T09:00+08:00", "2h"]) == 0
+    assert "note:" not in capsys.readouterr().err

@@ -107,3 +107,29 @@ def test_a_status_made_by_hand_has_an_empty_trace():
     hour = timedelta(hours=1)
     status = MetricStatus("response", hour, MetricState.PENDING, None, timedelta(0), hour, False, None, None, None, "x")
     assert status.trace == Trace()
+
+
+def test_a_report_on_days_whose_make_up_workdays_are_not_published_says_so():
+    """Issue: holidays has a year's public holidays before its make-up workdays are announced (each November);
+    the answer stands, with a note in the report and in explain() (the year follows the installed data)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from slakit import presets
+    from slakit.sla import Ticket, evaluate
+
+    policy = presets.load("p1-p3")
+    known = policy.sla.default_calendar.makeup_workdays_known_until
+    assert known is not None
+    sh = ZoneInfo("Asia/Shanghai")
+    later = Ticket("T", datetime(known + 1, 3, 2, 9, tzinfo=sh), "P1")
+    report = evaluate(later, policy, as_of=datetime(known + 1, 3, 2, 10, tzinfo=sh))
+    note = f"China's make-up workdays after {known} are not published; deadlines may move"
+    assert report.notes == (note,)
+    assert report.explain().endswith(f"note: {note}")
+    assert report.explain("zh-CN").endswith(f"注意：{note}")
+    # a deadline that crosses into that year carries it too; one within known years does not
+    december = Ticket("T", datetime(known, 12, 31, 17, tzinfo=sh), "P3")
+    assert evaluate(december, policy, as_of=datetime(known, 12, 31, 17, 30, tzinfo=sh)).notes == (note,)
+    earlier = Ticket("T", datetime(known, 3, 2, 9, tzinfo=sh), "P1")
+    assert evaluate(earlier, policy, as_of=datetime(known, 3, 2, 10, tzinfo=sh)).notes == ()

@@ -36,6 +36,7 @@ from slakit.batch.summary import (
     Summary,
     TopIssues,
 )
+from slakit.instants import from_us, to_us
 from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, Policy
 
@@ -286,6 +287,7 @@ class Accumulator:
         self.rejected_total = 0
         self.reasons: Counter[str] = Counter()
         self.rejected: list[tuple[int, str, str]] = []
+        self.latest = 0  # the latest instant any figure depends on (epoch µs), for the notes
 
     def add(self, result: TicketResult) -> None:
         """Count one result: an evaluated ticket or a rejected row."""
@@ -302,6 +304,8 @@ class Accumulator:
     def add_facts(self, facts: TicketFacts) -> None:
         """Count one evaluated ticket already reduced to its facts."""
         self.evaluated += 1
+        if facts.latest > self.latest:
+            self.latest = facts.latest
         day = facts.created.date()
         periods = _DAY_PERIODS.get(day)
         if periods is None:
@@ -347,6 +351,7 @@ class Accumulator:
         if self.as_of is None:
             self.as_of = other.as_of
         self.evaluated += other.evaluated
+        self.latest = max(self.latest, getattr(other, "latest", 0))
         self.overall.merge(other.overall)
         for key, group in other.groups.items():
             mine = self.groups.get(key)
@@ -392,7 +397,19 @@ class Accumulator:
             rejected_total=self.rejected_total,
             rejected_reasons=_ordered(self.reasons),
             rejected=tuple((line or None, ticket or None, reason) for line, ticket, reason in rejected),
+            notes=self._notes(context),
         )
+
+    def _notes(self, context: Context) -> tuple[str, ...]:
+        """The cautions of the whole report: the default calendar's note for the latest day the figures depend
+        on (``as_of``, or a later deadline)."""
+        latest = self.latest
+        if self.as_of is not None:
+            latest = max(latest, to_us(self.as_of))
+        if not latest:
+            return ()
+        note = context.calendar.makeup_workdays_note(from_us(latest, context.zone))
+        return (note,) if note is not None else ()
 
     def __getstate__(self) -> dict[str, Any]:
         return self.__dict__ | {"context": None}  # the receiving side has its own policy

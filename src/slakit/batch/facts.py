@@ -173,7 +173,8 @@ class TicketFacts:
     metric with its state number (0 met, 1 breached, 2 running or paused, 3 pending), ``breaches`` one
     row per breached metric (its deadline first, to order them), ``metric_cells`` each metric's
     ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)`` and ``escalation_cells``
-    the escalations' (None without rules), as results.csv and results.jsonl write them.
+    the escalations' (None without rules), as results.csv and results.jsonl write them; ``latest`` the latest
+    instant its figures depend on (creation or a deadline, epoch µs), for the report's notes.
     """
 
     line: int | None
@@ -204,6 +205,7 @@ class TicketFacts:
     rules: tuple[str, ...]
     metric_cells: MetricCells
     escalation_cells: EscalationCells | None
+    latest: int = 0
 
     @classmethod
     def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
@@ -252,6 +254,7 @@ class TicketFacts:
             rules=rules,
             metric_cells=_metric_cells(report),
             escalation_cells=_escalation_cells(escalations) if escalations is not None else None,
+            latest=_latest(report, created),
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
@@ -275,6 +278,16 @@ class TicketFacts:
             return f"{created.year:04d}-Q{(created.month - 1) // 3 + 1}"
         value: str | None = getattr(self, part)
         return value
+
+
+def _latest(report: SLAReport, created: int) -> int:
+    """The latest instant the ticket's figures depend on: its creation or a metric's deadline (epoch µs)."""
+    latest = created
+    for status in report.metrics.values():
+        figures = status.figures
+        if figures is not None and figures.deadline is not None and figures.deadline > latest:
+            latest = figures.deadline
+    return latest
 
 
 def _breaches(result: TicketResult) -> tuple[BreachRow, ...]:

@@ -226,7 +226,8 @@ class Summary:
     ``breaches_total`` counts breached metrics (a ticket breaching two metrics counts twice) and
     ``breached_tickets`` the tickets with at least one; ``breaches`` shows at most 200, latest
     deadline first. ``rejected_reasons`` counts rejected rows by the short kind of their reason;
-    ``rejected`` shows at most 50, by line.
+    ``rejected`` shows at most 50, by line. ``notes`` are cautions the figures carry (say, that the
+    calendar counts days of a year whose make-up workdays are not published yet).
     """
 
     policy: str | None
@@ -242,6 +243,7 @@ class Summary:
     rejected_total: int
     rejected_reasons: Mapping[str, int]
     rejected: tuple[tuple[int | None, str | None, str], ...]
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``slakit.summary/1`` JSON object (docs/report.md)."""
@@ -263,4 +265,5 @@ class Summary:
                 "reasons": dict(self.rejected_reasons),
                 "shown": [{"line": line, "id": ticket, "reason": reason} for line, ticket, reason in self.rejected],
             },
+            "notes": list(self.notes),
         }

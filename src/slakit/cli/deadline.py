@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from slakit import presets
@@ -35,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
     start = instant(args.start, args.assume_tz, name="START")
     negative = args.duration.startswith("-")
     duration = parse_duration(args.duration.removeprefix("-"), field="DURATION")
-    print(calendar.add(start, -duration if negative else duration).isoformat())
+    deadline = calendar.add(start, -duration if negative else duration)
+    print(deadline.isoformat())
+    note = calendar.makeup_workdays_note(start, deadline)
+    if note is not None:  # on stderr: stdout stays the one instant a script reads
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -48,6 +48,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "figures": "  elapsed {elapsed}, remaining {remaining}",
         "gaps": "  update gaps over target: {items}",
         "ignored": "ignored extension of {metric} recorded {at}: {reason}",
+        "note": "note: {note}",
         "cycle": "earlier cycle {n}:",
         "pending": "  not started",
         "24x7": "24x7 time",
@@ -79,6 +80,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "figures": "  已用 {elapsed}，剩余 {remaining}",
         "gaps": "  超过目标的更新间隔：{items}",
         "ignored": "未采用的{metric}延期（记录于 {at}）：{reason}",
+        "note": "注意：{note}",
         "cycle": "第 {n} 个周期：",
         "pending": "  尚未开始",
         "24x7": "自然时间（7x24）",
@@ -109,6 +111,7 @@ def explain(report: SLAReport, lang: str = "en") -> str:
                 reason=item.reason,
             )
         )
+    lines.extend(text["note"].format(note=note) for note in report.notes)
     return "\n".join(lines)
 
 

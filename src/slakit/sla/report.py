@@ -231,6 +231,23 @@ class SLAReport(Mapping[str, MetricStatus]):
         """The breached metrics of the current cycle."""
         return [status for status in self.metrics.values() if status.breached]
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Cautions the figures carry, each once: today, that a metric's calendar counts days of a year whose
+        make-up workdays are not published yet (:meth:`~slakit.calendar.BusinessCalendar.makeup_workdays_note`),
+        so its deadline may move once they are."""
+        found: dict[str, None] = {}
+        for statuses in (*self.cycles, self.metrics):
+            for metric, status in statuses.items():
+                target = self.targets.get(metric)
+                if target is None or status.started_at is None:
+                    continue
+                instants = [t for t in (status.started_at, status.deadline, status.completed_at) if t is not None]
+                note = target.clock.makeup_workdays_note(*instants, self.as_of)
+                if note is not None:
+                    found[note] = None
+        return tuple(found)
+
     def explain(self, lang: Literal["en", "zh-CN", "zh"] = "en") -> str:
         """A human-readable trace of how each deadline was derived (English or zh-CN)."""
         return explain(self, lang)

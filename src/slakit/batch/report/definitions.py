@@ -45,7 +45,8 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 
 
 def describe_run(summary: Mapping[str, Any]) -> str:
-    """``Policy p1-p3 · as of … · grouped by month · 620 rows: 612 evaluated, 8 rejected``."""
+    """``Policy p1-p3 · as of … · grouped by month · 620 rows: 612 evaluated, 8 rejected``, then the summary's
+    notes (``note: China's make-up workdays after 2026 are not published; deadlines may move``)."""
     rows: Mapping[str, Any] = summary["rows"] if isinstance(summary.get("rows"), Mapping) else {}
     parts = [
         f"Policy {summary.get('policy') or '(unnamed)'}",
@@ -56,4 +57,5 @@ def describe_run(summary: Mapping[str, Any]) -> str:
     parts.append(
         f"{rows.get('total', 0):,} rows: {rows.get('evaluated', 0):,} evaluated, {rows.get('rejected', 0):,} rejected"
     )
+    parts.extend(f"note: {note}" for note in summary.get("notes") or ())
     return " · ".join(parts)
