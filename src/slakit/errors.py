@@ -8,6 +8,7 @@ class methods so that the wording stays the same everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "UnknownPriorityError",
     "UnsatisfiableError",
     "WorkerLostError",
+    "shown",
 ]
 
 
@@ -42,7 +44,7 @@ class ConfigError(SlakitError, ValueError):
     @classmethod
     def for_value(cls, field: str, value: Any, expected: str) -> ConfigError:
         """``'field' must be <expected> (got <value!r>)``; ``expected`` is kept for re-wording."""
-        return cls(f"{field!r} must be {expected} (got {value!r})", path=field, expected=expected)
+        return cls(f"{field!r} must be {expected} (got {shown(value)})", path=field, expected=expected)
 
 
 class NaiveDatetimeError(SlakitError, ValueError):
@@ -56,7 +58,7 @@ class NaiveDatetimeError(SlakitError, ValueError):
     def for_parameter(cls, parameter: str, value: Any) -> NaiveDatetimeError:
         """The standard message for a naive ``value`` passed as ``parameter``."""
         return cls(
-            f"{parameter!r} must be an aware datetime with a time zone (got naive {value!r}); "
+            f"{parameter!r} must be an aware datetime with a time zone (got naive {shown(value)}); "
             "attach one, e.g. value.replace(tzinfo=ZoneInfo('Asia/Shanghai'))",
             parameter=parameter,
         )
@@ -89,9 +91,73 @@ class UnknownPriorityError(SlakitError, LookupError):
     @classmethod
     def for_code(cls, code: object, known: list[str], *, field: str = "priority") -> UnknownPriorityError:
         """``'priority' must be one of P1, P2, P3 (got 'P9')``."""
-        return cls(f"{field!r} must be one of {', '.join(known)} (got {code!r})")
+        return cls(f"{field!r} must be one of {', '.join(known)} (got {shown(code)})")
 
 
 class WorkerLostError(SlakitError, RuntimeError):
     """A worker process of a parallel batch ended abruptly (killed, e.g. by the out-of-memory killer); the
     message names the input lines that were being evaluated. The run is abandoned: its outputs are not written."""
+
+
+SHOWN_LENGTH = 80
+"""How many characters of a value an error message shows at most (:func:`shown`)."""
+
+
+def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
+    """``repr(value)`` cut to at most ``limit`` characters, for error messages.
+
+    The cut is made while the text is built, so the time and memory it takes depend on ``limit``,
+    not on the value: a 50 MB string, a 10**5000 integer, a list nested 10,000 deep or a YAML alias
+    bomb of a billion leaves are shown as quickly as ``'abc'``. Strings, numbers, mappings and
+    sequences are written as ``repr`` writes them; other objects by their own ``repr``.
+    """
+    text = _shown(value, limit + 1, depth=4)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(value: object, budget: int, depth: int) -> str:
+    """About ``budget`` characters of ``repr(value)`` at most (more only by closing brackets)."""
+    if isinstance(value, str | bytes):
+        return repr(value[:budget])[:budget] if len(value) > budget else repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() > 4 * budget:  # surely more than ``budget`` digits: never written out
+            return f"<an integer of {value.bit_length()} bits>"
+        return repr(value)
+    if isinstance(value, Mapping):
+        opening, closing = "{", "}"
+        pairs: Iterator[tuple[object, object]] = iter(value.items())
+    elif isinstance(value, list | tuple | set | frozenset):
+        opening, closing = _BRACKETS[type(value) if type(value) in _BRACKETS else _base(value)]
+        if not value and isinstance(value, set | frozenset):
+            return "set()" if isinstance(value, set) else "frozenset()"
+        if len(value) == 1 and isinstance(value, tuple):
+            closing = ",)"
+        pairs = ((item, _NO_VALUE) for item in value)
+    else:
+        return repr(value)[:budget]
+    if depth <= 0 and value:
+        return opening + "..." + closing
+    parts, used = [], len(opening)
+    for key, item in pairs:
+        if used >= budget:
+            parts.append("...")
+            break
+        part = _shown(key, budget - used, depth - 1)
+        if item is not _NO_VALUE:
+            part += ": " + _shown(item, max(budget - used - len(part) - 2, 1), depth - 1)
+        parts.append(part)
+        used += len(part) + 2
+    return opening + ", ".join(parts) + closing
+
+
+_NO_VALUE = object()
+_BRACKETS: dict[type, tuple[str, str]] = {
+    list: ("[", "]"),
+    tuple: ("(", ")"),
+    set: ("{", "}"),
+    frozenset: ("frozenset({", "})"),
+}
+
+
+def _base(value: object) -> type:
+    return next(kind for kind in _BRACKETS if isinstance(value, kind))
