@@ -129,6 +129,24 @@ def test_malformed_structures():
                         path="when", rule="r", survey_dimensions=None)  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "when",
+    [
+        ["x" * 10_000_000],
+        {"all": "x" * 10_000_000},
+        {"fact": ["x" * 10_000_000], "op": "eq", "value": 1},
+        {"fact": "ticket.priority", "op": "x" * 10_000_000, "value": 1},
+        {"fact": "sla.resolution.overdue", "op": "ge", "value": ["x" * 10_000_000]},
+    ],
+    ids=["condition", "all", "fact", "op", "value"],
+)
+def test_huge_values_are_shown_shortened(when):
+    """Issue 16: the whole value was written into the message."""
+    with pytest.raises(ConfigError) as caught:
+        parse_condition(when, path="when", rule="r", survey_dimensions=None)
+    assert len(str(caught.value)) < 1_000
+
+
 def test_rules_validate_levels_and_names():
     levels = [{"level": 1, "role": "主管"}]
     rule = {"name": "a", "when": {"fact": "ticket.complaints", "op": "ge", "value": 2}, "level": 1}

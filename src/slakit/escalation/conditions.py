@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slakit.durations import format_duration, parse_duration
-from slakit.errors import ConfigError
+from slakit.errors import ConfigError, shown
 from slakit.sla import METRICS, MetricState
 
 __all__ = ["OPS", "Condition", "Leaf", "parse_condition"]
@@ -142,7 +142,7 @@ class Condition:
 def parse_condition(data: Any, *, path: str, rule: str, survey_dimensions: frozenset[str] | None) -> Condition | Leaf:
     """Build a condition from config, raising :class:`ConfigError` naming ``rule`` and ``path``."""
     if not isinstance(data, Mapping) or not data:
-        raise _error(rule, path, f"must be a mapping with 'all', 'any', 'not' or 'fact' (got {data!r})")
+        raise _error(rule, path, f"must be a mapping with 'all', 'any', 'not' or 'fact' (got {shown(data)})")
     if set(data) <= {"fact", "op", "value"}:
         return _leaf(data, path=path, rule=rule, survey_dimensions=survey_dimensions)
     if len(data) != 1 or next(iter(data)) not in ("all", "any", "not"):
@@ -157,7 +157,7 @@ def parse_condition(data: Any, *, path: str, rule: str, survey_dimensions: froze
             "not", (parse_condition(body, path=f"{path}.not", rule=rule, survey_dimensions=survey_dimensions),)
         )
     if not isinstance(body, list) or not body:
-        raise _error(rule, f"{path}.{mode}", f"must be a non-empty list of conditions (got {body!r})")
+        raise _error(rule, f"{path}.{mode}", f"must be a non-empty list of conditions (got {shown(body)})")
     return Condition(
         mode,
         tuple(
@@ -174,14 +174,14 @@ def _leaf(data: Mapping[str, Any], *, path: str, rule: str, survey_dimensions: f
     fact, op, value = data["fact"], data["op"], data["value"]
     kind = fact_type(fact, survey_dimensions=survey_dimensions) if isinstance(fact, str) else None
     if kind is None:
-        raise _error(rule, f"{path}.fact", f"must be a fact: {known_facts()} (got {fact!r})")
+        raise _error(rule, f"{path}.fact", f"must be a fact: {known_facts()} (got {shown(fact)})")
     if op not in OPS:
-        raise _error(rule, f"{path}.op", f"must be one of {', '.join(OPS)} (got {op!r})")
+        raise _error(rule, f"{path}.op", f"must be one of {', '.join(OPS)} (got {shown(op)})")
     if op not in _OPS_BY_TYPE[kind]:
         raise _error(
             rule,
             f"{path}.op",
-            f"{op!r} does not apply to {fact} (a {kind}); use one of {', '.join(_OPS_BY_TYPE[kind])}",
+            f"{shown(op)} does not apply to {fact} (a {kind}); use one of {', '.join(_OPS_BY_TYPE[kind])}",
         )
     try:
         if op == "in":
@@ -193,7 +193,7 @@ def _leaf(data: Mapping[str, Any], *, path: str, rule: str, survey_dimensions: f
         else:
             converted = _convert(value, kind, fact)
     except (ValueError, ConfigError) as exc:
-        raise _error(rule, f"{path}.value", f"must be {exc} for {fact} {op} (got {value!r})") from None
+        raise _error(rule, f"{path}.value", f"must be {exc} for {fact} {op} (got {shown(value)})") from None
     return Leaf(fact, op, converted, kind)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from slakit._config import ConfigSource, config_model
+from slakit._config import ConfigSource, check_nesting, config_model
 from slakit.durations import Duration
 from slakit.errors import ConfigError
 from slakit.escalation._spans import prepare
@@ -101,6 +101,7 @@ class EscalationRules:
             if rule.name in names:
                 raise ConfigError(f"'rules[{i}].name' {rule.name!r} is used by another rule", path=f"rules[{i}].name")
             names.add(rule.name)
+            check_nesting(rule.when, field=f"rules[{i}].when")  # a config built in Python was not loaded
             if rule.level and rule.level not in levels:
                 known = ", ".join(str(level) for level in levels) or "none defined"
                 raise ConfigError(
