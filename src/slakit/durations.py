@@ -22,14 +22,25 @@ _COMPACT = re.compile(
     (?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*
     (?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*
     (?:(?P<s>\d+(?:\.\d+)?)\s*s)?\s*$""",
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
 # Years and months have no fixed length, so ISO durations with them are refused rather than guessed.
-_ISO = re.compile(r"^P(?!$)(\d+W)?(\d+(?:\.\d+)?D)?(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$")
+_ISO = re.compile(
+    r"^P(?!$)(?P<w>\d+W)?(?P<d>\d+(?:\.\d+)?D)?(T(?=\d)(?P<h>\d+(?:\.\d+)?H)?(?P<m>\d+(?:\.\d+)?M)?(?P<s>\d+(?:\.\d+)?S)?)?$",
+    re.ASCII,
+)
 _ISO_ADAPTER: TypeAdapter[timedelta] = TypeAdapter(timedelta)
+_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_MAX_SECONDS = timedelta.max.days * 86_400  # whole days only: what every form can reach
 _ACCEPTED = (
     "a timedelta, whole seconds as an int, a compact string such as '90m', '2h30m', '1d' or '1w2d', "
     "or ISO 8601 such as 'PT2H30M' or 'P1DT2H' (no years or months)"
+)
+_NOT_NEGATIVE = "a duration of zero or more"
+_TOO_LONG = f"a duration of at most {timedelta.max.days:,} days"
+_ASCII_ONLY = (
+    "written with ASCII digits 0-9 and letters, such as '90m' or 'PT1H30M' "
+    "(full-width and other non-ASCII digits are refused)"
 )
 
 
@@ -37,27 +48,34 @@ def parse_duration(value: Any, *, field: str = "duration") -> timedelta:
     """Read a non-negative duration from a config value.
 
     Accepts a :class:`~datetime.timedelta`, whole seconds as an ``int``, compact strings
-    (``"90m"``, ``"2h30m"``, ``"1d"`` = 24 h, ``"1w"``) and ISO 8601 (``"PT2H30M"``, ``"P1DT2H"``).
-    Anything else, and any negative duration, raises :class:`~slakit.errors.ConfigError` naming
-    ``field`` and listing what is accepted.
+    (``"90m"``, ``"2h30m"``, ``"1d"`` = 24 h, ``"1w"``) and ISO 8601 (``"PT2H30M"``, ``"P1DT2H"``),
+    up to 999,999,999 days (what a ``timedelta`` holds). Strings are ASCII: full-width and other
+    non-ASCII digits are refused, never read as the digits they look like. Anything else, and any
+    negative duration, raises :class:`~slakit.errors.ConfigError` naming ``field`` and listing what
+    is accepted.
     """
     result: timedelta | None = None
     if isinstance(value, timedelta):
         result = value
     elif isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= _MAX_SECONDS:
+            raise ConfigError.for_value(field, value, _TOO_LONG if value > 0 else _NOT_NEGATIVE)
         result = timedelta(seconds=value)
     elif isinstance(value, str):
-        result = _parse_text(value.strip())
+        if not value.isascii():
+            raise ConfigError.for_value(field, value, _ASCII_ONLY)
+        result = _parse_text(value.strip(), field=field)
     if result is None:
         raise ConfigError.for_value(field, value, _ACCEPTED)
     if result < timedelta(0):
-        raise ConfigError.for_value(field, value, "a duration of zero or more")
+        raise ConfigError.for_value(field, value, _NOT_NEGATIVE)
     return result
 
 
-def _parse_text(text: str) -> timedelta | None:
+def _parse_text(text: str, *, field: str) -> timedelta | None:
     upper = text.upper()
-    if _ISO.match(upper):
+    if iso := _ISO.match(upper):
+        _check_length({unit.lower(): number[:-1] for unit, number in iso.groupdict().items() if number}, text, field)
         try:
             return _ISO_ADAPTER.validate_python(upper)
         except ValidationError:
@@ -65,7 +83,9 @@ def _parse_text(text: str) -> timedelta | None:
     match = _COMPACT.match(text)
     if match is None or not any(match.groupdict().values()):
         return None
-    parts = {key: float(number) for key, number in match.groupdict().items() if number}
+    numbers = {unit: number for unit, number in match.groupdict().items() if number}
+    _check_length(numbers, text, field)
+    parts = {unit: float(number) for unit, number in numbers.items()}
     return timedelta(
         weeks=parts.get("w", 0),
         days=parts.get("d", 0),
@@ -73,6 +93,12 @@ def _parse_text(text: str) -> timedelta | None:
         minutes=parts.get("m", 0),
         seconds=parts.get("s", 0),
     )
+
+
+def _check_length(numbers: dict[str, str], text: str, field: str) -> None:
+    """Refuse, before any conversion can overflow, a duration longer than a timedelta holds."""
+    if sum(float(number) * _SECONDS[unit] for unit, number in numbers.items()) > _MAX_SECONDS:
+        raise ConfigError.for_value(field, text, _TOO_LONG)
 
 
 def format_duration(value: timedelta) -> str:

@@ -11,8 +11,10 @@ from slakit.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = 86_400
-_INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
-_INTERVAL_FORM = "'HH:MM-HH:MM' such as '09:00-18:00' (24:00 allowed as an end, '22:00-06:00' crosses midnight)"
+_INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$", re.ASCII)
+_INTERVAL_FORM = (
+    "'HH:MM-HH:MM' in ASCII digits such as '09:00-18:00' (24:00 allowed as an end, '22:00-06:00' crosses midnight)"
+)
 
 
 @dataclass(frozen=True, slots=True, order=True)
