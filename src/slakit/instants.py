@@ -7,6 +7,7 @@ microsecond; floats (``datetime.timestamp()``) do not.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,12 +71,24 @@ def us_to_td(us: int) -> timedelta:
 
 
 def zone_named(name: str, *, field: str = "timezone") -> ZoneInfo:
-    """The IANA zone called ``name``; a ConfigError naming ``field`` when there is none."""
-    if not isinstance(name, str) or not name or name != name.strip():
-        raise ConfigError.for_value(field, name, "an IANA time zone name such as 'Asia/Shanghai'")
+    """The IANA zone called ``name``; a ConfigError naming ``field`` when there is none.
+
+    Every zone name slakit reads (configs, ``assume_tz``, the command line's ``--assume-tz``) goes
+    through here. A name is checked for the shape of an IANA name (at most 255 characters of letters,
+    digits, ``_``, ``+`` and ``-`` in parts separated by ``/``) before the zone database is asked, so
+    a 50 MB name costs nothing; a folder of the database such as ``Asia``, a file that is no zone and
+    an unknown name are all a ConfigError, never an ``OSError``.
+    """
+    if not isinstance(name, str) or len(name) > _MAX_ZONE_NAME or not _ZONE_NAME.fullmatch(name):
+        raise ConfigError.for_value(field, name, f"{_ZONE_NAMES} (letters, digits, _, +, - and /)")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError.for_value(
-            field, name, "an IANA time zone name such as 'Asia/Shanghai', 'Europe/Berlin' or 'UTC'"
-        ) from exc
+    except IsADirectoryError as exc:
+        raise ConfigError.for_value(field, name, f"{_ZONE_NAMES}; {name!r} is a group of zones, not a zone") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ConfigError.for_value(field, name, _ZONE_NAMES) from exc
+
+
+_ZONE_NAMES = "an IANA time zone name such as 'Asia/Shanghai', 'Europe/Berlin' or 'UTC'"
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*", re.ASCII)
+_MAX_ZONE_NAME = 255

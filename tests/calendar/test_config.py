@@ -89,6 +89,26 @@ def test_bad_zone_names_the_zone(zone):
     assert repr(zone) in str(error)
 
 
+@pytest.mark.parametrize("zone", ["Asia", "America", "50 MB"])
+def test_a_folder_of_zones_or_a_huge_name_is_a_config_error(zone):
+    """Issue 16: ``timezone: Asia`` raised IsADirectoryError, a 50 MB name OSError."""
+    zone = "A" * 50_000_000 if zone == "50 MB" else zone
+    error = _error({"timezone": zone, "hours": {"mon": "09:00-10:00"}})
+    assert str(error).startswith("'timezone' must be an IANA time zone name")
+    assert len(str(error)) < 300
+    with pytest.raises(ConfigError, match="'timezone' must be an IANA time zone name"):
+        BusinessCalendar.always_open(zone)
+
+
+@pytest.mark.parametrize("interval", ["０９:００-１８:００", "09:00-١٨:00", "০৯:00-18:00", "09:00\u3000-18:00"])
+def test_non_ascii_digits_in_hours_are_refused(interval):
+    """Issue 16 (decided: refused): full-width digits were read as 09:00-18:00."""
+    error = _error({"timezone": "UTC", "hours": {"mon-fri": [interval]}})
+    assert "hours.mon-fri[0]" in str(error)
+    assert "in ASCII digits" in str(error)
+    assert repr(interval) in str(error)
+
+
 @pytest.mark.parametrize("interval", ["9-18", "25:00-26:00", "09:60-10:00", "09:00-24:30", "09:00", "nine-ten"])
 def test_bad_time_names_the_interval_and_the_form(interval):
     error = _error({"timezone": "UTC", "hours": {"mon-fri": ["08:00-08:30", interval]}})

@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from slakit.calendar import BusinessCalendar
 from slakit.errors import ConfigError
-from slakit.instants import require_aware
+from slakit.instants import require_aware, zone_named
 from slakit.policy import ServicePolicy
 from slakit.sla import EVENT_TYPES, Event, HoldsPolicy, Policy, Ticket
 from slakit.sla.policy import sla_policy
@@ -146,7 +145,7 @@ def _aware_datetimes(
             instant = _clamp(edge.astimezone(UTC) + nudge, low, high)
     if resolution is not None:
         instant -= (instant - low) % resolution
-    zone = calendar.timezone if calendar is not None else ZoneInfo(draw(st.sampled_from(ZONES)))
+    zone = calendar.timezone if calendar is not None else zone_named(draw(st.sampled_from(ZONES)))
     return instant.astimezone(zone)
 
 
