@@ -190,11 +190,20 @@ def test_a_file_in_another_encoding_is_refused_with_a_hint(tmp_path: Path) -> No
     assert _lines(list(read(path, encoding="gbk"))) == [(2, "T1", "ok")]
 
 
-def test_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoding", ["klingon", "rot13", "hex", "base64", "zlib", None, 5])
+def test_an_unknown_encoding_or_one_that_is_not_text_is_refused(tmp_path: Path, encoding: object) -> None:
+    """rot13 and hex are Python codecs, but not text encodings: they were a traceback (issue 16)."""
     path = tmp_path / "export.csv"
     path.write_text(HEADER, encoding="utf-8")
-    with pytest.raises(ConfigError, match="'encoding' must be a Python codec name"):
-        read(path, encoding="klingon")
+    with pytest.raises(ConfigError, match="'encoding' must be the name of a text encoding"):
+        read(path, encoding=encoding)  # type: ignore[arg-type]
+
+
+def test_a_utf16_file_without_its_bom_is_refused_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"is not utf-16 text .*--encoding"):
+        read(path, encoding="utf-16")
 
 
 # -- spans: the chunks a worker reads itself ------------------------------------------------------------

@@ -63,6 +63,11 @@ def test_unknown_command_is_a_usage_error():
         ["evaluate", "x.csv", "--policy", "p1-p3", "--by", "month,month"],
         ["evaluate", "x.csv", "--policy", "p1-p3", "--map", "created_at"],
         ["evaluate", "x.csv", "--policy", "p1-p3", "--assume-tz", "Mars/Olympus"],
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--assume-tz", "Asia"],  # issue 16: a folder of tzdata, was 1
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--encoding", "rot13"],  # issue 16: codecs, not text encodings,
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--encoding", "hex"],  # were a traceback
+        ["evaluate", "x.csv", "--policy", "p1-p3", "--encoding", "klingon"],
+        ["deadline", "2025-09-30T17:00", "2h", "--assume-tz", "Asia"],
         ["demo", "--rows", "-1"],
         ["number"],  # --prefix is required
         ["number", "--prefix", "TS", "--count", "0"],
@@ -121,6 +126,26 @@ def test_bad_duration_is_an_input_error(capsys):
 def test_missing_calendar_file_is_an_input_error(tmp_path, capsys):
     assert main(["deadline", "2025-09-30T17:00+08:00", "2h", "--calendar", str(tmp_path / "none.yaml")]) == 3
     assert "none.yaml" in capsys.readouterr().err
+
+
+def test_a_calendar_file_in_gbk_is_an_input_error(tmp_path, capsys):
+    """Issue 16: a GBK-encoded config file raised UnicodeDecodeError."""
+    path = tmp_path / "cal.yaml"
+    path.write_bytes("timezone: Asia/Shanghai  # 上海\nhours: {mon-fri: 09:00-18:00}\n".encode("gbk"))
+    assert main(["deadline", "2025-09-30T17:00+08:00", "2h", "--calendar", str(path)]) == 3
+    assert "is not UTF-8 text" in capsys.readouterr().err
+
+
+def test_a_policy_nested_20000_deep_is_an_input_error(tmp_path):
+    """Issue 16: it raised RecursionError, and the command exited with 1."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"name": ' + "[" * 20_000 + "]" * 20_000 + "}", encoding="utf-8")
+    export = tmp_path / "x.csv"
+    export.write_text("id,created_at,priority\nT1,2025-09-01T09:00:00Z,P1\n", encoding="utf-8")
+    result = run("evaluate", str(export), "--policy", str(policy), "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 3
+    assert "'policy' nests lists and mappings more than 100 levels deep" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_output_closed_early_is_not_an_error():

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_RECORD_LINES",
     "FileSpan",
     "Source",
+    "check_encoding",
     "detect_format",
     "open_source",
     "parse_chunk",
@@ -233,6 +234,23 @@ def _records_end(data: bytes, records: int) -> tuple[int, int] | None:
         position = quote + 1
 
 
+def check_encoding(encoding: str) -> str:
+    """``encoding`` if Python can read text in it; else a ConfigError naming ``encoding``.
+
+    A codec that does not turn bytes into text (``rot13``, ``hex``, ``base64``, ``zlib``) is refused
+    here like an unknown name, before any file is opened.
+    """
+    try:
+        if not isinstance(encoding, str):
+            raise TypeError(encoding)
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    except (LookupError, TypeError, ValueError):
+        raise ConfigError.for_value(
+            "encoding", encoding, "the name of a text encoding such as 'utf-8', 'gbk' or 'gb18030'"
+        ) from None
+    return encoding
+
+
 def _ascii_compatible(encoding: str) -> bool:
     try:
         return 'x\n",\t'.encode(encoding).removeprefix(codecs.BOM_UTF8) == b'x\n",\t'
@@ -254,10 +272,7 @@ def open_source(  # noqa: C901, PLR0912 -- paths and open files, plain and gzip,
     """Open ``source`` (a path or an open file, text or binary) and read a CSV's header."""
     name = os.fspath(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", None)
     kind = detect_format(str(name) if name is not None else None, format)
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise ConfigError.for_value("encoding", encoding, "a Python codec name such as 'utf-8' or 'gbk'") from None
+    check_encoding(encoding)
     newline = "" if kind == "csv" else None
     binary = _ascii_compatible(encoding)
     file: IO[Any]
@@ -511,10 +526,15 @@ def _sniff(path: Path, gz: bool, encoding: str) -> bytes:
         return b""  # reading it properly reports the problem
     try:
         codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _SNIFF)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # UnicodeDecodeError, or a UTF-16 file without its BOM
+        where = (
+            f"byte 0x{head[exc.start]:02X} at offset {exc.start} is not valid there"
+            if isinstance(exc, UnicodeDecodeError)
+            else str(exc)
+        )
         raise ConfigError(
-            f"{str(path)!r} is not {encoding} text (byte 0x{head[exc.start]:02X} at offset {exc.start} is not valid "
-            "there); give the file's encoding, e.g. encoding='gbk' or 'gb18030' (--encoding gbk)",
+            f"{str(path)!r} is not {encoding} text ({where}); give the file's encoding, e.g. encoding='gbk' or "
+            "'gb18030' (--encoding gbk)",
             path="encoding",
         ) from None
     return head

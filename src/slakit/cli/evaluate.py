@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slakit import presets
-from slakit.cli.options import add_command, add_report_options, column_map, instant, wrap, zone
+from slakit.cli.options import add_command, add_report_options, column_map, encoding, instant, wrap, zone
 from slakit.cli.report import write_report
 from slakit.errors import SlakitError
 
@@ -52,7 +52,9 @@ def register(commands: Commands) -> None:
     )
     evaluate.add_argument("--assume-tz", type=zone, metavar="ZONE", help="zone of times without a UTC offset")
     evaluate.add_argument("--input-format", choices=("csv", "jsonl"), help="when the file name does not say")
-    evaluate.add_argument("--encoding", default="utf-8-sig", help="text encoding (default UTF-8, BOM or not)")
+    evaluate.add_argument(
+        "--encoding", type=encoding, default="utf-8-sig", help="text encoding (default UTF-8, BOM or not)"
+    )
     evaluate.add_argument(
         "--date-order",
         choices=("dmy", "mdy", "ymd"),

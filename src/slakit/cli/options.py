@@ -28,6 +28,7 @@ __all__ = [
     "add_report_options",
     "column_map",
     "count",
+    "encoding",
     "formats",
     "group_keys",
     "instant",
@@ -117,6 +118,16 @@ def column_map(text: str) -> dict[str, str]:
             raise argparse.ArgumentTypeError(f"must be NAME=HEADER pairs separated by commas (got {part!r})")
         pairs[name.strip()] = header.strip()
     return pairs
+
+
+def encoding(text: str) -> str:
+    """The name of a text encoding Python reads, checked (``rot13`` and ``hex`` are not) and returned as given."""
+    from slakit.batch.reading import check_encoding
+
+    try:
+        return check_encoding(text)
+    except SlakitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def zone(text: str) -> str:
