@@ -116,6 +116,13 @@ def test_makeup_workday_uses_workday_hours_not_weekend_hours(cal):
     assert cal.schedule(date(2025, 10, 11)).kind == "makeup_workday"
 
 
+@pytest.mark.parametrize("day", ["2025-01-01", 20250101, None, datetime(2025, 1, 1, tzinfo=UTC)])
+def test_schedule_of_anything_but_a_date_names_the_argument(cal, day):
+    """Issue 16: ``schedule("2025-01-01")`` raised AttributeError; a datetime's date depends on a zone."""
+    with pytest.raises(ConfigError, match=r"^'day' must be a date such as date\(2025, 1, 1\)"):
+        cal.schedule(day)
+
+
 def test_public_holiday_is_closed_and_named(cal):
     assert not cal.is_open(sh(2025, 10, 1, 10, 0))
     day = cal.schedule(date(2025, 10, 1))

@@ -178,7 +178,13 @@ class BusinessCalendar:
         return ((from_us(s, zone), from_us(e, zone)) for s, e in table.overlapping(a, b))
 
     def schedule(self, day: date) -> DaySchedule:
-        """The local hours of ``day`` and the rule that gave them (holiday name included)."""
+        """The local hours of ``day`` and the rule that gave them (holiday name included).
+
+        ``day`` is a :class:`~datetime.date`; anything else (a string, or a datetime, whose date
+        depends on a zone) is a :class:`ConfigError` naming ``day``.
+        """
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ConfigError.for_value("day", day, "a date such as date(2025, 1, 1); of a datetime, its .date()")
         return self._rules.schedule(day)
 
     # -- make-up workdays not published yet -----------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any, Literal, get_args
 
 from dateutil import parser as date_parser
 
-from slakit.errors import InvalidTicketError, NaiveDatetimeError
+from slakit.errors import InvalidTicketError, NaiveDatetimeError, shown
 from slakit.instants import require_aware, to_us
 
 __all__ = ["EVENT_TYPES", "Event", "EventType", "Ticket"]
@@ -108,15 +108,19 @@ class Ticket:
     def __post_init__(self) -> None:
         require_aware(self.created_at, "created_at")
         if not isinstance(self.flags, frozenset):
-            object.__setattr__(self, "flags", frozenset(self.flags))
+            object.__setattr__(self, "flags", _flags(self.flags))
         if not isinstance(self.events, tuple):
+            if isinstance(self.events, str | bytes | Mapping) or not isinstance(self.events, Iterable):
+                raise InvalidTicketError(f"'events' must be a sequence of events (got {shown(self.events)})")
             object.__setattr__(self, "events", tuple(self.events))
         for event in self.events:
             if not isinstance(event, Event):
-                raise InvalidTicketError(f"ticket {self.id!r}: 'events' must hold Event values (got {event!r:.80})")
+                raise InvalidTicketError(
+                    f"ticket {shown(self.id)}: 'events' must hold Event values (got {shown(event)})"
+                )
             if event.at < self.created_at:
                 raise InvalidTicketError(
-                    f"ticket {self.id!r}: a {event.type} event at {event.at.isoformat()} is before the ticket "
+                    f"ticket {shown(self.id)}: a {event.type} event at {event.at.isoformat()} is before the ticket "
                     f"was created ({self.created_at.isoformat()})"
                 )
 
@@ -136,18 +140,37 @@ class Ticket:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ticket:
-        """Build from JSON-like data (ISO 8601 strings with offsets for instants), e.g. a JSONL line."""
+        """Build from JSON-like data (ISO 8601 strings with offsets for instants), e.g. a JSONL line.
+
+        Every field is checked for its JSON type (``id`` a string or whole number, ``priority`` a
+        string, ``flags`` a list of strings, ``events`` a list of objects, ...); anything else is an
+        :class:`~slakit.errors.InvalidTicketError` naming the field and the value.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidTicketError(f"a ticket must be a mapping of its fields (got {shown(data)})")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = [key for key in data if key not in known]
         if unknown:
-            raise InvalidTicketError(f"unknown ticket field {unknown[0]!r}; known: {', '.join(sorted(known))}")
+            raise InvalidTicketError(f"unknown ticket field {shown(unknown[0])}; known: {', '.join(sorted(known))}")
         values = dict(data)
-        values["created_at"] = _instant(values.get("created_at"), "created_at")
-        values["flags"] = frozenset(values.get("flags") or ())
-        values["events"] = tuple(_event(item, i) for i, item in enumerate(values.get("events") or ()))
         if values.get("id") is None or values.get("priority") is None:
             raise InvalidTicketError("a ticket needs 'id', 'created_at' and 'priority'")
-        values["id"] = str(values["id"])
+        ticket_id = values["id"]
+        if isinstance(ticket_id, bool) or not isinstance(ticket_id, str | int):
+            raise InvalidTicketError(f"'id' must be a string (got {shown(ticket_id)})")
+        values["id"] = str(ticket_id)
+        _check_text(values, "priority", optional=False)
+        for name in _TEXT_FIELDS:
+            _check_text(values, name)
+        affected = values.get("affected_customers", 1)
+        if isinstance(affected, bool) or not isinstance(affected, int) or affected < 0:
+            raise InvalidTicketError(f"'affected_customers' must be a whole number, 0 or more (got {shown(affected)})")
+        values["created_at"] = _instant(values.get("created_at"), "created_at")
+        values["flags"] = _flags(values.get("flags"))
+        events = values.get("events")
+        if events is not None and not isinstance(events, list | tuple):
+            raise InvalidTicketError(f"'events' must be a list of event objects (got {shown(events)})")
+        values["events"] = tuple(_event(item, i) for i, item in enumerate(events or ()))
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,15 +196,37 @@ def _replace(ticket: Ticket, **changes: Any) -> Ticket:
     return Ticket(**values)
 
 
+_TEXT_FIELDS = ("category", "channel", "product", "customer", "subject")
+_EVENT_TEXT_FIELDS = ("author", "status", "assignee", "priority", "metric", "reason")
+_EVENT_FLAGS = ("public", "customer_agreed")
+
+
+def _flags(value: Any) -> frozenset[str]:
+    """A ticket's flags: a list (or set) of strings; a single string is refused, not split into letters."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(flag, str) for flag in value):
+        return frozenset(value)
+    raise InvalidTicketError(f"'flags' must be a list of strings such as ['vip'] (got {shown(value)})")
+
+
+def _check_text(values: Mapping[str, Any], name: str, *, optional: bool = True, prefix: str = "") -> None:
+    value = values.get(name)
+    if not isinstance(value, str) and not (optional and value is None):
+        raise InvalidTicketError(
+            f"{prefix + name!r} must be a string{' or null' if optional else ''} (got {shown(value)})"
+        )
+
+
 def _instant(value: Any, name: str) -> datetime:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise InvalidTicketError(f"{name!r} must be an ISO 8601 date-time with an offset (got {value!r})")
+        raise InvalidTicketError(f"{name!r} must be an ISO 8601 date-time with an offset (got {shown(value)})")
     try:
         parsed = date_parser.isoparse(value)
-    except ValueError as exc:
-        raise InvalidTicketError(f"{name!r} must be an ISO 8601 date-time with an offset (got {value!r})") from exc
+    except (ValueError, OverflowError) as exc:
+        raise InvalidTicketError(f"{name!r} must be an ISO 8601 date-time with an offset (got {shown(value)})") from exc
     if parsed.tzinfo is None:
         raise NaiveDatetimeError.for_parameter(name, value)
     return parsed
@@ -189,14 +234,22 @@ def _instant(value: Any, name: str) -> datetime:
 
 def _event(item: Any, index: int) -> Event:
     if not isinstance(item, Mapping):
-        raise InvalidTicketError(f"'events[{index}]' must be a mapping (got {item!r:.80})")
+        raise InvalidTicketError(f"'events[{index}]' must be a mapping (got {shown(item)})")
     known = {f.name for f in fields(Event) if f.init}
-    unknown = sorted(set(item) - known)
+    unknown = [key for key in item if key not in known]
     if unknown:
         raise InvalidTicketError(
-            f"'events[{index}]' has unknown field {unknown[0]!r}; known: {', '.join(sorted(known))}"
+            f"'events[{index}]' has unknown field {shown(unknown[0])}; known: {', '.join(sorted(known))}"
         )
     values = dict(item)
+    kind = values.get("type")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        raise InvalidTicketError(f"'events[{index}].type' must be one of {', '.join(EVENT_TYPES)} (got {shown(kind)})")
+    for name in _EVENT_TEXT_FIELDS:
+        _check_text(values, name, prefix=f"events[{index}].")
+    for name in _EVENT_FLAGS:
+        if name in values and not isinstance(values[name], bool):
+            raise InvalidTicketError(f"'events[{index}].{name}' must be true or false (got {shown(values[name])})")
     values["at"] = _instant(values.get("at"), f"events[{index}].at")
     if values.get("until") is not None:
         values["until"] = _instant(values["until"], f"events[{index}].until")

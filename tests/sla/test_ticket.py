@@ -1,0 +1,107 @@
+"""Tickets from JSON-like data: every field's type is checked, with a typed error naming it (issue 16)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from slakit.errors import InvalidTicketError, NaiveDatetimeError, SlakitError
+from slakit.sla import Event, Ticket
+
+CREATED = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
+DATA: dict[str, Any] = {
+    "id": "T1",
+    "created_at": "2025-09-01T09:00:00+00:00",
+    "priority": "P1",
+    "category": "技术支持类",
+    "affected_customers": 3,
+    "flags": ["vip", "public_opinion_risk"],
+    "events": [
+        {"at": "2025-09-01T10:00:00+00:00", "type": "reply", "author": "agent", "public": False},
+        {"at": "2025-09-01T11:00:00+00:00", "type": "extend", "metric": "resolution",
+         "until": "2025-09-03T09:00:00+00:00", "customer_agreed": True},
+    ],
+}  # fmt: skip
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    return DATA | changes
+
+
+def test_from_dict_reads_what_to_dict_writes() -> None:
+    ticket = Ticket.from_dict(DATA)
+    assert ticket.flags == frozenset({"vip", "public_opinion_risk"})
+    assert ticket.events[0] == Event(datetime(2025, 9, 1, 10, 0, tzinfo=UTC), "reply", author="agent", public=False)
+    assert Ticket.from_dict(ticket.to_dict()) == ticket
+    assert Ticket.from_dict(_with(id=42, flags=None, events=None)).id == "42"
+
+
+@pytest.mark.parametrize("data", [None, "T1", 42, ["id", "T1"], ("id", "T1")])
+def test_something_that_is_not_a_mapping_is_refused(data: object) -> None:
+    """Issue 16: ``Ticket.from_dict(None)`` raised TypeError."""
+    with pytest.raises(InvalidTicketError, match=r"^a ticket must be a mapping of its fields \(got "):
+        Ticket.from_dict(data)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flags", ["abc", 5, True, {"vip": 1}, ["vip", 1], [["vip"]], "vip"])
+def test_flags_must_be_a_list_of_strings(flags: object) -> None:
+    """Issue 16: integer flags raised TypeError and ``flags="abc"`` became {"a", "b", "c"}."""
+    with pytest.raises(InvalidTicketError, match=r"^'flags' must be a list of strings such as \['vip'\] \(got "):
+        Ticket.from_dict(_with(flags=flags))
+    with pytest.raises(InvalidTicketError, match=r"^'flags' must be a list of strings"):
+        Ticket("T", CREATED, "P1", flags=flags)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"id": True}, "'id' must be a string (got True)"),
+        ({"id": ["T1"]}, "'id' must be a string (got ['T1'])"),
+        ({"priority": 1}, "'priority' must be a string (got 1)"),
+        ({"category": 7}, "'category' must be a string or null (got 7)"),
+        ({"subject": {"a": 1}}, "'subject' must be a string or null (got {'a': 1})"),
+        ({"affected_customers": -1}, "'affected_customers' must be a whole number, 0 or more (got -1)"),
+        ({"affected_customers": "3"}, "'affected_customers' must be a whole number, 0 or more (got '3')"),
+        ({"affected_customers": True}, "'affected_customers' must be a whole number, 0 or more (got True)"),
+        ({"events": {"at": "x"}}, "'events' must be a list of event objects (got {'at': 'x'})"),
+        ({"events": "reply"}, "'events' must be a list of event objects (got 'reply')"),
+        ({"events": [None]}, "'events[0]' must be a mapping (got None)"),
+        ({"events": [{"at": "2025-09-01T10:00Z", "type": ["reply"]}]}, "'events[0].type' must be one of reply,"),
+        ({"events": [{"at": "2025-09-01T10:00Z", "type": "reply", "author": 1}]}, "'events[0].author' must be a"),
+        (
+            {"events": [{"at": "2025-09-01T10:00Z", "type": "reply", "author": "agent", "public": "false"}]},
+            "'events[0].public' must be true or false (got 'false')",
+        ),
+        ({"events": [{"at": 5, "type": "note"}]}, "'events[0].at' must be an ISO 8601 date-time with an offset"),
+        ({"created_at": "2025-13-01T00:00Z"}, "'created_at' must be an ISO 8601 date-time with an offset"),
+        ({"owner": "x"}, "unknown ticket field 'owner'"),
+        ({1: "x"}, "unknown ticket field 1"),
+    ],
+)
+def test_each_field_is_checked_and_named(change: dict[Any, Any], message: str) -> None:
+    with pytest.raises(InvalidTicketError) as caught:
+        Ticket.from_dict(_with(**change) if all(isinstance(key, str) for key in change) else {**DATA, **change})
+    assert str(caught.value).startswith(message)
+
+
+def test_a_naive_instant_is_a_naive_datetime_error() -> None:
+    with pytest.raises(NaiveDatetimeError, match="'created_at'"):
+        Ticket.from_dict(_with(created_at="2025-09-01T09:00:00"))
+
+
+def test_huge_values_are_shown_shortened() -> None:
+    for change in ({"flags": "x" * 10_000_000}, {"id": ["x" * 10_000_000]}, {"events": [{"at": "9" * 10_000_000}]}):
+        with pytest.raises(InvalidTicketError) as caught:
+            Ticket.from_dict(_with(**change))
+        assert len(str(caught.value)) < 300
+
+
+@given(st.dictionaries(st.sampled_from(sorted(DATA)), st.none() | st.integers() | st.text() | st.lists(st.text())))
+def test_random_fields_give_a_ticket_or_a_slakit_error(change: dict[str, Any]) -> None:
+    with contextlib.suppress(SlakitError):
+        Ticket.from_dict(_with(**change))
