@@ -326,3 +326,13 @@ def test_keywords_are_stripped_and_numbers_are_text():
     classifier = Classifier.from_config({"types": {"a": {}}, "rules": [{"category": "a", "keywords": [" 报错 ", 500]}]})
     assert classifier.config.rules[0].keywords == ("报错", "500")
     assert classifier.classify("报错 500").keywords == ("报错", "500")
+
+
+def test_keywords_are_at_most_100_characters():
+    """Found by tests/test_config.py: a 5,000-character keyword raised RecursionError (the matcher is a trie)."""
+    longest = "a" * 99 + "b"
+    classifier = Classifier.from_config({"types": TYPES, "rules": [{"category": "投诉建议类", "keywords": [longest]}]})
+    assert classifier.classify(f"x {longest} y").category == "投诉建议类"
+    for keyword in (longest + "c", "x" * 5_000, "ｘ" * 101):
+        with pytest.raises(ConfigError, match=r"keywords\[0\]' must be a non-empty keyword or phrase of at most 100"):
+            Classifier.from_config({"types": TYPES, "rules": [{"category": "投诉建议类", "keywords": [keyword]}]})

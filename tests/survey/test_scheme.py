@@ -139,6 +139,13 @@ def test_dimensions_are_required():
         SurveyScheme.from_config({"scale": [1, 5]})
 
 
+@pytest.mark.parametrize("dimensions", [[[]], [{"overall": {}}], [1, 2], "overall"])
+def test_dimensions_listed_as_anything_but_names_are_a_config_error(dimensions):
+    """Found by tests/test_config.py: a list holding a list raised TypeError (unhashable)."""
+    with pytest.raises(ConfigError, match="dimensions"):
+        SurveyScheme.from_config({"scale": [1, 5], "dimensions": dimensions})
+
+
 def test_config_that_is_not_a_mapping():
     with pytest.raises(ConfigError, match="mapping"):
         SurveyScheme.from_config("[1, 2]")

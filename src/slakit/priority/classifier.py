@@ -42,12 +42,15 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from slakit._config import ConfigSource, config_model
+from slakit.errors import shown
 from slakit.priority.taxonomy import SEPARATOR, Category, Taxonomy, TaxonomyConfig, TypeConfig
 
 __all__ = ["Classification", "ClassificationConfig", "Classifier", "RuleConfig", "normalize_text"]
 
 _WHAT = "classification"
 _STAR = "*"
+_MAX_KEYWORD = 100
+"""The longest keyword or phrase, in characters after normalisation (the matcher's trie is that deep)."""
 
 # Scripts written without spaces between words: a keyword edge in one of them matches anywhere.
 # Han (with extensions, compatibility ideographs and radicals), kana, bopomofo, Hangul, Thai, Lao,
@@ -115,8 +118,12 @@ class RuleConfig(BaseModel):
             raise ValueError("'keywords' must list at least one keyword or phrase (got [])")
         stripped = tuple(keyword.strip() for keyword in value)
         for index, keyword in enumerate(stripped):
-            if not _collapse(normalize_text(keyword.removesuffix(_STAR))):
-                raise ValueError(f"'keywords[{index}]' must be a non-empty keyword or phrase (got {value[index]!r})")
+            literal = _collapse(normalize_text(keyword.removesuffix(_STAR)))
+            if not literal or len(literal) > _MAX_KEYWORD:
+                raise ValueError(
+                    f"'keywords[{index}]' must be a non-empty keyword or phrase of at most {_MAX_KEYWORD} characters "
+                    f"(got {shown(value[index])})"
+                )
         return stripped
 
     @field_validator("weight")

@@ -90,7 +90,7 @@ class SurveySchemeConfig(BaseModel):
     @field_validator("dimensions", mode="before")
     @classmethod
     def _names_or_mapping(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
             return {name: {} for name in value}
         if isinstance(value, Mapping):
             return {name: {} if spec is None else spec for name, spec in value.items()}
