@@ -258,7 +258,7 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-def open_source(  # noqa: C901, PLR0912 -- paths and open files, plain and gzip, text and bytes: each opened its own way
+def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and bytes: each opened its own way
     source: str | os.PathLike[str] | IO[Any],
     *,
     format: str | None = None,
