@@ -74,8 +74,8 @@ def test_flags_must_be_a_list_of_strings(flags: object) -> None:
         ({"events": [{"at": "2025-09-01T10:00Z", "type": ["reply"]}]}, "'events[0].type' must be one of reply,"),
         ({"events": [{"at": "2025-09-01T10:00Z", "type": "reply", "author": 1}]}, "'events[0].author' must be a"),
         (
-            {"events": [{"at": "2025-09-01T10:00Z", "type": "reply", "author": "agent", "public": "false"}]},
-            "'events[0].public' must be true or false (got 'false')",
+            {"events": [{"at": "2025-09-01T10:00Z", "type": "reply", "author": "agent", "public": "no"}]},
+            "'events[0].public' must be true or false (got 'no')",
         ),
         ({"events": [{"at": 5, "type": "note"}]}, "'events[0].at' must be an ISO 8601 date-time with an offset"),
         ({"created_at": "2025-13-01T00:00Z"}, "'created_at' must be an ISO 8601 date-time with an offset"),
@@ -105,3 +105,34 @@ def test_huge_values_are_shown_shortened() -> None:
 def test_random_fields_give_a_ticket_or_a_slakit_error(change: dict[str, Any]) -> None:
     with contextlib.suppress(SlakitError):
         Ticket.from_dict(_with(**change))
+
+
+def test_yes_no_fields_take_json_booleans_and_the_words_true_and_false_in_any_case():
+    """Issue #11: ``"public": "false"`` counted as a public reply and ``"customer_agreed": "no"`` applied the
+    extension. JSON true/false and the strings true/false (any case) are read; anything else is refused."""
+    base = {"id": "T", "created_at": "2025-09-01T09:00:00+00:00", "priority": "P1"}
+
+    def event(**fields):
+        return Ticket.from_dict({**base, "events": [{"at": "2025-09-01T10:00:00+00:00", "type": "reply", "author": "agent", **fields}]})
+
+    assert event(public="false").events[0].public is False
+    assert event(public="TRUE").events[0].public is True
+    assert event(public=False).events[0].public is False
+    for bad in ("no", "yes", 0, 1, "f", None):
+        with pytest.raises(InvalidTicketError, match=r"'events\[0\]\.public' must be true or false"):
+            event(public=bad)
+    with pytest.raises(InvalidTicketError, match=r"'events\[0\]\.customer_agreed' must be true or false \(got 'no'\)"):
+        Ticket.from_dict(
+            {
+                **base,
+                "events": [
+                    {
+                        "at": "2025-09-01T10:00:00+00:00",
+                        "type": "extend",
+                        "metric": "resolution",
+                        "until": "2025-09-09T10:00:00+00:00",
+                        "customer_agreed": "no",
+                    }
+                ],
+            }
+        )

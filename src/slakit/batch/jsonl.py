@@ -20,7 +20,6 @@ from slakit.sla import Ticket
 __all__ = ["ticket_from_json"]
 
 _TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
-_TEXT_FIELDS = ("category", "channel", "product", "customer", "subject")
 
 
 def ticket_from_json(text: str, line: int | None) -> InputTicket | Rejected:
@@ -29,6 +28,12 @@ def ticket_from_json(text: str, line: int | None) -> InputTicket | Rejected:
         data = json.loads(text)
     except ValueError as exc:
         return Rejected(line, None, f"not valid JSON: {exc}", "invalid JSON", "InvalidTicketError")
+    except RecursionError:
+        problem = InvalidTicketError("the line nests its JSON too deeply to be a ticket")
+        return Rejected.of(line, None, problem, "invalid JSON")
+    if "\\u" in text and _lone_surrogate(data):
+        problem = InvalidTicketError("a text holds a lone surrogate escape (such as \\ud800), which is no character")
+        return Rejected.of(line, None, problem, "invalid JSON")
     if not isinstance(data, dict):
         problem = InvalidTicketError(f"a line must hold a JSON object (got {type(data).__name__})")
         return Rejected.of(line, None, problem, "invalid JSON")
@@ -45,7 +50,6 @@ def _ticket(data: dict[str, Any], line: int | None) -> InputTicket:
     survey_at_text = data.pop("survey_at", None)
     if survey is not None and not isinstance(survey, Mapping):
         raise InvalidSurveyResponseError(f"'survey' must be an object of dimension to answer (got {survey!r:.80})")
-    _check_types(data)
     try:
         survey_at = parse_instant(survey_at_text, "survey_at", None) if survey_at_text is not None else None
     except TimestampError as exc:
@@ -59,24 +63,20 @@ def _ticket(data: dict[str, Any], line: int | None) -> InputTicket:
     return InputTicket(**values, line=line, survey=dict(survey) if survey else None, survey_at=survey_at)
 
 
-def _check_types(data: Mapping[str, Any]) -> None:
-    """What ``Ticket.from_dict`` takes on trust: the types of the plain fields."""
-    ticket_id = data.get("id")
-    if ticket_id is not None and (isinstance(ticket_id, bool) or not isinstance(ticket_id, str | int)):
-        raise InvalidTicketError(f"'id' must be a string (got {ticket_id!r:.40})")
-    priority = data.get("priority")
-    if priority is not None and not isinstance(priority, str):
-        raise InvalidTicketError(f"'priority' must be a string such as 'P1' (got {priority!r:.40})")
-    for name in _TEXT_FIELDS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise InvalidTicketError(f"{name!r} must be a string or null (got {value!r:.40})")
-    affected = data.get("affected_customers", 1)
-    if isinstance(affected, bool) or not isinstance(affected, int) or affected < 0:
-        raise InvalidTicketError(f"'affected_customers' must be a whole number, 0 or more (got {affected!r:.40})")
-    flags = data.get("flags") or []
-    if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
-        raise InvalidTicketError(f"'flags' must be a list of strings (got {flags!r:.60})")
-    events = data.get("events") or []
-    if not isinstance(events, list):
-        raise InvalidTicketError(f"'events' must be a list of event objects (got {events!r:.60})")
+def _lone_surrogate(data: Any) -> bool:
+    """Whether a text anywhere in the decoded line holds a surrogate code point (JSON's ``\\ud800`` alone), which
+    cannot be written out as UTF-8. Asked only of lines with a ``\\u`` escape; walked without recursion."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

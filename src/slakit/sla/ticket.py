@@ -210,6 +210,16 @@ def _flags(value: Any) -> frozenset[str]:
     raise InvalidTicketError(f"'flags' must be a list of strings such as ['vip'] (got {shown(value)})")
 
 
+def _flag(value: Any, name: str) -> bool:
+    """A yes/no field: JSON ``true``/``false``, or the strings ``true``/``false`` in any case (as exports write
+    them); anything else (``"no"``, ``0``, ``"false "``) is refused rather than read one way."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise InvalidTicketError(f"{name!r} must be true or false (got {shown(value)})")
+
+
 def _check_text(values: Mapping[str, Any], name: str, *, optional: bool = True, prefix: str = "") -> None:
     value = values.get(name)
     if not isinstance(value, str) and not (optional and value is None):
@@ -248,8 +258,8 @@ def _event(item: Any, index: int) -> Event:
     for name in _EVENT_TEXT_FIELDS:
         _check_text(values, name, prefix=f"events[{index}].")
     for name in _EVENT_FLAGS:
-        if name in values and not isinstance(values[name], bool):
-            raise InvalidTicketError(f"'events[{index}].{name}' must be true or false (got {shown(values[name])})")
+        if name in values:
+            values[name] = _flag(values[name], f"events[{index}].{name}")
     values["at"] = _instant(values.get("at"), f"events[{index}].at")
     if values.get("until") is not None:
         values["until"] = _instant(values["until"], f"events[{index}].until")
