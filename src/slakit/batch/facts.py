@@ -21,7 +21,7 @@ from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, MetricState, SLAReport, Timeline, build_timeline
 
 if TYPE_CHECKING:
-    from slakit.batch.records import TicketResult
+    from slakit.batch.records import RowWarning, TicketResult
     from slakit.escalation import EscalationReport
     from slakit.priority import Classifier
     from slakit.survey import SurveyScore
@@ -173,7 +173,8 @@ class TicketFacts:
     metric with its state number (0 met, 1 breached, 2 running or paused, 3 pending), ``breaches`` one
     row per breached metric (its deadline first, to order them), ``metric_cells`` each metric's
     ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)`` and ``escalation_cells``
-    the escalations' (None without rules), as results.csv and results.jsonl write them.
+    the escalations' (None without rules), as results.csv and results.jsonl write them; ``warnings`` the
+    row's ignored cells (warnings.csv).
     """
 
     line: int | None
@@ -204,6 +205,7 @@ class TicketFacts:
     rules: tuple[str, ...]
     metric_cells: MetricCells
     escalation_cells: EscalationCells | None
+    warnings: tuple[RowWarning, ...] = ()
 
     @classmethod
     def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
@@ -252,6 +254,7 @@ class TicketFacts:
             rules=rules,
             metric_cells=_metric_cells(report),
             escalation_cells=_escalation_cells(escalations) if escalations is not None else None,
+            warnings=result.warnings,
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
