@@ -172,6 +172,7 @@ class FlatLayout:
             if cell.startswith(SURVEY_PREFIX) and cell != "survey_at" and position not in taken:
                 self.survey.append((cell[len(SURVEY_PREFIX) :], position))
         self.measured = self._measured()
+        self._durations = "first_response_after" in self.index or "resolved_after" in self.index
         fields = (*COLUMNS, *EXTRA_COLUMNS)
         self._getter = itemgetter(*(self.index.get(name, -1) for name in fields))
 
@@ -310,7 +311,7 @@ class FlatLayout:
             time(reopened_at, "reopened_at"),
             time(survey_at_cell, "survey_at"),
         )
-        if not (_empty(response_after) and _empty(resolved_after)):
+        if self._durations:
             times = (
                 *times[:2],
                 _after_or_at(times[2], response_after, "first_response", created),
