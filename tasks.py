@@ -2,6 +2,7 @@
 """The project's own commands; needs nothing but python3.
 
     python3 tasks.py demo [ARGS...]   # the main job (installs slakit into .venv first)
+    python3 tasks.py slakit ARGS...   # the slakit command, e.g. slakit evaluate export.csv --policy p1-p3
     python3 tasks.py test [PYTEST ARGS...]  # ruff, mypy and the whole test suite
     python3 tasks.py bench [NAME]     # benchmarks against peer libraries (installs them first)
 
@@ -54,6 +55,12 @@ def demo(args: list[str]) -> int:
     return _run("-m", "slakit", "demo", *args)
 
 
+def slakit(args: list[str]) -> int:
+    """The ``slakit`` command installed in .venv, run in the caller's working directory (paths stay theirs)."""
+    _ensure_env("")
+    return subprocess.run([str(PYTHON), "-m", "slakit", *args], check=False).returncode
+
+
 def test(args: list[str]) -> int:
     try:
         # durable-rules (the experimental escalation adapter) builds from source with the machine's C compiler
@@ -81,7 +88,7 @@ def bench(args: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench}
+COMMANDS = {"demo": demo, "slakit": slakit, "test": test, "bench": bench}
 
 
 def main() -> int:

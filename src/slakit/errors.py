@@ -19,6 +19,7 @@ __all__ = [
     "NaiveDatetimeError",
     "SequenceExhaustedError",
     "SlakitError",
+    "TooManyRejectedError",
     "UnknownPriorityError",
     "UnsatisfiableError",
     "WorkerLostError",
@@ -97,6 +98,18 @@ class UnknownPriorityError(SlakitError, LookupError):
 class WorkerLostError(SlakitError, RuntimeError):
     """A worker process of a parallel batch ended abruptly (killed, e.g. by the out-of-memory killer); the
     message names the input lines that were being evaluated. The run is abandoned: its outputs are not written."""
+
+
+class TooManyRejectedError(SlakitError, ValueError):
+    """More input rows were rejected than a run's ``max_rejected`` allows.
+
+    Raised by :func:`slakit.batch.run` once its outputs are in place: they are complete (rejected.csv
+    lists each rejected row with its reason), so ``outcome`` (the run's ``RunOutcome``) is attached.
+    """
+
+    def __init__(self, message: str, *, outcome: Any = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 SHOWN_LENGTH = 80

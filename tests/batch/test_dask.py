@@ -257,6 +257,25 @@ def test_the_date_order_applies_to_every_partition(frame, policy):
     assert rows["rejected"].isna().all()
 
 
+def test_the_value_map_applies_to_every_partition_and_warnings_are_counted(frame, policy, tmp_path):
+    df = frame.iloc[:30].copy()
+    df["priority"] = df["priority"].map({"P1": "Urgent", "P2": "high", "P3": "ＬＯＷ"})
+    df.loc[df.index[:4], "agent_replies"] = "0"  # with a first response: ignored with a warning
+    values = {"priority": {"urgent": "P1", "High": "P2", "low": "P3"}}
+    ddf = dd.from_pandas(df, npartitions=3)
+    with dask.config.set(scheduler="sync"):
+        rows = sdask.evaluate(ddf, policy, as_of=AS_OF, value_map=values).compute()
+        summary = sdask.summarize(ddf, policy, as_of=AS_OF, value_map=values, by=BY)
+    assert list(rows["priority"]) == list(frame["priority"].iloc[:30])
+    local = run(df, policy, as_of=AS_OF, out_dir=tmp_path, formats=(), value_map=values, by=BY)
+    assert summary.to_dict() == local.summary.to_dict()
+    replied = int(df["first_response_at"].iloc[:4].notna().sum())
+    assert summary.warnings_total == local.warnings
+    assert summary.warning_reasons["agent_replies 0 with a first response"] == replied > 0
+    with pytest.raises(ConfigError, match="no priority of the policy"):
+        sdask.evaluate(ddf, policy, as_of=AS_OF, value_map={"priority": {"Urgent": "P0"}})
+
+
 def test_bad_arguments_are_refused_before_anything_runs(frame, policy):
     ddf = dd.from_pandas(frame.iloc[:10], npartitions=1)
     with pytest.raises(ConfigError, match=r"dask\.dataframe\.DataFrame"):

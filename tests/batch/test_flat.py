@@ -191,14 +191,25 @@ def test_too_many_fields_is_rejected_and_too_few_are_empty() -> None:
     assert short.category is None
 
 
-def test_agent_replies_must_agree_with_first_response() -> None:
+def test_agent_replies_against_the_first_response() -> None:
+    """Issue #17: a row is rejected only when a cell would make a figure wrong; else the cell is ignored."""
     layout = FlatLayout(["id", "created_at", "priority", "first_response_at", "agent_replies"])
-    zero = layout.ticket(["T", _iso("09:00"), "P1", _iso("10:00"), "0"], 2)
-    assert isinstance(zero, Rejected)
-    assert zero.kind == "agent_replies contradicts first_response_at"
-    missing = layout.ticket(["T", _iso("09:00"), "P1", "", "2"], 3)
-    assert isinstance(missing, Rejected)
-    assert "the first reply's time is needed" in missing.reason
+    zero = layout.ticket(["T", _iso("09:00"), "P1", _iso("10:00"), "0"], 2)  # the first response proves a reply
+    assert isinstance(zero, InputTicket)
+    assert [(w.line, w.id, w.column, w.kind) for w in zero.warnings] == [
+        (2, "T", "agent_replies", "agent_replies 0 with a first response")
+    ]
+    assert [event.type for event in zero.events] == ["reply"]  # what the row says without agent_replies
+    missing = layout.ticket(["T", _iso("09:00"), "P1", "", "2"], 3)  # answered, but when? the response clock
+    assert isinstance(missing, Rejected)  # would count the ticket as unanswered
+    assert missing.kind == "agent_replies without a first response"
+    assert "the response clock needs the first reply's time" in missing.reason
+    no_column = FlatLayout(["id", "created_at", "priority", "agent_replies"])  # the response is not measured
+    ignored = no_column.ticket(["T", _iso("09:00"), "P1", "2"], 4)
+    assert isinstance(ignored, InputTicket)
+    kinds = [(w.column, w.kind) for w in ignored.warnings]
+    assert kinds == [("agent_replies", "agent_replies without a first response")]
+    assert ignored.events == ()
 
 
 def test_datetimes_and_numbers_from_a_dataframe() -> None:
@@ -229,3 +240,103 @@ def test_fast_construction_equals_the_checked_one() -> None:
     assert [e.at_us for e in ticket.events] == [e.at_us for e in checked_events]
     values = {f.name: getattr(ticket, f.name) for f in dataclasses.fields(InputTicket)}
     assert InputTicket(**values | {"events": checked_events}) == ticket
+
+
+# -- issue #17: durations instead of instants, cells ignored with a warning, value_map ---------------------------
+
+AFTER = ["id", "created_at", "priority", "first_response_after", "resolved_after"]
+
+
+def _events(item: InputTicket) -> list[tuple[str, datetime]]:
+    return [(event.type, event.at) for event in item.events]
+
+
+@pytest.mark.parametrize(
+    ("response", "resolved", "expected_response", "expected_resolved"),
+    [
+        ("90", "1440", _at("10:30"), _at("09:00", day=2)),  # minutes
+        ("1.5", "", _at("09:01") + timedelta(seconds=30), None),
+        ("2h30m", "P1DT2H", _at("11:30"), _at("11:00", day=2)),  # durations as policies write them
+        ("PT45M", "1d", _at("09:45"), _at("09:00", day=2)),
+        (" 0 ", "", _at("09:00"), None),
+    ],
+)
+def test_durations_after_created_at_stand_for_the_instants(
+    response: str, resolved: str, expected_response: datetime, expected_resolved: datetime | None
+) -> None:
+    layout = FlatLayout(AFTER)
+    assert layout.measured == frozenset({"response", "resolution"})
+    item = layout.ticket(["T", _iso("09:00"), "P1", response, resolved], 2)
+    assert isinstance(item, InputTicket), item
+    expected = [("reply", expected_response)] + ([("resolve", expected_resolved)] if expected_resolved else [])
+    assert _events(item) == expected
+
+
+def test_a_duration_counts_elapsed_time_across_a_dst_change() -> None:
+    layout = FlatLayout(AFTER, assume_tz="Europe/Berlin")
+    item = layout.ticket(["T", "2025-03-30 01:30", "P1", "60", ""], 2)  # clocks go from 02:00 to 03:00
+    assert isinstance(item, InputTicket), item
+    (reply,) = item.events
+    assert reply.at.astimezone(UTC) == datetime(2025, 3, 30, 1, 30, tzinfo=UTC)  # 03:30 CEST, one hour later
+
+
+def test_durations_from_a_dataframe_are_minutes_or_timedeltas() -> None:
+    layout = FlatLayout(AFTER)
+    item = layout.ticket(["T", _at("09:00"), "P1", 30, timedelta(hours=2)], 3)
+    assert isinstance(item, InputTicket), item
+    assert _events(item) == [("reply", _at("09:30")), ("resolve", _at("11:00"))]
+    item = layout.ticket(["T", _at("09:00"), "P1", 2.5, None], 4)
+    assert isinstance(item, InputTicket), item
+    assert _events(item) == [("reply", _at("09:02") + timedelta(seconds=30))]
+
+
+@pytest.mark.parametrize("bad", ["-5", "soon", "NaN", "2 hours", "1e400", "-PT1H", True])
+def test_a_duration_that_is_none_is_rejected(bad: object) -> None:
+    item = FlatLayout(AFTER).ticket(["T", _iso("09:00"), "P1", bad, ""], 5)
+    assert isinstance(item, Rejected), item
+    assert item.kind == "invalid duration in first_response_after"
+    assert item.reason.startswith("'first_response_after' must be minutes after 'created_at' as a number (90, 1.5)")
+    assert (item.line, item.id) == (5, "T")
+
+
+def test_both_an_instant_and_a_duration_must_agree_to_the_minute() -> None:
+    layout = FlatLayout(["id", "created_at", "priority", "first_response_at", "first_response_after"])
+    agreed = layout.ticket(["T", _iso("09:00"), "P1", "2025-09-01T09:14:40+08:00", "15"], 2)  # rounded minutes
+    assert isinstance(agreed, InputTicket), agreed
+    assert _events(agreed) == [("reply", _at("09:14") + timedelta(seconds=40))]  # the instant is kept
+    rejected = layout.ticket(["T", _iso("09:00"), "P1", _iso("11:00"), "15"], 3)
+    assert isinstance(rejected, Rejected)
+    assert rejected.kind == "first_response_at contradicts first_response_after"
+    assert rejected.reason == (
+        "'first_response_at' (2025-09-01T11:00:00+08:00) and 'first_response_after' ('15', which is "
+        "2025-09-01T09:15:00+08:00) disagree by 1h45m; give one of them, or values that agree to the minute"
+    )
+    one_minute = layout.ticket(["T", _iso("09:00"), "P1", _iso("09:16"), "15"], 4)
+    assert isinstance(one_minute, Rejected)
+
+
+def test_agent_without_assigned_at_is_ignored_with_a_warning() -> None:
+    layout = FlatLayout(["id", "created_at", "priority", "assigned_at", "agent"])
+    item = layout.ticket(["T", _iso("09:00"), "P1", "", "王工"], 6)
+    assert isinstance(item, InputTicket), item
+    (warning,) = item.warnings
+    assert (warning.line, warning.id, warning.column, warning.kind) == (6, "T", "agent", "agent without assigned_at")
+    assert warning.reason.startswith("'agent' is '王工' but 'assigned_at' is empty")
+    assigned = layout.ticket(["T", _iso("09:00"), "P1", _iso("09:05"), "王工"], 7)
+    assert isinstance(assigned, InputTicket)
+    assert assigned.warnings == ()
+
+
+def test_value_map_maps_priority_channel_and_category() -> None:
+    layout = FlatLayout(
+        ["id", "created_at", "priority", "channel", "category"],
+        value_map={"priority": {"Urgent": "P1"}, "channel": {"Web": "在线客服"}, "category": {"Bug": "技术支持类"}},
+    )
+    item = layout.ticket(["T", _iso("09:00"), "ＵＲＧＥＮＴ", " web ", "bug"], 2)
+    assert isinstance(item, InputTicket), item
+    assert (item.priority, item.channel, item.category) == ("P1", "在线客服", "技术支持类")
+    kept = layout.ticket(["T", _iso("09:00"), "High", "电话", ""], 3)
+    assert isinstance(kept, InputTicket)
+    assert (kept.priority, kept.channel, kept.category) == ("High", "电话", None)  # the evaluator rejects High
+    with pytest.raises(ConfigError, match="among priority, channel, category"):
+        FlatLayout(["id", "created_at", "priority"], value_map={"agent": {"a": "b"}})

@@ -20,11 +20,11 @@ import pytest
 from slakit import __version__, presets
 from slakit.batch import Rejected, RunProgress, evaluate_many, pipeline, read, run, rundir, summarize
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS
-from slakit.errors import ConfigError, WorkerLostError
+from slakit.errors import ConfigError, TooManyRejectedError, WorkerLostError
 from tests.batch.exports import AS_OF, HEADER, export_text
 
 POLICY = presets.load("p1-p3")
-FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
+FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "warnings.csv")
 
 
 @pytest.fixture
@@ -367,7 +367,7 @@ def test_run_json_is_written_last_and_describes_the_run(export: Path, tmp_path: 
     stat = export.stat()
     assert record["input"] == {"path": str(export), "size": stat.st_size,
                                "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat()}  # fmt: skip
-    assert (record["rows"], record["evaluated"], record["rejected"]) == (15, 6, 9)
+    assert (record["rows"], record["evaluated"], record["rejected"], record["warnings"]) == (15, 6, 9, 0)
     assert (record["as_of"], record["policy"], record["slakit_version"]) == (AS_OF.isoformat(), "p1-p3", __version__)
     assert record["format"] == "slakit.run/1"
     assert record["duration_seconds"] >= 0
@@ -494,3 +494,138 @@ def test_a_killed_worker_fails_the_run_at_once_naming_the_lines(tmp_path: Path) 
 )
 def test_a_chunk_in_flight_is_named_by_its_lines(chunk: tuple[int, Any], named: str) -> None:
     assert pipeline._chunk_lines(chunk) == named
+
+
+# -- issue #17: real exports: why rows were rejected, values, durations, warnings ---------------------------------
+
+ZENDESK = (
+    "Id,Created at,Priority,Via,First reply time in minutes,Full resolution time in minutes,Replies\n"
+    "Z1,2025-09-01 09:00,Urgent,Web,90,300,2\n"  # P1: replied 10:30 (within 2h), resolved 14:00
+    "Z2,2025-09-01 10:00,HIGH,Email,1h,,1\n"  # P1 (High), a duration text
+    "Z3,2025-09-01 11:00,Normal,Web,,,0\n"  # P2, never answered
+    "Z4,2025-09-01 12:00,ｌｏｗ,Email,30,,0\n"  # P3 in full width; 0 replies yet a first reply: the 0 is ignored
+    "Z5,2025-09-01 13:00,Normal,Web,,,3\n"  # replies without a time, in a file that measures the response
+    "Z6,2025-09-01 14:00,Pending,Web,20,,1\n"  # a priority nobody mapped
+)
+ZENDESK_COLUMNS = {
+    "id": "Id", "created_at": "Created at", "priority": "Priority", "channel": "Via",
+    "first_response_after": "First reply time in minutes", "resolved_after": "Full resolution time in minutes",
+    "agent_replies": "Replies",
+}  # fmt: skip
+ZENDESK_VALUES = {
+    "priority": {"Urgent": "P1", "High": "P1", "Normal": "P2", "Low": "P3"},
+    "channel": {"Web": "在线客服"},
+}
+
+
+def test_a_zendesk_shaped_export_with_value_and_column_maps_and_durations(tmp_path: Path) -> None:
+    """Regression: 20,000 of 20,000 rows of such an export were rejected (High, Normal, Urgent matched no priority;
+    18,167 rows had replies but no first_response_at)."""
+    path = tmp_path / "zendesk.csv"
+    path.write_text(ZENDESK, encoding="utf-8")
+    outcome = run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "out", formats=(), assume_tz="Asia/Shanghai",
+                  column_map=ZENDESK_COLUMNS, value_map=ZENDESK_VALUES)  # fmt: skip
+    out = tmp_path / "out"
+    assert (outcome.rows, outcome.evaluated, outcome.rejected, outcome.warnings) == (6, 4, 2, 1)
+    results = {row["id"]: row for row in _csv(out / "results.csv")}
+    z1 = results["Z1"]
+    assert (z1["priority"], z1["channel"]) == ("P1", "在线客服")
+    assert (z1["response_state"], z1["response_completed_at"]) == ("met", "2025-09-01T10:30:00+08:00")
+    assert (z1["resolution_state"], z1["resolved_at"]) == ("met", "2025-09-01T14:00:00+08:00")
+    assert z1["public_agent_replies"] == "2"
+    assert results["Z2"]["response_completed_at"] == "2025-09-01T11:00:00+08:00"
+    assert (results["Z3"]["priority"], results["Z3"]["response_state"]) == ("P2", "breached")
+    assert (results["Z4"]["priority"], results["Z4"]["public_agent_replies"]) == ("P3", "1")
+    rejected = {row["id"]: row for row in _csv(out / "rejected.csv")}
+    assert rejected["Z5"]["kind"] == "agent_replies without a first response"
+    assert rejected["Z6"]["kind"] == "unknown priority"
+    assert "(got 'Pending')" in rejected["Z6"]["reason"]
+    (warning,) = _csv(out / "warnings.csv")
+    assert list(warning) == ["line", "id", "column", "reason"]
+    assert (warning["line"], warning["id"], warning["column"]) == ("5", "Z4", "agent_replies")
+    assert warning["reason"].startswith("'agent_replies' is 0 but the first response is at 2025-09-01T12:30:00")
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["warnings"] == 1
+    assert "warnings.csv" in record["files"]
+    summary = outcome.summary.to_dict()
+    assert summary["warnings"] == {
+        "total": 1,
+        "reasons": {"agent_replies 0 with a first response": 1},
+        "first": {"agent_replies 0 with a first response": {"line": 5, "id": "Z4", "reason": warning["reason"]}},
+    }
+
+
+def test_durations_give_the_figures_of_the_instants_they_stand_for(tmp_path: Path) -> None:
+    """The oracle: a duration after created_at is the instant created_at + duration, so both files give one report."""
+    durations = tmp_path / "after.csv"
+    durations.write_text(ZENDESK, encoding="utf-8")
+    instants = tmp_path / "at.csv"
+    instants.write_text(
+        "Id,Created at,Priority,Via,First reply,Solved,Replies\n"
+        "Z1,2025-09-01 09:00,Urgent,Web,2025-09-01 10:30,2025-09-01 14:00,2\n"
+        "Z2,2025-09-01 10:00,HIGH,Email,2025-09-01 11:00,,1\n"
+        "Z3,2025-09-01 11:00,Normal,Web,,,0\n"
+        "Z4,2025-09-01 12:00,ｌｏｗ,Email,2025-09-01 12:30,,0\n"
+        "Z5,2025-09-01 13:00,Normal,Web,,,3\n"
+        "Z6,2025-09-01 14:00,Pending,Web,2025-09-01 14:20,,1\n",
+        encoding="utf-8",
+    )
+    at_columns = {**ZENDESK_COLUMNS, "first_response_at": "First reply", "resolved_at": "Solved"}
+    del at_columns["first_response_after"], at_columns["resolved_after"]
+    options: dict[str, Any] = {"formats": ("json",), "assume_tz": "Asia/Shanghai", "value_map": ZENDESK_VALUES}
+    run(durations, POLICY, as_of=AS_OF, out_dir=tmp_path / "a", column_map=ZENDESK_COLUMNS, **options)
+    run(instants, POLICY, as_of=AS_OF, out_dir=tmp_path / "b", column_map=at_columns, chunk_size=2, jobs=2, **options)
+    for name in ("results.csv", "results.jsonl", "breaches.csv", "warnings.csv", "summary.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert _csv(tmp_path / "a" / "rejected.csv") == _csv(tmp_path / "b" / "rejected.csv")
+
+
+def test_the_first_row_of_each_rejection_kind(export: Path, tmp_path: Path) -> None:
+    outcome = run(export, POLICY, as_of=AS_OF, out_dir=tmp_path, formats=(), chunk_size=3, jobs=2)
+    first = outcome.summary.rejected_first
+    assert list(first) == list(outcome.summary.rejected_reasons)  # the commonest first
+    assert first["unknown priority"][:2] == (8, "R8")
+    assert first["unknown priority"][2].startswith("'priority' must be one of P1, P2, P3 (got 'P7')")
+    assert first["missing id"][:2] == (12, None)
+    assert {kind: line for kind, (line, _, _) in first.items()} == {
+        row["kind"]: int(row["line"]) for row in reversed(_csv(tmp_path / "rejected.csv"))
+    }  # each kind's smallest line, as rejected.csv lists them
+
+
+@pytest.mark.parametrize(
+    ("limit", "over"),
+    [(None, False), (9, False), (8, True), (0, True), ("60%", False), ("59.9%", True), ("100%", False)],
+)  # fmt: skip
+def test_max_rejected_writes_the_outputs_then_raises_past_the_limit(
+    export: Path, tmp_path: Path, limit: int | str | None, over: bool
+) -> None:
+    out = tmp_path / "out"
+    if not over:
+        outcome = run(export, POLICY, as_of=AS_OF, out_dir=out, formats=(), max_rejected=limit)
+        assert outcome.rejected == 9
+        return
+    with pytest.raises(TooManyRejectedError) as caught:
+        run(export, POLICY, as_of=AS_OF, out_dir=out, formats=(), max_rejected=limit)
+    assert str(caught.value).startswith(f"9 of 15 rows (60.0%) were rejected, more than max_rejected='{limit}' allows")
+    outcome = caught.value.outcome
+    assert (outcome.rows, outcome.rejected) == (15, 9)
+    assert outcome.files == tuple(out / name for name in (*FILES, "run.json"))  # complete, in place
+    assert len(_csv(out / "rejected.csv")) == 9
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["rejected"] == 9
+
+
+def test_value_maps_that_cannot_apply_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "zendesk.csv"
+    path.write_text(ZENDESK, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'value_map\.priority' maps a value to 'P4', which is no priority"):
+        run(path, POLICY, as_of=AS_OF, out_dir=tmp_path / "a", column_map=ZENDESK_COLUMNS,
+            value_map={"priority": {"Low": "P4"}})  # fmt: skip
+    jsonl = tmp_path / "tickets.jsonl"
+    jsonl.write_text('{"id": "J1", "created_at": "2025-09-01T09:00:00+08:00", "priority": "p1"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="value_map maps the values of a flat export"):
+        run(jsonl, POLICY, as_of=AS_OF, out_dir=tmp_path / "b", value_map={"priority": {"p1": "P1"}})
+    with pytest.raises(ConfigError, match="'max_rejected' must be"):
+        run(jsonl, POLICY, as_of=AS_OF, out_dir=tmp_path / "c", max_rejected="lots")
+    assert not any((tmp_path / name).exists() for name in ("a", "b", "c"))
+    outcome = run(jsonl, POLICY, as_of=AS_OF, out_dir=tmp_path / "d", formats=())  # "p1" is P1 in any case
+    assert (outcome.evaluated, outcome.rejected) == (1, 0)

@@ -1,22 +1,32 @@
 """The `slakit` command through its real entry point: help, exit codes, deadlines and ticket numbers."""
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import slakit
 from slakit.batch import RunProgress
 from slakit.cli import main
 from slakit.cli.progress import Progress as _Progress
 
 COMMANDS = ("evaluate", "demo", "deadline", "number")
+SRC = str(Path(slakit.__file__).resolve().parents[1])  # the code under test, whatever the working directory
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(
-        [sys.executable, "-m", "slakit", *args], capture_output=True, text=True, check=False, cwd=cwd, encoding="utf-8"
+        [sys.executable, "-m", "slakit", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        encoding="utf-8",
+        env=env,
     )
 
 
@@ -38,7 +48,7 @@ def test_help_lists_the_commands_and_documents_the_exit_codes():
     assert result.returncode == 0
     assert result.stdout.startswith("usage: slakit")
     assert all(command in result.stdout for command in COMMANDS)
-    for line in ("0    success", "2    usage error", "3    input or configuration error", "4    with --strict"):
+    for line in ("0    success", "2    usage error", "3    input or configuration error", "4    more input rows"):
         assert line in result.stdout
 
 
@@ -113,13 +123,13 @@ def test_deadline_with_a_calendar_file(tmp_path):
 
 def test_naive_start_needs_assume_tz():
     result = run("deadline", "2025-09-30T17:00", "2h")
-    assert result.returncode == 3
+    assert result.returncode == 2  # a value on the command line, wrong on its own: a usage error
     assert "--assume-tz" in result.stderr
     assert run("deadline", "2025-09-30T17:00", "2h", "--assume-tz", "Asia/Shanghai").returncode == 0
 
 
-def test_bad_duration_is_an_input_error(capsys):
-    assert main(["deadline", "2025-09-30T17:00+08:00", "soon"]) == 3
+def test_bad_duration_is_a_usage_error(capsys):
+    assert main(["deadline", "2025-09-30T17:00+08:00", "soon"]) == 2
     assert "'DURATION' must be" in capsys.readouterr().err
 
 
@@ -197,9 +207,15 @@ def test_number_with_pattern_check_digits_and_zone():
         (["--prefix", "TS", "--at", "2024-05-01T08:00Z", "--timezone", "Nowhere/City"], "Nowhere/City"),
     ],
 )
-def test_number_input_errors(args, message, capsys):
-    assert main(["number", *args]) == 3
+def test_number_option_values_are_usage_errors(args, message, capsys):
+    assert main(["number", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_counter_store_that_cannot_be_opened_is_an_input_error(tmp_path, capsys):
+    """Regression: a --store that SQLite cannot open ended with a traceback (exit 1)."""
+    assert main(["number", "--prefix", "TS", "--at", "2024-05-01T08:00Z", "--store", str(tmp_path)]) == 3
+    assert "cannot use the counter store" in capsys.readouterr().err
 
 
 # -- the progress bar -------------------------------------------------------------------------------
@@ -255,3 +271,124 @@ def test_deadline_notes_unpublished_make_up_workdays_on_stderr(capsys):
     assert f"note: China's make-up workdays after {known} are not published; deadlines may move" in err
     assert main(["deadline", f"{known}-03-02T09:00+08:00", "2h"]) == 0
     assert "note:" not in capsys.readouterr().err
+
+
+# -- exit codes: every option with a bad value (issue #17) -----------------------------------------------------------
+
+# Per command, per option that takes a value: a bad value and the code the table in slakit.cli.exits gives it.
+# 2: the command line is wrong whatever the input holds; 3: a file cannot be read or written, or does not fit.
+BAD_VALUES: dict[str, dict[str, list[tuple[list[str], int]]]] = {
+    "evaluate": {
+        "input": [(["{missing}"], 3)],
+        "--policy": [(["--policy", "{missing}"], 3), (["--policy", "{garbage}"], 3)],
+        "--as-of": [(["--as-of", "yesterday"], 2), (["--as-of", "2025-09-05T18:00"], 2)],
+        "--out": [(["--out", "{garbage}"], 3)],
+        "--format": [(["--format", "pdf"], 2)],
+        "--jobs": [(["--jobs", "0"], 2), (["--jobs", "two"], 2)],
+        "--by": [(["--by", "moon"], 2)],
+        "--max-rejected": [
+            (["--max-rejected", "lots"], 2),
+            (["--max-rejected", "101%"], 2),
+            (["--strict", "--max-rejected", "1"], 2),
+        ],
+        "--map": [(["--map", "created_at"], 2), (["--map", "opened=Created"], 2), (["--map", "created_at=Nope"], 3)],
+        "--map-values": [(["--map-values", "Urgent=P1"], 2), (["--map-values", "priority:Urgent=P0"], 2)],
+        "--assume-tz": [(["--assume-tz", "Mars/Olympus"], 2), (["--assume-tz", "Asia"], 2)],
+        "--input-format": [(["--input-format", "xml"], 2)],
+        "--encoding": [(["--encoding", "no-such-codec"], 2), (["--encoding", "rot13"], 2)],
+        "--date-order": [(["--date-order", "DD/MM"], 2)],
+        "--date-format": [(["--date-format", "%H:%M"], 2)],
+    },
+    "demo": {
+        "--rows": [(["--rows", "-1"], 2)],
+        "--seed": [(["--seed", "x"], 2)],
+        "--as-of": [(["--as-of", "yesterday"], 2), (["--as-of", "2025-10-31T23:59:59"], 2)],
+        "--out": [(["--out", "{garbage}"], 3)],
+        "--input": [(["--input", "xml"], 2)],
+        "--format": [(["--format", "pdf"], 2)],
+        "--jobs": [(["--jobs", "0"], 2)],
+        "--by": [(["--by", "moon"], 2)],
+        "--max-rejected": [(["--max-rejected", "-1"], 2)],
+        "--start": [(["--start", "yesterday"], 2)],
+        "--assume-tz": [(["--assume-tz", "Mars/Olympus"], 2), (["--assume-tz", "Asia"], 2)],
+    },
+    "deadline": {
+        "start": [(["yesterday", "2h"], 2), (["2025-09-30T17:00", "2h"], 2)],
+        "duration": [(["2025-09-30T17:00+08:00", "soon"], 2)],
+        "--calendar": [(["--calendar", "{missing}"], 3), (["--calendar", "{garbage}"], 3)],
+        "--assume-tz": [(["--assume-tz", "Mars/Olympus"], 2), (["--assume-tz", "Asia"], 2)],
+    },
+    "number": {
+        "--prefix": [(["--prefix", "T S"], 2)],
+        "--at": [(["--at", "yesterday"], 2), (["--at", "2024-05-01T08:00"], 2)],
+        "--store": [(["--store", "{directory}"], 3)],
+        "--pattern": [(["--pattern", "{seq:03d}"], 2)],
+        "--timezone": [(["--timezone", "Nowhere/City"], 2)],
+        "--reset": [(["--reset", "weekly"], 2)],
+        "--check": [(["--check", "crc"], 2)],
+        "--overflow": [(["--overflow", "wrap"], 2)],
+        "--count": [(["--count", "0"], 2)],
+        "--assume-tz": [(["--at", "2024-05-01T08:00", "--assume-tz", "Mars/Olympus"], 2)],
+    },
+}
+VALID = {  # a command line that succeeds: a bad option is added to it (the last of a repeated option wins), bad
+    # positional arguments replace its first ones
+    "evaluate": ["{export}", "--policy", "p1-p3", "--as-of", "2025-09-05T18:00:00+08:00", "--out", "{out}", "--quiet"],
+    "demo": ["--rows", "5", "--out", "{out}", "--quiet"],
+    "deadline": ["2025-09-30T17:00+08:00", "2h"],
+    "number": ["--prefix", "TS", "--at", "2024-05-01T08:00Z"],
+}
+
+
+def _options_with_values() -> dict[str, set[str]]:
+    """Per command, its options that take a value and its positional arguments (argparse's own records)."""
+    from slakit.cli.parser import build_parser
+
+    commands = next(action for action in build_parser()._actions if action.choices)  # the subcommands
+    found: dict[str, set[str]] = {}
+    for name, command in commands.choices.items():  # type: ignore[union-attr]
+        found[name] = {
+            action.option_strings[-1] if action.option_strings else action.dest
+            for action in command._actions
+            if action.nargs != 0 and action.dest != "help"
+        }
+    return found
+
+
+def test_the_walk_below_covers_every_option_that_takes_a_value():
+    assert {name: set(options) for name, options in BAD_VALUES.items()} == _options_with_values()
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "args", "code"),
+    [
+        (command, option, args, code)
+        for command, options in BAD_VALUES.items()
+        for option, cases in options.items()
+        for args, code in cases
+    ],
+)
+def test_every_option_with_a_bad_value_exits_with_the_code_of_the_table(command, option, args, code, tmp_path, capsys):
+    """Regression: a bad --assume-tz exited 2 but a bad --as-of 3; an unopenable --store ended with a traceback."""
+    export = tmp_path / "export.csv"
+    export.write_text("id,created_at,priority\nT1,2025-09-01T09:00:00+08:00,P1\n", encoding="utf-8")
+    garbage = tmp_path / "garbage.yaml"
+    garbage.write_text("just: [a, file", encoding="utf-8")
+    places = {"{export}": str(export), "{out}": str(tmp_path / "out"), "{missing}": str(tmp_path / "missing.csv"),
+              "{garbage}": str(garbage), "{directory}": str(tmp_path)}  # fmt: skip
+    valid = [places.get(arg, arg) for arg in VALID[command]]
+    bad = [places.get(arg, arg) for arg in args]
+    assert _exit_code([command, *valid]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    line = [*valid, *bad] if option.startswith("--") else [*bad, *valid[len(bad) :]]
+    assert _exit_code([command, *line]) == code
+    err = capsys.readouterr().err
+    assert "error: " in err
+    assert "Traceback" not in err
+
+
+def _exit_code(args: list[str]) -> int:
+    try:
+        return main(args)
+    except SystemExit as exit_:  # argparse's own usage errors
+        return int(exit_.code or 0)

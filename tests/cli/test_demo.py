@@ -1,14 +1,18 @@
 """`slakit demo` end to end: the sample export, the evaluation and every report file, reproducibly."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import slakit
 from slakit.cli import main
 
 EXPORT_FILES = {"demo-export.csv", "demo-export.jsonl"}
-RUN_FILES = {"results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "run.json"}
+RUN_FILES = {"results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "warnings.csv", "run.json"}
 REPORT_FILES = {"report.html", "report.md", "summary.json"}
 SUMMARY_TABLES = {
     f"summary_{name}.csv"
@@ -18,17 +22,25 @@ SUMMARY_TABLES = {
         "rejected_reasons",
     )
 }  # fmt: skip
+SRC = str(Path(slakit.__file__).resolve().parents[1])  # the code under test, whatever the working directory
+SCRIPTS = str(Path(sys.executable).parent)  # where the slakit script is installed
 
 
-def test_demo_writes_the_sample_export_and_every_report_file(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "slakit", "demo", "--out", "demo"],
+def _demo(*args: str, cwd: Path, path: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]), "PATH": path}
+    return subprocess.run(
+        [sys.executable, "-m", "slakit", "demo", *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
         check=False,
-        cwd=tmp_path,
+        cwd=cwd,
+        env=env,
     )
+
+
+def test_demo_writes_the_sample_export_and_every_report_file(tmp_path):
+    result = _demo("--out", "demo", cwd=tmp_path, path=os.pathsep.join([SCRIPTS, os.environ.get("PATH", "")]))
     assert result.returncode == 0, result.stderr
     out = tmp_path / "demo"
     assert {p.name for p in out.iterdir()} == EXPORT_FILES | RUN_FILES | REPORT_FILES | SUMMARY_TABLES
@@ -90,7 +102,21 @@ def test_the_demo_on_the_flat_export_in_some_formats(tmp_path, capsys):
 
 
 def test_an_empty_demo(tmp_path, capsys):
-    assert main(["demo", "--rows", "0", "--out", str(tmp_path), "--quiet"]) == 0
-    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert main(["demo", "--rows", "0", "--out", str(tmp_path), "--quiet"]) == 3  # no row evaluated
+    assert "the input has no rows" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))  # the outputs are written
     assert summary["rows"] == {"total": 0, "evaluated": 0, "rejected": 0}
     assert Path(tmp_path / "report.html").stat().st_size > 0
+
+
+@pytest.mark.skipif(not (Path(SCRIPTS) / "slakit").exists(), reason="the slakit script is not installed")
+def test_the_demo_says_how_to_run_slakit_when_it_is_not_on_path(tmp_path):
+    """Regression: after the README's set-up commands `slakit` is not on PATH, yet the demo said to run it."""
+    result = _demo("--rows", "20", "--out", "demo", cwd=tmp_path, path="/usr/bin:/bin")
+    assert result.returncode == 0, result.stderr
+    hint = result.stdout.splitlines()[-1].split()
+    assert hint[:3] == [str(Path(SCRIPTS) / "slakit"), "evaluate", "demo/demo-export.csv"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+    ran = subprocess.run(hint, capture_output=True, text=True, check=False, cwd=tmp_path, env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "demo" / "flat" / "run.json").exists()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import slakit
 from slakit.cli import main
 
 AS_OF = "2025-09-05T18:00:00+08:00"
@@ -28,9 +29,19 @@ REPORT_FILES = {"results.csv", "results.jsonl", "rejected.csv", "breaches.csv", 
                 "summary.json"}  # fmt: skip
 
 
+SRC = str(Path(slakit.__file__).resolve().parents[1])  # the code under test, whatever the working directory
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+
+
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "slakit", *args], capture_output=True, text=True, check=False, cwd=cwd, encoding="utf-8"
+        [sys.executable, "-m", "slakit", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        encoding="utf-8",
+        env=ENV,
     )
 
 
@@ -48,7 +59,10 @@ def test_evaluate_writes_everything_and_prints_a_summary(export, tmp_path):
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     lines = result.stdout.splitlines()
     assert lines[0] == "slakit: 4 rows: 2 evaluated, 2 rejected"
-    assert lines[1] == "  SLA met: response 50.0%, resolution 100.0%; 1 ticket with a breach"  # T2 replied after 6 h
+    assert lines[1] == "  rejected rows by reason (rejected.csv lists each row with its line and reason):"
+    assert lines[2].startswith("    1  naive timestamp in created_at; first on line 4: 'created_at' has no UTC offset")
+    assert lines[3].startswith("    1  unknown priority; first on line 5: 'priority' must be one of P1, P2, P3")
+    assert lines[4] == "  SLA met: response 50.0%, resolution 100.0%; 1 ticket with a breach"  # T2 replied after 6 h
     assert f"  {out / 'report.html'}" in lines
     assert f"  {out / 'summary_*.csv'} (14 tables)" in lines
     written = {p.name for p in out.iterdir()}
@@ -70,7 +84,9 @@ def test_strict_fails_when_rows_are_rejected(export, tmp_path):
 def test_assume_tz_reads_times_without_an_offset(export, tmp_path, capsys):
     args = ["evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path)]
     assert main([*args, "--assume-tz", "Asia/Shanghai", "--strict", "--quiet"]) == 4  # T4 is still rejected
-    assert capsys.readouterr() == ("", "")  # --quiet: nothing but errors
+    out, err = capsys.readouterr()
+    assert out == ""  # --quiet: nothing but errors
+    assert err.startswith("slakit: error: 1 of 4 rows (25.0%) were rejected, more than max_rejected='0' allows")
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["rows"] == {"total": 4, "evaluated": 3, "rejected": 1}
 
@@ -125,8 +141,7 @@ def test_parallel_jobs_give_the_same_report(export, tmp_path):
     [
         (["missing.csv", "--policy", "p1-p3"], "missing.csv"),
         (["{export}", "--policy", "no-such-policy.yaml"], "no-such-policy.yaml"),
-        (["{export}", "--policy", "p1-p3", "--as-of", "2025-09-05 18:00"], "--assume-tz"),
-        (["{export}", "--policy", "p1-p3", "--as-of", "yesterday"], "ISO 8601"),
+        (["{export}", "--policy", "p1-p3", "--map", "priority=Priority"], "'Priority', which is not a column"),
     ],
 )
 def test_input_and_config_errors(export, tmp_path, args, message):
@@ -348,3 +363,127 @@ def test_cli_progress_counts_bytes_shows_rows_and_ends_at_100(tmp_path):
                                     str(tmp_path / "out"))  # fmt: skip
     assert code == 0
     assert b"[########################] 100%  50 rows" in terminal
+
+
+# -- issue #17: real exports, through the real command ------------------------------------------------------------
+
+
+def test_cli_lists_the_commonest_rejection_reasons_and_exits_3_when_no_row_is_evaluated(tmp_path):
+    """Regression: 20,000 of 20,000 rows rejected printed "0 evaluated, 20,000 rejected" and exited 0."""
+    kinds = {  # reason -> (rows, a bad row): seven kinds, five of them listed
+        "unknown priority": (6, "U{n},2025-09-01T09:00:00+08:00,High,,,,,\n"),
+        "naive timestamp in created_at": (5, "N{n},2025-09-01 09:00,P1,,,,,\n"),
+        "unparseable timestamp in created_at": (4, "X{n},soon,P1,,,,,\n"),
+        "missing priority": (3, "M{n},2025-09-01T09:00:00+08:00,,,,,,\n"),
+        "created after as_of": (2, "F{n},2025-12-01T09:00:00+08:00,P1,,,,,\n"),
+        "missing id": (1, ",2025-09-01T09:00:00+08:00,P1,,,,,\n"),
+        "wrong number of fields": (1, "W{n},2025-09-01T09:00:00+08:00,P1,,,,,,,,\n"),
+    }
+    rows = [(kind, row.format(n=n)) for kind, (count, row) in kinds.items() for n in range(count)]
+    order = [5, 0, 9, 15, 1, 11, 19, 2, 6, 12, 3, 16, 7, 13, 18, 4, 8, 10, 14, 17, 20, 21]  # mixed up
+    body = [rows[i] for i in order]
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(row for _, row in body), encoding="utf-8")
+    first = {}
+    for line, (kind, _) in enumerate(body, start=2):
+        first.setdefault(kind, line)
+    out = tmp_path / "out"
+    result = run("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out))
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    assert result.stderr == (
+        "slakit: error: none of the 22 rows was evaluated: every one was rejected, 6 for 'unknown priority' (the "
+        "commonest of 7 reasons); rejected.csv gives each row's line and reason (the outputs are written)\n"
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == "slakit: 22 rows: 0 evaluated, 22 rejected"
+    assert lines[1] == "  rejected rows by reason (rejected.csv lists each row with its line and reason):"
+    shown = [re.match(r"    (\d) {2}(.+); first on line (\d+): (.+)$", line) for line in lines[2:7]]
+    assert [(int(m[1]), m[2], int(m[3])) for m in shown if m] == [
+        (count, kind, first[kind]) for kind, (count, _) in list(kinds.items())[:5]
+    ]
+    assert shown[0]
+    assert shown[0][4].startswith("'priority' must be one of P1, P2, P3 (got 'High')")
+    assert lines[7] == "    2  in 2 other kinds"
+    assert len(_rows_of(out / "rejected.csv")) == 22  # the outputs are complete
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["evaluated"] == 0
+
+
+def test_cli_max_rejected_exits_4_past_the_limit_and_writes_the_outputs(export, tmp_path):
+    args = ["evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF]  # 4 rows, 2 rejected
+    result = run(*args, "--out", str(tmp_path / "a"), "--max-rejected", "1")
+    assert result.returncode == 4
+    assert result.stderr == (
+        "slakit: error: 2 of 4 rows (50.0%) were rejected, more than max_rejected='1' allows (--max-rejected 1); "
+        "the outputs are written and rejected.csv lists each row with its reason\n"
+    )
+    assert "slakit: 4 rows: 2 evaluated, 2 rejected" in result.stdout
+    assert len(_rows_of(tmp_path / "a" / "rejected.csv")) == 2
+    assert (tmp_path / "a" / "run.json").exists()
+    for limit, code in (("2", 0), ("50%", 0), ("49.9%", 4), ("0", 4)):
+        assert main([*args, "--out", str(tmp_path / limit), "--max-rejected", limit, "--quiet"]) == code, limit
+
+
+def test_cli_priorities_in_any_case_and_width_and_map_values(tmp_path):
+    """Regression: Zendesk's High, Normal, Urgent matched no priority (case-sensitive, codes or names only)."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,created_at,priority,channel,category\n"
+        "Z1,2025-09-01T09:00:00+08:00,Urgent,Web,\n"
+        "Z2,2025-09-01T10:00:00+08:00,HIGH,web,\n"
+        "Z3,2025-09-01T11:00:00+08:00,ｌｏｗ,Email,Bug\n"
+        "Z4,2025-09-01T12:00:00+08:00,Normal,Email,bug\n",
+        encoding="utf-8",
+    )
+    args = ["evaluate", str(path), "--policy", "four-level", "--as-of", AS_OF, "--format", "json"]
+    result = run(*args, "--out", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    assert "slakit: 4 rows: 3 evaluated, 1 rejected" in result.stdout  # four-level's codes: urgent, high, medium, low
+    (rejected,) = _rows_of(tmp_path / "a" / "rejected.csv")
+    assert (rejected["line"], rejected["kind"]) == ("5", "unknown priority")
+    assert "(got 'Normal')" in rejected["reason"]
+    values = ["priority:Normal=medium", "channel:Web=在线客服,Email=邮件", "category:Bug=技术支持类/软件故障排查"]
+    result = run(*args, "--out", str(tmp_path / "b"), *(part for value in values for part in ("--map-values", value)))
+    assert result.returncode == 0, result.stderr
+    assert "slakit: 4 rows: 4 evaluated, 0 rejected" in result.stdout
+    rows = _rows_of(tmp_path / "b" / "results.csv")
+    assert [(row["priority"], row["channel"], row["category"]) for row in rows] == [
+        ("urgent", "在线客服", ""), ("high", "在线客服", ""), ("low", "邮件", "技术支持类/软件故障排查"),
+        ("medium", "邮件", "技术支持类/软件故障排查")]  # fmt: skip
+    bad = run(*args, "--out", str(tmp_path / "c"), "--map-values", "priority:Normal=normal")
+    assert bad.returncode == 2
+    assert "'value_map.priority' maps a value to 'normal', which is no priority of the policy" in bad.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_cli_durations_and_cells_ignored_with_a_warning(tmp_path):
+    """Regression: 18,167 of 20,000 rows were rejected for replies without a first_response_at."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,created_at,priority,agent,First reply time in minutes,Resolution time,Replies\n"
+        "D1,2025-09-01T09:00:00+08:00,P1,,90,5h,2\n"
+        "D2,2025-09-01T10:00:00+08:00,P2,王工,60,,0\n"
+        "D3,2025-09-01T11:00:00+08:00,P2,,,,3\n"
+        "D4,2025-09-01T12:00:00+08:00,P3,,30,,1\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out),
+                 "--map", "first_response_after=First reply time in minutes,resolved_after=Resolution time",
+                 "--map", "agent_replies=Replies")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "slakit: 4 rows: 3 evaluated, 1 rejected"
+    assert "  2 cells of evaluated rows ignored, by reason (warnings.csv lists each one):" in lines
+    shown = [line.split(";")[0] for line in lines if line.startswith("    1  ")]
+    assert shown == ["    1  agent_replies without a first response",  # rejected, then the ignored cells
+                     "    1  agent without assigned_at", "    1  agent_replies 0 with a first response"]  # fmt: skip
+    assert "first on line 3: 'agent' is '王工' but 'assigned_at' is empty" in result.stdout
+    warnings = _rows_of(out / "warnings.csv")
+    assert sorted((row["line"], row["id"], row["column"]) for row in warnings) == [
+        ("3", "D2", "agent"), ("3", "D2", "agent_replies")]  # fmt: skip
+    (rejected,) = _rows_of(out / "rejected.csv")
+    assert (rejected["id"], rejected["kind"]) == ("D3", "agent_replies without a first response")
+    d1 = _rows_of(out / "results.csv")[0]
+    assert d1["response_completed_at"] == "2025-09-01T10:30:00+08:00"
+    assert d1["resolved_at"] == "2025-09-01T14:00:00+08:00"

@@ -113,7 +113,9 @@ def test_yes_no_fields_take_json_booleans_and_the_words_true_and_false_in_any_ca
     base = {"id": "T", "created_at": "2025-09-01T09:00:00+00:00", "priority": "P1"}
 
     def event(**fields):
-        return Ticket.from_dict({**base, "events": [{"at": "2025-09-01T10:00:00+00:00", "type": "reply", "author": "agent", **fields}]})
+        return Ticket.from_dict(
+            {**base, "events": [{"at": "2025-09-01T10:00:00+00:00", "type": "reply", "author": "agent", **fields}]}
+        )
 
     assert event(public="false").events[0].public is False
     assert event(public="TRUE").events[0].public is True

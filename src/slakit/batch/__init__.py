@@ -18,9 +18,10 @@ from slakit.batch.dataframe import from_dataframe
 from slakit.batch.evaluation import evaluate_many
 from slakit.batch.facts import GROUP_KEYS
 from slakit.batch.flat import COLUMNS, EXTRA_COLUMNS, FlatLayout
+from slakit.batch.options import RejectLimit
 from slakit.batch.pipeline import RunOutcome, RunProgress, run
 from slakit.batch.reading import read
-from slakit.batch.records import InputTicket, Rejected, TicketResult
+from slakit.batch.records import InputTicket, Rejected, RowWarning, TicketResult
 from slakit.batch.summary import (
     Breach,
     Compliance,
@@ -33,6 +34,7 @@ from slakit.batch.summary import (
     Summary,
     TopIssues,
 )
+from slakit.batch.values import ValueMap
 
 __all__ = [
     "COLUMNS",
@@ -47,7 +49,9 @@ __all__ = [
     "Group",
     "HandlingTime",
     "InputTicket",
+    "RejectLimit",
     "Rejected",
+    "RowWarning",
     "RunOutcome",
     "RunProgress",
     "Satisfaction",
@@ -55,6 +59,7 @@ __all__ = [
     "Summary",
     "TicketResult",
     "TopIssues",
+    "ValueMap",
     "evaluate_many",
     "from_dataframe",
     "read",

@@ -23,7 +23,7 @@ from slakit import presets
 from slakit._rounding import round_half_up
 from slakit.batch.distribution import Distribution
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, TicketFacts, check_by, hours, rate
-from slakit.batch.records import Rejected, TicketResult
+from slakit.batch.records import Rejected, RowWarning, TicketResult
 from slakit.batch.summary import (
     Breach,
     Compliance,
@@ -288,6 +288,10 @@ class Accumulator:
         self.reasons: Counter[str] = Counter()
         self.rejected: list[tuple[int, str, str]] = []
         self.latest = 0  # the latest instant any figure depends on (epoch µs), for the notes
+        self.rejected_first: dict[str, tuple[int, str, str]] = {}  # per kind: the row with the smallest line
+        self.warnings_total = 0
+        self.warning_reasons: Counter[str] = Counter()
+        self.warnings_first: dict[str, tuple[int, str, str]] = {}
 
     def add(self, result: TicketResult) -> None:
         """Count one result: an evaluated ticket or a rejected row."""
@@ -321,6 +325,8 @@ class Accumulator:
             group.add(facts, week)
         else:
             self.overall.add(facts, week)
+        if facts.warnings:
+            self.add_warnings(facts.warnings)
         if facts.breaches:
             self.breached_tickets += 1
             self.breaches_total += len(facts.breaches)
@@ -332,9 +338,19 @@ class Accumulator:
         """Count one rejected row."""
         self.rejected_total += 1
         self.reasons[rejected.kind] += 1
-        self.rejected.append((rejected.line if rejected.line is not None else 0, rejected.id or "", rejected.reason))
+        entry = (rejected.line if rejected.line is not None else 0, rejected.id or "", rejected.reason)
+        self.rejected.append(entry)
         if len(self.rejected) > 2 * REJECTED_SHOWN:
             self.rejected = heapq.nsmallest(REJECTED_SHOWN, self.rejected)
+        _keep_first(self.rejected_first, rejected.kind, entry)
+
+    def add_warnings(self, warnings: Iterable[RowWarning]) -> None:
+        """Count the ignored cells of an evaluated row (``add_facts`` counts those of its facts)."""
+        for warning in warnings:
+            self.warnings_total += 1
+            self.warning_reasons[warning.kind] += 1
+            entry = (warning.line if warning.line is not None else 0, warning.id or "", warning.reason)
+            _keep_first(self.warnings_first, warning.kind, entry)
 
     def update(self, results: Iterable[TicketResult]) -> Accumulator:
         """Add every result; returns self."""
@@ -364,6 +380,12 @@ class Accumulator:
         self.rejected_total += other.rejected_total
         self.reasons.update(other.reasons)
         self.rejected = heapq.nsmallest(REJECTED_SHOWN, self.rejected + other.rejected)
+        for kind, entry in other.rejected_first.items():
+            _keep_first(self.rejected_first, kind, entry)
+        self.warnings_total += other.warnings_total
+        self.warning_reasons.update(other.warning_reasons)
+        for kind, entry in other.warnings_first.items():
+            _keep_first(self.warnings_first, kind, entry)
         return self
 
     def finish(self) -> Summary:
@@ -398,6 +420,10 @@ class Accumulator:
             rejected_reasons=_ordered(self.reasons),
             rejected=tuple((line or None, ticket or None, reason) for line, ticket, reason in rejected),
             notes=self._notes(context),
+            rejected_first=_firsts(self.reasons, self.rejected_first),
+            warnings_total=self.warnings_total,
+            warning_reasons=_ordered(self.warning_reasons),
+            warnings_first=_firsts(self.warning_reasons, self.warnings_first),
         )
 
     def _notes(self, context: Context) -> tuple[str, ...]:
@@ -413,6 +439,24 @@ class Accumulator:
 
     def __getstate__(self) -> dict[str, Any]:
         return self.__dict__ | {"context": None}  # the receiving side has its own policy
+
+
+def _keep_first(firsts: dict[str, tuple[int, str, str]], kind: str, entry: tuple[int, str, str]) -> None:
+    """Keep ``entry`` as the first of ``kind`` when it comes before the one kept (smallest line, then id, reason)."""
+    kept = firsts.get(kind)
+    if kept is None or entry < kept:
+        firsts[kind] = entry
+
+
+def _firsts(
+    counts: Mapping[str, int], firsts: Mapping[str, tuple[int, str, str]]
+) -> dict[str, tuple[int | None, str | None, str]]:
+    """The first row of each kind, in the order of the counts (descending, then kind)."""
+    return {
+        kind: (line or None, ticket or None, reason)
+        for kind in _ordered(counts)
+        for line, ticket, reason in (firsts[kind],)
+    }
 
 
 def summarize(

@@ -30,6 +30,7 @@ from slakit.batch.flat import FlatLayout
 from slakit.batch.output import TicketWriter
 from slakit.batch.records import Rejected
 from slakit.batch.summary import Summary
+from slakit.batch.values import ValueMap
 from slakit.errors import ConfigError
 from slakit.instants import require_aware
 from slakit.policy import ServicePolicy, ServicePolicyConfig
@@ -85,6 +86,7 @@ class _Job:
         self.reading = {**reading, "column_map": dict(column_map) if column_map is not None else None}
         layout = FlatLayout(self.columns, **self.reading)  # a bad frame, or a bad date order, fails here
         self.evaluator = Evaluator(policy, as_of)
+        self.evaluator.priorities.check(layout.values)  # a value_map to a priority the policy does not have
         self.context = Context.of(self.evaluator.policy_for(layout.measured))  # as run() does for a DataFrame
         self.writer = TicketWriter(self.context.metrics)
         self.header: tuple[str, ...] = (*self.writer.header, *REJECTION_COLUMNS)
@@ -193,6 +195,7 @@ def evaluate_frame(  # noqa: PLR0913 -- the frame, the policy and how rows are r
     assume_tz: str | tzinfo | None = None,
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[pd.DataFrame, Accumulator]:
     """One pandas frame of flat rows (a partition): its result rows and its partial summary; needs no Dask.
 
@@ -204,7 +207,7 @@ def evaluate_frame(  # noqa: PLR0913 -- the frame, the policy and how rows are r
     groups = _check(as_of, by)
     if not isinstance(first_line, int) or isinstance(first_line, bool) or first_line < 1:
         raise ConfigError.for_value("first_line", first_line, "a whole number, 1 or more")
-    reading = _reading(column_map, assume_tz, date_order, date_format)
+    reading = _reading(column_map, assume_tz, date_order, date_format, value_map)
     job = _Job(presets.resolve(policy), as_of, [str(c) for c in df.columns], groups, reading)
     rows, partial = job.run(df, first_line, summary=True)
     assert partial is not None  # noqa: S101 -- asked for
@@ -268,9 +271,16 @@ def _reading(
     assume_tz: str | tzinfo | None,
     date_order: str | None,
     date_format: str | None,
+    value_map: Mapping[str, Mapping[str, str]] | None,
 ) -> dict[str, Any]:
     """How the flat rows are read, as :class:`~slakit.batch.FlatLayout` takes it."""
-    return {"column_map": column_map, "assume_tz": assume_tz, "date_order": date_order, "date_format": date_format}
+    return {
+        "column_map": column_map,
+        "assume_tz": assume_tz,
+        "date_order": date_order,
+        "date_format": date_format,
+        "value_map": ValueMap.of(value_map),
+    }
 
 
 def _divisions(ddf: DaskFrame, frames: list[Delayed]) -> tuple[Any, ...] | None:
@@ -307,6 +317,7 @@ def evaluate(
     assume_tz: str | tzinfo | None = None,
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> DaskFrame:
     """Every row of ``ddf`` (flat export rows) evaluated: a lazy Dask DataFrame of result rows, in input order.
 
@@ -315,13 +326,14 @@ def evaluate(
     zone, as in the file), then :data:`REJECTION_COLUMNS`. An evaluated row has no ``rejected``;
     a rejected one has only ``line``, ``id`` and the rejection. ``line`` is the row's 1-based
     position in the whole frame. ``policy`` is a :class:`~slakit.sla.Policy`, a preset name or a
-    policy file; ``column_map``, ``assume_tz``, ``date_order`` and ``date_format`` as for
+    policy file; ``column_map``, ``assume_tz``, ``date_order``, ``date_format`` and ``value_map`` as for
     :func:`~slakit.batch.read`. Counting the
     partitions' rows happens now; the evaluation when the result is computed.
     """
     dask, dd = _dask()
     _check(as_of, ())
-    job, shared, parts, firsts = _plan(ddf, policy, as_of, (), _reading(column_map, assume_tz, date_order, date_format))
+    reading = _reading(column_map, assume_tz, date_order, date_format, value_map)
+    job, shared, parts, firsts = _plan(ddf, policy, as_of, (), reading)
     task = dask.delayed(_rows_task, pure=True)
     frames = [task(part, shared, first) for part, first in zip(parts, firsts, strict=True)]
     rows: DaskFrame = dd.from_delayed(frames, meta=job.meta(), divisions=_divisions(ddf, frames), verify_meta=False)
@@ -339,6 +351,7 @@ def evaluate_and_summarize(  # noqa: PLR0913 -- the frame, the policy and how ro
     split_every: int = 8,
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[DaskFrame, Delayed]:
     """:func:`evaluate` and :func:`summarize` in one pass: the lazy result rows and the lazy :class:`Summary`.
 
@@ -347,7 +360,7 @@ def evaluate_and_summarize(  # noqa: PLR0913 -- the frame, the policy and how ro
     """
     dask, dd = _dask()
     groups = _check(as_of, by, split_every)
-    reading = _reading(column_map, assume_tz, date_order, date_format)
+    reading = _reading(column_map, assume_tz, date_order, date_format, value_map)
     job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, reading)
     task = dask.delayed(_both_task, pure=True, nout=2)
     outputs = [task(part, shared, first) for part, first in zip(parts, firsts, strict=True)]
@@ -368,6 +381,7 @@ def summarize(  # noqa: PLR0913 -- the frame, the policy and how rows are read, 
     split_every: int = 8,
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Summary:
     """The :class:`~slakit.batch.Summary` of every row of ``ddf``, exactly as one local run gives it.
 
@@ -377,7 +391,7 @@ def summarize(  # noqa: PLR0913 -- the frame, the policy and how rows are read, 
     """
     dask, _ = _dask()
     groups = _check(as_of, by, split_every)
-    reading = _reading(column_map, assume_tz, date_order, date_format)
+    reading = _reading(column_map, assume_tz, date_order, date_format, value_map)
     job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, reading)
     task = dask.delayed(_summary_task, pure=True)
     root = _reduce([task(part, shared, first) for part, first in zip(parts, firsts, strict=True)], split_every)

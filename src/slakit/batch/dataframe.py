@@ -27,11 +27,12 @@ def from_dataframe(
     first_line: int = 1,
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Iterator[Ticket | Rejected]:
     """Each row of ``df`` as a ticket, or the rejected row in its place, in row order.
 
-    Rows are read exactly as flat CSV rows are (docs/report.md), ``date_order`` and ``date_format``
-    included; a row's ``line`` is its 1-based position (plus ``first_line - 1``, for a partition of a
+    Rows are read exactly as flat CSV rows are (docs/report.md), ``date_order``, ``date_format`` and
+    ``value_map`` included; a row's ``line`` is its 1-based position (plus ``first_line - 1``, for a partition of a
     larger frame).
     """
     _pandas_isna(df)
@@ -41,6 +42,7 @@ def from_dataframe(
         assume_tz=assume_tz,
         date_order=date_order,
         date_format=date_format,
+        value_map=value_map,
     )
     return frame_rows(df, layout, first_line)
 

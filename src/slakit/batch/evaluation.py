@@ -20,13 +20,13 @@ from typing import Any
 from slakit import presets
 from slakit.batch import parallel
 from slakit.batch.records import InputTicket, Rejected, TicketResult
+from slakit.batch.values import Priorities
 from slakit.calendar import BusinessCalendar
 from slakit.errors import (
     ConfigError,
     InvalidSurveyResponseError,
     InvalidTicketError,
     SlakitError,
-    UnknownPriorityError,
 )
 from slakit.escalation.engine import evaluate_ticket
 from slakit.instants import require_aware, to_us
@@ -58,12 +58,7 @@ class Evaluator:
         self.as_of_us = to_us(as_of)
         self.rules = policy.escalation if policy.escalation.rules else None
         self.scheme = policy.survey
-        names: dict[str, list[str]] = {}
-        for code, priority in policy.sla.priorities.items():
-            names.setdefault(priority.name, []).append(code)
-        self.by_name = {
-            name: codes[0] for name, codes in names.items() if len(codes) == 1 and name not in policy.sla.priorities
-        }
+        self.priorities = Priorities.of(policy.sla)
         self._measured: dict[frozenset[str] | None, Policy] = {None: policy.sla}
         self._scores: dict[tuple[tuple[str, Any], ...], SurveyScore | str] = {}
 
@@ -136,10 +131,7 @@ class Evaluator:
     def _evaluate(self, ticket: Ticket, line_number: int) -> tuple[TicketResult, Timeline]:
         sla = self.policy.sla
         if ticket.priority not in sla.priorities:
-            code = self.by_name.get(ticket.priority)
-            if code is None:
-                raise UnknownPriorityError.for_code(ticket.priority, list(sla.priorities))
-            ticket = replace(ticket, priority=code)
+            ticket = replace(ticket, priority=self.priorities.code(ticket.priority))
         survey = None
         survey_from = None
         if isinstance(ticket, InputTicket):

@@ -21,7 +21,7 @@ from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, MetricState, SLAReport, Timeline, build_timeline
 
 if TYPE_CHECKING:
-    from slakit.batch.records import TicketResult
+    from slakit.batch.records import RowWarning, TicketResult
     from slakit.escalation import EscalationReport
     from slakit.priority import Classifier
     from slakit.survey import SurveyScore
@@ -174,7 +174,8 @@ class TicketFacts:
     row per breached metric (its deadline first, to order them), ``metric_cells`` each metric's
     ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)`` and ``escalation_cells``
     the escalations' (None without rules), as results.csv and results.jsonl write them; ``latest`` the latest
-    instant its figures depend on (creation or a deadline, epoch µs), for the report's notes.
+    instant its figures depend on (creation or a deadline, epoch µs), for the report's notes; ``warnings`` the
+    row's ignored cells (warnings.csv).
     """
 
     line: int | None
@@ -206,6 +207,7 @@ class TicketFacts:
     metric_cells: MetricCells
     escalation_cells: EscalationCells | None
     latest: int = 0
+    warnings: tuple[RowWarning, ...] = ()
 
     @classmethod
     def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
@@ -255,6 +257,7 @@ class TicketFacts:
             metric_cells=_metric_cells(report),
             escalation_cells=_escalation_cells(escalations) if escalations is not None else None,
             latest=_latest(report, created),
+            warnings=result.warnings,
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:

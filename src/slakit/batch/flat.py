@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
-from slakit.batch.records import InputTicket, Rejected
+from slakit.batch.records import InputTicket, Rejected, RowWarning
 from slakit.batch.timestamps import (
     AmbiguousDateError,
     DateOrderError,
@@ -26,8 +26,10 @@ from slakit.batch.timestamps import (
     check_date_order,
     parse_instant,
 )
+from slakit.batch.values import ValueMap, map_value
+from slakit.durations import format_duration, parse_duration
 from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, SlakitError
-from slakit.instants import to_us, zone_named
+from slakit.instants import td_to_us, to_us, zone_named
 from slakit.sla import Event
 
 __all__ = ["COLUMNS", "EXTRA_COLUMNS", "MAX_COUNT", "FlatLayout", "resolve_zone"]
@@ -51,8 +53,16 @@ COLUMNS: tuple[str, ...] = (
 )
 """The columns of a flat export (plus ``survey_<dimension>``); only id, created_at and priority are required."""
 
-EXTRA_COLUMNS: tuple[str, ...] = ("agent", "agent_replies", "flags", "survey_at")
-"""Optional extras: the assignee's name, the number of public agent replies, flags, when the survey came in."""
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "agent",
+    "agent_replies",
+    "flags",
+    "survey_at",
+    "first_response_after",
+    "resolved_after",
+)
+"""Optional extras: the assignee's name, the number of public agent replies, flags, when the survey came in, and
+the first response and the resolution as wall-clock time after ``created_at`` (minutes, or a duration text)."""
 
 REQUIRED = ("id", "created_at", "priority")
 SURVEY_PREFIX = "survey_"
@@ -60,6 +70,11 @@ MAX_COUNT = 1000
 """The most complaints or agent replies a row may claim (each becomes an event)."""
 
 _LATER = ("assigned_at", "acknowledged_at", "first_response_at", "resolved_at", "reopened_at", "survey_at")
+AGREE_US = 60_000_000
+"""How close ``first_response_at`` and ``first_response_after`` (or ``resolved_at`` and ``resolved_after``) of one
+row must be to agree: under a minute, since exports give durations in whole minutes."""
+_US_PER_MINUTE = Decimal(60_000_000)
+_AFTER_ACCEPTED = "minutes after 'created_at' as a number (90, 1.5) or a duration such as 2h30m or PT2H30M"
 _NO_FLAGS: frozenset[str] = frozenset()
 _FLAG_SPLIT = re.compile(r"[;,|\s]+")
 
@@ -90,6 +105,8 @@ class FlatLayout:
     that is the whole file's problem, not a row's. ``date_order`` and ``date_format`` say how numeric
     dates are written (:func:`~slakit.batch.timestamps.parse_instant`); ``date_orders`` counts the
     orders the rows read so far showed without them (the hint when ambiguous dates are rejected).
+    ``value_map`` maps the file's values of ``priority``, ``channel`` and ``category``
+    (:class:`~slakit.batch.values.ValueMap`).
     """
 
     def __init__(
@@ -100,8 +117,13 @@ class FlatLayout:
         assume_tz: str | tzinfo | None = None,
         date_order: str | None = None,
         date_format: str | None = None,
+        value_map: Mapping[str, Mapping[str, str]] | ValueMap | None = None,
     ) -> None:
         self.header = [cell.strip() for cell in header]
+        self.values = ValueMap.of(value_map)
+        self._priority_map = self.values.get("priority")
+        self._channel_map = self.values.get("channel")
+        self._category_map = self.values.get("category")
         self.zone = resolve_zone(assume_tz)
         self.date_order = check_date_order(date_order)
         self.date_format = check_date_format(date_format)
@@ -150,6 +172,7 @@ class FlatLayout:
             if cell.startswith(SURVEY_PREFIX) and cell != "survey_at" and position not in taken:
                 self.survey.append((cell[len(SURVEY_PREFIX) :], position))
         self.measured = self._measured()
+        self._durations = "first_response_after" in self.index or "resolved_after" in self.index
         fields = (*COLUMNS, *EXTRA_COLUMNS)
         self._getter = itemgetter(*(self.index.get(name, -1) for name in fields))
 
@@ -166,11 +189,11 @@ class FlatLayout:
     def _measured(self) -> frozenset[str]:
         """The SLA metrics the file's columns can measure (never ``update``: no history of agent updates)."""
         measured = set()
-        if "first_response_at" in self.index:
+        if "first_response_at" in self.index or "first_response_after" in self.index:
             measured.add("response")
         if "assigned_at" in self.index and "acknowledged_at" in self.index:
             measured.add("acknowledge")
-        if "resolved_at" in self.index:
+        if "resolved_at" in self.index or "resolved_after" in self.index:
             measured.add("resolution")
         return frozenset(measured)
 
@@ -268,6 +291,8 @@ class FlatLayout:
             replies_cell,
             flags,
             survey_at_cell,
+            response_after,
+            resolved_after,
         ) = values
         if ticket_id is None:
             raise _ProblemError(InvalidTicketError("'id' is empty; every row needs a ticket id"), "missing id")
@@ -286,6 +311,13 @@ class FlatLayout:
             time(reopened_at, "reopened_at"),
             time(survey_at_cell, "survey_at"),
         )
+        if self._durations:
+            times = (
+                *times[:2],
+                _after_or_at(times[2], response_after, "first_response", created),
+                _after_or_at(times[3], resolved_after, "resolved", created),
+                *times[4:],
+            )
         created_us = to_us(created)
         stamps = tuple(None if value is None else to_us(value) for value in times)
         for name, value, us in zip(_LATER, times, stamps, strict=True):
@@ -300,27 +332,24 @@ class FlatLayout:
         complaints = self._count(complaints_cell, "complaints", 0)
         affected = self._count(affected_cell, "affected_customers", 1)
         replies = self._count(replies_cell, "agent_replies", -1)
-        if replies == 0 and first_response is not None:
-            raise _ProblemError(
-                InvalidTicketError(f"'agent_replies' is 0 but 'first_response_at' is {first_response.isoformat()}"),
-                "agent_replies contradicts first_response_at",
-            )
-        if replies > 0 and first_response is None:
-            raise _ProblemError(
-                InvalidTicketError(
-                    f"'agent_replies' is {replies} but 'first_response_at' is empty; the first reply's time is needed"
-                ),
-                "agent_replies contradicts first_response_at",
-            )
-        events = self._events(created, created_us, times[:5], stamps[:5], _text(agent), max(replies, 1), complaints)
+        agent = _text(agent)
+        warnings: tuple[RowWarning, ...] = ()
+        if replies >= 0 or (agent is not None and assigned is None):
+            replies, warnings = self._ignored(line, ticket_id, replies, first_response, agent, assigned)
+        events = self._events(created, created_us, times[:5], stamps[:5], agent, max(replies, 1), complaints)
         survey = self._survey(cells)
         flag_text = _text(flags)
+        category, channel = _text(category), _text(channel)
+        if self.values:
+            priority = map_value(self._priority_map, priority) or priority
+            channel = map_value(self._channel_map, channel)
+            category = map_value(self._category_map, category)
         return InputTicket(
             id=ticket_id,
             created_at=created,
             priority=priority,
-            category=_text(category),
-            channel=_text(channel),
+            category=category,
+            channel=channel,
             product=_text(product),
             customer=_text(customer),
             affected_customers=affected,
@@ -331,7 +360,66 @@ class FlatLayout:
             survey=survey,
             survey_at=survey_at,
             measured=self.measured,
+            warnings=warnings,
         )
+
+    def _ignored(
+        self,
+        line: int | None,
+        ticket_id: str,
+        replies: int,
+        first_response: datetime | None,
+        agent: str | None,
+        assigned: datetime | None,
+    ) -> tuple[int, tuple[RowWarning, ...]]:
+        """The cells of a row that contradict the rest of it, ignored with a warning when every figure of the row
+        can be computed without them, else the row's rejection. Returns the replies to count (-1: as if the cell
+        were empty) and the warnings (docs/report.md, "Rejected or ignored")."""
+        warnings: list[RowWarning] = []
+        if replies == 0 and first_response is not None:
+            warnings.append(
+                RowWarning(
+                    line,
+                    ticket_id,
+                    "agent_replies",
+                    f"'agent_replies' is 0 but the first response is at {first_response.isoformat()}; agent_replies "
+                    "is ignored: the ticket counts the replies a row without it counts (one)",
+                    "agent_replies 0 with a first response",
+                )
+            )
+            replies = -1
+        elif replies > 0 and first_response is None:
+            if "response" in self.measured:  # the response clock would count an answered ticket as unanswered
+                raise _ProblemError(
+                    InvalidTicketError(
+                        f"'agent_replies' is {replies} but the first response is empty; the response clock needs "
+                        "the first reply's time (first_response_at, or first_response_after)"
+                    ),
+                    "agent_replies without a first response",
+                )
+            warnings.append(
+                RowWarning(
+                    line,
+                    ticket_id,
+                    "agent_replies",
+                    f"'agent_replies' is {replies} but the file gives no first response time, so the replies "
+                    "cannot be placed in time; agent_replies is ignored: the ticket counts no reply",
+                    "agent_replies without a first response",
+                )
+            )
+            replies = -1
+        if agent is not None and assigned is None:
+            warnings.append(
+                RowWarning(
+                    line,
+                    ticket_id,
+                    "agent",
+                    f"'agent' is {agent!r:.60} but 'assigned_at' is empty, so the assignment has no time; agent is "
+                    "ignored: the ticket has no assignee",
+                    "agent without assigned_at",
+                )
+            )
+        return replies, tuple(warnings)
 
     def _survey(self, cells: list[Any]) -> dict[str, Any] | None:
         """The row's survey answers by dimension; None when it has none."""
@@ -391,6 +479,69 @@ class FlatLayout:
             events.extend([complaint] * complaints)
         events.sort(key=_at_us)
         return tuple(events)
+
+
+def _empty(value: Any) -> bool:
+    """Whether a cell is empty (an absent column reads ``""``; a DataFrame's missing values are None)."""
+    return value is None or value == "" or (value.__class__ is str and not value.strip())
+
+
+def _after_or_at(at: datetime | None, after: Any, name: str, created: datetime) -> datetime | None:
+    """The instant a row's ``<name>_at`` and ``<name>_after`` cells give: the ``_at`` time, or ``created`` plus
+    the ``_after`` duration; both given, they must agree to the minute (:data:`AGREE_US`)."""
+    if _empty(after):
+        return at
+    column = f"{name}_after"
+    delta = _duration(after, column)
+    try:
+        instant = (created.astimezone(UTC) + delta).astimezone(created.tzinfo)  # elapsed time, also across DST
+    except OverflowError:
+        raise _ProblemError(
+            InvalidTicketError(f"{column!r} is too long: {after!r:.40} after 'created_at' is past the year 9999"),
+            f"invalid duration in {column}",
+        ) from None
+    if at is None:
+        return instant
+    if abs(to_us(at) - to_us(instant)) >= AGREE_US:
+        gap = format_duration(abs(at - instant))
+        raise _ProblemError(
+            InvalidTicketError(
+                f"'{name}_at' ({at.isoformat()}) and {column!r} ({after!r:.40}, which is {instant.isoformat()}) "
+                f"disagree by {gap}; give one of them, or values that agree to the minute"
+            ),
+            f"{name}_at contradicts {column}",
+        )
+    return at
+
+
+def _duration(value: Any, column: str) -> timedelta:
+    """A cell of ``<name>_after``: minutes as a number (text, int, float), a duration text or a timedelta."""
+    number: Decimal | None = None
+    delta: timedelta | None = None
+    if isinstance(value, timedelta):
+        delta = value
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            try:
+                delta = parse_duration(text, field=column)
+            except ConfigError:
+                delta = None
+    if number is not None and number.is_finite() and number >= 0:
+        try:
+            delta = timedelta(microseconds=int((number * _US_PER_MINUTE).to_integral_value()))
+        except OverflowError:
+            delta = None
+    if delta is None or td_to_us(delta) < 0:
+        raise _ProblemError(
+            InvalidTicketError(f"{column!r} must be {_AFTER_ACCEPTED}, zero or more (got {value!r:.40})"),
+            f"invalid duration in {column}",
+        )
+    return delta
 
 
 def _text(value: Any) -> str | None:

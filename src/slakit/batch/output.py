@@ -1,4 +1,4 @@
-"""The per-ticket files of a run: results.csv, results.jsonl, rejected.csv and breaches.csv.
+"""The per-ticket files of a run: results.csv, results.jsonl, rejected.csv, breaches.csv and warnings.csv.
 
 Every CSV cell goes through :mod:`slakit.batch.csv_safe`; instants are ISO 8601 in the policy's
 zone, durations hours rounded to 2 places (docs/report.md lists the columns).
@@ -18,9 +18,10 @@ from slakit.batch.facts import EscalationCells, TicketFacts
 from slakit.batch.records import Rejected
 from slakit.survey import SurveyScore
 
-__all__ = ["BREACH_COLUMNS", "REJECTED_COLUMNS", "TicketWriter"]
+__all__ = ["BREACH_COLUMNS", "REJECTED_COLUMNS", "WARNING_COLUMNS", "TicketWriter"]
 
 REJECTED_COLUMNS = ("line", "id", "kind", "reason")
+WARNING_COLUMNS = ("line", "id", "column", "reason")
 BREACH_COLUMNS = ("ticket", "line", "priority", "metric", "deadline", "completed_at", "late_by_hours")
 _STATES = ("met", "breached", "running", "pending")
 _BASE_COLUMNS = (
@@ -334,3 +335,8 @@ class TicketWriter:
     def rejected_row(rejected: Rejected) -> list[Any]:
         """The row of rejected.csv for one rejected row."""
         return [rejected.line, rejected.id, rejected.kind, rejected.reason]
+
+    @staticmethod
+    def warning_rows(facts: TicketFacts) -> list[list[Any]]:
+        """The rows of warnings.csv for one evaluated ticket: each cell of its row that was ignored."""
+        return [[warning.line, warning.id, warning.column, warning.reason] for warning in facts.warnings]

@@ -30,13 +30,15 @@ from slakit.batch.dataframe import frame_rows
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
-from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, TicketWriter
+from slakit.batch.options import RejectLimit
+from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, WARNING_COLUMNS, TicketWriter
 from slakit.batch.reading import FileSpan, Format, Source, open_source, parse_chunk
 from slakit.batch.records import Rejected
 from slakit.batch.report.writer import file_names, write_report
 from slakit.batch.rundir import RUN_FILE, Staging, refuse_input_as_output, remove_abandoned
 from slakit.batch.summary import Summary
-from slakit.errors import ConfigError
+from slakit.batch.values import ValueMap
+from slakit.errors import ConfigError, TooManyRejectedError
 from slakit.policy import ServicePolicy
 from slakit.sla import Policy, Ticket
 
@@ -48,7 +50,7 @@ merge, a file to hand over) costs little per row, small enough to stay flat (som
 CHUNK_TICKETS = 2_000
 """Tickets (objects, from an iterable or a DataFrame) per chunk: they weigh more than text."""
 
-FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv")
+FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "warnings.csv")
 """The per-ticket files every run writes (the report's files follow, then run.json)."""
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 RUN_FORMAT = "slakit.run/1"
@@ -81,7 +83,8 @@ class RunOutcome:
 
     ``files`` are the outputs in place, run.json last. ``date_orders`` counts, per order (``"dmy"``, ``"mdy"``,
     ``"ymd"``), the numeric dates whose order their fields made certain: what the file says about the order
-    of the dates rejected as ambiguous.
+    of the dates rejected as ambiguous. ``warnings`` counts the cells of evaluated rows that were ignored
+    (warnings.csv; ``summary.warning_reasons`` by kind).
     """
 
     rows: int
@@ -91,6 +94,7 @@ class RunOutcome:
     summary: Summary
     files: tuple[Path, ...]
     date_orders: Mapping[str, int] = field(default_factory=dict)
+    warnings: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,7 @@ class _Output:
     results_jsonl: bytes
     rejected_csv: bytes
     breaches_csv: bytes
+    warnings_csv: bytes
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
 
@@ -142,9 +147,10 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
         items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
     summary = Accumulator(work.by, as_of=work.evaluator.as_of)
     summary.context = work.context
-    rejected, breaches = io.StringIO(), io.StringIO()
+    rejected, breaches, warned = io.StringIO(), io.StringIO(), io.StringIO()
     results: list[str] = []
     rejected_rows = csv_safe.writer(rejected)
+    warning_rows = csv_safe.writer(warned)
     breach_rows = csv.writer(breaches)  # breach_rows(..., safe=True) makes its text cells safe itself
     jsonl: list[str] = []
     writer, evaluator, context = work.writer, work.evaluator, work.context
@@ -162,12 +168,15 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
         jsonl.append(writer.json_line(facts))
         if facts.breaches:
             breach_rows.writerows(writer.breach_rows(facts, safe=True))
+        if facts.warnings:
+            warning_rows.writerows(writer.warning_rows(facts))
     return _Output(
         rows,
         "".join(results).encode(),
         "".join(jsonl).encode(),
         rejected.getvalue().encode(),
         breaches.getvalue().encode(),
+        warned.getvalue().encode(),
         summary,
         _take_orders(work.layout),
     )
@@ -205,8 +214,8 @@ def _collect(
             progress(RunProgress(done, *read.next()))
 
 
-def _texts(output: _Output) -> tuple[bytes, bytes, bytes, bytes]:
-    return output.results_csv, output.results_jsonl, output.rejected_csv, output.breaches_csv
+def _texts(output: _Output) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+    return output.results_csv, output.results_jsonl, output.rejected_csv, output.breaches_csv, output.warnings_csv
 
 
 def _csv_header(columns: Iterable[str]) -> bytes:
@@ -305,7 +314,8 @@ def _open_input(source: Any, jobs: int, chunk_size: int | None, options: dict[st
     """``source`` cut into chunks; ``options`` as for :func:`~slakit.batch.reading.open_source`."""
     if _is_dataframe(source):
         frame: Any = source
-        reading = {name: options[name] for name in ("column_map", "assume_tz", "date_order", "date_format")}
+        names = ("column_map", "assume_tz", "date_order", "date_format", "value_map")
+        reading = {name: options[name] for name in names}
         frame_layout = FlatLayout([str(c) for c in frame.columns], **reading)
         tickets = parallel.numbered_chunks(frame_rows(frame, frame_layout), chunk_size or CHUNK_TICKETS)
         return _Input(tickets, frame_layout=frame_layout, measured=frame_layout.measured)
@@ -335,15 +345,19 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     chunk_size: int | None = None,
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
+    max_rejected: int | str | RejectLimit | None = None,
 ) -> RunOutcome:
     """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
 
     ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``,
-    ``column_map``, ``assume_tz``, ``delimiter``, ``encoding``, ``date_order`` and ``date_format`` as for
-    :func:`~slakit.batch.read`), a pandas DataFrame of flat rows, or an iterable of tickets and rejected
-    rows. ``policy`` is a :class:`~slakit.ServicePolicy`, a preset name or a policy file. Writes
-    results.csv, results.jsonl, rejected.csv and breaches.csv, then the report in ``formats`` (``html``,
-    ``md``, ``json``, ``csv``) through :func:`slakit.batch.report.write_report`, and run.json last: every
+    ``column_map``, ``assume_tz``, ``delimiter``, ``encoding``, ``date_order``, ``date_format`` and
+    ``value_map`` as for :func:`~slakit.batch.read`), a pandas DataFrame of flat rows, or an iterable of
+    tickets and rejected rows. ``policy`` is a :class:`~slakit.ServicePolicy`, a preset name or a policy
+    file; a ``value_map`` that maps a priority to one the policy does not have is refused before anything
+    is read. Writes results.csv, results.jsonl, rejected.csv, breaches.csv and warnings.csv, then the report
+    in ``formats`` (``html``, ``md``, ``json``, ``csv``) through :func:`slakit.batch.report.write_report`,
+    and run.json last: every
     file goes into a staging folder in ``out_dir`` and is moved into place only when the run has
     succeeded, so a failed or interrupted run leaves the previous outputs as they were
     (:mod:`~slakit.batch.rundir`). An input file that is one of the outputs is refused
@@ -351,6 +365,10 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     the work; the output is the same for any ``jobs``. ``progress`` is called with a
     :class:`RunProgress` after each chunk of ``chunk_size`` records (by default :data:`CHUNK_RECORDS`
     of a file, :data:`CHUNK_TICKETS` tickets otherwise).
+
+    ``max_rejected`` (a number of rows, or a share such as ``"5%"``) is how many rejected rows the run
+    accepts: past it, the run still writes every output (they are complete) and then raises
+    :class:`~slakit.errors.TooManyRejectedError`, whose ``outcome`` is the run's :class:`RunOutcome`.
     """
     began = time.perf_counter()  # a duration for run.json: a monotonic clock, not the wall clock
     policy = presets.resolve(policy)
@@ -359,10 +377,13 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1):
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
     groups = check_by(by)
+    limit = RejectLimit.of(max_rejected) if max_rejected is not None else None
+    values = ValueMap.of(value_map)
     formats = tuple(formats)
     if formats:
         file_names(formats)  # unknown formats are refused before anything is read or written
     evaluator = Evaluator(policy, as_of)
+    evaluator.priorities.check(values)
     out = Path(out_dir)
     known = (*FILES, *file_names(), RUN_FILE)
     identity, shown = _input_file(source)
@@ -375,6 +396,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         "encoding": encoding,
         "date_order": date_order,
         "date_format": date_format,
+        "value_map": values,
     }
     given = _open_input(source, jobs, chunk_size, options)
     opened = given.opened
@@ -409,7 +431,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     except BaseException:
         staging.discard()
         raise
-    return RunOutcome(
+    outcome = RunOutcome(
         rows=result.rows,
         evaluated=result.evaluated,
         rejected=result.rejected_total,
@@ -417,7 +439,11 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         summary=result,
         files=tuple(files),
         date_orders=dict(orders),
+        warnings=result.warnings_total,
     )
+    if limit is not None and limit.exceeded(outcome.rejected, outcome.rows):
+        raise TooManyRejectedError(limit.message(outcome.rejected, outcome.rows), outcome=outcome)
+    return outcome
 
 
 def _evaluate_into(
@@ -433,7 +459,8 @@ def _evaluate_into(
     targets: list[int] = []
     bytes_read = _BytesRead(given.opened)
     try:
-        for name, columns in zip(FILES, (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS), strict=True):
+        headers = (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS, WARNING_COLUMNS)
+        for name, columns in zip(FILES, headers, strict=True):
             targets.append(os.open(staging.path / name, _WRITE_FLAGS, 0o666))
             if columns is not None:  # results.jsonl has no header
                 spill.write_all(targets[-1], _csv_header(columns))
@@ -478,6 +505,7 @@ def _record(
         "rows": result.rows,
         "evaluated": result.evaluated,
         "rejected": result.rejected_total,
+        "warnings": result.warnings_total,
         "duration_seconds": round(time.perf_counter() - began, 3),
         "files": [*names, RUN_FILE],
     }

@@ -22,6 +22,7 @@ from typing import IO, Any, Literal, cast
 from slakit.batch.flat import FlatLayout
 from slakit.batch.jsonl import ticket_from_json
 from slakit.batch.records import Rejected
+from slakit.batch.values import ValueMap
 from slakit.errors import ConfigError
 from slakit.sla import Ticket
 
@@ -258,7 +259,7 @@ def _ascii_compatible(encoding: str) -> bool:
         return False
 
 
-def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and bytes: each opened its own way
+def open_source(  # noqa: C901, PLR0912, PLR0913 -- paths and open files, plain and gzip, text and bytes: each opened its own way; each reading option keyword-only
     source: str | os.PathLike[str] | IO[Any],
     *,
     format: str | None = None,
@@ -268,10 +269,17 @@ def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and
     encoding: str = "utf-8-sig",
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | ValueMap | None = None,
 ) -> Source:
     """Open ``source`` (a path or an open file, text or binary) and read a CSV's header."""
     name = os.fspath(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", None)
     kind = detect_format(str(name) if name is not None else None, format)
+    if kind == "jsonl" and ValueMap.of(value_map):
+        raise ConfigError(
+            "value_map maps the values of a flat export (CSV, TSV, a DataFrame); a JSONL file is read as slakit's "
+            "own ticket format, whose priorities are matched as codes or names in any case and width",
+            path="value_map",
+        )
     check_encoding(encoding)
     newline = "" if kind == "csv" else None
     binary = _ascii_compatible(encoding)
@@ -308,7 +316,12 @@ def open_source(  # noqa: C901 -- paths and open files, plain and gzip, text and
     try:
         header, next_line = _header(file, delimiter, encoding)
         layout = FlatLayout(
-            header, column_map=column_map, assume_tz=assume_tz, date_order=date_order, date_format=date_format
+            header,
+            column_map=column_map,
+            assume_tz=assume_tz,
+            date_order=date_order,
+            date_format=date_format,
+            value_map=value_map,
         )
     except BaseException:
         if owned:
@@ -540,7 +553,7 @@ def _sniff(path: Path, gz: bool, encoding: str) -> bytes:
     return head
 
 
-def read(
+def read(  # noqa: PLR0913 -- the file and each reading option, keyword-only, documented, with a default
     path_or_file: str | os.PathLike[str] | IO[Any],
     *,
     format: str | None = None,
@@ -550,6 +563,7 @@ def read(
     encoding: str = "utf-8-sig",
     date_order: str | None = None,
     date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | ValueMap | None = None,
 ) -> Iterator[Ticket | Rejected]:
     """Every ticket of an export, or the :class:`~slakit.batch.Rejected` row in its place, in file order.
 
@@ -558,8 +572,10 @@ def read(
     names to the file's headers and ``assume_tz`` (an IANA name or tzinfo) is the zone of naive
     timestamps, which are rejected without it. ``date_order`` (``"dmy"``, ``"mdy"`` or ``"ymd"``) or
     ``date_format`` (a ``strptime`` format) say how numeric dates such as ``01/06/2023`` are written;
-    without them a date whose order is not certain is rejected (docs/report.md, "Dates"). Line numbers
-    count the header as line 1. A file without a needed column raises
+    without them a date whose order is not certain is rejected (docs/report.md, "Dates"). ``value_map``
+    maps a flat export's values of ``priority``, ``channel`` and ``category`` (``{"priority": {"Urgent":
+    "P1"}}``, matched ignoring case and width; docs/report.md, "Values"). Line numbers count the header
+    as line 1. A file without a needed column raises
     :class:`~slakit.errors.ConfigError` before any row is read.
     """
     source = open_source(
@@ -571,6 +587,7 @@ def read(
         encoding=encoding,
         date_order=date_order,
         date_format=date_format,
+        value_map=value_map,
     )
     return _stream(source)
 

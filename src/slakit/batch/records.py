@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from slakit.policy import ServicePolicy
     from slakit.survey import SurveyScore
 
-__all__ = ["InputTicket", "Rejected", "TicketResult"]
+__all__ = ["InputTicket", "Rejected", "RowWarning", "TicketResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,25 @@ class Rejected:
     def of(cls, line: int | None, ticket_id: str | None, exc: BaseException, kind: str | None = None) -> Rejected:
         """The rejection for ``exc``; ``kind`` defaults to one derived from the error class."""
         return cls(line, ticket_id, str(exc), kind or kind_of(exc), type(exc).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    """A cell of an input row that was ignored because its row is evaluated correctly without it.
+
+    A row is rejected only when one of its cells would make a figure wrong; a cell that contradicts the
+    rest of the row but whose figures can be computed without it (``agent_replies`` of a row without a
+    first response, in an export that does not measure the response) is ignored instead, and the row
+    carries this warning. ``line`` and ``id`` are the row's, ``column`` the ignored cell's column,
+    ``reason`` the full message (naming the value and why it is ignored) and ``kind`` its short,
+    value-free form that the summary counts. Listed in warnings.csv (docs/report.md).
+    """
+
+    line: int | None
+    id: str | None
+    column: str
+    reason: str
+    kind: str
 
 
 _KINDS = {
@@ -66,13 +85,15 @@ class InputTicket(Ticket):
     ``line`` is where it came from; ``survey`` the raw survey answers (dimension -> answer), scored
     with the policy's scheme when evaluated; ``survey_at`` when the survey came in; ``measured`` the
     SLA metrics the export can measure (None: all of them). A flat export has no history of agent
-    updates, so its tickets never measure ``update``.
+    updates, so its tickets never measure ``update``. ``warnings`` are the row's cells that were ignored
+    (:class:`RowWarning`).
     """
 
     line: int | None = None
     survey: Mapping[str, Any] | None = None
     survey_at: datetime | None = None
     measured: frozenset[str] | None = None
+    warnings: tuple[RowWarning, ...] = ()
 
     def __post_init__(self) -> None:
         Ticket.__post_init__(self)
@@ -107,6 +128,14 @@ class TicketResult:
     def ok(self) -> bool:
         """Whether the item was evaluated (not rejected)."""
         return self.rejected is None
+
+    @property
+    def warnings(self) -> tuple[RowWarning, ...]:
+        """The cells of the evaluated row that were ignored (none for a rejected row or a plain ticket)."""
+        ticket = self.ticket
+        if self.rejected is None and isinstance(ticket, InputTicket):
+            return ticket.warnings
+        return ()
 
     @classmethod
     def of_rejected(cls, rejected: Rejected, policy: ServicePolicy | None = None) -> TicketResult:

@@ -9,7 +9,7 @@ denominator is 0); mappings are ordered by descending count, then key.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -226,8 +226,11 @@ class Summary:
     ``breaches_total`` counts breached metrics (a ticket breaching two metrics counts twice) and
     ``breached_tickets`` the tickets with at least one; ``breaches`` shows at most 200, latest
     deadline first. ``rejected_reasons`` counts rejected rows by the short kind of their reason;
-    ``rejected`` shows at most 50, by line. ``notes`` are cautions the figures carry (say, that the
-    calendar counts days of a year whose make-up workdays are not published yet).
+    ``rejected`` shows at most 50, by line; ``rejected_first`` the first row (smallest line) of each kind,
+    as ``(line, id, reason)``. ``warnings_total``, ``warning_reasons`` and ``warnings_first`` are the same
+    for the cells of evaluated rows that were ignored with a warning (warnings.csv). ``notes`` are cautions
+    the figures carry (say, that the calendar counts days of a year whose make-up workdays are not
+    published yet).
     """
 
     policy: str | None
@@ -244,6 +247,10 @@ class Summary:
     rejected_reasons: Mapping[str, int]
     rejected: tuple[tuple[int | None, str | None, str], ...]
     notes: tuple[str, ...] = ()
+    rejected_first: Mapping[str, tuple[int | None, str | None, str]] = field(default_factory=dict)
+    warnings_total: int = 0
+    warning_reasons: Mapping[str, int] = field(default_factory=dict)
+    warnings_first: Mapping[str, tuple[int | None, str | None, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``slakit.summary/1`` JSON object (docs/report.md)."""
@@ -264,6 +271,16 @@ class Summary:
                 "total": self.rejected_total,
                 "reasons": dict(self.rejected_reasons),
                 "shown": [{"line": line, "id": ticket, "reason": reason} for line, ticket, reason in self.rejected],
+                "first": _firsts(self.rejected_first),
+            },
+            "warnings": {
+                "total": self.warnings_total,
+                "reasons": dict(self.warning_reasons),
+                "first": _firsts(self.warnings_first),
             },
             "notes": list(self.notes),
         }
+
+
+def _firsts(firsts: Mapping[str, tuple[int | None, str | None, str]]) -> dict[str, dict[str, Any]]:
+    return {kind: {"line": line, "id": ticket, "reason": reason} for kind, (line, ticket, reason) in firsts.items()}

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
-from slakit.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
+from slakit.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
+from slakit.cli.options import OptionError
 from slakit.cli.parser import build_parser
 from slakit.errors import SlakitError, WorkerLostError
 
@@ -30,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkerLostError as exc:
         print(f"slakit: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OptionError as exc:  # a value on the command line that is wrong on its own: as argparse's usage errors
+        print(f"slakit {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SlakitError as exc:
         print(f"slakit: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

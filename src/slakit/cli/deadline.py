@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from slakit import presets
 from slakit.calendar import BusinessCalendar
 from slakit.cli.exits import EXIT_OK
-from slakit.cli.options import add_command, instant, zone
+from slakit.cli.options import add_command, instant, usage_errors, zone
 from slakit.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -32,10 +32,11 @@ def register(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print START + DURATION on the calendar; a leading ``-`` walks back. Returns the exit code."""
-    calendar = BusinessCalendar.load(args.calendar) if args.calendar else _preset_calendar()
     start = instant(args.start, args.assume_tz, name="START")
     negative = args.duration.startswith("-")
-    duration = parse_duration(args.duration.removeprefix("-"), field="DURATION")
+    with usage_errors():
+        duration = parse_duration(args.duration.removeprefix("-"), field="DURATION")
+    calendar = BusinessCalendar.load(args.calendar) if args.calendar else _preset_calendar()  # a file: exit 3
     deadline = calendar.add(start, -duration if negative else duration)
     print(deadline.isoformat())
     note = calendar.makeup_workdays_note(start, deadline)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +21,7 @@ from slakit.durations import format_duration, parse_duration
 if TYPE_CHECKING:
     from slakit.cli.options import Commands
 
-__all__ = ["DEMO_AS_OF", "DEMO_ROWS", "DEMO_SEED", "DEMO_START", "METRICS", "register", "run"]
+__all__ = ["DEMO_AS_OF", "DEMO_ROWS", "DEMO_SEED", "DEMO_START", "METRICS", "command", "register", "run"]
 
 DEMO_START = "2025-09-30T17:00:00+08:00"
 """Fixed, so the deadline demo prints the same thing everywhere: the eve of China's 2025 National Day week."""
@@ -80,8 +83,21 @@ def run(args: argparse.Namespace) -> int:
     code = write_report(source, args, policy="p1-p3", as_of=as_of)
     if not args.quiet and code in (EXIT_OK, EXIT_REJECTED):
         print(f"\nopen {out / 'report.html'} in a browser; evaluate the flat export yourself with")
-        print(f"  slakit evaluate {files.csv} --policy p1-p3 --as-of {as_of.isoformat()} --out {out / 'flat'}")
+        print(f"  {command()} evaluate {files.csv} --policy p1-p3 --as-of {as_of.isoformat()} --out {out / 'flat'}")
     return code
+
+
+def command() -> str:
+    """How to run this slakit from the working directory: ``slakit`` when that is this one on PATH, else the path of the
+    script installed beside this Python (``.venv/bin/slakit`` after ``python3 tasks.py demo``), else ``python -m``."""
+    script = Path(sys.executable).with_name("slakit.exe" if os.name == "nt" else "slakit")
+    found = shutil.which("slakit")
+    if found is not None and script.exists() and os.path.samefile(found, script):
+        return "slakit"
+    if not script.exists():
+        return f"{sys.executable} -m slakit"
+    relative = os.path.relpath(script)
+    return str(script) if relative.startswith("..") else relative
 
 
 def _deadlines(args: argparse.Namespace) -> int:

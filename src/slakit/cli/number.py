@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slakit.cli.exits import EXIT_OK
-from slakit.cli.options import add_command, instant, positive, wrap, zone
+from slakit.cli.options import add_command, instant, positive, usage_errors, wrap, zone
+from slakit.errors import ConfigError
 
 if TYPE_CHECKING:
     from slakit.cli.options import Commands
@@ -56,19 +58,25 @@ def run(args: argparse.Namespace) -> int:
         if args.at
         else datetime.now(UTC)  # wall-clock ok: the CLI turns "now" into an instant
     )
-    store: SequenceStore = SQLiteSequenceStore(args.store) if args.store else MemorySequenceStore()
-    numberer = TicketNumberer(
-        args.prefix,
-        pattern=args.pattern or DEFAULT_PATTERN,
-        timezone=args.timezone,
-        reset=args.reset,
-        store=store,
-        overflow=args.overflow,
-        check=args.check,
-    )
+    try:  # a store that cannot be opened is a file's problem: an input error (exit 3)
+        store: SequenceStore = SQLiteSequenceStore(args.store) if args.store else MemorySequenceStore()
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot use the counter store {args.store!r}: {exc}", path="--store") from exc
     try:
+        with usage_errors():  # the prefix, pattern, zone, ... are all command-line values
+            numberer = TicketNumberer(
+                args.prefix,
+                pattern=args.pattern or DEFAULT_PATTERN,
+                timezone=args.timezone,
+                reset=args.reset,
+                store=store,
+                overflow=args.overflow,
+                check=args.check,
+            )
         for _ in range(args.count):
             print(numberer.next(at=at))
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot use the counter store {args.store!r}: {exc}", path="--store") from exc
     finally:
         if isinstance(store, SQLiteSequenceStore):
             store.close()

@@ -6,11 +6,10 @@ when slakit is installed, and ``pytest -p slakit.testing`` is the same plugin, n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from dateutil import parser as date_parser
@@ -18,29 +17,58 @@ from dateutil import parser as date_parser
 from slakit import presets
 from slakit.errors import SlakitError
 from slakit.policy import ServicePolicy
-from slakit.sla import MetricState, Ticket, evaluate
+from slakit.sla import MetricState, Ticket
 from slakit.testing.assertions import describe_status
+
+if TYPE_CHECKING:  # the batch is imported when a check runs, not whenever pytest loads the plugin
+    from slakit.batch.records import Rejected
 
 __all__ = ["load_policy", "slakit_policy"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--slakit-check FILE``, ``--slakit-policy POLICY``, ``--slakit-as-of T`` and the ini option."""
+    """``--slakit-check FILE``, ``--slakit-policy``, ``--slakit-as-of``, how to read the files, the ini option."""
     group = parser.getgroup("slakit", "SLA compliance checks with slakit")
     group.addoption(
         "--slakit-check",
         action="append",
         default=[],
         metavar="FILE",
-        help="turn each ticket of a JSONL export into a test that fails when an SLA metric is breached",
+        help="turn each ticket of an export (CSV, TSV or JSONL, optionally .gz: what slakit.batch.read reads) into "
+        "a test that fails when an SLA metric is breached",
     )
-    group.addoption("--slakit-policy", metavar="POLICY", help="policy file or preset name for --slakit-check")
+    group.addoption(
+        "--slakit-policy",
+        metavar="POLICY",
+        help="policy file or preset name for --slakit-check (default: the slakit_policy ini option)",
+    )
     group.addoption(
         "--slakit-as-of",
         metavar="INSTANT",
         help="evaluate as of this ISO 8601 instant with an offset (default: the time the run starts)",
     )
-    parser.addini("slakit_policy", "policy file (relative to the rootdir) or preset name for the slakit_policy fixture")
+    group.addoption(
+        "--slakit-map",
+        action="append",
+        default=[],
+        metavar="NAME=HEADER,...",
+        help="as slakit evaluate --map: slakit's column names to the file's headers (repeatable)",
+    )
+    group.addoption(
+        "--slakit-map-values",
+        action="append",
+        default=[],
+        metavar="COLUMN:VALUE=TARGET,...",
+        help="as slakit evaluate --map-values: the file's values of priority, channel or category (repeatable)",
+    )
+    group.addoption("--slakit-assume-tz", metavar="ZONE", help="as slakit evaluate --assume-tz")
+    group.addoption("--slakit-date-order", metavar="dmy|mdy|ymd", help="as slakit evaluate --date-order")
+    group.addoption("--slakit-date-format", metavar="STRPTIME", help="as slakit evaluate --date-format")
+    group.addoption("--slakit-encoding", default="utf-8-sig", help="as slakit evaluate --encoding")
+    parser.addini(
+        "slakit_policy",
+        "policy file (relative to the rootdir) or preset name for the slakit_policy fixture and --slakit-check",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,21 +106,60 @@ def slakit_policy(request: pytest.FixtureRequest) -> ServicePolicy:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Append one item per ticket of each ``--slakit-check`` file."""
+    """Append one item per row of each ``--slakit-check`` file."""
     files: list[str] = config.getoption("slakit_check")
     if not files:
         return
-    source = config.getoption("slakit_policy")
-    if not source:
-        raise pytest.UsageError("--slakit-check needs --slakit-policy FILE|PRESET")
-    try:
-        policy = load_policy(source, base=Path.cwd())
-    except SlakitError as exc:
-        raise pytest.UsageError(f"--slakit-policy {source!r}: {exc}") from exc
+    policy = _check_policy(config)
     as_of = _as_of(config.getoption("slakit_as_of"))
+    reading = _reading(config, policy)
     for name in files:
-        export = TicketExport.from_parent(session, path=Path(name).resolve(), policy=policy, as_of=as_of)
+        export = TicketExport.from_parent(
+            session, path=Path(name).resolve(), policy=policy, as_of=as_of, reading=reading
+        )
         items.extend(export.collect())
+
+
+def _check_policy(config: pytest.Config) -> ServicePolicy:
+    """``--slakit-policy`` (relative to the working directory), else the ``slakit_policy`` ini option (rootdir)."""
+    source, base, named = config.getoption("slakit_policy"), Path.cwd(), "--slakit-policy"
+    if not source:
+        source, base, named = config.getini("slakit_policy"), config.rootpath, "slakit_policy (ini)"
+    if not source:
+        raise pytest.UsageError(
+            "--slakit-check needs a policy: --slakit-policy FILE|PRESET, or `slakit_policy = <path or preset>` in "
+            f"the pytest configuration; presets: {', '.join(presets.names())}"
+        )
+    try:
+        return load_policy(str(source), base=base)
+    except SlakitError as exc:
+        raise pytest.UsageError(f"{named} {source!r}: {exc}") from exc
+
+
+def _reading(config: pytest.Config, policy: ServicePolicy) -> dict[str, Any]:
+    """How the files are read: ``slakit.batch.read``'s options, from the command line as ``slakit evaluate``'s."""
+    from slakit.batch.options import parse_column_map, parse_value_map
+    from slakit.batch.values import Priorities, ValueMap
+
+    try:
+        column_map: dict[str, str] = {}
+        for text in config.getoption("slakit_map"):
+            column_map.update(parse_column_map(text))
+        value_map: dict[str, dict[str, str]] = {}
+        for text in config.getoption("slakit_map_values"):
+            for column, pairs in parse_value_map(text).items():
+                value_map.setdefault(column, {}).update(pairs)
+        Priorities.of(policy.sla).check(ValueMap.of(value_map))
+    except SlakitError as exc:
+        raise pytest.UsageError(f"--slakit-check: {exc}") from exc
+    return {
+        "column_map": column_map or None,
+        "value_map": value_map or None,
+        "assume_tz": config.getoption("slakit_assume_tz"),
+        "date_order": config.getoption("slakit_date_order"),
+        "date_format": config.getoption("slakit_date_format"),
+        "encoding": config.getoption("slakit_encoding"),
+    }
 
 
 def _as_of(text: str | None) -> datetime:
@@ -108,62 +175,57 @@ def _as_of(text: str | None) -> datetime:
 
 
 class TicketExport(pytest.File):
-    """A JSONL export of tickets (one ``Ticket.to_dict()`` object per line)."""
+    """An export of tickets, read by :func:`slakit.batch.read` (CSV, TSV, JSONL, optionally gzipped)."""
 
-    def __init__(self, *, policy: ServicePolicy, as_of: datetime, **kwargs: Any) -> None:
+    def __init__(self, *, policy: ServicePolicy, as_of: datetime, reading: dict[str, Any], **kwargs: Any) -> None:
+        from slakit.batch.evaluation import Evaluator
+
         super().__init__(**kwargs)
         self.policy = policy
         self.as_of = as_of
+        self.reading = reading
+        self.evaluator = Evaluator(policy, as_of)
 
     def collect(self) -> Iterator[pytest.Item]:
-        """One item per non-blank line; a line that is not a ticket becomes a failing item."""
-        if self.path.suffix.lower() == ".csv":
-            raise pytest.UsageError(
-                f"{self.path}: CSV exports need slakit.batch, which this version does not have yet; use JSONL"
-            )
+        """One item per row, named ``TICKET (line N)`` (``line N`` when the row has no id); a row that is not a
+        ticket becomes a failing item, so that no row is lost. A file that cannot be read is a usage error."""
+        from slakit.batch.reading import read
+        from slakit.batch.records import InputTicket, Rejected
+
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            rows = list(read(self.path, **self.reading))
+        except SlakitError as exc:
+            raise pytest.UsageError(f"--slakit-check {self.path}: {exc}") from exc
         except OSError as exc:
             raise pytest.UsageError(f"--slakit-check {self.path}: {exc.strerror or exc}") from exc
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            ticket, problem = _read_ticket(line)
-            name = ticket.id if ticket is not None else f"line {number}"
-            yield TicketCheck.from_parent(self, name=f"{name} (line {number})", ticket=ticket, problem=problem)
-
-
-def _read_ticket(line: str) -> tuple[Ticket | None, str | None]:
-    try:
-        data = json.loads(line)
-        if not isinstance(data, dict):
-            return None, f"a line must hold a JSON object (got {type(data).__name__})"
-        return Ticket.from_dict(data), None
-    except (ValueError, SlakitError, TypeError) as exc:
-        return None, str(exc)
+        for position, row in enumerate(rows, start=1):
+            line = row.line if isinstance(row, Rejected | InputTicket) and row.line is not None else position
+            ticket_id = row.id if isinstance(row, Rejected | Ticket) else None
+            name = f"{ticket_id} (line {line})" if ticket_id else f"line {line}"
+            yield TicketCheck.from_parent(self, name=name, row=row, line=line)
 
 
 class TicketCheck(pytest.Item):
-    """One ticket of an export: fails when any tracked metric is breached as of the run's instant."""
+    """One row of an export: fails when any tracked metric of its ticket is breached as of the run's instant, or
+    when the row is rejected (it is not a valid ticket, or the policy cannot evaluate it)."""
 
-    def __init__(self, *, ticket: Ticket | None, problem: str | None, **kwargs: Any) -> None:
+    def __init__(self, *, row: Ticket | Rejected, line: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.ticket = ticket
-        self.problem = problem
+        self.row = row
+        self.line = line
 
     def runtest(self) -> None:
-        """Evaluate the ticket; raise a ``SLABreach`` listing the breached metrics."""
+        """Evaluate the ticket as ``slakit.batch`` does; raise a ``SLACheckError`` listing the breached metrics."""
         parent = self.parent
         assert isinstance(parent, TicketExport)  # noqa: S101 -- items are only made by TicketExport
-        if self.ticket is None:
-            raise SLACheckError(f"not a ticket: {self.problem}")
-        try:
-            report = evaluate(self.ticket, parent.policy, as_of=parent.as_of)
-        except SlakitError as exc:
-            raise SLACheckError(str(exc)) from exc
+        result = parent.evaluator.evaluate(self.row, self.line)
+        if result.rejection is not None:
+            raise SLACheckError(f"line {self.line} is rejected ({result.rejection.kind}): {result.rejection.reason}")
+        report = result.sla
+        assert report is not None  # noqa: S101 -- an evaluated result has its report
         breached = [status for status in report.values() if status.state is MetricState.BREACHED]
         if breached:
-            lines = [f"ticket {self.ticket.id!r} breached its SLA as of {parent.as_of.isoformat()}:"]
+            lines = [f"ticket {report.ticket_id!r} breached its SLA as of {parent.as_of.isoformat()}:"]
             lines += [f"  - {describe_status(status)}" for status in breached]
             raise SLACheckError("\n".join(lines) + "\n\n" + report.explain())
 
@@ -175,7 +237,7 @@ class TicketCheck(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the ticket comes from."""
-        return self.path, None, f"slakit check: {self.name}"
+        return self.path, self.line - 1, f"slakit check: {self.name}"
 
 
 class SLACheckError(AssertionError):
