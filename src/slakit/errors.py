@@ -16,7 +16,11 @@ __all__ = [
     "InvalidTicketError",
     "InvalidTicketNumberError",
     "NaiveDatetimeError",
+    "PatternConflictError",
     "SequenceExhaustedError",
+    "SequenceIntegrityError",
+    "SequenceLockedError",
+    "SequenceStoreError",
     "SlakitError",
     "UnknownPriorityError",
     "UnsatisfiableError",
@@ -89,3 +93,27 @@ class UnknownPriorityError(SlakitError, LookupError):
     def for_code(cls, code: object, known: list[str], *, field: str = "priority") -> UnknownPriorityError:
         """``'priority' must be one of P1, P2, P3 (got 'P9')``."""
         return cls(f"{field!r} must be one of {', '.join(known)} (got {code!r})")
+
+
+class SequenceStoreError(SlakitError, OSError):
+    """A sequence store cannot issue a number: its file cannot be opened or written, is not a
+    database, or its storage failed. Nothing was issued. ``path`` names the store (or is ``None``)."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class SequenceLockedError(SequenceStoreError, TimeoutError):
+    """Another writer held a sequence store's lock for longer than its timeout. Nothing was issued;
+    trying again is safe."""
+
+
+class SequenceIntegrityError(SequenceStoreError):
+    """A sequence store cannot be sure a number was not issued before (a damaged file, a counter that
+    is not an integer, went back or lost its high-water mark), so it issues nothing."""
+
+
+class PatternConflictError(ConfigError):
+    """A numberer's pattern, prefix and reset could print a number that another numbering already
+    issued from the same store."""
