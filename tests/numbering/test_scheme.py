@@ -171,7 +171,7 @@ def scheme_pairs(draw):
     first, other = draw(scheme_parts()), draw(scheme_parts())
     changed = draw(st.sets(st.sampled_from(sorted(first)), max_size=draw(st.sampled_from([2, 2, 2, len(first)]))))
     second = {name: other[name] if name in changed else first[name] for name in first}
-    if "spec" in changed or "check" in changed:  # the tokens must match the date and check chosen
+    if changed & {"spec", "check", "tokens"}:  # the tokens must match the date and check chosen
         second["tokens"], second["spec"], second["check"] = other["tokens"], other["spec"], other["check"]
     return _scheme_of(first), _scheme_of(second)
 
