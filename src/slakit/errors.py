@@ -17,7 +17,11 @@ __all__ = [
     "InvalidTicketError",
     "InvalidTicketNumberError",
     "NaiveDatetimeError",
+    "PatternConflictError",
     "SequenceExhaustedError",
+    "SequenceIntegrityError",
+    "SequenceLockedError",
+    "SequenceStoreError",
     "SlakitError",
     "TooManyRejectedError",
     "UnknownPriorityError",
@@ -174,3 +178,27 @@ _BRACKETS: dict[type, tuple[str, str]] = {
 
 def _base(value: object) -> type:
     return next(kind for kind in _BRACKETS if isinstance(value, kind))
+
+
+class SequenceStoreError(SlakitError, OSError):
+    """A sequence store cannot issue a number: its file cannot be opened or written, is not a
+    database, or its storage failed. Nothing was issued. ``path`` names the store (or is ``None``)."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class SequenceLockedError(SequenceStoreError, TimeoutError):
+    """Another writer held a sequence store's lock for longer than its timeout. Nothing was issued;
+    trying again is safe."""
+
+
+class SequenceIntegrityError(SequenceStoreError):
+    """A sequence store cannot be sure a number was not issued before (a damaged file, a counter that
+    is not an integer, went back or lost its high-water mark), so it issues nothing."""
+
+
+class PatternConflictError(ConfigError):
+    """A numberer's pattern, prefix and reset could print a number that another numbering already
+    issued from the same store."""

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from slakit.errors import ConfigError, InvalidTicketNumberError, NaiveDatetimeError, SequenceExhaustedError
-from slakit.numbering import MemorySequenceStore, TicketNumber, TicketNumberer
+from slakit.errors import (
+    ConfigError,
+    InvalidTicketNumberError,
+    NaiveDatetimeError,
+    PatternConflictError,
+    SequenceExhaustedError,
+)
+from slakit.numbering import MAX_COUNTER, MemorySequenceStore, TicketNumber, TicketNumberer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAY_1 = datetime(2024, 5, 1, 9, 0, tzinfo=SHANGHAI)
@@ -314,3 +320,122 @@ def test_any_single_digit_typo_is_caught(at, seq, check, data):
     replacement = data.draw(st.sampled_from("0123456789"))
     assume(replacement != number[index])
     assert not numberer.is_valid(number[:index] + replacement + number[index + 1 :])
+
+
+# Numbers are never issued twice; instants and values at the edges get typed errors.
+
+
+def test_a_changed_reset_in_the_same_store_is_refused_before_it_repeats_a_number():
+    # Regression: counting the same pattern per month issued TS20240501001 a second time.
+    store = MemorySequenceStore()
+    assert TicketNumberer("TS", store=store).next(at=MAY_1) == "TS20240501001"
+    with pytest.raises(PatternConflictError) as info:
+        TicketNumberer("TS", store=store, reset="monthly").next(at=MAY_1)
+    message = str(info.value)
+    assert message.startswith("'pattern' must be a numbering that cannot print a number this store already issued")
+    assert "pattern '{prefix}{date:%Y%m%d}{seq:03d}' with prefix 'TS', reset='daily'" in message
+    assert "reset='monthly'" in message
+    assert "nothing was issued" in message
+    assert store.peek("TS:2024-05") == 0
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"overflow": "widen"},  # numbers alike: the counters are shared
+        {"pattern": "{prefix}-{date:%Y%m%d}-{seq:03d}"},
+        {"pattern": "{prefix}{date:%Y%m%d}{seq:04d}"},  # one character longer: never the same text
+        {"check": "luhn"},
+        {"timezone": "UTC"},  # the zone decides the day, and the day decides key and text alike
+    ],
+)
+def test_a_change_that_cannot_repeat_a_number_is_accepted(changed):
+    store = MemorySequenceStore()
+    first = TicketNumberer("TS", store=store)
+    issued = {first.next(at=MAY_1) for _ in range(3)}
+    second = TicketNumberer("TS", store=store, **changed)
+    issued |= {second.next(at=MAY_1) for _ in range(3)}
+    issued.add(first.next(at=MAY_1))
+    assert len(issued) == 7
+
+
+def test_a_numberer_registers_its_scheme_once_at_its_first_number():
+    class CountingStore(MemorySequenceStore):
+        __slots__ = ("registered",)
+
+        def __init__(self):
+            super().__init__()
+            self.registered = []
+
+        def register_scheme(self, scheme):
+            self.registered.append(scheme)
+            super().register_scheme(scheme)
+
+    store = CountingStore()
+    numberer = TicketNumberer("TS", store=store)
+    TicketNumberer("TS", store=store, reset="monthly").parse("TS20240501001")  # reads, issues nothing
+    assert store.registered == []
+    numberer.next(at=MAY_1)
+    numberer.next(at=MAY_1)
+    assert store.registered == [numberer.scheme.text]
+    assert numberer.scheme.reset == "daily"
+
+
+@pytest.mark.parametrize(
+    ("at", "zone"),
+    [
+        (datetime(9999, 12, 31, 23, tzinfo=UTC), "Pacific/Kiritimati"),  # +14: day 10000-01-01
+        (datetime(9999, 12, 31, 23, tzinfo=UTC), timezone(timedelta(hours=14))),
+        (datetime(1, 1, 1, 0, 30, tzinfo=UTC), "Etc/GMT+12"),  # -12: day 0000-12-31
+        (datetime(1, 1, 1, 0, 30, tzinfo=UTC), timezone(-timedelta(hours=12))),
+        (datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=14))), "UTC"),  # year 0 in UTC
+        (datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=12))), "UTC"),  # year 10000 in UTC
+    ],
+)
+def test_an_instant_without_a_calendar_day_in_the_zone_is_a_typed_error(at, zone):
+    # Regression: OverflowError ("date value out of range").
+    numberer = TicketNumberer("TS", timezone=zone)
+    for call in (numberer.next, numberer.key_for):
+        with pytest.raises(ConfigError, match=r"^'at' must be an instant whose calendar day in .* is from 0001-01-01"):
+            call(at=at)
+    assert numberer.store.peek("TS:9999-12-31") == 0
+
+
+def test_the_last_and_first_days_still_get_numbers():
+    assert (
+        TicketNumberer("TS", timezone="Pacific/Kiritimati")
+        .next(at=datetime(9999, 12, 31, 9, tzinfo=UTC))
+        .startswith("TS99991231")
+    )
+    assert (
+        TicketNumberer("TS", timezone="Etc/GMT+12").next(at=datetime(1, 1, 1, 12, tzinfo=UTC)).startswith("TS00010101")
+    )
+
+
+def test_huge_values_are_typed_errors():
+    # Regression: ValueError "Exceeds the limit (4300 digits) for integer string conversion".
+    numberer = TicketNumberer("TS", overflow="widen")
+    for text in ("TS20240501" + "1" * 5000, "TS20240501" + "9" * 19, "TS20240501" + "1" * 20):
+        with pytest.raises(InvalidTicketNumberError, match="ticket number 'TS20240501"):
+            numberer.parse(text)
+    largest = "TS20240501" + str(MAX_COUNTER)
+    assert numberer.parse(largest).seq == MAX_COUNTER
+    assert numberer.format(numberer.parse(largest)) == largest
+    for seq in (10**5000, MAX_COUNTER + 1, 1.5, "1", True, None):
+        with pytest.raises(ConfigError, match=r"^'number' must be a TicketNumber"):
+            numberer.format(TicketNumber("TS", date(2024, 5, 1), seq))
+    with pytest.raises(ConfigError, match=r"^'number' must be a TicketNumber with a date"):
+        numberer.format(TicketNumber("TS", "2024-05-01", 1))
+    for returned in (MAX_COUNTER + 1, 10**5000):
+        with pytest.raises(ConfigError, match=r"returned .* from next\('TS:2024-05-01'\)"):
+            TicketNumberer("TS", overflow="widen", store=FixedStore(returned)).next(at=MAY_1)
+
+
+def test_a_counter_at_the_largest_value_is_refused_not_repeated():
+    # Regression: the SQLite store returned 9223372036854775808 twice; the memory store refuses alike.
+    store = MemorySequenceStore()
+    numberer = TicketNumberer("TS", pattern="{prefix}{seq:018d}", reset="never", overflow="widen", store=store)
+    store.advance("TS:all", MAX_COUNTER - 1)
+    assert numberer.next(at=MAY_1) == f"TS{MAX_COUNTER}"
+    with pytest.raises(SequenceExhaustedError, match="9223372036854775807"):
+        numberer.next(at=MAY_1)

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-__all__ = ["DATE_ACCEPTED", "DateFormat", "is_digits"]
+__all__ = ["DATE_ACCEPTED", "DIRECTIVE_WIDTHS", "DateFormat", "is_digits"]
 
 DATE_ACCEPTED: Final = "the fixed-width directives %Y, %y, %m, %d, %j and %% plus literal text"
 """What a ``{date:...}`` format may contain, for error messages."""
 
 _WIDTHS: Final = {"Y": 4, "y": 2, "m": 2, "d": 2, "j": 3}
+DIRECTIVE_WIDTHS: Final = {f"%{letter}": width for letter, width in _WIDTHS.items()}
+"""How many digits each date directive prints: ``%Y`` 4, ``%j`` 3, the others 2."""
 
 
 def is_digits(text: str) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Final, Literal, get_args
 
-from slakit.errors import ConfigError, InvalidTicketNumberError, SequenceExhaustedError
+from slakit.errors import ConfigError, InvalidTicketNumberError, SequenceExhaustedError, shown
 from slakit.instants import require_aware, zone_named
 from slakit.numbering.check_digits import CheckMethod
+from slakit.numbering.guards import checked_sequence
 from slakit.numbering.pattern import DEFAULT_PATTERN, NumberPattern, validate_prefix
-from slakit.numbering.stores import MemorySequenceStore, SequenceStore
-from slakit.numbering.ticket import TicketNumber
+from slakit.numbering.scheme import NumberingScheme
+from slakit.numbering.stores import MemorySequenceStore, SchemeRegistry, SequenceStore
+from slakit.numbering.ticket import MAX_COUNTER, TicketNumber
 
 __all__ = ["DEFAULT_TIMEZONE", "Overflow", "Reset", "TicketNumberer"]
 
@@ -66,7 +68,7 @@ class TicketNumberer:
     :class:`~slakit.errors.ConfigError` naming the argument.
     """
 
-    __slots__ = ("_overflow", "_pattern", "_reset", "_store", "_zone", "_zone_name")
+    __slots__ = ("_overflow", "_pattern", "_registry", "_reset", "_scheme", "_store", "_zone", "_zone_name")
 
     def __init__(
         self,
@@ -109,6 +111,12 @@ class TicketNumberer:
         self._reset: Reset = reset
         self._overflow: Overflow = overflow
         self._store = store
+        self._scheme = NumberingScheme(
+            prefix=prefix, pattern=pattern, reset=reset, check=check, widen=overflow == "widen"
+        ).text
+        # The store's scheme registry until the scheme is registered there (before the first number),
+        # then None; None from the start for a host store that keeps no registry.
+        self._registry: SchemeRegistry | None = store if isinstance(store, SchemeRegistry) else None
 
     @property
     def prefix(self) -> str:
@@ -152,13 +160,30 @@ class TicketNumberer:
             f"check={self.check!r})"
         )
 
+    @property
+    def scheme(self) -> NumberingScheme:
+        """What decides the numbers' text (prefix, pattern, reset, check, widening), as stores record it."""
+        return NumberingScheme.from_text(self._scheme)
+
     def key_for(self, *, at: datetime) -> str:
         """The store key of the period ``at`` falls in, e.g. ``"TS:2024-05-01"``.
 
         ``store.peek(numberer.key_for(at=...))`` is how many numbers that period has used so far.
         """
-        day = require_aware(at, "at").astimezone(self._zone).date()
-        return f"{self.prefix}:{_period(self._reset, day)}"
+        return f"{self.prefix}:{_period(self._reset, self._day_of(at))}"
+
+    def _day_of(self, at: datetime) -> date:
+        """``at``'s calendar day in the numberer's zone; ConfigError when it has none (before year 1
+        or after 9999 there, or the zone cannot place it)."""
+        aware = require_aware(at, "at")
+        try:
+            return aware.astimezone(self._zone).date()
+        except (OverflowError, ValueError):
+            raise ConfigError.for_value(
+                "at",
+                at,
+                f"an instant whose calendar day in {self._zone_name} is from 0001-01-01 to 9999-12-31",
+            ) from None
 
     def next(self, *, at: datetime) -> str:
         """Issue the next number for the instant ``at`` (an aware datetime, usually the creation time).
@@ -168,20 +193,24 @@ class TicketNumberer:
         Past the last sequence ``{seq:0Nd}`` prints, ``overflow="raise"`` raises
         :class:`~slakit.errors.SequenceExhaustedError` (each further call too, until the period
         ends) and ``overflow="widen"`` prints more digits.
+
+        Before its first number the numberer registers its :attr:`scheme` with a store that keeps
+        a registry (:class:`~slakit.numbering.SchemeRegistry`): a pattern, reset or check method
+        that could print a number the store already issued with another one raises
+        :class:`~slakit.errors.PatternConflictError`. Whatever the store refuses (a counter it
+        cannot trust, one at :data:`~slakit.numbering.MAX_COUNTER`, a failing file) is raised as a
+        :class:`~slakit.errors.SlakitError`; nothing is issued then.
         """
-        day = require_aware(at, "at").astimezone(self._zone).date()
+        day = self._day_of(at)
         key = f"{self.prefix}:{_period(self._reset, day)}"
         if "%y" in self._pattern.date_directives and not 2000 <= day.year <= 2099:
             raise ConfigError.for_value(
                 "at", at, f"an instant in 2000-2099, because pattern {self.pattern!r} prints a two-digit year"
             )
-        seq = self._store.next(key)
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-            raise ConfigError(
-                f"store {self._store!r} returned {seq!r} from next({key!r}); a SequenceStore must return "
-                "an int of 1 or more",
-                path="store",
-            )
+        if self._registry is not None:
+            self._registry.register_scheme(self._scheme)
+            self._registry = None
+        seq = checked_sequence(self._store.next(key), key=key, store=self._store)
         if seq > self._pattern.max_seq and self._overflow == "raise":
             raise SequenceExhaustedError(
                 f"sequence {key!r} is exhausted: pattern {self.pattern!r} prints at most "
@@ -212,14 +241,20 @@ class TicketNumberer:
         Issues nothing and checks nothing against the store; raises ConfigError when ``number``
         has another prefix, a sequence below 1, or one the pattern cannot print without widening.
         """
-        if not isinstance(number, TicketNumber) or number.prefix != self.prefix:
+        if not isinstance(number, TicketNumber):
             raise ConfigError.for_value("number", number, f"a TicketNumber with prefix {self.prefix!r}")
-        if number.date is None and self._pattern.date_format is not None:
+        top = MAX_COUNTER if self._overflow == "widen" else self._pattern.max_seq
+        seq = number.seq
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= top:
+            expected = f"a TicketNumber with seq from 1 to {top}"
+            # The seq alone is shown: the whole number's repr fails for an int of over 4,300 digits.
+            raise ConfigError(f"'number' must be {expected} (got seq {shown(seq)})", path="number", expected=expected)
+        if number.prefix != self.prefix:
+            raise ConfigError.for_value("number", number, f"a TicketNumber with prefix {self.prefix!r}")
+        if not (number.date is None or isinstance(number.date, date)) or (
+            number.date is None and self._pattern.date_format is not None
+        ):
             raise ConfigError.for_value("number", number, f"a TicketNumber with a date for {self.pattern!r}")
-        if self._overflow == "widen" and number.seq < 1:
-            raise ConfigError.for_value("number", number, "a TicketNumber with seq of 1 or more")
-        if self._overflow == "raise" and not 1 <= number.seq <= self._pattern.max_seq:
-            raise ConfigError.for_value("number", number, f"a TicketNumber with seq from 1 to {self._pattern.max_seq}")
         return self._pattern.render(number.date or date(2000, 1, 1), number.seq)
 
 

@@ -18,8 +18,8 @@ from typing import Final
 
 from slakit.errors import ConfigError, InvalidTicketNumberError
 from slakit.numbering.check_digits import CHECK_WIDTHS, CheckMethod, check_digits
-from slakit.numbering.date_format import DateFormat, is_digits
-from slakit.numbering.ticket import TicketNumber
+from slakit.numbering.date_format import DIRECTIVE_WIDTHS, DateFormat, is_digits
+from slakit.numbering.ticket import MAX_COUNTER, TicketNumber
 
 __all__ = ["DEFAULT_PATTERN", "NumberPattern", "validate_prefix"]
 
@@ -28,6 +28,7 @@ DEFAULT_PATTERN: Final = "{prefix}{date:%Y%m%d}{seq:03d}"
 
 _SEQ_SPEC: Final = re.compile(r"0([1-9][0-9]?)d")
 _MAX_SEQ_WIDTH: Final = 18
+_MAX_SEQ_DIGITS: Final = len(str(MAX_COUNTER))  # 19: a widened sequence is never longer
 _MAX_PREFIX_LENGTH: Final = 32
 _TOKENS: Final = "{prefix}, {date:<format>}, {seq:0Nd} and {check}"
 
@@ -212,6 +213,30 @@ class NumberPattern:
             return frozenset()
         return self._date.directives
 
+    @property
+    def layout(self) -> tuple[tuple[str, str, int], ...]:
+        """What the pattern prints, piece by piece, as ``(kind, what, width)``.
+
+        ``("text", "T", 1)`` for each literal character (the prefix's included), ``("date", "%Y", 4)``
+        for each date directive, ``("seq", "03d", 3)`` for the sequence (wider when widened) and
+        ``("check", "luhn", 1)`` for the check digits. Every piece but text prints ASCII digits only.
+        Two patterns with the same layout print the same number for every day and sequence.
+        """
+        pieces: list[tuple[str, str, int]] = []
+        for segment in self._segments:
+            if isinstance(segment, _Literal):
+                pieces.extend(("text", char, 1) for char in segment.text)
+            elif isinstance(segment, DateFormat):
+                pieces.extend(
+                    ("date", part, DIRECTIVE_WIDTHS[part]) if len(part) == 2 else ("text", part, 1)
+                    for part in segment.parts
+                )
+            elif isinstance(segment, _Seq):
+                pieces.append(("seq", f"0{segment.width}d", segment.width))
+            else:
+                pieces.append(("check", self._check, segment.width))
+        return tuple(pieces)
+
     def __repr__(self) -> str:
         return f"NumberPattern({self._text!r}, prefix={self._prefix!r}, check={self._check!r}, widen={self._widen})"
 
@@ -259,8 +284,15 @@ class NumberPattern:
                 break
             day = self._read_fixed(number, segment, position) or day
             position += segment.width
-        if (length < self._fixed_width) if self._widen else (length != self._fixed_width):
-            expected = f"{'at least ' if self._widen else ''}{self._fixed_width}"
+        longest = self._fixed_width + (_MAX_SEQ_DIGITS - self._seq_width if self._widen else 0)
+        if not self._fixed_width <= length <= longest:
+            expected = (
+                f"{self._fixed_width}"
+                if not self._widen
+                else f"at least {self._fixed_width}"
+                if length < self._fixed_width
+                else f"at most {longest}"
+            )
             raise InvalidTicketNumberError(
                 f"ticket number {number!r} has the wrong length: pattern {self._text!r} prints "
                 f"{expected} characters (got {length})"
@@ -297,6 +329,11 @@ class NumberPattern:
                 f"ticket number {number!r} has a malformed sequence: {piece!r} must be {len(piece)} digits"
             )
         seq = int(piece)
+        if seq > MAX_COUNTER:
+            raise InvalidTicketNumberError(
+                f"ticket number {number!r} has sequence {piece!r}, which is never issued (sequences go up to "
+                f"{MAX_COUNTER})"
+            )
         if seq == 0:
             raise InvalidTicketNumberError(
                 f"ticket number {number!r} has sequence {piece!r}, which is never issued (sequences start at 1)"

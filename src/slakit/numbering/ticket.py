@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["TicketNumber"]
+__all__ = ["MAX_COUNTER", "TicketNumber"]
+
+MAX_COUNTER: Final = 2**63 - 1
+"""The largest value a sequence counter reaches, so the largest sequence a number can carry: the
+largest signed 64-bit integer, what an SQLite ``INTEGER`` and a PostgreSQL ``bigint`` hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +19,8 @@ class TicketNumber:
 
     ``date`` is the calendar day the pattern prints, in the numberer's time zone; parts the pattern
     leaves out default to the first (``%Y%m`` gives the 1st of the month, ``%Y`` the 1st of January),
-    and it is ``None`` when the pattern has no ``{date:...}`` token at all. ``seq`` starts at 1.
+    and it is ``None`` when the pattern has no ``{date:...}`` token at all. ``seq`` is from 1 to
+    :data:`MAX_COUNTER`.
     """
 
     prefix: str
