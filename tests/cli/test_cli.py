@@ -215,7 +215,7 @@ def test_number_option_values_are_usage_errors(args, message, capsys):
 def test_a_counter_store_that_cannot_be_opened_is_an_input_error(tmp_path, capsys):
     """Regression: a --store that SQLite cannot open ended with a traceback (exit 1)."""
     assert main(["number", "--prefix", "TS", "--at", "2024-05-01T08:00Z", "--store", str(tmp_path)]) == 3
-    assert "cannot use the counter store" in capsys.readouterr().err
+    assert "'path' must be an SQLite file this process can open" in capsys.readouterr().err
 
 
 # -- the progress bar -------------------------------------------------------------------------------

@@ -222,7 +222,7 @@ def test_check_reads_a_flat_export_with_the_options_of_slakit_evaluate(pytester)
         (["--slakit-map", "created_at"], "NAME=HEADER pairs"),
         (["--slakit-map", "created_at=Nope"], "'Nope', which is not a column of the file"),
         (["--slakit-map-values", "priority:Urgent=P0"], "which is no priority of the policy"),
-        (["--slakit-encoding", "no-such-codec"], "'encoding' must be a Python codec name"),
+        (["--slakit-encoding", "no-such-codec"], "'encoding' must be the name of a text encoding"),
     ],
 )
 def test_bad_reading_options_are_usage_errors(pytester, option, message):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slakit.cli.exits import EXIT_OK
 from slakit.cli.options import add_command, instant, positive, usage_errors, wrap, zone
-from slakit.errors import ConfigError
 
 if TYPE_CHECKING:
     from slakit.cli.options import Commands
@@ -58,10 +56,8 @@ def run(args: argparse.Namespace) -> int:
         if args.at
         else datetime.now(UTC)  # wall-clock ok: the CLI turns "now" into an instant
     )
-    try:  # a store that cannot be opened is a file's problem: an input error (exit 3)
-        store: SequenceStore = SQLiteSequenceStore(args.store) if args.store else MemorySequenceStore()
-    except sqlite3.Error as exc:
-        raise ConfigError(f"cannot use the counter store {args.store!r}: {exc}", path="--store") from exc
+    # a store that cannot be opened or used raises SequenceStoreError: a file's problem, an input error (exit 3)
+    store: SequenceStore = SQLiteSequenceStore(args.store) if args.store else MemorySequenceStore()
     try:
         with usage_errors():  # the prefix, pattern, zone, ... are all command-line values
             numberer = TicketNumberer(
@@ -75,8 +71,6 @@ def run(args: argparse.Namespace) -> int:
             )
         for _ in range(args.count):
             print(numberer.next(at=at))
-    except sqlite3.Error as exc:
-        raise ConfigError(f"cannot use the counter store {args.store!r}: {exc}", path="--store") from exc
     finally:
         if isinstance(store, SQLiteSequenceStore):
             store.close()
