@@ -113,6 +113,10 @@ _DAMAGE: Final = frozenset({"XX001", "XX002"})
 
 _T = TypeVar("_T")
 
+# Pools a forked child inherited from its parent: their connections are the parent's, so the child
+# keeps them referenced and unused (never closed or collected there) and opens its own.
+_INHERITED: list[object] = []
+
 
 def _modules() -> tuple[Any, Any]:
     """psycopg and psycopg_pool, or a ConfigError saying how to install them."""
@@ -298,7 +302,8 @@ class PostgresSequenceStore:
             if self._pid != os.getpid():  # forked: the parent's pool and its threads are not ours
                 self._pid = os.getpid()
                 self._prepared = False
-                if self._conninfo is not None:
+                if self._conninfo is not None and self._pool is not None:
+                    _INHERITED.append(self._pool)
                     self._pool = None
             if self._pool is None:
                 assert self._conninfo is not None  # noqa: S101 - a host's pool is never dropped
