@@ -126,7 +126,7 @@ def _modules() -> tuple[Any, Any]:
     except ImportError as exc:
         raise ConfigError(
             f"PostgresSequenceStore needs psycopg 3 and psycopg_pool: pip install 'slakit[postgres]' ({exc})",
-            path="pool",
+            path="source",
         ) from exc
     return psycopg, psycopg_pool
 
@@ -180,7 +180,11 @@ class PostgresSequenceStore:
                 "source", source, "a psycopg_pool.ConnectionPool or a PostgreSQL connection string"
             )
         self._prepared = False
-        self._run(lambda _: None, "open")  # fail here, not at the first number, when the database cannot be used
+        try:
+            self._run(lambda _: None, "open")  # fail here, not at the first number, when the database cannot be used
+        except BaseException:
+            self.close()  # the store's own pool would otherwise keep trying to connect in the background
+            raise
 
     @property
     def timeout(self) -> float:
@@ -336,9 +340,10 @@ class PostgresSequenceStore:
                         result = action(connection)
                 return result  # only after the transaction above committed
             except psycopg_pool.PoolTimeout as exc:
-                raise SequenceLockedError(
-                    f"{self._label}: no connection came free within the timeout ({self._timeout:g} s); "
-                    f"nothing was issued and trying again is safe ({exc})"
+                raise self._unreachable(psycopg) or SequenceLockedError(
+                    f"{self._label}: no connection came from the pool within the timeout ({self._timeout:g} s): "
+                    f"all in use, or the server cannot be reached; nothing was issued and trying again is safe "
+                    f"({_one_line(exc)})"
                 ) from exc
             except psycopg.Error as exc:
                 state = getattr(exc, "sqlstate", None)
@@ -347,19 +352,34 @@ class PostgresSequenceStore:
                 raise self._failure(exc, state) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _unreachable(self, psycopg: Any) -> SequenceStoreError | None:
+        """Why the store's own pool has no connection, when it is that the server cannot be reached."""
+        if self._conninfo is None:
+            return None  # a host's pool: its connections may simply all be in use
+        try:
+            psycopg.connect(self._conninfo, connect_timeout=max(1, round(self._timeout))).close()
+        except psycopg.Error as exc:
+            return SequenceStoreError(
+                f"{self._label} cannot connect to the server ({_one_line(exc)}); nothing was issued"
+            )
+        return None
+
     def _failure(self, exc: Exception, state: str | None) -> SequenceStoreError:
         if state in _WAITS or state in _RACES:
             return SequenceLockedError(
                 f"{self._label}: another writer held the counter for longer than the timeout; nothing was "
-                f"issued and trying again is safe ({exc})"
+                f"issued and trying again is safe ({_one_line(exc)})"
             )
         if state in _DAMAGE:
             return SequenceIntegrityError(
                 f"{self._label} reports damaged data ({exc}); nothing was issued: restore the database from a backup"
             )
-        return SequenceStoreError(
-            f"{self._label} failed ({type(exc).__name__}: {str(exc).strip()}); nothing was issued"
-        )
+        return SequenceStoreError(f"{self._label} failed ({type(exc).__name__}: {_one_line(exc)}); nothing was issued")
+
+
+def _one_line(exc: BaseException) -> str:
+    """A psycopg message on one line (libpq's carry newlines and tabs)."""
+    return " ".join(str(exc).split())
 
 
 def _prepare(connection: psycopg.Connection[Any]) -> None:
