@@ -199,6 +199,23 @@ def test_works_in_the_hosts_pool_outside_the_hosts_transaction(cluster):
         assert not pool.closed
 
 
+def test_a_host_pool_with_dict_rows_and_autocommit_works_too(cluster):
+    from psycopg.rows import dict_row
+
+    kwargs = {"row_factory": dict_row, "autocommit": True}
+    with ConnectionPool(cluster.conninfo, min_size=1, max_size=2, kwargs=kwargs) as pool:
+        store = PostgresSequenceStore(pool)
+        key = fresh_key()
+        assert [store.next(key), store.next(key), store.peek(key)] == [1, 2, 2]
+
+
+def test_keeps_the_options_of_the_connection_string(cluster):
+    with PostgresSequenceStore(cluster.conninfo + " options='-c application_name=helpdesk'") as store:
+        store.next(fresh_key())
+        names = cluster.sql("SELECT application_name FROM pg_stat_activity WHERE application_name = 'helpdesk'")
+        assert names
+
+
 def test_a_row_held_by_another_transaction_times_out_with_a_typed_error(cluster):
     key = fresh_key()
     with PostgresSequenceStore(cluster.conninfo, timeout=0.5) as store:

@@ -122,6 +122,8 @@ def _modules() -> tuple[Any, Any]:
     """psycopg and psycopg_pool, or a ConfigError saying how to install them."""
     try:
         import psycopg
+        import psycopg.conninfo
+        import psycopg.rows
         import psycopg_pool
     except ImportError as exc:
         raise ConfigError(
@@ -220,12 +222,12 @@ class PostgresSequenceStore:
         :class:`~slakit.errors.SequenceStoreError` when the database fails; nothing is issued then.
         """
         require_key(key)
-        return self._run(lambda connection: self._increment(connection, key), "write")
+        return self._run(lambda cursor: self._increment(cursor, key), "write")
 
     def peek(self, key: str) -> int:
         """The counter's committed value: the last one ``next(key)`` returned, or 0 (refused like ``next``)."""
         require_key(key)
-        return self._run(lambda connection: self._current(connection, key, _READ_PLAIN), "read")
+        return self._run(lambda cursor: self._current(cursor, key, _READ_PLAIN), "read")
 
     def advance(self, key: str, value: int) -> int:
         """Raise the counter ``key`` to ``value`` unless it is higher already; return its value.
@@ -234,11 +236,11 @@ class PostgresSequenceStore:
         continuing a numbering and repairing a refused counter; it never lowers a counter.
         """
         require_key(key)
-        return self._run(lambda connection: self._advance(connection, key, value), "write")
+        return self._run(lambda cursor: self._advance(cursor, key, value), "write")
 
     def register_scheme(self, scheme: str) -> None:
         """Record ``scheme``; PatternConflictError when it could repeat a recorded scheme's number."""
-        self._run(lambda connection: self._register(connection, scheme), "write")
+        self._run(lambda cursor: self._register(cursor, scheme), "write")
 
     def close(self) -> None:
         """Close the store's own pool (a host's pool is left open); the next call opens a new one."""
@@ -257,43 +259,43 @@ class PostgresSequenceStore:
 
     # What each call does inside its transaction.
 
-    def _rows(self, connection: psycopg.Connection[Any], key: str, statement: str) -> tuple[list[Any], list[Any]]:
-        rows = connection.execute(statement, {"key": key}).fetchall()
+    def _rows(self, cursor: psycopg.Cursor[Any], key: str, statement: str) -> tuple[list[Any], list[Any]]:
+        rows = cursor.execute(statement, {"key": key}).fetchall()
         counters = [(_number(row[1]),) for row in rows if row[0] == 0]
         marks = [(_number(row[1]), row[2]) for row in rows if row[0] == 1]
         return counters, marks
 
-    def _current(self, connection: psycopg.Connection[Any], key: str, statement: str) -> int:
-        counters, marks = self._rows(connection, key, statement)
+    def _current(self, cursor: psycopg.Cursor[Any], key: str, statement: str) -> int:
+        counters, marks = self._rows(cursor, key, statement)
         return verified_counter(key, counters, marks, store=self._label)
 
-    def _increment(self, connection: psycopg.Connection[Any], key: str) -> int:
-        counters, marks = self._rows(connection, key, _READ_LOCKED)
+    def _increment(self, cursor: psycopg.Cursor[Any], key: str) -> int:
+        counters, marks = self._rows(cursor, key, _READ_LOCKED)
         value = following(key, verified_counter(key, counters, marks, store=self._label), store=self._label)
-        self._write(connection, key, value, counter=bool(counters), mark=bool(marks))
+        self._write(cursor, key, value, counter=bool(counters), mark=bool(marks))
         return value
 
-    def _advance(self, connection: psycopg.Connection[Any], key: str, value: object) -> int:
-        counters, marks = self._rows(connection, key, _READ_LOCKED)
+    def _advance(self, cursor: psycopg.Cursor[Any], key: str, value: object) -> int:
+        counters, marks = self._rows(cursor, key, _READ_LOCKED)
         result = advanced(key, counters, marks, value)
-        self._write(connection, key, result, counter=bool(counters), mark=bool(marks))
+        self._write(cursor, key, result, counter=bool(counters), mark=bool(marks))
         return result
 
     @staticmethod
-    def _write(connection: psycopg.Connection[Any], key: str, value: int, *, counter: bool, mark: bool) -> None:
+    def _write(cursor: psycopg.Cursor[Any], key: str, value: int, *, counter: bool, mark: bool) -> None:
         """Write both records: update the rows that exist (locked), insert the others (a race raises 23505)."""
         parameters = {"key": key, "value": value, "checksum": mark_checksum(key, value)}
-        connection.execute(_WRITE[counter, mark], parameters)
+        cursor.execute(_WRITE[counter, mark], parameters)
 
-    def _register(self, connection: psycopg.Connection[Any], scheme: str) -> None:
-        connection.execute(_LOCK_SCHEMES)  # registrations one at a time; numbers are not held up
-        rows = connection.execute(_SELECT_SCHEMES).fetchall()
-        seals = connection.execute(_SELECT_SEAL, (SCHEME_SEAL_KEY,)).fetchall()
+    def _register(self, cursor: psycopg.Cursor[Any], scheme: str) -> None:
+        cursor.execute(_LOCK_SCHEMES)  # registrations one at a time; numbers are not held up
+        rows = cursor.execute(_SELECT_SCHEMES).fetchall()
+        seals = cursor.execute(_SELECT_SEAL, (SCHEME_SEAL_KEY,)).fetchall()
         recorded = verified_schemes(rows, seals, store=self._label)
         if admit_scheme(scheme, recorded):
-            connection.execute(_WRITE_SCHEME, (scheme, scheme_checksum(scheme)))
+            cursor.execute(_WRITE_SCHEME, (scheme, scheme_checksum(scheme)))
             count, digest = scheme_seal([*recorded, scheme])
-            connection.execute(_WRITE_SEAL, (SCHEME_SEAL_KEY, count, digest))
+            cursor.execute(_WRITE_SEAL, (SCHEME_SEAL_KEY, count, digest))
 
     # Pools, transactions and errors.
 
@@ -313,31 +315,37 @@ class PostgresSequenceStore:
                 assert self._conninfo is not None  # noqa: S101 - a host's pool is never dropped
                 _, psycopg_pool = _modules()
                 milliseconds = max(1, round(self._timeout * 1000))
+                psycopg, _ = _modules()
+                given = psycopg.conninfo.conninfo_to_dict(self._conninfo).get("options") or ""
+                options = f"{given} -c lock_timeout={milliseconds}".strip()  # the caller's options kept
                 self._pool = psycopg_pool.ConnectionPool(
                     self._conninfo,
                     min_size=1,
                     max_size=self._max_size,
                     timeout=self._timeout,
-                    kwargs={"options": f"-c lock_timeout={milliseconds}"},
+                    kwargs={"options": options},
                     open=True,
                     name="slakit-numbers",
                 )
             return self._pool
 
-    def _run(self, action: Callable[[psycopg.Connection[Any]], _T], mode: Literal["open", "read", "write"]) -> _T:
+    def _run(self, action: Callable[[psycopg.Cursor[Any]], _T], mode: Literal["open", "read", "write"]) -> _T:
         """``action`` in one transaction on a connection of its own; psycopg errors become SequenceStoreErrors."""
         psycopg, psycopg_pool = _modules()
         for attempt in range(_RETRIES):
             try:
                 pool = self._current_pool()
                 with pool.connection(timeout=self._timeout) as connection:
+                    # tuple rows whatever row factory the host's pool gives its connections
+                    cursor = connection.cursor(row_factory=psycopg.rows.tuple_row)
                     if not self._prepared:
-                        _prepare(connection)
+                        with connection.transaction():
+                            _prepare(cursor)
                         self._prepared = True
                     if mode == "open":
-                        return action(connection)
+                        return action(cursor)
                     with connection.transaction():
-                        result = action(connection)
+                        result = action(cursor)
                 return result  # only after the transaction above committed
             except psycopg_pool.PoolTimeout as exc:
                 raise self._unreachable(psycopg) or SequenceLockedError(
@@ -382,10 +390,9 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _prepare(connection: psycopg.Connection[Any]) -> None:
-    """Create the store's tables where missing, each creator in turn (committed before the first number)."""
-    with connection.transaction():
-        row = connection.execute(_EXISTS).fetchone()
-        if row is None or not row[0]:
-            for statement in _CREATE:
-                connection.execute(statement)
+def _prepare(cursor: psycopg.Cursor[Any]) -> None:
+    """Create the store's tables where missing, each creator in turn (inside the caller's transaction)."""
+    row = cursor.execute(_EXISTS).fetchone()
+    if row is None or not row[0]:
+        for statement in _CREATE:
+            cursor.execute(statement)
