@@ -24,6 +24,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.optional import require_module, require_program
 
@@ -475,3 +477,30 @@ def test_a_server_restarted_under_load_gives_typed_errors_then_recovers_without_
         assert all(isinstance(error, SequenceStoreError) for error in errors), errors[:3]
         assert len(issued) == len(set(issued))
         assert store.next(key) > max(issued)
+
+
+# A property: any sequence of next, peek and advance on a few keys behaves as the documented rule says.
+
+OPERATIONS = st.lists(
+    st.tuples(st.sampled_from(["next", "peek", "advance"]), st.integers(0, 2), st.integers(0, 50)),
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=OPERATIONS)
+def test_counters_follow_the_documented_rule(store, operations):
+    # The rule, from docs/numbering.md: next adds 1 (a new key starts at 0) and returns the new value,
+    # peek returns the last value issued, advance raises to the value unless higher and never lowers.
+    keys = [fresh_key() for _ in range(3)]
+    expected = [0, 0, 0]
+    for operation, which, value in operations:
+        key = keys[which]
+        if operation == "next":
+            expected[which] += 1
+            assert store.next(key) == expected[which]
+        elif operation == "peek":
+            assert store.peek(key) == expected[which]
+        else:
+            expected[which] = max(expected[which], value)
+            assert store.advance(key, value) == expected[which]
