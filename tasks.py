@@ -8,7 +8,7 @@
 
 Each command creates `.venv` and installs what it needs on first use, and again whenever
 pyproject.toml changes. Set HYPOTHESIS_PROFILE=thorough for the long property-test run.
-With SLAKIT_CI=1 (set by .ci/run) tests that need an optional tool (durable-rules, Chromium)
+With SLAKIT_CI=1 (set by .ci/run) tests that need an optional tool (durable-rules, Chromium, PostgreSQL)
 fail when it is missing instead of skipping.
 """
 

@@ -1,4 +1,4 @@
-"""Tests that need an optional tool (durable-rules, Chromium) skip without it, except in CI.
+"""Tests that need an optional tool (durable-rules, Chromium, PostgreSQL) skip without it, except in CI.
 
 `.ci/run` sets SLAKIT_CI=1 and installs every optional tool, so there a missing one is a failure,
 not a silent skip.

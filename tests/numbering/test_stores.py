@@ -1,4 +1,6 @@
 import contextlib
+import subprocess
+import sys
 import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -153,3 +155,18 @@ def test_no_text_is_issued_twice_by_a_memory_store(operations, start):
     assert len(issued) == len(set(issued))
     if operations and operations[0][0] == "issue" and not start:
         assert issued  # the first numbering always issues
+
+
+def test_slakit_imports_without_psycopg_and_the_postgres_store_says_what_to_install():
+    # The PostgreSQL store is an optional extra: nothing imports psycopg until the store is built.
+    code = (
+        "import sys; sys.modules['psycopg'] = None; sys.modules['psycopg_pool'] = None\n"
+        "import slakit, slakit.numbering\n"
+        "from slakit.errors import ConfigError\n"
+        "try:\n"
+        "    slakit.numbering.PostgresSequenceStore('dbname=x')\n"
+        "except ConfigError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "pip install 'slakit[postgres]'" in out

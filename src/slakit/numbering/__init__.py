@@ -8,15 +8,18 @@
 TicketNumber(prefix='TS', date=datetime.date(2024, 5, 1), seq=1)
 
 :class:`TicketNumberer` prints and parses numbers; a :class:`SequenceStore` keeps the counters:
-:class:`MemorySequenceStore` in one process, :class:`SQLiteSequenceStore` in a file shared by many,
-or the host's own database. A store never issues a number text twice: what it cannot be sure of, it
-refuses with a :class:`~slakit.errors.SlakitError` (the checks are in :mod:`slakit.numbering.guards`).
+:class:`MemorySequenceStore` in one process, :class:`SQLiteSequenceStore` in a file shared by the
+processes of one machine, :class:`PostgresSequenceStore` in a database shared by many machines
+(the ``postgres`` extra), or the host's own database. A store never issues a number text twice:
+what it cannot be sure of, it refuses with a :class:`~slakit.errors.SlakitError` (the checks are in
+:mod:`slakit.numbering.guards`).
 :class:`PrefixMap` maps classification types to prefixes. See docs/numbering.md.
 """
 
 from slakit.numbering.check_digits import CheckMethod, check_digits, luhn_check_digit, mod97_check_digits
 from slakit.numbering.numberer import DEFAULT_TIMEZONE, Overflow, Reset, TicketNumberer
 from slakit.numbering.pattern import DEFAULT_PATTERN, NumberPattern
+from slakit.numbering.postgres_store import PostgresSequenceStore
 from slakit.numbering.prefixes import DEFAULT_PREFIXES, PrefixMap
 from slakit.numbering.scheme import NumberingScheme
 from slakit.numbering.sqlite_store import SQLiteSequenceStore, Synchronous
@@ -33,6 +36,7 @@ __all__ = [
     "NumberPattern",
     "NumberingScheme",
     "Overflow",
+    "PostgresSequenceStore",
     "PrefixMap",
     "Reset",
     "SQLiteSequenceStore",
