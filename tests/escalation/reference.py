@@ -201,6 +201,11 @@ def _next_breakpoint(
     policy: Policy,
 ) -> int | None:
     candidates = [e.at_us for e in ticket.events if e.at_us > t][:1]
+    # an extension recorded at t is weighed against the deadline as the clock stands at t; just after t that
+    # deadline may stand elsewhere (one reached as the clock stops at t passes only where it runs again), and
+    # with it whether the extension moved it. (Added when the fast evaluator found this instant missing.)
+    if any(e.at_us == t and e.type == "extend" for e in ticket.events):
+        candidates.append(t + 1)
     if report.next_change_at is not None:
         candidates.append(to_us(report.next_change_at))
     if survey_from is not None and survey_from > t:

@@ -170,8 +170,10 @@ def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
         resolved = resolution_at(line, as_of)
         return [(line.created, resolved if resolved is not None else as_of, resolved is not None, 0)]
     found: list[Window] = []
+    resolves = [a for a, _ in line.resolved]
     for cycle, start in enumerate(cycle_starts(line, restart)):
-        resolve = next((a for a, _ in line.resolved if a >= start), None)
+        first = bisect_left(resolves, start)  # the cycle's first resolution completes it
+        resolve = resolves[first] if first < len(resolves) else None
         found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
     return found
 
@@ -356,7 +358,7 @@ class Measuring:
         start, horizon, completed, _ = window
         updates = self.line.updates
         bounds = [start]
-        bounds += [u for u in updates if start < u < horizon]
+        bounds += updates[bisect_right(updates, start) : bisect_left(updates, horizon)]  # those strictly inside
         if not completed and updates and updates[-1] == horizon > start:
             bounds.append(horizon)
         whole = self.track(target, start, horizon)
