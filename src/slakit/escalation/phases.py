@@ -50,6 +50,7 @@ INF = 1 << 62  # an instant after every real one (about the year 146,000); never
 
 _RUNNING, _PAUSED, _MET, _PENDING = MetricState.RUNNING, MetricState.PAUSED, MetricState.MET, MetricState.PENDING
 _NOTHING = (None, True, 0, 0)  # the facts of a metric with no status
+_piece = tuple.__new__  # pieces made by the thousand: without the generated __new__'s call
 
 
 class Phase(NamedTuple):
@@ -109,30 +110,24 @@ class _Clock:
         "withins",
     )
 
-    def __init__(self, ruler: Ruler, pausable: bool, holes: list[tuple[int, int | None]]) -> None:
+    def __init__(self, ruler: Ruler, pausable: bool, holes: list[tuple[int, int | None]], stops: set[int]) -> None:
         self.ruler = ruler
         self.pausable = pausable
         self.holes = holes
-        self.stops = {a for a, _ in holes}  # where it stands still from (holes(), even empty ones)
+        self.stops = stops  # where it stands still from (the holes' starts, even of empty ones)
         self.reach: list[int] | None = None
         self.withins: list[int] = []  # the target durations counted on it, in order
-        self.start = 0
-        self.count = 0
         self.run = 0  # the open time it runs from the instant being swept to the next
-        self.deadlines: dict[int, int] = {}
-        self.pending: list[int] = []
-        self.segments: list[tuple[int, int]] = []
-        self.cum: list[int] = []
-        self.synced = 0
+        self.begin(0)
 
     def begin(self, start: int) -> None:
         """A stretch of its own from ``start``: nothing counted, no deadline known."""
         self.start = self.synced = start
         self.count = 0
-        self.deadlines = {}
+        self.deadlines: dict[int, int] = {}
         self.pending = list(self.withins)
-        self.segments = []
-        self.cum = []
+        self.segments: list[tuple[int, int]] = []  # where it ran, as far as asked (track())
+        self.cum: list[int] = []
 
     def track(self, horizon: int) -> Track:
         """The SLA core's :class:`Track` of this clock from the stretch's start to ``horizon`` (not before the
@@ -172,24 +167,28 @@ class _Sweep:
         self.owns: list[Target | None] = []
         self.clocks_of: list[_Clock | None] = []
         clocks: dict[tuple[int, bool], _Clock] = {}
-        holes: dict[bool, list[tuple[int, int | None]]] = {}
+        holes: dict[bool, tuple[list[tuple[int, int | None]], set[int]]] = {}
+        targets = plan.targets
         for _, within, code in timeline:
-            own = plan.targets[code].get(metric) if within is not None else None
+            own = targets[code].get(metric) if within is not None else None
             clock = None
             if own is not None and within is not None:
                 key = (id(own.clock), own.pausable)
                 clock = clocks.get(key)
                 if clock is None:
-                    if own.pausable not in holes:
-                        holes[own.pausable] = clock_holes(line, own.pausable)
-                    clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, holes[own.pausable])
+                    found = holes.get(own.pausable)
+                    if found is None:
+                        spans = clock_holes(line, own.pausable)
+                        found = holes[own.pausable] = (spans, {a for a, _ in spans})
+                    clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, *found)
                 if within not in clock.withins:
                     clock.withins.append(within)
             self.owns.append(own)
             self.clocks_of.append(clock)
-        for clock in clocks.values():
-            clock.withins.sort()
         self.clocks = list(clocks.values())
+        for clock in self.clocks:
+            clock.withins.sort()
+            clock.begin(line.created)
         self.extension_times: list[int] = []
         self.extensions: list[tuple[int, int, bool]] = []  # (at, until, agreed) of the metric, in time order
         for t, event in line.extensions:
@@ -201,7 +200,7 @@ class _Sweep:
         self.updates = sorted({u for u in line.updates if u > line.created}) if metric == "update" else []
         self.update_set = set(self.updates)
         self.start, self.stop = once_per_ticket(metric, line) if self.single else (line.created, None)
-        self.instants = self._instants(holes)
+        self.instants = self._instants([spans for spans, _ in holes.values()])
         # the stretch being swept: where it began, the target in force and whether one passed while in force
         self.stretch = line.created
         self.current = Piece(line.created, None, None, "")
@@ -214,34 +213,39 @@ class _Sweep:
         self.breached_before = False  # an earlier stretch between agent updates was breached
         self.touched = False  # an extension's deadline was asked at the instant it was recorded
 
-    def _instants(self, holes: dict[bool, list[tuple[int, int | None]]]) -> list[int]:
+    def _instants(self, holes: list[list[tuple[int, int | None]]]) -> list[int]:
         """The instants at which something may change for the metric, in order: creation, priority changes,
         the ends of holes, agent updates, extensions, the clock's start and stop. Nothing changes once the
         clock has stopped for good, nor before it starts but the priority; except, when its targets count on
         several clocks, the clock the figures are shown on (the current priority's)."""
         line = self.line
-        sinces = {since for since, _ in line.priorities}
-        instants = {line.created, *sinces, *self.updates, *self.extension_times}
-        for spans in holes.values():
+        priorities = line.priorities
+        instants = [since for since, _ in priorities] if len(priorities) > 1 else [line.created]
+        instants += self.updates
+        instants += self.extension_times
+        for spans in holes:
             for a, b in spans:
-                instants.add(a)
+                instants.append(a)
                 if b is not None:
-                    instants.add(b)
+                    instants.append(b)
         start, stop = self.start, self.stop
         if start is not None:
-            instants.add(start)
+            instants.append(start)
             if stop is not None:
-                instants.add(stop)
-        several = len(self.clocks) > 1
+                instants.append(stop)
         if self.single:
             until = stop if stop is not None else INF
-            found = [t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces)]
+            if start is None or start > line.created:  # before the clock starts, only the priority
+                sinces = {since for since, _ in priorities}
+                found = [t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces)]
+            else:
+                found = [t for t in instants if t <= until] if stop is not None else instants
         else:
             resolved = resolution_at(line, line.as_of)
-            found = list(instants) if resolved is None else [t for t in instants if t <= resolved]
             until = INF if resolved is None else resolved
-        if several:
-            found += [t for t in sinces if t > until]
+            found = instants if resolved is None else [t for t in instants if t <= resolved]
+        if len(self.clocks) > 1:
+            found += [since for since, _ in priorities if since > until]
         return sorted(set(found))
 
     # -- the stretch being swept ---------------------------------------------------------------------
@@ -253,7 +257,7 @@ class _Sweep:
             clock.begin(start)
         first = in_force_from(self.sinces, start).start
         since, within, code = self.timeline[first]
-        self.current = Piece(max(since, start), within, None, code)
+        self.current = _piece(Piece, (since if since > start else start, within, None, code, None))
         self.current_clock = self.clocks_of[first]
         self.due = None  # nothing counted yet
         self.next_item = first + 1
@@ -279,7 +283,7 @@ class _Sweep:
         if moved_by_priority(self.current):
             since, within, code = self.timeline[item]
             self._supersede(since, horizon)
-            self.current = Piece(since, within, None, code)
+            self.current = _piece(Piece, (since, within, None, code, None))
             clock = self.current_clock = self.clocks_of[item]
             self.due = None if clock is None or within is None else clock.deadlines.get(within)
 
@@ -289,7 +293,7 @@ class _Sweep:
         self.horizon = horizon
         if ignored_extension(self.current, at, until, agreed, self._deadline_at) is None:
             self._supersede(at, horizon)
-            self.current = Piece(at, None, until, "extension")
+            self.current = _piece(Piece, (at, None, until, "extension", None))
             self.current_clock = None
             self.due = until
 
@@ -330,10 +334,10 @@ class _Sweep:
         main = 0  # the item of the timeline in force (the target the figures are measured against)
         priorities, priority = line.priorities, 0  # the ticket's priority (for a clock not started yet)
         # the resolution in force changes only where one begins or ends
-        bounds = sorted({t for span in line.resolved for t in span if t is not None})
+        bounds = sorted({t for span in line.resolved for t in span if t is not None}) if line.resolved else []
         bound = 0
         resolved: int | None = None
-        resolved_starts = [a for a, _ in line.resolved]
+        resolved_starts = [a for a, _ in line.resolved] if restart else []
         cycles = cycle_starts(line, True)[1:] if restart else []
         cycle = 0  # the next cycle to begin
         cycle_end: int | None = None  # where the current cycle ends: at its first resolution

@@ -66,6 +66,8 @@ _RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
 
 
 _FIRST = itemgetter(0)
+_NO_EXTENSIONS: tuple[list[int], list[tuple[int, int, bool, int]]] = ([], [])
+_piece = tuple.__new__  # pieces made by the thousand: without the generated __new__'s call
 
 Window = tuple[int, int, bool, int]
 """A stretch a metric clock is measured over: ``(start, horizon, completed, cycle)``, where the horizon is the
@@ -183,7 +185,13 @@ def resolution_at(line: Timeline, t: int) -> int | None:
     when the ticket is open at ``t``. A resolution completes the resolution and update clocks, a reopen
     resumes them."""
     resolved = line.resolved
-    i = bisect_right(resolved, t, key=_FIRST) - 1  # the last resolution begun by t (they begin in order)
+    # the last resolution begun by t (they begin in order): from the end when there are few
+    i = len(resolved) - 1
+    if i > 8:
+        i = bisect_right(resolved, t, key=_FIRST) - 1
+    else:
+        while i >= 0 and resolved[i][0] > t:
+            i -= 1
     if i < 0:
         return None
     a, b = resolved[i]
@@ -229,12 +237,10 @@ def target_timeline(metric: Metric, line: Timeline, plan: Plan) -> list[TargetTi
     stays in force (so the target a metric is measured against is the last item's priority's, when the last
     item has one). Only while no priority so far had a target are such changes kept, without one.
     """
-    own = {code: plan.withins[code].get(metric) for _, code in line.priorities}
-    if None not in own.values():  # every priority has a target: each change counts
-        return [(t, own[code], code) for t, code in line.priorities]
+    withins = plan.withins
     found: list[TargetTime] = []
     for t, code in line.priorities:
-        within = own[code]
+        within = withins[code].get(metric)
         if within is not None or not found or found[-1][1] is None:
             found.append((t, within, code))
     return found
@@ -242,6 +248,14 @@ def target_timeline(metric: Metric, line: Timeline, plan: Plan) -> list[TargetTi
 
 class Measuring:
     """The work of one :func:`measure` call (tracks and target timelines are made once and shared)."""
+
+    # made when first needed (a ticket with many holes, priority changes or extensions)
+    _reach: dict[bool, list[int]] | None = None
+    _target_pieces: dict[Metric, list[Piece]] | None = None
+    _others: dict[Metric, dict[str, Target]] | None = None
+    _extensions: dict[Metric, tuple[list[int], list[tuple[int, int, bool, int]]]] | None = None
+    _least_update: tuple[list[int], list[int | None]] | None = None
+    _one_clock: bool | None = None
 
     def __init__(self, line: Timeline, plan: Plan, rulers: Rulers) -> None:
         self.line = line
@@ -251,13 +265,8 @@ class Measuring:
         self.changes: list[int] = []
         self.used_extensions: set[int] = set()
         self._holes: dict[bool, list[tuple[int, int | None]]] = {}
-        self._reach: dict[bool, list[int]] = {}
         self._tracks: dict[tuple[int, int, bool, int], Track] = {}
         self._target_times: dict[Metric, tuple[list[TargetTime], list[int]]] = {}
-        self._target_pieces: dict[Metric, list[Piece]] = {}
-        self._extensions: dict[Metric, tuple[list[int], list[tuple[int, int, bool, int]]]] = {}
-        self._least_update: tuple[list[int], list[int | None]] | None = None
-        self._one_clock: bool | None = None
         self.code = line.priorities[-1][1]
         if len(line.priorities) == 1:
             self.targets = dict(plan.targets[self.code])
@@ -298,9 +307,13 @@ class Measuring:
     # -- which target, which clock -------------------------------------------------------------------
 
     def _target(self, metric: Metric) -> Target | None:
-        """The current priority's target, else the latest earlier priority's that had one (:func:`target_timeline`)."""
-        _, within, code = self._targets_over_time(metric)[-1]
-        return None if within is None else self.plan.targets[code][metric]
+        """The current priority's target, else the latest earlier priority's that had one: that of the last item
+        of :func:`target_timeline` with one, found from the end."""
+        for _, code in reversed(self.line.priorities):
+            target = self.plan.targets[code].get(metric)
+            if target is not None:
+                return target
+        return None
 
     def holes(self, pausable: bool) -> list[tuple[int, int | None]]:
         """:func:`holes` of the timeline, made once per pausability."""
@@ -319,11 +332,11 @@ class Measuring:
         key = (start, horizon, pausable, id(clock))
         track = self._tracks.get(key)
         if track is None:
-            holes = self._holes.get(pausable)
-            if holes is None:
-                holes = self.holes(pausable)
+            holes = self._holes.get(pausable) or self.holes(pausable)
             reach = None
             if len(holes) > 8:  # many holes: skip those before the start by bisection
+                if self._reach is None:
+                    self._reach = {}
                 reach = self._reach.get(pausable)
                 if reach is None:
                     reach = self._reach[pausable] = hole_reach(holes)
@@ -408,7 +421,7 @@ class Measuring:
         if self._one_clock is None:
             current = self.targets["update"]
             self._one_clock = True
-            for code in {code for _, code in self.line.priorities}:
+            for _, code in self.line.priorities:
                 own = self.plan.targets[code].get("update")
                 if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
                     self._one_clock = False
@@ -422,7 +435,8 @@ class Measuring:
         if bisect_left(instants, gap_start) < bisect_left(instants, gap_end):
             return None
         if self._least_update is None:  # the least target so far after each change, None once one is missing
-            sinces = self._target_sinces("update")
+            self._targets_over_time("update")
+            sinces = self._target_times["update"][1]
             least: list[int | None] = []
             low: int | None = None
             for _, within, _ in self._targets_over_time("update"):
@@ -470,51 +484,65 @@ class Measuring:
     def _pieces(self, metric: Metric, track: Track, completed: bool) -> list[Piece]:
         """The targets in force over ``track``: the priority's at its start, then each later priority change
         (up to its horizon; one made as the clock completes does not count)."""
-        sinces = self._target_sinces(metric)
+        self._targets_over_time(metric)
+        timeline, sinces = self._target_times[metric]
         start, horizon = track.start, track.horizon
-        indexes = in_force_from(sinces, start)
-        first = indexes.start
+        first = in_force_from(sinces, start).start
         last = bisect_left(sinces, horizon) if completed and horizon > start else bisect_right(sinces, horizon)
+        if self._target_pieces is None:
+            self._target_pieces = {}
         every = self._target_pieces.get(metric)
-        if every is None:
-            make = Piece._make
-            every = self._target_pieces[metric] = [
-                make((t, w, None, c, None)) for t, w, c in self._target_times[metric][0]
-            ]
+        if every is None:  # each item as a piece, made once
+            every = self._target_pieces[metric] = []
+            for t, within, code in timeline:
+                every.append(_piece(Piece, (t, within, None, code, None)))
         pieces = every[first:last]  # the first is in force at the start, so it counts
-        if pieces[0].since < start:
-            pieces[0] = pieces[0]._replace(since=start)
-        current = self.targets[metric]
-        others: dict[str, Track | None] = {}
-        for i, piece in enumerate(pieces):
-            code = piece.source
-            if code in others:
-                clock = others[code]
-            else:
-                own = self.plan.targets[code].get(metric)
-                # an earlier priority's target counts on its own clock, or a later change of clock
-                # could undo a breach that already happened
-                other = own is not None and (own.clock is not current.clock or own.pausable != current.pausable)
-                clock = others[code] = self.track(own, start, horizon) if other and own is not None else None
-            if clock is not None:
-                pieces[i] = piece._replace(track=clock)
+        head = pieces[0]
+        if head.since < start:
+            pieces[0] = Piece(start, head.within, None, head.source)
+        others = self._other_clocks(metric)
+        if others:
+            # an earlier priority's target counts on its own clock, or a later change of clock could undo a
+            # breach that already happened
+            tracks = {code: self.track(own, start, horizon) for code, own in others.items()}
+            for i, piece in enumerate(pieces):
+                clock = tracks.get(piece.source)
+                if clock is not None:
+                    pieces[i] = Piece(piece.since, piece.within, None, piece.source, clock)
         return pieces
+
+    def _other_clocks(self, metric: Metric) -> dict[str, Target]:
+        """The priorities of the ticket whose target for ``metric`` counts on another clock or pausability than
+        the one it is measured against, with that target."""
+        if self._others is None:
+            self._others = {}
+        found = self._others.get(metric)
+        if found is None:
+            current = self.targets[metric]
+            found = self._others[metric] = {}
+            for _, _, code in self._targets_over_time(metric):
+                own = self.plan.targets[code].get(metric)
+                if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
+                    found[code] = own
+        return found
 
     def _targets_over_time(self, metric: Metric) -> list[TargetTime]:
         """:func:`target_timeline` of the metric, made once (with the instants of its items)."""
         cached = self._target_times.get(metric)
         if cached is None:
             timeline = target_timeline(metric, self.line, self.plan)
-            cached = self._target_times[metric] = (timeline, [t for t, _, _ in timeline])
+            sinces = []
+            for t, _, _ in timeline:
+                sinces.append(t)
+            cached = self._target_times[metric] = (timeline, sinces)
         return cached[0]
-
-    def _target_sinces(self, metric: Metric) -> list[int]:
-        if metric not in self._target_times:
-            self._targets_over_time(metric)
-        return self._target_times[metric][1]
 
     def _metric_extensions(self, metric: Metric) -> tuple[list[int], list[tuple[int, int, bool, int]]]:
         """The extensions of ``metric`` as ``(at, until, agreed, index)`` in time order, with their instants."""
+        if not self.line.extensions:
+            return _NO_EXTENSIONS
+        if self._extensions is None:
+            self._extensions = {}
         cached = self._extensions.get(metric)
         if cached is None:
             recorded = []
@@ -522,7 +550,7 @@ class Measuring:
                 if event.metric == metric:
                     assert event.until is not None  # noqa: S101 -- Event checks it
                     recorded.append((t, to_us(event.until), event.customer_agreed, index))
-            cached = self._extensions[metric] = ([t for t, _, _, _ in recorded], recorded)
+            cached = self._extensions[metric] = ([item[0] for item in recorded], recorded)
         return cached
 
     # -- the figures ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ Breach is decided here, once for every path (the SLA clocks, the escalation phas
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -137,8 +137,7 @@ def running_segments(
     segments: list[tuple[int, int]] = []
     cursor = start
     first = bisect_right(reach, start) if reach is not None else 0
-    for i in range(first, len(holes)):
-        hole_start, hole_end = holes[i]
+    for hole_start, hole_end in holes if not first else _from(holes, first):
         stop = end if hole_end is None else hole_end
         if stop <= cursor:
             continue
@@ -152,6 +151,12 @@ def running_segments(
     if cursor < end:
         segments.append((cursor, end))
     return segments
+
+
+def _from(items: Sequence[tuple[int, int | None]], first: int) -> Iterator[tuple[int, int | None]]:
+    """The items from index ``first`` on, without copying the list."""
+    for i in range(first, len(items)):
+        yield items[i]
 
 
 def hole_reach(holes: Sequence[tuple[int, int | None]]) -> list[int]:
