@@ -282,7 +282,9 @@ class _Sweep:
         """The timeline's ``item`` comes into force (asked at ``horizon``)."""
         if moved_by_priority(self.current):
             since, within, code = self.timeline[item]
-            self._supersede(since, horizon)
+            due = self.due
+            if not self.passed and due is not None and passed_in_force(due, horizon, since):
+                self.passed = True  # the target giving way passed its deadline while in force
             self.current = _piece(Piece, (since, within, None, code, None))
             clock = self.current_clock = self.clocks_of[item]
             self.due = None if clock is None or within is None else clock.deadlines.get(within)
@@ -336,6 +338,7 @@ class _Sweep:
         # the resolution in force changes only where one begins or ends
         bounds = sorted({t for span in line.resolved for t in span if t is not None}) if line.resolved else []
         bound = 0
+        next_bound = bounds[0] if bounds else INF
         resolved: int | None = None
         resolved_starts = [a for a, _ in line.resolved] if restart else []
         cycles = cycle_starts(line, True)[1:] if restart else []
@@ -396,9 +399,10 @@ class _Sweep:
                 completed = cycle_end is not None and cycle_end <= s
                 horizon = cycle_end if completed and cycle_end is not None else s
             else:
-                if bound < len(bounds) and bounds[bound] <= s:
+                if s >= next_bound:
                     resolved = resolution_at(line, s)
                     bound = bisect_right(bounds, s, bound)
+                    next_bound = bounds[bound] if bound < len(bounds) else INF
                 if completed_at is not None and resolved is None:  # reopened: what happened meanwhile counts now
                     self._reopened(completed_at, s)
                     completed_at = None
@@ -428,7 +432,7 @@ class _Sweep:
                     append(new(Phase, (s, _MET, met_breach, elapsed, remaining, False, False, None, None)))
                 continue
             # -- running at s: what happens at s -------------------------------------------------------
-            if s in updates and s > self.stretch:
+            if updates and s in updates and s > self.stretch:
                 self.close_stretch(s)
             while self.next_item < items and sinces[self.next_item] <= s:
                 self.change_priority(self.next_item, s)
