@@ -116,9 +116,11 @@ class FactsOverTime:
                     fired.append((at, rule.index, rule, cycle, start))
                 elif start == last_start and (next_at is None or at < next_at):
                     next_at = at
-        begun = [(self._began(rule, at, start), index, rule, cycle, at) for at, index, rule, cycle, start in fired]
-        begun.sort(key=lambda item: (item[0], item[1]))
-        items = tuple(self._fired(rule, began, seen, cycle) for began, _, rule, cycle, seen in begun)
+        # in the order they show (then in rule order), so that a later as_of only adds items: a rule whose
+        # condition began to hold at the same instant as another's but shows one microsecond later (a strict
+        # threshold passed there) comes after it
+        fired.sort(key=lambda item: (item[0], item[1]))
+        items = tuple(self._fired(rule, self._began(rule, at, start), at, cycle) for at, _, rule, cycle, start in fired)
         return Firing(items, max((item.rule.level for item in items), default=0), next_at)
 
     def _cycles(self) -> list[tuple[int, int]]:
