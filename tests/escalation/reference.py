@@ -92,8 +92,8 @@ def evaluate_reference(
             break
         t = following
     level = max((entry[3].level for entry in fired), default=0)
-    # docs/escalation.md: in order of fired_at, then of the instant each shows from, then of the rules' order
-    ordered = tuple(item for *_, item in sorted(fired, key=lambda entry: entry[:3]))
+    # docs/escalation.md: in the order they show, then in the rules' order (a later as_of only adds items)
+    ordered = tuple(item for *_, item in sorted(fired, key=lambda entry: entry[1:3]))
     return EscalationReport(ticket.id, as_of, ordered, level, next_at)
 
 
@@ -203,6 +203,11 @@ def _next_breakpoint(
     policy: Policy,
 ) -> int | None:
     candidates = [e.at_us for e in ticket.events if e.at_us > t][:1]
+    # an extension recorded at t is weighed against the deadline as the clock stands at t; just after t that
+    # deadline may stand elsewhere (one reached as the clock stops at t passes only where it runs again), and
+    # with it whether the extension moved it. (Added when the fast evaluator found this instant missing.)
+    if any(e.at_us == t and e.type == "extend" for e in ticket.events):
+        candidates.append(t + 1)
     if report.next_change_at is not None:
         candidates.append(to_us(report.next_change_at))
     if survey_from is not None and survey_from > t:

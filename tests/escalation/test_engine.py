@@ -522,3 +522,18 @@ def test_pinned_a_ticket_put_on_hold_exactly_at_its_deadline_does_not_breach_whi
     report = evaluate(ticket, MIXED, as_of=utc(2025, 9, 3, 0, 0), rules=rules)
     assert report.fired == ()
     assert report == evaluate_reference(ticket, MIXED, as_of=utc(2025, 9, 3, 0, 0), rules=rules)
+
+
+def test_rules_are_listed_in_the_order_they_show_so_a_later_as_of_only_adds_items():
+    """Found by the growth property: at the opening instant "running" holds at once, while "elapsed is not
+    0s" holds from one microsecond later with fired_at the opening itself (it began to hold just after
+    it). Listed by fired_at then rule order, a report one second later put the second rule first, and the
+    reference lists rules as they show: the first rule to show stays first."""
+    rules = leaf_rules({"not": leaf("sla.response.elapsed", "eq", "0s")}, leaf("sla.response.state", "eq", "running"))
+    opening = sh(2025, 1, 2, 9, 0)  # a Thursday
+    ticket = Ticket("T", opening, "P1")
+    before = evaluate(ticket, POLICY, as_of=opening, rules=rules)
+    after = evaluate(ticket, POLICY, as_of=opening + timedelta(seconds=1), rules=rules)
+    assert [(item.rule, item.fired_at) for item in before.fired] == [("r1", opening)]
+    assert [(item.rule, item.fired_at) for item in after.fired] == [("r1", opening), ("r0", opening)]
+    assert after == evaluate_reference(ticket, POLICY, as_of=opening + timedelta(seconds=1), rules=rules)

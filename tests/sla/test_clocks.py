@@ -19,9 +19,11 @@ from slakit.calendar import Rulers
 from slakit.errors import ConfigError, UnknownPriorityError
 from slakit.instants import from_us, to_us
 from slakit.sla import Event, Policy, SLAReport, Ticket, build_timeline, evaluate, measure
-from slakit.sla.clocks import Measuring
+from slakit.sla.clocks import Measuring, resolution_at
 from slakit.sla.engine import _Shown, sla_report
 from slakit.testing import strategies as sst
+from tests.sla.event_mixes import CREATED, KINDS, events_of, lines_run
+from tests.sla.event_mixes import MIXED as GROWTH_MIXED
 
 SH = ZoneInfo("Asia/Shanghai")
 CODES = ["P1", "P2", "P3"]
@@ -188,3 +190,32 @@ def test_the_core_takes_a_service_policy_and_names_what_is_wrong():
         measure(odd, service)
     with pytest.raises(ConfigError, match=r"'policy' must be a slakit\.ServicePolicy or a slakit\.sla\.Policy"):
         evaluate(Ticket("T", created, "P1"), "p1-p3", as_of=created)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("policy", [presets.load("p1-p3"), GROWTH_MIXED], ids=["p1-p3", "mixed"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_cost_of_measuring_grows_as_n_log_n_in_events(policy, kind):
+    """Eight times the events cost about eight times the work (n log n would be 11 times; a rescan of every
+    priority change or agent update for each stretch between updates, 30 times and more)."""
+
+    def cost(n: int) -> int:
+        events = events_of(kind, n)
+        ticket = Ticket("T", CREATED, "P2", events=events)
+        evaluate(ticket, policy, as_of=events[-1].at)  # calendar tables made outside the count
+        return lines_run(lambda: evaluate(ticket, policy, as_of=events[-1].at))
+
+    small, large = cost(250), cost(2000)
+    assert large <= 11 * small, (small, large)
+
+
+@given(st.data())
+def test_the_resolution_in_force_is_the_last_begun(data):
+    """``resolution_at`` (by bisection) against its definition: the last resolution begun by ``t``, while it lasts."""
+    policy = POLICIES["p1-p3"]
+    ticket = data.draw(sst.tickets(policy, max_events=30, consistent=data.draw(st.booleans())))
+    last = max([ticket.created_at, *(e.at for e in ticket.events)])
+    line = build_timeline(ticket, to_us(last), policy.plan.pause_statuses)
+    for t in sorted({line.created - 1, *(x + d for span in line.resolved for x in span if x for d in (-1, 0, 1))}):
+        begun = [(a, b) for a, b in line.resolved if a <= t]
+        expected = begun[-1][0] if begun and (begun[-1][1] is None or begun[-1][1] > t) else None
+        assert resolution_at(line, t) == expected

@@ -199,29 +199,46 @@ def metric_spans(
 ) -> Spans:
     """The instants at which ``leaf`` (on ``field`` of the metric the ``phases`` describe) holds;
     ``prepared`` is what :func:`prepare` made of the leaf."""
+    if field == "state":
+        return _state_run(prepared, starts, phases)
+    if prepared is not None and field != "at_risk":
+        return _duration_run(field, prepared, starts, phases)
     spans: Spans = []
     last = len(phases) - 1
     for i, phase in enumerate(phases):
         if phase.state is None:
             continue
         end = starts[i + 1] if i < last else INF
-        if field == "state":
-            _state_spans(prepared, phase, end, spans)
-        elif prepared is None or field == "at_risk":
-            _other_spans(leaf, field, prepared, phase, end, ratio, spans)
-        else:
-            _duration_spans(field, prepared, phase, end, spans)
+        _other_spans(leaf, field, prepared, phase, end, ratio, spans)
     return spans
 
 
-def _state_spans(states: frozenset[MetricState], phase: Phase, end: int, into: Spans) -> None:
-    """``state`` over one phase (lasting until ``end``): its state until the breach, breached from it."""
-    start = phase.start
-    cut = end if phase.breach is None else min(max(phase.breach, start), end)
-    if phase.state in states:
-        _add(into, start, cut)
-    if _BREACHED in states and cut < end:
-        _add(into, cut, end)
+def _state_run(states: frozenset[MetricState], starts: list[int], phases: list[Phase]) -> Spans:
+    """``state`` over every phase: its state until the breach, breached from it (a loop written out: a ticket
+    has about a phase per event)."""
+    into: Spans = []
+    breached = _BREACHED in states
+    last = len(phases) - 1
+    for i, phase in enumerate(phases):
+        start, state, breach = phase[0], phase[1], phase[2]
+        if state is None:
+            continue
+        end = starts[i + 1] if i < last else INF
+        # its state until the breach, breached from it (from its start: throughout)
+        cut = end if breach is None else start if breach <= start else breach if breach < end else end
+        if state in states and start < cut:
+            if into and into[-1][1] >= start:
+                if cut > into[-1][1]:
+                    into[-1] = (into[-1][0], cut)
+            else:
+                into.append((start, cut))
+        if breached and cut < end:
+            if into and into[-1][1] >= cut:
+                if end > into[-1][1]:
+                    into[-1] = (into[-1][0], end)
+            else:
+                into.append((cut, end))
+    return into
 
 
 # for each operator, the runs at which a growing figure holds, from where it reaches and passes a threshold
@@ -235,26 +252,46 @@ _RUNS: dict[str, Callable[[int, int], tuple[int, int]]] = {
 }
 
 
-def _duration_spans(field: str, prepared: tuple[str, int], phase: Phase, end: int, into: Spans) -> None:
-    """``elapsed``, ``remaining`` or ``overdue`` over one phase: elapsed and overdue grow, remaining falls
+def _duration_run(field: str, prepared: tuple[str, int], starts: list[int], phases: list[Phase]) -> Spans:
+    """``elapsed``, ``remaining`` or ``overdue`` over every phase: elapsed and overdue grow, remaining falls
     (so ``remaining op x`` is ``-remaining op' -x``, as :func:`prepare` mirrored it)."""
     op, x = prepared
+    into: Spans = []
     floor = field == "overdue"  # overdue is max(-remaining, 0)
-    if field == "elapsed":
-        now, grows = phase.elapsed, phase.counting
-    else:
-        now, grows = -phase.remaining, phase.falling
-    # the runs of the clock at which the figure reaches x and passes it
-    reached = 0 if now >= x or (floor and x <= 0) else (x - now if grows else INF)
-    passed = 0 if now > x or (floor and x < 0) else (x + 1 - now if grows else INF)
-    if op == "ne" and reached > 0:
-        _add(into, phase.start, _instant(phase, end, reached))
-    low, high = _RUNS[op](reached, passed)
-    if low < high:  # _instant is the phase's start for no run at all and its end for none ever
-        a = phase.start if low <= 0 else _instant(phase, end, low)
-        b = end if high >= INF else _instant(phase, end, high)
-        if a < b:
-            _add(into, a, b)
+    reached_always, passed_always = floor and x <= 0, floor and x < 0
+    of_elapsed = field == "elapsed"
+    runs = _RUNS[op]
+    last = len(phases) - 1
+    for i, phase in enumerate(phases):
+        if phase[1] is None:
+            continue
+        end = starts[i + 1] if i < last else INF
+        if of_elapsed:
+            now, grows = phase[3], phase[5]
+        else:
+            now, grows = -phase[4], phase[6]
+        # the runs of the clock at which the figure reaches x and passes it
+        reached = 0 if reached_always or now >= x else (x - now if grows else INF)
+        passed = 0 if passed_always or now > x else (x + 1 - now if grows else INF)
+        if op == "ne" and reached > 0:
+            _add(into, phase[0], _instant(phase, end, reached))
+        low, high = runs(reached, passed)
+        if low < high:  # _instant is the phase's start for no run at all and its end for none ever
+            span = phase[8]
+            if low <= 0:
+                a = phase[0]
+            elif low >= INF or (span is not None and low > span):
+                continue  # not reached in this phase
+            else:
+                a = _instant(phase, end, low)
+            b = end if high >= INF else _instant(phase, end, high)
+            if a < b:
+                if into and into[-1][1] >= a:
+                    if b > into[-1][1]:
+                        into[-1] = (into[-1][0], b)
+                else:
+                    into.append((a, b))
+    return into
 
 
 def _instant(phase: Phase, end: int, d: int) -> int:

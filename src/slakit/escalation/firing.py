@@ -22,7 +22,7 @@ from slakit.escalation._spans import Spans, complement, intersect, metric_spans,
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
-from slakit.sla import METRICS, Measurement, Metric, Policy, Ticket, Timeline, build_timeline, measure
+from slakit.sla import METRICS, Metric, Policy, Ticket, Timeline
 from slakit.sla.clocks import cycle_starts
 from slakit.sla.policy import HoldsPolicy, sla_policy
 from slakit.survey import SurveyScore
@@ -93,8 +93,6 @@ class FactsOverTime:
             default = line.last_resolve if line.last_resolve is not None else line.created
             self.survey_from = survey_from if survey_from is not None else default
         self.histories: dict[str, tuple[list[int], list[Phase]]] = {}
-        self.instants: list[int] | None = None
-        self.measured: dict[int, tuple[Timeline, Measurement]] = {}
 
     # -- rules ---------------------------------------------------------------------------------------
 
@@ -118,10 +116,11 @@ class FactsOverTime:
                     fired.append((at, rule.index, rule, cycle, start))
                 elif start == last_start and (next_at is None or at < next_at):
                     next_at = at
-        # in order of fired_at, then of the instant each shows from, then of the rules' order
-        begun = [(self._began(rule, at, start), at, index, rule, cycle) for at, index, rule, cycle, start in fired]
-        begun.sort(key=lambda item: item[:3])
-        items = tuple(self._fired(rule, began, seen, cycle) for began, seen, _, rule, cycle in begun)
+        # in the order they show (then in rule order), so that a later as_of only adds items: a rule whose
+        # condition began to hold at the same instant as another's but shows one microsecond later (a strict
+        # threshold passed there) comes after it
+        fired.sort(key=lambda item: (item[0], item[1]))
+        items = tuple(self._fired(rule, self._began(rule, at, start), at, cycle) for at, _, rule, cycle, start in fired)
         return Firing(items, max((item.rule.level for item in items), default=0), next_at)
 
     def _cycles(self) -> list[tuple[int, int]]:
@@ -212,25 +211,9 @@ class FactsOverTime:
         """The phases of ``metric`` and the instant each starts."""
         history = self.histories.get(metric)
         if history is None:
-            phases = metric_phases(metric, self.line, self.plan, self.rulers, self._instants, self._measure_at)
+            phases = metric_phases(metric, self.line, self.plan, self.rulers)
             history = self.histories[metric] = ([phase.start for phase in phases], phases)
         return history
-
-    def _instants(self) -> list[int]:
-        """The ticket's creation and the instants of its events up to ``as_of``, in order."""
-        if self.instants is None:
-            as_of = self.line.as_of
-            self.instants = sorted({self.created, *(e.at_us for e in self.ticket.events if e.at_us <= as_of)})
-        return self.instants
-
-    def _measure_at(self, t: int) -> tuple[Timeline, Measurement]:
-        """The ticket's timeline at instant ``t`` and the SLA core's measurement of it (one per instant,
-        shared by the metrics)."""
-        measured = self.measured.get(t)
-        if measured is None:
-            line = build_timeline(self.ticket, t, self.plan.pause_statuses)
-            measured = self.measured[t] = (line, measure(line, self.policy, self.rulers))
-        return measured
 
     def fact(self, fact: str, t: int) -> Any:
         """The value of ``fact`` at instant ``t`` (at or after creation), as a rule sees it."""

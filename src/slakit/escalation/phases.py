@@ -6,14 +6,16 @@ counts (or, against an agreed deadline, while the ticket is not completed), and 
 ``breached`` at one known instant. A :class:`Phase` describes one such stretch exactly, so the
 escalation engine can say when a threshold is crossed without measuring the clocks at every instant.
 
-:func:`metric_phases` makes them in one of two ways. In the common case (every priority of the
-ticket tracks the metric on one clock, one window, no extension) one sweep over the timeline
-carries the counted time and each target's deadline forward (:func:`_sweep`). Otherwise each phase
-starts from :func:`slakit.sla.measure` at its first instant, an instant of an event, so that the
-rarer rules (priorities without the metric, changes of clock, extensions, clocks restarting on
-reopen, the stretches between agent updates) are the SLA core's own. The sweep takes its rules from
-the SLA core too: when a clock starts and stops (``once_per_ticket``, ``resolution_at``), where it
-stands still (``holes``), which targets are in force (``in_force_from``) and breach
+:func:`metric_phases` makes them in one sweep over the instants at which something may change for
+the metric, carrying forward what :func:`slakit.sla.measure` would find at each of them: the time
+each clock the metric's targets count on has run since its stretch began (the window, the cycle when
+reopening restarts the clocks, or the stretch since the last agent update), the target in force and
+whether an earlier one passed its deadline while in force. So a ticket with n events costs about
+n log n, whatever its events are. Every rule is the SLA core's: when a clock starts and stops
+(``once_per_ticket``, ``resolution_at``, ``cycle_starts``), where it stands still (``holes``), which
+targets are in force (``target_timeline``, ``in_force_from``, ``moved_by_priority``), which
+extensions move a deadline (``ignored_extension``, asked of the core's own ``Track`` as the clock
+stands at that instant), where a deadline falls (``due_in_stretch``) and what is a breach
 (``passed_in_force``, ``breach_instant``).
 The tests check every fact against ``slakit.sla.evaluate`` at and around every phase boundary.
 """
@@ -21,27 +23,34 @@ The tests check every fact against ``slakit.sla.evaluate`` at and around every p
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from typing import NamedTuple
 
 from slakit.calendar import Ruler, Rulers
-from slakit.sla import Measurement, MetricState, Target, Timeline
+from slakit.instants import to_us
+from slakit.sla import MetricState, Target, Timeline
+from slakit.sla.clocks import TargetTime, cycle_starts, once_per_ticket, resolution_at, target_timeline
 from slakit.sla.clocks import holes as clock_holes
-from slakit.sla.clocks import once_per_ticket, resolution_at
 from slakit.sla.policy import Metric, Plan
-from slakit.sla.track import breach_instant, due_in_stretch, in_force_from, passed_in_force
+from slakit.sla.track import (
+    Piece,
+    Track,
+    breach_instant,
+    due_in_stretch,
+    hole_reach,
+    ignored_extension,
+    in_force_from,
+    moved_by_priority,
+    passed_in_force,
+    running_segments,
+)
 
 __all__ = ["INF", "Phase", "metric_phases"]
 
 INF = 1 << 62  # an instant after every real one (about the year 146,000); never handed to a calendar
 
-_RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
-    MetricState.RUNNING,
-    MetricState.PAUSED,
-    MetricState.MET,
-    MetricState.BREACHED,
-    MetricState.PENDING,
-)
+_RUNNING, _PAUSED, _MET, _PENDING = MetricState.RUNNING, MetricState.PAUSED, MetricState.MET, MetricState.PENDING
+_NOTHING = (None, True, 0, 0)  # the facts of a metric with no status
+_piece = tuple.__new__  # pieces made by the thousand: without the generated __new__'s call
 
 
 class Phase(NamedTuple):
@@ -70,199 +79,470 @@ class Phase(NamedTuple):
         return self.counting or self.falling
 
 
-MeasureAt = Callable[[int], tuple[Timeline, Measurement]]
-"""The ticket's timeline at an instant (one of its events) and the SLA core's measurement of it, for the
-general case."""
-
-
-def metric_phases(
-    metric: Metric, line: Timeline, plan: Plan, rulers: Rulers, instants: Callable[[], list[int]], measure_at: MeasureAt
-) -> list[Phase]:
+def metric_phases(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[Phase]:
     """The phases of ``metric`` from the ticket's creation on: one per instant at which something may
-    change for it, in time order (``instants()`` gives the creation and event instants up to ``as_of``, for
-    the general case)."""
-    swept = _sweep(metric, line, plan, rulers)
-    if swept is not None:
-        return swept
-    if all(metric not in plan.targets[code] for _, code in line.priorities):
+    change for it, in time order."""
+    timeline = target_timeline(metric, line, plan)
+    if timeline[-1][1] is None:
         return [Phase(line.created, None)]  # no priority of the ticket tracks it: no figures, ever
-    return [_measured_phase(metric, s, *measure_at(s), rulers) for s in instants()]
+    return _Sweep(metric, line, plan, rulers, timeline).phases()
 
 
-def _measured_phase(metric: Metric, s: int, line: Timeline, measured: Measurement, rulers: Rulers) -> Phase:
-    """The phase from event instant ``s``: the clock's figures there, and how they move on."""
-    figures = measured.metrics.get(metric)
-    target = measured.targets.get(metric)
-    if figures is None or target is None:
-        return Phase(s, None)
-    elapsed, remaining, state = figures.elapsed, figures.remaining, figures.state
-    if state is _PENDING:
-        return Phase(s, state, None, elapsed, remaining)
-    completed = figures.completed is not None
-    if completed or state is _PAUSED:
-        counting = False
-    elif state is _RUNNING:
-        counting = True
-    else:  # breached: the clock runs on unless the ticket is paused and the target pausable
-        counting = not (target.pausable and line.paused_now() is not None)
-    until = figures.final[2] if figures.final is not None else None
-    falling = not completed and (counting or until is not None)
-    breach: int | None = None
-    if state is _BREACHED:
-        breach = s  # throughout
-    elif not completed and figures.deadline is not None and (counting or until is not None):
-        breach = breach_instant(figures.deadline)
-    return Phase(s, state, breach, elapsed, remaining, counting, falling, rulers.of(target.clock))
+class _Clock:
+    """One clock the metric's targets count on (a calendar and a pausability), over the current stretch: the
+    open time it has run since the stretch began, and the deadline of each target duration on it, known once
+    the clock has counted it (a zero target too: due at the first open instant it runs at)."""
+
+    __slots__ = (
+        "count",
+        "cum",
+        "deadlines",
+        "holes",
+        "pausable",
+        "pending",
+        "reach",
+        "ruler",
+        "run",
+        "segments",
+        "start",
+        "stops",
+        "synced",
+        "withins",
+    )
+
+    def __init__(self, ruler: Ruler, pausable: bool, holes: list[tuple[int, int | None]], stops: set[int]) -> None:
+        self.ruler = ruler
+        self.pausable = pausable
+        self.holes = holes
+        self.stops = stops  # where it stands still from (the holes' starts, even of empty ones)
+        self.reach: list[int] | None = None
+        self.withins: list[int] = []  # the target durations counted on it, in order
+        self.run = 0  # the open time it runs from the instant being swept to the next
+        self.begin(0)
+
+    def begin(self, start: int) -> None:
+        """A stretch of its own from ``start``: nothing counted, no deadline known."""
+        self.start = self.synced = start
+        self.count = 0
+        self.deadlines: dict[int, int] = {}
+        self.pending = list(self.withins)
+        self.segments: list[tuple[int, int]] = []  # where it ran, as far as asked (track())
+        self.cum: list[int] = []
+
+    def track(self, horizon: int) -> Track:
+        """The SLA core's :class:`Track` of this clock from the stretch's start to ``horizon`` (not before the
+        last one asked): the running segments found since are added, as :func:`running_segments` makes them."""
+        if horizon > self.synced:
+            if self.reach is None:
+                self.reach = hole_reach(self.holes)
+            found = running_segments(self.synced, horizon, self.holes, self.reach)
+            if found:
+                segments, cum = self.segments, self.cum
+                totals = self.ruler.running_totals(found)
+                base = cum[-1] if cum else 0
+                first = 0
+                if segments and segments[-1][1] == found[0][0] and found[0][0] not in self.stops:
+                    # the clock ran on through the last instant asked: one segment, as the core has it
+                    segments[-1] = (segments[-1][0], found[0][1])
+                    cum[-1] = base + totals[0]
+                    first = 1
+                segments.extend(found[first:])
+                cum.extend(base + total for total in totals[first:])
+            self.synced = horizon
+        return Track(self.ruler, self.start, horizon, self.segments, self.cum, self.cum[-1] if self.cum else 0)
 
 
-def _sweep(metric: Metric, line: Timeline, plan: Plan, rulers: Rulers) -> list[Phase] | None:
-    """The phases in the common case (:func:`_common_case`), in one sweep; None when it does not apply.
+class _Sweep:
+    """The phases of one metric, made in one pass over the instants at which something may change for it."""
 
-    The common case: one window (no restart on reopen, or a response/acknowledge clock; for the
-    update metric, no reopen at all), no extension of the metric, and every priority the ticket
-    has had tracks the metric on the same clock with the same pausability. Then the clock's counted
-    time is one history (for update, one per stretch between agent updates), each target in force
-    has one deadline on it, and the metric is breached at an instant exactly when a target in
-    force by then had its deadline pass while it was in force (and before the clock stopped).
-    """
-    common = _common_case(metric, line, plan)
-    if common is None:
-        return None
-    target, withins = common
-    single = metric == "response" or metric == "acknowledge"
-    created, sinces = line.created, [since for since, _ in line.priorities]
-    start, stop = once_per_ticket(metric, line) if single else (created, None)
-    pausable = target.pausable
-    ruler = rulers.of(target.clock)
-    holes = clock_holes(line, pausable)
-    hole_starts = {a for a, _ in holes}
-    # each agent update starts the update clock afresh (a stretch of its own)
-    updates = {u for u in line.updates if u > created} if metric == "update" else set()
-    ordered = _instants(line, single, start, stop, holes, updates)
-    since_list, within_list, ends_list, deadlines = _targets(sinces, withins, start)
-    count = len(since_list)
-    last = len(ordered) - 1
-    phases: list[Phase] = []
-    append = phases.append
-    elapsed = 0
-    hole = 0  # cursor into holes
-    holes_count = len(holes)
-    clock_start = start  # where the clock counts from: the window's start, or the last agent update
-    breached_before = False  # an earlier stretch between updates was breached
-    for index, s in enumerate(ordered):
-        if start is None or s < start:  # the acknowledge clock has not started: pending
-            append(Phase(s, _PENDING, None, 0, withins[bisect_right(sinces, s) - 1]))
-            continue
-        while hole < holes_count and (end := holes[hole][1]) is not None and end <= s:
-            hole += 1
-        in_hole = hole < holes_count and holes[hole][0] <= s
-        # the completion instant while completed: the clock's stop, or the resolution in force
-        horizon = (stop if stop is not None and s >= stop else None) if single else resolution_at(line, s)
-        if horizon is None and s in updates and clock_start is not None and s > clock_start:
-            # the stretch since the last update closes: breached if a target passed its deadline in it
-            closed = 1 if count == 1 else max(1, bisect_left(since_list, s))
-            breached_before = breached_before or _breached(deadlines, ends_list, closed, s)
-            clock_start, elapsed = s, 0
-            since_list, within_list, ends_list, deadlines = _targets(sinces, withins, s)
-            count = len(since_list)
-        if horizon is not None:  # completed: it stands still; targets set at or after completion do not count
-            included = 1 if count == 1 else max(1, bisect_left(since_list, horizon))
-            breached = breached_before or _breached(deadlines, ends_list, included, horizon)
-            append(Phase(s, _MET, s if breached else None, elapsed, within_list[included - 1] - elapsed))
-            continue
-        current = 0 if count == 1 else bisect_right(since_list, s) - 1
-        run = 0
-        if not in_hole:
-            following = ordered[index + 1] if index < last else INF
-            run = ruler.elapsed(s, following) if following != INF else INF
-            stops = following in hole_starts
-            for i in range(count):  # the deadlines reached while the clock runs on to the next instant
-                # past the last instant the clock runs on forever: only the current target is projected
-                if deadlines[i] is None and elapsed + run >= within_list[i] and (run != INF or i == current):
-                    deadlines[i] = due_in_stretch(ruler, s, following, within_list[i] - elapsed, stops=stops)
-        if breached_before or _breached(deadlines, ends_list, current + 1, s):
-            breach: int | None = s
+    def __init__(self, metric: Metric, line: Timeline, plan: Plan, rulers: Rulers, timeline: list[TargetTime]) -> None:
+        self.line = line
+        self.plan = plan
+        self.metric = metric
+        self.single = metric == "response" or metric == "acknowledge"
+        self.restart = plan.restart and not self.single and bool(line.reopens)
+        self.timeline = timeline
+        self.sinces = [since for since, _, _ in timeline]
+        # each target of the timeline, and the clock it counts on
+        self.owns: list[Target | None] = []
+        self.clocks_of: list[_Clock | None] = []
+        clocks: dict[tuple[int, bool], _Clock] = {}
+        holes: dict[bool, tuple[list[tuple[int, int | None]], set[int]]] = {}
+        targets = plan.targets
+        for _, within, code in timeline:
+            own = targets[code].get(metric) if within is not None else None
+            clock = None
+            if own is not None and within is not None:
+                key = (id(own.clock), own.pausable)
+                clock = clocks.get(key)
+                if clock is None:
+                    found = holes.get(own.pausable)
+                    if found is None:
+                        spans = clock_holes(line, own.pausable)
+                        found = holes[own.pausable] = (spans, {a for a, _ in spans})
+                    clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, *found)
+                if within not in clock.withins:
+                    clock.withins.append(within)
+            self.owns.append(own)
+            self.clocks_of.append(clock)
+        self.clocks = list(clocks.values())
+        for clock in self.clocks:
+            clock.withins.sort()
+            clock.begin(line.created)
+        self.extension_times: list[int] = []
+        self.extensions: list[tuple[int, int, bool]] = []  # (at, until, agreed) of the metric, in time order
+        for t, event in line.extensions:
+            if event.metric == metric:
+                assert event.until is not None  # noqa: S101 -- Event checks it
+                self.extension_times.append(t)
+                self.extensions.append((t, to_us(event.until), event.customer_agreed))
+        # each agent update starts the update clock afresh (a stretch of its own)
+        self.updates = sorted({u for u in line.updates if u > line.created}) if metric == "update" else []
+        self.update_set = set(self.updates)
+        self.start, self.stop = once_per_ticket(metric, line) if self.single else (line.created, None)
+        self.instants = self._instants([spans for spans, _ in holes.values()])
+        # the stretch being swept: where it began, the target in force and whether one passed while in force
+        self.stretch = line.created
+        self.current = Piece(line.created, None, None, "")
+        self.current_clock: _Clock | None = None
+        self.due: int | None = None  # the current target's deadline, once known (an agreed one always is)
+        self.horizon = line.created  # the instant extensions are asked at
+        self.next_item = 0  # the next item of the timeline to come into force
+        self.next_extension = 0  # the next extension to apply
+        self.passed = False  # a target superseded in this stretch passed its deadline while in force
+        self.breached_before = False  # an earlier stretch between agent updates was breached
+        self.touched = False  # an extension's deadline was asked at the instant it was recorded
+
+    def _instants(self, holes: list[list[tuple[int, int | None]]]) -> list[int]:
+        """The instants at which something may change for the metric, in order: creation, priority changes,
+        the ends of holes, agent updates, extensions, the clock's start and stop. Nothing changes once the
+        clock has stopped for good, nor before it starts but the priority; except, when its targets count on
+        several clocks, the clock the figures are shown on (the current priority's)."""
+        line = self.line
+        priorities = line.priorities
+        instants = [since for since, _ in priorities] if len(priorities) > 1 else [line.created]
+        instants += self.updates
+        instants += self.extension_times
+        for spans in holes:
+            for a, b in spans:
+                instants.append(a)
+                if b is not None:
+                    instants.append(b)
+        start, stop = self.start, self.stop
+        if start is not None:
+            instants.append(start)
+            if stop is not None:
+                instants.append(stop)
+        if self.single:
+            until = stop if stop is not None else INF
+            if start is None or start > line.created:  # before the clock starts, only the priority
+                sinces = {since for since, _ in priorities}
+                found = [t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces)]
+            else:
+                found = [t for t in instants if t <= until] if stop is not None else instants
         else:
-            deadline = deadlines[current]  # at s or later, or it would be breached already
-            breach = breach_instant(deadline) if deadline is not None else None
-        state = _PAUSED if pausable and in_hole else _RUNNING
-        counting = not in_hole
-        append(Phase(s, state, breach, elapsed, within_list[current] - elapsed, counting, counting, ruler, run))
-        if run != INF:
-            elapsed += run
-    return phases
+            resolved = resolution_at(line, line.as_of)
+            until = INF if resolved is None else resolved
+            found = instants if resolved is None else [t for t in instants if t <= resolved]
+        if len(self.clocks) > 1:
+            found += [since for since, _ in priorities if since > until]
+        return sorted(set(found))
 
+    # -- the stretch being swept ---------------------------------------------------------------------
 
-def _common_case(metric: Metric, line: Timeline, plan: Plan) -> tuple[Target, list[int]] | None:
-    """The target and each priority's duration when the sweep applies: no extension of the metric, one window
-    (response and acknowledge; the others when no reopen restarts them; update with no reopen at all), and
-    every priority the ticket has had tracks the metric on one clock with one pausability."""
-    if any(event.metric == metric for _, event in line.extensions):
-        return None
-    single = metric == "response" or metric == "acknowledge"
-    if not single and line.reopens and (plan.restart or metric == "update"):
-        return None
-    targets = [plan.targets[code].get(metric) for _, code in line.priorities]
-    target = targets[0]
-    if target is None:
-        return None
-    withins: list[int] = []
-    for other in targets:
-        if other is None or other.clock is not target.clock or other.pausable != target.pausable:
-            return None
-        withins.append(other.within_us)
-    return target, withins
+    def begin(self, start: int) -> None:
+        """A stretch of its own from ``start`` (the window's start, a cycle's, or an agent update): the target
+        in force at its start, nothing counted."""
+        for clock in self.clocks:
+            clock.begin(start)
+        first = in_force_from(self.sinces, start).start
+        since, within, code = self.timeline[first]
+        self.current = _piece(Piece, (since if since > start else start, within, None, code, None))
+        self.current_clock = self.clocks_of[first]
+        self.due = None  # nothing counted yet
+        self.next_item = first + 1
+        self.next_extension = bisect_left(self.extension_times, start)
+        self.passed = False
+        self.stretch = start
 
-
-def _instants(
-    line: Timeline,
-    single: bool,
-    start: int | None,
-    stop: int | None,
-    holes: list[tuple[int, int | None]],
-    updates: set[int],
-) -> list[int]:
-    """The instants at which something may change for the metric, in order: creation, priority changes, the
-    ends of holes, agent updates, the clock's start and stop. Nothing changes once the clock has stopped for
-    good, nor before it starts but the priority."""
-    sinces = [since for since, _ in line.priorities]
-    instants = {line.created, *sinces, *updates}
-    for a, b in holes:
-        instants.add(a)
-        if b is not None:
-            instants.add(b)
-    if start is not None:
-        instants.add(start)
-        if stop is not None:
-            instants.add(stop)
-    if single:
-        until = stop if stop is not None else INF
-        return sorted(t for t in instants if t <= until and ((start is not None and t >= start) or t in sinces))
-    resolved = resolution_at(line, line.as_of)
-    return sorted(instants) if resolved is None else sorted(t for t in instants if t <= resolved)
-
-
-def _breached(deadlines: list[int | None], ends: list[int | None], included: int, horizon: int) -> bool:
-    """Whether one of the first ``included`` targets passed its deadline while in force, before ``horizon``."""
-    for i in range(included):
-        deadline, until = deadlines[i], ends[i]
-        if deadline is not None and passed_in_force(deadline, horizon, until):
+    def breached(self, horizon: int) -> bool:
+        """Whether a target in force in this stretch or an earlier one passed its deadline before ``horizon``."""
+        if self.breached_before or self.passed:
             return True
-    return False
+        due = self.due
+        return due is not None and passed_in_force(due, horizon, None)
 
+    def _supersede(self, since: int, horizon: int) -> None:
+        """The current target gives way at ``since``: whether it passed while in force is settled."""
+        due = self.due
+        if not self.passed and due is not None and passed_in_force(due, horizon, since):
+            self.passed = True
 
-def _targets(
-    sinces: list[int], withins: list[int], start: int | None
-) -> tuple[list[int], list[int], list[int | None], list[int | None]]:
-    """The targets in force over a clock started at ``start``: when each comes into force, its
-    duration, when the next one takes over, and its deadline (known once the clock has counted it;
-    a zero target too: it is due at the first open instant the clock runs at)."""
-    since_list: list[int] = []
-    within_list: list[int] = []
-    if start is not None:
-        for i in in_force_from(sinces, start):
-            since_list.append(max(sinces[i], start))
-            within_list.append(withins[i])
-    ends_list: list[int | None] = [*since_list[1:], None]
-    deadlines: list[int | None] = [None] * len(within_list)
-    return since_list, within_list, ends_list, deadlines
+    def change_priority(self, item: int, horizon: int) -> None:
+        """The timeline's ``item`` comes into force (asked at ``horizon``)."""
+        if moved_by_priority(self.current):
+            since, within, code = self.timeline[item]
+            due = self.due
+            if not self.passed and due is not None and passed_in_force(due, horizon, since):
+                self.passed = True  # the target giving way passed its deadline while in force
+            self.current = _piece(Piece, (since, within, None, code, None))
+            clock = self.current_clock = self.clocks_of[item]
+            self.due = None if clock is None or within is None else clock.deadlines.get(within)
+
+    def extend(self, index: int, horizon: int) -> None:
+        """The metric's extension ``index`` is recorded, asked as the clocks stand at ``horizon``."""
+        at, until, agreed = self.extensions[index]
+        self.horizon = horizon
+        if ignored_extension(self.current, at, until, agreed, self._deadline_at) is None:
+            self._supersede(at, horizon)
+            self.current = _piece(Piece, (at, None, until, "extension", None))
+            self.current_clock = None
+            self.due = until
+
+    def _deadline_at(self, piece: Piece) -> int:
+        """The deadline of the current target as the SLA core finds it with the clocks measured up to the
+        horizon asked at (only asked for an extension, so the core's own track answers)."""
+        if piece.until is not None:
+            return piece.until
+        clock = self.current_clock
+        assert clock is not None  # noqa: S101 -- asked only for a target
+        assert piece.within is not None  # noqa: S101 -- asked only for a target
+        horizon = self.horizon
+        deadline = clock.track(horizon).reach(piece.within)
+        if deadline == horizon:  # due as the clock stands there: the answer may move once time passes
+            self.touched = True
+        return deadline
+
+    def close_stretch(self, update: int) -> None:
+        """An agent update ends the stretch since the last one (breached if a target passed in it) and begins
+        the next."""
+        if self.breached(update):
+            self.breached_before = True
+        self.begin(update)
+
+    # -- the sweep -------------------------------------------------------------------------------------
+
+    def phases(self) -> list[Phase]:  # noqa: C901, PLR0912, PLR0915 -- one pass, each case in its place
+        line = self.line
+        instants = self.instants
+        timeline, sinces, owns, clocks_of, clocks = self.timeline, self.sinces, self.owns, self.clocks_of, self.clocks
+        items = len(timeline)
+        extension_times = self.extension_times
+        extensions = len(extension_times)
+        single, restart, updates = self.single, self.restart, self.update_set
+        start, stop = self.start, self.stop
+        paused, pauses = line.paused, len(line.paused)
+        pause = -1  # the last pause begun
+        main = 0  # the item of the timeline in force (the target the figures are measured against)
+        priorities, priority = line.priorities, 0  # the ticket's priority (for a clock not started yet)
+        # the resolution in force changes only where one begins or ends
+        bounds = sorted({t for span in line.resolved for t in span if t is not None}) if line.resolved else []
+        bound = 0
+        next_bound = bounds[0] if bounds else INF
+        resolved: int | None = None
+        resolved_starts = [a for a, _ in line.resolved] if restart else []
+        cycles = cycle_starts(line, True)[1:] if restart else []
+        cycle = 0  # the next cycle to begin
+        cycle_end: int | None = None  # where the current cycle ends: at its first resolution
+        completed_at: int | None = None  # where the window was completed, while it is
+        breached_at_completion = False
+        redo: tuple[Piece, _Clock | None, bool, int | None, list[int]] | None = None
+        phases: list[Phase] = []
+        append = phases.append
+        # the facts of the last phase when nothing moves in it (None: something does): the same go on
+        still: tuple[MetricState | None, bool, int, int] | None = None
+        new = tuple.__new__  # a phase per instant: made without the generated __new__'s call
+        if not single:
+            self.begin(line.created)
+            if restart:
+                first = bisect_left(resolved_starts, line.created)
+                cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
+        index, total = 0, len(instants)
+        while index < total:
+            s = instants[index]
+            index += 1
+            while main + 1 < items and sinces[main + 1] <= s:
+                main += 1
+            while pause + 1 < pauses and paused[pause + 1][0] <= s:
+                pause += 1
+            in_pause = False
+            if pause >= 0:
+                end = paused[pause][1]
+                in_pause = end is None or end > s
+            if redo is not None:  # extensions recorded an instant ago, decided for good now the clock ran on
+                self.current, self.current_clock, self.passed, self.due, indexes = redo
+                redo = None
+                for i in indexes:
+                    self.extend(i, s)
+            # -- the window at s: pending, completed or running ----------------------------------------
+            if single:
+                if start is None or s < start:
+                    while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
+                        priority += 1
+                    own = self.plan.targets[priorities[priority][1]].get(self.metric)
+                    state, remaining = (None, 0) if own is None else (_PENDING, own.within_us)
+                    if still != (state, True, 0, remaining):  # else the same facts go on
+                        still = (state, True, 0, remaining)
+                        append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))
+                    continue
+                if s == start:
+                    self.begin(start)
+                completed = stop is not None and s >= stop
+                horizon = stop if completed and stop is not None else s
+            elif restart:
+                if cycle < len(cycles) and cycles[cycle] <= s:
+                    self.begin(cycles[cycle])
+                    first = bisect_left(resolved_starts, cycles[cycle])
+                    cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
+                    cycle += 1
+                    completed_at = None
+                completed = cycle_end is not None and cycle_end <= s
+                horizon = cycle_end if completed and cycle_end is not None else s
+            else:
+                if s >= next_bound:
+                    resolved = resolution_at(line, s)
+                    bound = bisect_right(bounds, s, bound)
+                    next_bound = bounds[bound] if bound < len(bounds) else INF
+                if completed_at is not None and resolved is None:  # reopened: what happened meanwhile counts now
+                    self._reopened(completed_at, s)
+                    completed_at = None
+                completed = resolved is not None
+                horizon = resolved if resolved is not None else s
+            own = owns[main]
+            current = self.current
+            if completed:
+                if completed_at is None:  # what stands at completion stays
+                    completed_at, breached_at_completion = horizon, self.breached(horizon)
+                if own is None or (current.within is None and current.until is None):
+                    if still != _NOTHING:
+                        still = _NOTHING
+                        append(new(Phase, (s, None, None, 0, 0, False, False, None, None)))
+                    continue
+                main_clock = clocks_of[main]
+                assert main_clock is not None  # noqa: S101 -- a target counts on a clock
+                elapsed = main_clock.count
+                if current.until is not None:
+                    remaining = main_clock.ruler.elapsed(horizon, current.until)
+                else:
+                    assert current.within is not None  # noqa: S101 -- checked above
+                    remaining = current.within - elapsed
+                if still != (_MET, not breached_at_completion, elapsed, remaining):  # else the same facts go on
+                    still = (_MET, not breached_at_completion, elapsed, remaining)
+                    met_breach = s if breached_at_completion else None
+                    append(new(Phase, (s, _MET, met_breach, elapsed, remaining, False, False, None, None)))
+                continue
+            # -- running at s: what happens at s -------------------------------------------------------
+            if updates and s in updates and s > self.stretch:
+                self.close_stretch(s)
+            while self.next_item < items and sinces[self.next_item] <= s:
+                self.change_priority(self.next_item, s)
+                self.next_item += 1
+            if self.next_extension < extensions and extension_times[self.next_extension] <= s:
+                before = (self.current, self.current_clock, self.passed, self.due)
+                indexes = []
+                self.touched = False
+                while self.next_extension < extensions and extension_times[self.next_extension] <= s:
+                    indexes.append(self.next_extension)
+                    self.extend(self.next_extension, s)
+                    self.next_extension += 1
+                if self.touched:  # as the clock stands at s a deadline is s itself; just after s it may not be
+                    redo = (*before, indexes)
+                    if index == total or instants[index] != s + 1:
+                        instants.insert(index, s + 1)
+                        total += 1
+            # -- the phase from s, and the clocks run on to the next instant ---------------------------
+            current = self.current
+            following = instants[index] if index < total else INF
+            due = self.due
+            breached = self.breached_before or self.passed
+            if not breached and due is not None:
+                breached = passed_in_force(due, s, None)
+            within = current.within if current.until is None else None
+            for clock in clocks:
+                if clock.pausable and in_pause:
+                    clock.run = 0
+                    continue
+                run = clock.run = clock.ruler.elapsed(s, following) if following != INF else INF
+                pending = clock.pending
+                if pending and clock.count + run >= pending[0]:
+                    self._deadlines(clock, s, following, run, within if clock is self.current_clock else None)
+            main_clock = clocks_of[main]
+            if own is None or main_clock is None or (within is None and current.until is None):
+                if still != _NOTHING:
+                    still = _NOTHING
+                    append(new(Phase, (s, None, None, 0, 0, False, False, None, None)))
+            else:
+                still = None
+                counting = not (in_pause and main_clock.pausable)
+                elapsed = main_clock.count
+                breach: int | None = s if breached else None
+                if current.until is not None:
+                    remaining = main_clock.ruler.elapsed(s, current.until)
+                    falling = True
+                    if not breached:
+                        breach = breach_instant(current.until)
+                else:
+                    assert within is not None  # noqa: S101 -- checked above
+                    remaining = within - elapsed
+                    falling = counting
+                    if not breached and counting:
+                        due = self.due  # perhaps reached before the next instant
+                        if due is not None:
+                            breach = breach_instant(due)
+                # the open time to the next instant, when the clock runs (else found when asked)
+                span = main_clock.run if counting else None
+                state = _RUNNING if counting else _PAUSED
+                append(new(Phase, (s, state, breach, elapsed, remaining, counting, falling, main_clock.ruler, span)))
+            for clock in clocks:
+                run = clock.run
+                if run != INF:
+                    clock.count += run
+        return phases
+
+    def _deadlines(self, clock: _Clock, s: int, following: int, run: int, current: int | None) -> None:
+        """The deadlines the clock reaches while it runs on from ``s`` to ``following`` (``run`` of open time):
+        past the last instant it runs on forever, and only the current target (of duration ``current`` on this
+        clock) is projected."""
+        stops = following in clock.stops
+        count = clock.count
+        found = []
+        for within in clock.pending:
+            if count + run < within:
+                break
+            if run == INF and within != current:
+                continue
+            due = due_in_stretch(clock.ruler, s, following, within - count, stops=stops)
+            if due is not None:
+                clock.deadlines[within] = due
+                found.append(within)
+                if within == current:
+                    self.due = due
+        for within in found:
+            clock.pending.remove(within)
+
+    def _reopened(self, resolved: int, s: int) -> None:
+        """The window, completed at ``resolved``, runs again from ``s``: the priority changes and extensions
+        recorded meanwhile come into force, and each agent update meanwhile ends a stretch (the clock stood
+        still, so each is taken as the clocks stand at ``s``), in time order (an update, then a priority
+        change, then an extension at one instant)."""
+        timeline, extension_times = self.timeline, self.extension_times
+        updates = self.updates
+        update = bisect_left(updates, resolved)
+        while True:
+            u = updates[update] if update < len(updates) and updates[update] < s else INF
+            item = self.next_item
+            p = timeline[item][0] if item < len(timeline) and timeline[item][0] < s else INF
+            e = self.next_extension
+            x = extension_times[e] if e < len(extension_times) and extension_times[e] < s else INF
+            if u == p == x == INF:
+                return
+            if u <= p and u <= x:
+                if u > self.stretch:
+                    self.close_stretch(u)
+                update += 1
+            elif p <= x:
+                self.change_priority(item, s)
+                self.next_item += 1
+            else:
+                self.extend(e, s)
+                self.next_extension += 1

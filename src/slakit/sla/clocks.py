@@ -20,8 +20,9 @@ Where each rule lives:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from operator import itemgetter
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from slakit.calendar import Rulers
 from slakit.instants import to_us
@@ -35,6 +36,7 @@ from slakit.sla.track import (
     Track,
     clock_stop,
     evaluate_track,
+    hole_reach,
     in_force_from,
     running_segments,
     single_target,
@@ -50,6 +52,7 @@ __all__ = [
     "measure",
     "once_per_ticket",
     "resolution_at",
+    "target_timeline",
     "windows",
 ]
 
@@ -63,6 +66,8 @@ _RUNNING, _PAUSED, _MET, _BREACHED, _PENDING = (
 
 
 _FIRST = itemgetter(0)
+_NO_EXTENSIONS: tuple[list[int], list[tuple[int, int, bool, int]]] = ([], [])
+_piece = tuple.__new__  # pieces made by the thousand: without the generated __new__'s call
 
 Window = tuple[int, int, bool, int]
 """A stretch a metric clock is measured over: ``(start, horizon, completed, cycle)``, where the horizon is the
@@ -167,9 +172,12 @@ def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
         resolved = resolution_at(line, as_of)
         return [(line.created, resolved if resolved is not None else as_of, resolved is not None, 0)]
     found: list[Window] = []
+    resolves = [a for a, _ in line.resolved]
     for cycle, start in enumerate(cycle_starts(line, restart)):
-        # the resolve that ends the cycle; one reopened at once, at the cycle's start, ended the cycle before
-        resolve = next((a for a, b in line.resolved if a > start or (a == start and b != start)), None)
+        first = bisect_left(resolves, start)  # the cycle's first resolution completes it
+        if first < len(resolves) and resolves[first] == start and line.resolved[first][1] == start:
+            first += 1  # one reopened at once, at the cycle's start, ended the cycle before
+        resolve = resolves[first] if first < len(resolves) else None
         found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
     return found
 
@@ -178,10 +186,18 @@ def resolution_at(line: Timeline, t: int) -> int | None:
     """When the resolution in force at instant ``t`` began (a resolve, or a close of an open ticket); None
     when the ticket is open at ``t``. A resolution completes the resolution and update clocks, a reopen
     resumes them."""
-    for a, b in reversed(line.resolved):
-        if a <= t:
-            return a if b is None or b > t else None
-    return None
+    resolved = line.resolved
+    # the last resolution begun by t (they begin in order): from the end when there are few
+    i = len(resolved) - 1
+    if i > 8:
+        i = bisect_right(resolved, t, key=_FIRST) - 1
+    else:
+        while i >= 0 and resolved[i][0] > t:
+            i -= 1
+    if i < 0:
+        return None
+    a, b = resolved[i]
+    return a if b is None or b > t else None
 
 
 def cycle_starts(line: Timeline, restart: bool) -> list[int]:
@@ -211,8 +227,37 @@ def once_per_ticket(metric: Metric, line: Timeline) -> tuple[int | None, int | N
     return start, clock_stop(line.resolved, start, natural)
 
 
+TargetTime = tuple[int, int | None, str]
+"""A target coming into force: ``(since, within, priority)``, ``within`` None when the priority has none."""
+
+
+def target_timeline(metric: Metric, line: Timeline, plan: Plan) -> list[TargetTime]:
+    """The targets of ``metric`` over time: ``(since, within, priority)`` for the ticket's priority at creation
+    and each priority change, in order.
+
+    A change to a priority without a target for the metric is left out: the latest earlier priority's target
+    stays in force (so the target a metric is measured against is the last item's priority's, when the last
+    item has one). Only while no priority so far had a target are such changes kept, without one.
+    """
+    withins = plan.withins
+    found: list[TargetTime] = []
+    for t, code in line.priorities:
+        within = withins[code].get(metric)
+        if within is not None or not found or found[-1][1] is None:
+            found.append((t, within, code))
+    return found
+
+
 class Measuring:
     """The work of one :func:`measure` call (tracks and target timelines are made once and shared)."""
+
+    # made when first needed (a ticket with many holes, priority changes or extensions)
+    _reach: dict[bool, list[int]] | None = None
+    _target_pieces: dict[Metric, list[Piece]] | None = None
+    _others: dict[Metric, dict[str, Target]] | None = None
+    _extensions: dict[Metric, tuple[list[int], list[tuple[int, int, bool, int]]]] | None = None
+    _least_update: tuple[list[int], list[int | None]] | None = None
+    _one_clock: bool | None = None
 
     def __init__(self, line: Timeline, plan: Plan, rulers: Rulers) -> None:
         self.line = line
@@ -221,6 +266,9 @@ class Measuring:
         self.ignored: list[tuple[int, str]] = []
         self.changes: list[int] = []
         self.used_extensions: set[int] = set()
+        self._holes: dict[bool, list[tuple[int, int | None]]] = {}
+        self._tracks: dict[tuple[int, int, bool, int], Track] = {}
+        self._target_times: dict[Metric, tuple[list[TargetTime], list[int]]] = {}
         self.code = line.priorities[-1][1]
         if len(line.priorities) == 1:
             self.targets = dict(plan.targets[self.code])
@@ -231,9 +279,6 @@ class Measuring:
         self.withins = plan.withins[self.code]
         self.paused_status = bool(line.paused_now())
         self.paused = self.paused_status and not line.resolved_now
-        self._holes: dict[bool, list[tuple[int, int | None]]] = {}
-        self._tracks: dict[tuple[int, int, bool, int], Track] = {}
-        self._target_times: dict[Metric, list[tuple[int, int | None, str]]] = {}
 
     def measurement(self) -> Measurement:
         """Every metric, earlier cycles, the next change and the ignored extensions."""
@@ -264,7 +309,8 @@ class Measuring:
     # -- which target, which clock -------------------------------------------------------------------
 
     def _target(self, metric: Metric) -> Target | None:
-        """The current priority's target, else the latest earlier priority's that had one."""
+        """The current priority's target, else the latest earlier priority's that had one: that of the last item
+        of :func:`target_timeline` with one, found from the end."""
         for _, code in reversed(self.line.priorities):
             target = self.plan.targets[code].get(metric)
             if target is not None:
@@ -288,8 +334,15 @@ class Measuring:
         key = (start, horizon, pausable, id(clock))
         track = self._tracks.get(key)
         if track is None:
-            holes = self._holes.get(pausable)
-            segments = running_segments(start, horizon, self.holes(pausable) if holes is None else holes)
+            holes = self._holes.get(pausable) or self.holes(pausable)
+            reach = None
+            if len(holes) > 8:  # many holes: skip those before the start by bisection
+                if self._reach is None:
+                    self._reach = {}
+                reach = self._reach.get(pausable)
+                if reach is None:
+                    reach = self._reach[pausable] = hole_reach(holes)
+            segments = running_segments(start, horizon, holes, reach)
             ruler = self.rulers.get(id(clock)) or self.rulers.of(clock)
             totals = ruler.running_totals(segments)
             track = Track(ruler, start, horizon, segments, totals, totals[-1] if totals else 0)
@@ -320,7 +373,7 @@ class Measuring:
         start, horizon, completed, _ = window
         updates = self.line.updates
         bounds = [start]
-        bounds += [u for u in updates if start < u < horizon]
+        bounds += updates[bisect_right(updates, start) : bisect_left(updates, horizon)]  # those strictly inside
         if not completed and updates and updates[-1] == horizon > start:
             bounds.append(horizon)
         whole = self.track(target, start, horizon)
@@ -367,20 +420,34 @@ class Measuring:
 
     def _one_update_clock(self) -> bool:
         """Whether every priority's update target counts on the current one's clock and pausability."""
-        current = self.targets["update"]
-        for _, code in self.line.priorities:
-            own = self.plan.targets[code].get("update")
-            if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
-                return False
-        return True
+        if self._one_clock is None:
+            current = self.targets["update"]
+            self._one_clock = True
+            for _, code in self.line.priorities:
+                own = self.plan.targets[code].get("update")
+                if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
+                    self._one_clock = False
+                    break
+        return self._one_clock
 
     def _least_update_target(self, gap_start: int, gap_end: int) -> int | None:
-        """The least update target in force during a gap; None if one is missing or an extension was recorded."""
-        for t, event in self.line.extensions:
-            if event.metric == "update" and gap_start <= t < gap_end:
-                return None
-        withins = [within for t, within, _ in self._targets_over_time("update") if t < gap_end]
-        return None if None in withins else min(cast("list[int]", withins))
+        """The least update target in force during a gap (counting every target set before its end); None if one
+        is missing or an extension was recorded."""
+        instants, _ = self._metric_extensions("update")
+        if bisect_left(instants, gap_start) < bisect_left(instants, gap_end):
+            return None
+        if self._least_update is None:  # the least target so far after each change, None once one is missing
+            self._targets_over_time("update")
+            sinces = self._target_times["update"][1]
+            least: list[int | None] = []
+            low: int | None = None
+            for _, within, _ in self._targets_over_time("update"):
+                low = None if within is None or (least and low is None) else within if low is None else min(low, within)
+                least.append(low)
+            self._least_update = (sinces, least)
+        sinces, least = self._least_update
+        count = bisect_left(sinces, gap_end)
+        return least[count - 1] if count else None
 
     def _outcome(self, metric: Metric, track: Track, completed: bool, *, record_change: bool = True) -> Outcome | None:
         """Where a metric clock stands at the horizon of ``track``; None when it has no target to meet."""
@@ -402,13 +469,13 @@ class Measuring:
     def _general_outcome(self, metric: Metric, track: Track, completed: bool, running: bool) -> Outcome | None:
         """:meth:`_outcome` with priority changes and extensions."""
         horizon = track.horizon
+        instants, recorded = self._metric_extensions(metric)
         extensions = []
-        for index, (t, event) in enumerate(self.line.extensions):
-            in_window = track.start <= t and (t < horizon or not completed)
-            if event.metric == metric and in_window:
-                assert event.until is not None  # noqa: S101 -- Event checks it
-                extensions.append((t, to_us(event.until), event.customer_agreed, index))
-                self.used_extensions.add(index)
+        if recorded:  # those recorded in the window: from its start, before its completion (or up to as_of)
+            low = bisect_left(instants, track.start)
+            high = bisect_left(instants, horizon) if completed else bisect_right(instants, horizon)
+            extensions = recorded[low:high]
+            self.used_extensions.update(index for _, _, _, index in extensions)
         pieces = self._pieces(metric, track, completed)
         paused = not completed and not running
         outcome = evaluate_track(track, pieces, extensions, running=running, ratio=self.plan.ratio, paused=paused)
@@ -417,37 +484,75 @@ class Measuring:
         return outcome
 
     def _pieces(self, metric: Metric, track: Track, completed: bool) -> list[Piece]:
-        """The targets in force over ``track``: the priority's at its start, then each later priority change."""
-        timeline = self._targets_over_time(metric)
-        current = self.targets[metric]
-        horizon = track.horizon
-        pieces = []
-        for i in in_force_from([t for t, _, _ in timeline], track.start):
-            t, within, code = timeline[i]
-            after_horizon = t > track.start and (t > horizon or (t == horizon and completed))
-            if not after_horizon:
-                own = self.plan.targets[code].get(metric)
-                # an earlier priority's target counts on its own clock, or a later change of clock
-                # could undo a breach that already happened
-                other = own is not None and (own.clock is not current.clock or own.pausable != current.pausable)
-                clock = self.track(own, track.start, horizon) if other and own is not None else None
-                pieces.append(Piece(max(t, track.start), within, None, code, clock))
+        """The targets in force over ``track``: the priority's at its start, then each later priority change
+        (up to its horizon; one made as the clock completes does not count)."""
+        self._targets_over_time(metric)
+        timeline, sinces = self._target_times[metric]
+        start, horizon = track.start, track.horizon
+        first = in_force_from(sinces, start).start
+        last = bisect_left(sinces, horizon) if completed and horizon > start else bisect_right(sinces, horizon)
+        if self._target_pieces is None:
+            self._target_pieces = {}
+        every = self._target_pieces.get(metric)
+        if every is None:  # each item as a piece, made once
+            every = self._target_pieces[metric] = []
+            for t, within, code in timeline:
+                every.append(_piece(Piece, (t, within, None, code, None)))
+        pieces = every[first:last]  # the first is in force at the start, so it counts
+        head = pieces[0]
+        if head.since < start:
+            pieces[0] = Piece(start, head.within, None, head.source)
+        others = self._other_clocks(metric)
+        if others:
+            # an earlier priority's target counts on its own clock, or a later change of clock could undo a
+            # breach that already happened
+            tracks = {code: self.track(own, start, horizon) for code, own in others.items()}
+            for i, piece in enumerate(pieces):
+                clock = tracks.get(piece.source)
+                if clock is not None:
+                    pieces[i] = Piece(piece.since, piece.within, None, piece.source, clock)
         return pieces
 
-    def _targets_over_time(self, metric: Metric) -> list[tuple[int, int | None, str]]:
-        """``(since, within, priority)`` for each priority change, computed once per metric.
+    def _other_clocks(self, metric: Metric) -> dict[str, Target]:
+        """The priorities of the ticket whose target for ``metric`` counts on another clock or pausability than
+        the one it is measured against, with that target."""
+        if self._others is None:
+            self._others = {}
+        found = self._others.get(metric)
+        if found is None:
+            current = self.targets[metric]
+            found = self._others[metric] = {}
+            for _, _, code in self._targets_over_time(metric):
+                own = self.plan.targets[code].get(metric)
+                if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
+                    found[code] = own
+        return found
 
-        A change to a priority without a target for the metric is left out: the latest earlier
-        priority's target stays in force.
-        """
+    def _targets_over_time(self, metric: Metric) -> list[TargetTime]:
+        """:func:`target_timeline` of the metric, made once (with the instants of its items)."""
         cached = self._target_times.get(metric)
         if cached is None:
-            withins = self.plan.withins
-            cached = self._target_times[metric] = []
-            for t, code in self.line.priorities:
-                within = withins[code].get(metric)
-                if within is not None or not cached or cached[-1][1] is None:
-                    cached.append((t, within, code))
+            timeline = target_timeline(metric, self.line, self.plan)
+            sinces = []
+            for t, _, _ in timeline:
+                sinces.append(t)
+            cached = self._target_times[metric] = (timeline, sinces)
+        return cached[0]
+
+    def _metric_extensions(self, metric: Metric) -> tuple[list[int], list[tuple[int, int, bool, int]]]:
+        """The extensions of ``metric`` as ``(at, until, agreed, index)`` in time order, with their instants."""
+        if not self.line.extensions:
+            return _NO_EXTENSIONS
+        if self._extensions is None:
+            self._extensions = {}
+        cached = self._extensions.get(metric)
+        if cached is None:
+            recorded = []
+            for index, (t, event) in enumerate(self.line.extensions):
+                if event.metric == metric:
+                    assert event.until is not None  # noqa: S101 -- Event checks it
+                    recorded.append((t, to_us(event.until), event.customer_agreed, index))
+            cached = self._extensions[metric] = ([item[0] for item in recorded], recorded)
         return cached
 
     # -- the figures ---------------------------------------------------------------------------------

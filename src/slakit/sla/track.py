@@ -12,7 +12,9 @@ Breach is decided here, once for every path (the SLA clocks, the escalation phas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from slakit.calendar import Ruler
@@ -29,9 +31,12 @@ __all__ = [
     "due_in_stretch",
     "evaluate_track",
     "first_open",
+    "hole_reach",
+    "ignored_extension",
     "in_force_from",
     "is_at_risk",
     "is_breached",
+    "moved_by_priority",
     "passed_in_force",
     "running_segments",
     "single_target",
@@ -76,10 +81,13 @@ def at_risk_threshold(target: int, ratio: tuple[int, int]) -> int:
     return -(-target * ratio[0] // ratio[1])
 
 
-def in_force_from(sinces: Sequence[int], start: int) -> list[int]:
+def in_force_from(sinces: Sequence[int], start: int) -> range:
     """The indexes of the targets (coming into force at ``sinces``, in order) that count for a clock started at
-    ``start``: the one in force at the start and each later one; those superseded before it do not."""
-    return [i for i in range(len(sinces)) if i + 1 == len(sinces) or sinces[i + 1] > start]
+    ``start``: the one in force at the start and each later one; those superseded before it do not.
+
+    That is each ``i`` that is the last or whose successor comes into force after ``start``: a suffix, found
+    by bisection."""
+    return range(max(bisect_right(sinces, start) - 1, 0), len(sinces))
 
 
 def clock_stop(resolved: tuple[tuple[int, int | None], ...], start: int, natural: int | None) -> int | None:
@@ -118,11 +126,18 @@ def due_in_stretch(clock: Ruler, a: int, b: int, need: int, *, stops: bool) -> i
     return due if due < b or (due == b and not stops) else None
 
 
-def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None]]) -> list[tuple[int, int]]:
-    """``[start, end)`` minus the (sorted, disjoint) ``holes``: where a clock runs."""
+def running_segments(
+    start: int, end: int, holes: Sequence[tuple[int, int | None]], reach: Sequence[int] | None = None
+) -> list[tuple[int, int]]:
+    """``[start, end)`` minus the ``holes`` (sorted by start): where a clock runs.
+
+    ``reach``, when given, is :func:`hole_reach` of ``holes``: the holes that end by ``start`` are then
+    skipped by bisection rather than one by one.
+    """
     segments: list[tuple[int, int]] = []
     cursor = start
-    for hole_start, hole_end in holes:
+    first = bisect_right(reach, start) if reach is not None else 0
+    for hole_start, hole_end in holes if not first else _from(holes, first):
         stop = end if hole_end is None else hole_end
         if stop <= cursor:
             continue
@@ -136,6 +151,30 @@ def running_segments(start: int, end: int, holes: Iterable[tuple[int, int | None
     if cursor < end:
         segments.append((cursor, end))
     return segments
+
+
+def _from(items: Sequence[tuple[int, int | None]], first: int) -> Iterator[tuple[int, int | None]]:
+    """The items from index ``first`` on, without copying the list."""
+    for i in range(first, len(items)):
+        yield items[i]
+
+
+def hole_reach(holes: Sequence[tuple[int, int | None]]) -> list[int]:
+    """For each of ``holes`` (sorted by start), the latest end among it and those before it (a hole still open
+    counts as endless): a sorted list, so that :func:`running_segments` finds the first hole that matters by
+    bisection."""
+    reach: list[int] = []
+    latest = -(1 << 63)
+    for _, end in holes:
+        if end is None:
+            latest = 1 << 63
+        elif end > latest:
+            latest = end
+        reach.append(latest)
+    return reach
+
+
+_END = itemgetter(1)
 
 
 class Piece(NamedTuple):
@@ -184,14 +223,13 @@ class Track(NamedTuple):
 
     def elapsed_at(self, t: int) -> int:
         """Clock time counted before instant ``t``."""
-        counted = 0
-        for (a, b), cum in zip(self.segments, self.cum_end, strict=True):
-            if b <= t:
-                counted = cum
-                continue
+        segments = self.segments
+        i = bisect_right(segments, t, key=_END)  # the first segment that ends after t
+        counted = self.cum_end[i - 1] if i else 0
+        if i < len(segments):
+            a = segments[i][0]
             if a < t:
                 counted += self.clock.elapsed(a, t)
-            break
         return counted
 
     def reach(self, amount: int) -> int:
@@ -203,16 +241,17 @@ class Track(NamedTuple):
         """
         if amount > self.total:  # the common case: a deadline ahead of the horizon
             return self.clock.add(self.horizon, amount - self.total)
-        segments = self.segments
+        segments, cum_end = self.segments, self.cum_end
         last = len(segments) - 1
-        before = 0
-        for i, ((a, b), cum) in enumerate(zip(segments, self.cum_end, strict=True)):
-            if cum >= amount:
-                # the clock stops at b unless b is the horizon it runs up to
-                due = due_in_stretch(self.clock, a, b, amount - before, stops=i < last or b < self.horizon)
-                if due is not None:
-                    return due
-            before = cum
+        i = bisect_left(cum_end, amount)  # the segments before it counted less than the amount
+        while i <= last:
+            a, b = segments[i]
+            before = cum_end[i - 1] if i else 0
+            # the clock stops at b unless b is the horizon it runs up to
+            due = due_in_stretch(self.clock, a, b, amount - before, stops=i < last or b < self.horizon)
+            if due is not None:
+                return due
+            i += 1
         return first_open(self.clock, self.horizon)
 
     def reached_within(self, amount: int) -> bool:
@@ -281,39 +320,61 @@ def _in_force(
     track: Track, pieces: list[Piece], extensions: list[tuple[int, int, bool, int]]
 ) -> tuple[list[Piece], tuple[tuple[Piece, int], ...], tuple[tuple[int, str], ...]]:
     """The pieces in force one after the other, once priority changes and extensions are applied in time
-    order; with the extensions applied (and their index) and those ignored (with the reason)."""
-    changes: list[tuple[int, int, Piece | None, tuple[int, int, bool, int] | None]]
-    changes = [(p.since, 0, p, None) for p in pieces[1:]]
-    changes += [(ext[0], 1, None, ext) for ext in extensions]
-    changes.sort(key=lambda item: (item[0], item[1]))
+    order (a priority change before an extension recorded at the same instant); with the extensions
+    applied (and their index) and those ignored (with the reason).
+
+    ``pieces`` and ``extensions`` are each in time order, so they are merged rather than sorted.
+    """
+    if not extensions:  # each priority change takes over: no agreed deadline stands in its way
+        return list(pieces), (), ()
     effective = [pieces[0]]
     applied: list[tuple[Piece, int]] = []
     ignored: list[tuple[int, str]] = []
-    for _, _, piece, ext in changes:
-        current = effective[-1]
-        if piece is not None:
-            if current.until is None:  # an agreed deadline is not moved by a priority change
-                effective.append(piece)
-            continue
-        assert ext is not None  # noqa: S101 -- one of the two is set
+
+    def deadline(piece: Piece) -> int:
+        return _deadline(track, piece)
+
+    def extend(ext: tuple[int, int, bool, int]) -> None:
         at, until, agreed, index = ext
-        reason = _ignored(track, current, at, until, agreed)
+        reason = ignored_extension(effective[-1], at, until, agreed, deadline)
         if reason is not None:
             ignored.append((index, reason))
         else:
             extension = Piece(at, None, until, "extension")
             effective.append(extension)
             applied.append((extension, index))
+
+    following = iter(extensions)
+    ext = next(following, None)
+    for piece in pieces[1:]:
+        while ext is not None and ext[0] < piece.since:
+            extend(ext)
+            ext = next(following, None)
+        if moved_by_priority(effective[-1]):
+            effective.append(piece)
+    while ext is not None:
+        extend(ext)
+        ext = next(following, None)
     return effective, tuple(applied), tuple(ignored)
 
 
-def _ignored(track: Track, current: Piece, at: int, until: int, agreed: bool) -> str | None:
-    """Why an extension recorded at ``at`` cannot move the deadline of ``current`` to ``until`` (None: it does)."""
+def moved_by_priority(current: Piece) -> bool:
+    """Whether a priority change replaces the target in force ``current``: unless it is an agreed deadline
+    (an extension), which a later priority change does not move."""
+    return current.until is None
+
+
+def ignored_extension(
+    current: Piece, at: int, until: int, agreed: bool, deadline: Callable[[Piece], int]
+) -> str | None:
+    """Why an extension recorded at ``at`` cannot move the deadline of the target in force ``current`` to
+    ``until`` (None: it does). ``deadline`` gives the deadline of a piece with a target, as the clock stands
+    at the instant the question is asked (asked only when needed)."""
     if not agreed:
         return "the customer did not agree"
     if current.within is None and current.until is None:
         return "the metric has no target for this priority"
-    if _deadline(track, current) <= at:
+    if deadline(current) <= at:
         return "recorded at or after the deadline it would move"
     if until <= at:
         return "'until' is not after the extension was recorded"
@@ -356,15 +417,24 @@ def _first_breach(track: Track, effective: list[Piece]) -> int | None:
     A piece that comes into force with its deadline already behind it breaches at that deadline
     ("if the new deadline is already past, breached_at is the new deadline, once").
     """
+    horizon, start = track.horizon, track.start
+    last = len(effective) - 1
     for i, piece in enumerate(effective):
-        ends = effective[i + 1].since if i + 1 < len(effective) else None
-        clock = piece.track or track
+        ends = effective[i + 1].since if i < last else None
         if piece.until is not None:
             deadline = piece.until
-        elif piece.within is not None and clock.reached_within(piece.within):
-            deadline = clock.reach(piece.within)
+        elif piece.within is not None:
+            within = piece.within
+            # open time never exceeds wall time: a target longer than the time the piece was in force (and the
+            # clock ran) cannot have passed in it, which saves a calendar lookup for most pieces
+            if within > 0 and (horizon if ends is None or ends > horizon else ends) - start < within:
+                continue
+            clock = piece.track or track
+            if not clock.reached_within(within):
+                continue
+            deadline = clock.reach(within)
         else:
             continue
-        if passed_in_force(deadline, track.horizon, ends):
+        if passed_in_force(deadline, horizon, ends):
             return deadline
     return None
