@@ -14,15 +14,16 @@ import heapq
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slakit import presets
 from slakit._rounding import round_half_up
 from slakit.batch.distribution import Distribution
-from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, TicketFacts, check_by, hours, rate
+from slakit.batch.facts import PERIODS, US_PER_HOUR, BreachRow, Context, TicketFacts, check_by, hours, period_of, rate
 from slakit.batch.records import Rejected, RowWarning, TicketResult
 from slakit.batch.summary import (
     Breach,
@@ -40,7 +41,10 @@ from slakit.instants import from_us, to_us
 from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, Policy
 
-__all__ = ["BREACHES_SHOWN", "HISTOGRAM", "REJECTED_SHOWN", "Accumulator", "summarize"]
+if TYPE_CHECKING:
+    from slakit.survey import SurveyScore
+
+__all__ = ["BREACHES_SHOWN", "HISTOGRAM", "REJECTED_SHOWN", "Accumulator", "GroupCounts", "periods_of", "summarize"]
 
 BREACHES_SHOWN = 200
 REJECTED_SHOWN = 50
@@ -48,16 +52,43 @@ HISTOGRAM: tuple[tuple[str, int], ...] = (("<4h", 4), ("4-8h", 8), ("8-24h", 24)
 """Business handling-time bins: ``[0, 4)``, ``[4, 8)``, ``[8, 24)``, ``[24, 72)`` and 72 hours or more."""
 _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
 _NONE = "(none)"
-_PERIODS = ("month", "quarter", "week")
 _MAX_DAYS = 4096
 _DAY_PERIODS: dict[date, dict[str, str]] = {}
 """The period keys of each day, worked out once per process: tickets come many a day, and a run makes an
 accumulator per chunk."""
 
 
+def periods_of(created: datetime) -> dict[str, str]:
+    """The period keys (month, quarter, week) of a local creation instant."""
+    return {part: period_of(created, part) for part in PERIODS}
+
+
 def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
     """Descending count, then key."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCounts:
+    """Many evaluated tickets of one group (without escalations), counted by an engine that evaluates whole
+    columns: what :meth:`_GroupState.add` of each would count. ``business`` and ``wall`` are ``(microseconds,
+    tickets)`` of the resolved ones, ``sla`` tickets by ``(priority, states)``, ``surveys`` ``(score, tickets)``."""
+
+    tickets: int
+    by_type: Mapping[str, int]
+    by_priority: Mapping[str, int]
+    by_product: Mapping[str, int]
+    by_channel: Mapping[str, int]
+    by_week: Mapping[str, int]
+    resolved: int
+    business: tuple[tuple[int, int], ...]
+    wall: tuple[tuple[int, int], ...]
+    histogram: tuple[int, ...]
+    fcr: int
+    sla: Mapping[tuple[str, tuple[tuple[str, int], ...]], int]
+    surveys: tuple[tuple[SurveyScore, int], ...]
+    issues: Mapping[str, int]
+    issue_sources: Mapping[str, int]
 
 
 class _GroupState:
@@ -151,6 +182,36 @@ class _GroupState:
             for rule in facts.rules:
                 self.by_rule[rule] += 1
             self.by_level[str(facts.level)] += 1
+
+    def add_counts(self, counts: GroupCounts) -> None:
+        """Count many tickets at once, already counted (:class:`GroupCounts`): what :meth:`add` of each would."""
+        self.tickets += counts.tickets
+        self.by_type.update(counts.by_type)
+        self.by_priority.update(counts.by_priority)
+        self.by_product.update(counts.by_product)
+        self.by_channel.update(counts.by_channel)
+        self.by_week.update(counts.by_week)
+        self.resolved += counts.resolved
+        self.business.add_counted(counts.business)
+        self.wall.add_counted(counts.wall)
+        self.histogram = [a + b for a, b in zip(self.histogram, counts.histogram, strict=True)]
+        self.fcr += counts.fcr
+        self.sla.update(counts.sla)
+        for score, n in counts.surveys:
+            self.responses += n
+            self.overall_sum += score.overall * n
+            for name, answer in score.answers.items():
+                entry = self.dimensions.get(name)
+                if entry is None:
+                    entry = self.dimensions[name] = [0, Decimal(0)]
+                entry[0] += n
+                entry[1] += answer * n
+            if score.follow_up_below is not None:
+                self.thresholds += n
+                self.satisfied += n if score.overall >= score.follow_up_below else 0
+            self.follow_up += n if score.needs_follow_up else 0
+        self.issues.update(counts.issues)
+        self.issue_sources.update(counts.issue_sources)
 
     def merge(self, other: _GroupState) -> None:
         self.tickets += other.tickets
@@ -315,7 +376,7 @@ class Accumulator:
         if periods is None:
             if len(_DAY_PERIODS) >= _MAX_DAYS:
                 _DAY_PERIODS.clear()
-            periods = _DAY_PERIODS[day] = {part: facts.key(part) or "" for part in _PERIODS}
+            periods = _DAY_PERIODS[day] = periods_of(facts.created)
         week = periods["week"]
         if self.by:  # the overall figures are the groups' merged, when the summary is finished
             key = tuple([periods[part] if part in periods else facts.key(part) for part in self.by])
@@ -333,6 +394,29 @@ class Accumulator:
             self.breaches.extend(facts.breaches)
             if len(self.breaches) > 2 * BREACHES_SHOWN:
                 self.breaches = heapq.nlargest(BREACHES_SHOWN, self.breaches)
+
+    def add_counts(self, key: tuple[str | None, ...], counts: GroupCounts, latest: int) -> None:
+        """Count many evaluated tickets of the group ``key`` (its value of each ``by`` key) at once; ``latest`` is
+        the latest instant their figures depend on (:meth:`add_facts` of each would count the same)."""
+        self.evaluated += counts.tickets
+        if latest > self.latest:
+            self.latest = latest
+        if self.by:
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = _GroupState()
+            group.add_counts(counts)
+        else:
+            self.overall.add_counts(counts)
+
+    def add_breaches(self, rows: Iterable[BreachRow], total: int, tickets: int) -> None:
+        """Count ``total`` breaches of ``tickets`` tickets, of which ``rows`` hold at least the
+        :data:`BREACHES_SHOWN` with the latest deadlines (the rest cannot be shown)."""
+        self.breached_tickets += tickets
+        self.breaches_total += total
+        self.breaches.extend(rows)
+        if len(self.breaches) > 2 * BREACHES_SHOWN:
+            self.breaches = heapq.nlargest(BREACHES_SHOWN, self.breaches)
 
     def add_rejected(self, rejected: Rejected) -> None:
         """Count one rejected row."""

@@ -56,6 +56,23 @@ class Distribution:
         else:
             self._bucket(value, 1)
 
+    def add_counted(self, counted: Iterable[tuple[int, int]]) -> None:
+        """Count each ``(value, n)``: ``n`` times ``value``, exactly as ``n`` calls of :meth:`add` would (a
+        distribution is the same whatever order its values came in)."""
+        pairs = list(counted)
+        added = sum(n for _, n in pairs)
+        self.count += added
+        self.total += sum(value * n for value, n in pairs)
+        self.shadow = None
+        if self.values is not None and len(self.values) + added > EXACT_LIMIT:
+            self._sketch()
+        if self.values is not None:
+            for value, n in pairs:
+                self.values.extend([value] * n)
+        else:
+            for value, n in pairs:
+                self._bucket(value, n)
+
     def merge(self, other: Distribution) -> None:
         """Add every value of ``other``, as if each had been added here."""
         self.count += other.count

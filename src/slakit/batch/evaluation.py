@@ -107,6 +107,10 @@ class Evaluator:
         )
         return Rejected.of(line, ticket.id, problem, "created after as_of")
 
+    def score(self, answers: Mapping[str, Any]) -> SurveyScore:
+        """The survey scheme's score of a row's answers (remembered); the scheme's error when it refuses them."""
+        return self._score(answers)
+
     def _score(self, answers: Mapping[str, Any]) -> SurveyScore:
         """The scheme's score of ``answers``, remembered: exports repeat the same few answer sets."""
         key = tuple(answers.items())

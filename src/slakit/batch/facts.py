@@ -272,13 +272,8 @@ class TicketFacts:
 
     def key(self, part: str) -> str | None:
         """This ticket's value of group key ``part`` (one of :data:`GROUP_KEYS`)."""
-        created = self.created
-        if part == "month":
-            return f"{created.year:04d}-{created.month:02d}"
-        if part == "week":
-            return week_of(created)
-        if part == "quarter":
-            return f"{created.year:04d}-Q{(created.month - 1) // 3 + 1}"
+        if part in PERIODS:
+            return period_of(self.created, part)
         value: str | None = getattr(self, part)
         return value
 
@@ -349,6 +344,20 @@ def _escalation_cells(report: EscalationReport) -> EscalationCells:
         ),
         _iso(report.next_at),
     )
+
+
+PERIODS = ("month", "quarter", "week")
+"""The group keys that are periods of ``created_at`` in the policy's zone."""
+
+
+def period_of(created: datetime, part: str) -> str:
+    """The period ``part`` (``month``, ``quarter`` or ``week``) of a local creation instant: ``2025-09``,
+    ``2025-Q3``, ``2025-W36`` (both engines group by it)."""
+    if part == "month":
+        return f"{created.year:04d}-{created.month:02d}"
+    if part == "quarter":
+        return f"{created.year:04d}-Q{(created.month - 1) // 3 + 1}"
+    return week_of(created)
 
 
 def week_of(moment: datetime) -> str:

@@ -32,7 +32,7 @@ from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, S
 from slakit.instants import td_to_us, to_us, zone_named
 from slakit.sla import Event
 
-__all__ = ["COLUMNS", "EXTRA_COLUMNS", "MAX_COUNT", "FlatLayout", "resolve_zone"]
+__all__ = ["COLUMNS", "EXTRA_COLUMNS", "MAX_COUNT", "FlatLayout", "ProblemError", "resolve_zone", "text_cell"]
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -79,7 +79,7 @@ _NO_FLAGS: frozenset[str] = frozenset()
 _FLAG_SPLIT = re.compile(r"[;,|\s]+")
 
 
-class _ProblemError(Exception):
+class ProblemError(Exception):
     """A rejected row: the slakit error and the short kind reports count it under."""
 
     def __init__(self, error: SlakitError, kind: str) -> None:
@@ -214,7 +214,7 @@ class FlatLayout:
         ticket_id = _text(values[0])
         try:
             return self._ticket(values, cells, line, ticket_id)
-        except _ProblemError as problem:
+        except ProblemError as problem:
             return Rejected(line, ticket_id, str(problem.error), problem.kind, type(problem.error).__name__)
         except SlakitError as exc:  # anything Ticket itself refuses
             return Rejected.of(line, ticket_id, exc)
@@ -242,13 +242,19 @@ class FlatLayout:
                 orders=self.date_orders,
             )
         except NaiveDatetimeError as exc:
-            raise _ProblemError(exc, f"naive timestamp in {name}") from None
+            raise ProblemError(exc, f"naive timestamp in {name}") from None
         except AmbiguousDateError as exc:
-            raise _ProblemError(exc, f"ambiguous date in {name}") from None
+            raise ProblemError(exc, f"ambiguous date in {name}") from None
         except DateOrderError as exc:
-            raise _ProblemError(exc, f"date against date_order in {name}") from None
+            raise ProblemError(exc, f"date against date_order in {name}") from None
         except TimestampError as exc:
-            raise _ProblemError(exc, f"unparseable timestamp in {name}") from None
+            raise ProblemError(exc, f"unparseable timestamp in {name}") from None
+
+    @staticmethod
+    def count_cell(value: Any, name: str, default: int) -> int:
+        """A count cell (``complaints``, ``affected_customers``, ``agent_replies``): ``default`` when empty;
+        :class:`ProblemError` when it is not a whole number in range."""
+        return FlatLayout._count(value, name, default)
 
     @staticmethod
     def _count(value: Any, name: str, default: int) -> int:
@@ -262,7 +268,7 @@ class FlatLayout:
             number = _whole(value)
         limit = MAX_COUNT * 1000 if name == "affected_customers" else MAX_COUNT
         if number is None or not 0 <= number <= limit:
-            raise _ProblemError(
+            raise ProblemError(
                 InvalidTicketError(f"{name!r} must be a whole number from 0 to {limit} (got {value!r:.40})"),
                 f"invalid number in {name}",
             )
@@ -295,13 +301,13 @@ class FlatLayout:
             resolved_after,
         ) = values
         if ticket_id is None:
-            raise _ProblemError(InvalidTicketError("'id' is empty; every row needs a ticket id"), "missing id")
+            raise ProblemError(InvalidTicketError("'id' is empty; every row needs a ticket id"), "missing id")
         created = self._time(created_at, "created_at")
         if created is None:
-            raise _ProblemError(InvalidTicketError("'created_at' is empty; every row needs one"), "missing created_at")
+            raise ProblemError(InvalidTicketError("'created_at' is empty; every row needs one"), "missing created_at")
         priority = _text(priority)
         if priority is None:
-            raise _ProblemError(InvalidTicketError("'priority' is empty; every row needs one"), "missing priority")
+            raise ProblemError(InvalidTicketError("'priority' is empty; every row needs one"), "missing priority")
         time = self._time
         times = (
             time(assigned_at, "assigned_at"),
@@ -323,10 +329,10 @@ class FlatLayout:
         for name, value, us in zip(_LATER, times, stamps, strict=True):
             if us is not None and us < created_us:
                 assert value is not None  # noqa: S101 -- set with its stamp
-                raise _ProblemError(_before(name, value, "created_at", created), f"{name} before created_at")
+                raise ProblemError(_before(name, value, "created_at", created), f"{name} before created_at")
         assigned, acknowledged, first_response, _, _, survey_at = times
         if assigned is not None and acknowledged is not None and stamps[1] < stamps[0]:  # type: ignore[operator]
-            raise _ProblemError(
+            raise ProblemError(
                 _before("acknowledged_at", acknowledged, "assigned_at", assigned), "acknowledged_at before assigned_at"
             )
         complaints = self._count(complaints_cell, "complaints", 0)
@@ -390,7 +396,7 @@ class FlatLayout:
             replies = -1
         elif replies > 0 and first_response is None:
             if "response" in self.measured:  # the response clock would count an answered ticket as unanswered
-                raise _ProblemError(
+                raise ProblemError(
                     InvalidTicketError(
                         f"'agent_replies' is {replies} but the first response is empty; the response clock needs "
                         "the first reply's time (first_response_at, or first_response_after)"
@@ -496,7 +502,7 @@ def _after_or_at(at: datetime | None, after: Any, name: str, created: datetime) 
     try:
         instant = (created.astimezone(UTC) + delta).astimezone(created.tzinfo)  # elapsed time, also across DST
     except OverflowError:
-        raise _ProblemError(
+        raise ProblemError(
             InvalidTicketError(f"{column!r} is too long: {after!r:.40} after 'created_at' is past the year 9999"),
             f"invalid duration in {column}",
         ) from None
@@ -504,7 +510,7 @@ def _after_or_at(at: datetime | None, after: Any, name: str, created: datetime) 
         return instant
     if abs(to_us(at) - to_us(instant)) >= AGREE_US:
         gap = format_duration(abs(at - instant))
-        raise _ProblemError(
+        raise ProblemError(
             InvalidTicketError(
                 f"'{name}_at' ({at.isoformat()}) and {column!r} ({after!r:.40}, which is {instant.isoformat()}) "
                 f"disagree by {gap}; give one of them, or values that agree to the minute"
@@ -537,11 +543,16 @@ def _duration(value: Any, column: str) -> timedelta:
         except OverflowError:
             delta = None
     if delta is None or td_to_us(delta) < 0:
-        raise _ProblemError(
+        raise ProblemError(
             InvalidTicketError(f"{column!r} must be {_AFTER_ACCEPTED}, zero or more (got {value!r:.40})"),
             f"invalid duration in {column}",
         )
     return delta
+
+
+def text_cell(value: Any) -> str | None:
+    """A text cell as a ticket holds it: stripped, None when empty (the one rule both engines read text by)."""
+    return _text(value)
 
 
 def _text(value: Any) -> str | None:

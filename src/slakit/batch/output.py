@@ -18,7 +18,7 @@ from slakit.batch.facts import EscalationCells, TicketFacts
 from slakit.batch.records import Rejected
 from slakit.survey import SurveyScore
 
-__all__ = ["BREACH_COLUMNS", "REJECTED_COLUMNS", "WARNING_COLUMNS", "TicketWriter"]
+__all__ = ["BREACH_COLUMNS", "REJECTED_COLUMNS", "WARNING_COLUMNS", "TicketWriter", "quote_json", "survey_json"]
 
 REJECTED_COLUMNS = ("line", "id", "kind", "reason")
 WARNING_COLUMNS = ("line", "id", "column", "reason")
@@ -67,6 +67,16 @@ class _FloatTexts(dict[float, str]):
 
 
 _FLOAT_TEXT = _FloatTexts()
+
+
+def quote_json(value: str) -> str:
+    """A string as results.jsonl writes it (``json.dumps(value, ensure_ascii=False)``)."""
+    return _quote(value)
+
+
+def survey_json(survey: SurveyScore) -> str:
+    """A survey score as results.jsonl writes it."""
+    return _survey_json(survey)
 
 
 def _text(value: str | None) -> str:

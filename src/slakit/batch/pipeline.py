@@ -20,12 +20,14 @@ from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from slakit import __version__, presets
-from slakit.batch import csv_safe, parallel, spill
+from slakit.batch import columnar, csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
+from slakit.batch.columnar import ENGINES, Plan
 from slakit.batch.dataframe import frame_rows
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
@@ -84,7 +86,8 @@ class RunOutcome:
     ``files`` are the outputs in place, run.json last. ``date_orders`` counts, per order (``"dmy"``, ``"mdy"``,
     ``"ymd"``), the numeric dates whose order their fields made certain: what the file says about the order
     of the dates rejected as ambiguous. ``warnings`` counts the cells of evaluated rows that were ignored
-    (warnings.csv; ``summary.warning_reasons`` by kind).
+    (warnings.csv; ``summary.warning_reasons`` by kind). ``engines`` counts the rows each engine evaluated
+    (``columnar``, ``rows``); ``engine_note`` says why the columnar engine took none of them, when it could not.
     """
 
     rows: int
@@ -95,6 +98,8 @@ class RunOutcome:
     files: tuple[Path, ...]
     date_orders: Mapping[str, int] = field(default_factory=dict)
     warnings: int = 0
+    engines: Mapping[str, int] = field(default_factory=dict)
+    engine_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,7 @@ class _Work:
     delimiter: str
     encoding: str
     spill_to: str | None = None  # workers: the folder their chunks' text goes to
+    columnar: Plan | None = None  # the columnar engine's plan, when it may take the chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +131,7 @@ class _Output:
     warnings_csv: bytes
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
+    columnar: int = 0  # the rows the columnar engine evaluated
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,50 +143,87 @@ class _Spilled:
     sizes: tuple[int, ...]
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
+    columnar: int = 0
 
 
 def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     first, payload = chunk
+    summary = Accumulator(work.by, as_of=work.evaluator.as_of)
+    summary.context = work.context
+    if work.columnar is not None and work.format == "csv":
+        texts = work.columnar.chunk(payload, first, work.delimiter, summary, partial(_row_texts, work))
+        if texts is not None:
+            return _Output(
+                texts.rows,
+                texts.results_csv,
+                texts.results_jsonl,
+                texts.rejected_csv,
+                texts.breaches_csv,
+                texts.warnings_csv,
+                summary,
+                _take_orders(work.layout),
+                texts.columnar,
+            )
     items: Iterable[Ticket | Rejected]
     if work.format is None:
         items = payload
     else:
         items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
-    summary = Accumulator(work.by, as_of=work.evaluator.as_of)
-    summary.context = work.context
-    rejected, breaches, warned = io.StringIO(), io.StringIO(), io.StringIO()
     results: list[str] = []
-    rejected_rows = csv_safe.writer(rejected)
-    warning_rows = csv_safe.writer(warned)
-    breach_rows = csv.writer(breaches)  # breach_rows(..., safe=True) makes its text cells safe itself
     jsonl: list[str] = []
-    writer, evaluator, context = work.writer, work.evaluator, work.context
+    rejected: list[str] = []
+    breaches: list[str] = []
+    warned: list[str] = []
     rows = 0
     for position, item in enumerate(items, start=first):
         rows += 1
-        result, timeline = evaluator.evaluate_with_timeline(item, position)
-        if result.rejection is not None:
-            summary.add_rejected(result.rejection)
-            rejected_rows.writerow(writer.rejected_row(result.rejection))
-            continue
-        facts = TicketFacts.from_result(result, context, timeline)
-        summary.add_facts(facts)
-        results.append(writer.csv_line(facts))
-        jsonl.append(writer.json_line(facts))
-        if facts.breaches:
-            breach_rows.writerows(writer.breach_rows(facts, safe=True))
-        if facts.warnings:
-            warning_rows.writerows(writer.warning_rows(facts))
+        texts_of_row = _row_texts(work, item, position, summary)
+        results.append(texts_of_row[0])
+        jsonl.append(texts_of_row[1])
+        rejected.append(texts_of_row[2])
+        breaches.append(texts_of_row[3])
+        warned.append(texts_of_row[4])
     return _Output(
         rows,
         "".join(results).encode(),
         "".join(jsonl).encode(),
-        rejected.getvalue().encode(),
-        breaches.getvalue().encode(),
-        warned.getvalue().encode(),
+        "".join(rejected).encode(),
+        "".join(breaches).encode(),
+        "".join(warned).encode(),
         summary,
         _take_orders(work.layout),
     )
+
+
+def _row_texts(
+    work: _Work, item: Ticket | Rejected, position: int, summary: Accumulator
+) -> tuple[str, str, str, str, str]:
+    """One item through the row engine: its results.csv and results.jsonl lines, and its rows of rejected.csv,
+    breaches.csv and warnings.csv (empty text when it has none), counted into ``summary``."""
+    writer = work.writer
+    result, timeline = work.evaluator.evaluate_with_timeline(item, position)
+    if result.rejection is not None:
+        summary.add_rejected(result.rejection)
+        return "", "", _csv_text(writer.rejected_row(result.rejection), safe=True), "", ""
+    facts = TicketFacts.from_result(result, work.context, timeline)
+    summary.add_facts(facts)
+    breaches = ""
+    if facts.breaches:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(writer.breach_rows(facts, safe=True))  # cells made safe by breach_rows
+        breaches = buffer.getvalue()
+    warnings = ""
+    if facts.warnings:
+        buffer = io.StringIO()
+        csv_safe.writer(buffer).writerows(writer.warning_rows(facts))
+        warnings = buffer.getvalue()
+    return writer.csv_line(facts), writer.json_line(facts), "", breaches, warnings
+
+
+def _csv_text(row: list[Any], *, safe: bool) -> str:
+    buffer = io.StringIO()
+    (csv_safe.writer(buffer) if safe else csv.writer(buffer)).writerow(row)
+    return buffer.getvalue()
 
 
 def _take_orders(layout: FlatLayout | None) -> tuple[tuple[str, int], ...]:
@@ -198,6 +242,7 @@ def _collect(
     orders: Counter[str],
     progress: Callable[[RunProgress], None] | None,
     read: _BytesRead,
+    engines: Counter[str],
 ) -> None:
     """Append each chunk's text to the files ``targets`` and merge its partial summary, in input order."""
     done = 0
@@ -209,6 +254,8 @@ def _collect(
                 spill.write_all(target, text)
         summary.merge(output.summary)
         orders.update(dict(output.orders))
+        engines["columnar"] += output.columnar
+        engines["rows"] += output.rows - output.columnar
         done += output.rows
         if progress is not None:
             progress(RunProgress(done, *read.next()))
@@ -230,7 +277,7 @@ def _process_in_worker(chunk: tuple[int, Any]) -> _Spilled:
     assert work.spill_to is not None  # noqa: S101 -- run() sets it for workers
     output = _process(work, chunk)
     path, sizes = spill.spill(_texts(output), work.spill_to)
-    return _Spilled(output.rows, path, sizes, output.summary, output.orders)
+    return _Spilled(output.rows, path, sizes, output.summary, output.orders, output.columnar)
 
 
 def _chunk_lines(chunk: tuple[int, Any]) -> str:
@@ -347,6 +394,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     date_format: str | None = None,
     value_map: Mapping[str, Mapping[str, str]] | None = None,
     max_rejected: int | str | RejectLimit | None = None,
+    engine: str = "auto",
 ) -> RunOutcome:
     """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
 
@@ -369,6 +417,13 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     ``max_rejected`` (a number of rows, or a share such as ``"5%"``) is how many rejected rows the run
     accepts: past it, the run still writes every output (they are complete) and then raises
     :class:`~slakit.errors.TooManyRejectedError`, whose ``outcome`` is the run's :class:`RunOutcome`.
+
+    ``engine`` chooses how rows are evaluated: ``"rows"`` one ticket at a time (every input), ``"columnar"`` a
+    column at a time with numpy and pyarrow (the ``batch`` extra; flat CSV/TSV exports; refused with a
+    :class:`~slakit.errors.ConfigError` for an input or policy it cannot take at all), ``"auto"`` (the default)
+    the columnar engine where it can and the row engine for everything else. Either way a row the columnar
+    engine does not cover goes to the row engine, and the files are the same byte for byte whichever engine
+    evaluated a row (docs/performance.md, "The columnar engine"); ``RunOutcome.engines`` counts the rows of each.
     """
     began = time.perf_counter()  # a duration for run.json: a monotonic clock, not the wall clock
     policy = presets.resolve(policy)
@@ -377,6 +432,8 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1):
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
     groups = check_by(by)
+    if engine not in ENGINES:
+        raise ConfigError.for_value("engine", engine, "one of auto, rows, columnar")
     limit = RejectLimit.of(max_rejected) if max_rejected is not None else None
     values = ValueMap.of(value_map)
     formats = tuple(formats)
@@ -401,6 +458,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     given = _open_input(source, jobs, chunk_size, options)
     opened = given.opened
     context = Context.of(evaluator.policy_for(given.measured))
+    plan, note = _columnar_plan(engine, evaluator, context, given, opened)
     work = _Work(
         evaluator=evaluator,
         context=context,
@@ -410,6 +468,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         layout=given.layout,
         delimiter=opened.delimiter if opened is not None else delimiter,
         encoding=opened.encoding if opened is not None else encoding,
+        columnar=plan,
     )
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -423,7 +482,8 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         summary = Accumulator(groups, policy=policy, as_of=as_of)
         summary.context = Context.of(policy)
         orders: Counter[str] = Counter()
-        _evaluate_into(staging, work, given, jobs, summary, orders, progress)
+        engines: Counter[str] = Counter()
+        _evaluate_into(staging, work, given, jobs, summary, orders, progress, engines)
         result = summary.finish()
         written = write_report(result.to_dict(), staging.path, formats) if formats else ()
         names = [*FILES, *(path.name for path in written)]
@@ -440,6 +500,8 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
         files=tuple(files),
         date_orders=dict(orders),
         warnings=result.warnings_total,
+        engines={name: engines[name] for name in ("columnar", "rows") if engines[name]},
+        engine_note=note,
     )
     if limit is not None and limit.exceeded(outcome.rejected, outcome.rows):
         raise TooManyRejectedError(limit.message(outcome.rejected, outcome.rows), outcome=outcome)
@@ -454,6 +516,7 @@ def _evaluate_into(
     summary: Accumulator,
     orders: Counter[str],
     progress: Callable[[RunProgress], None] | None,
+    engines: Counter[str],
 ) -> None:
     """Evaluate every chunk of ``given`` into the per-ticket files in ``staging``, and ``summary``."""
     targets: list[int] = []
@@ -473,7 +536,7 @@ def _evaluate_into(
             workers = replace(work, spill_to=str(staging.chunks))
             outputs = parallel.ordered_map(_process_in_worker, noted, jobs=jobs, initial=workers, describe=_chunk_lines)
         try:
-            _collect(outputs, targets, summary, orders, progress, bytes_read)
+            _collect(outputs, targets, summary, orders, progress, bytes_read, engines)
         finally:
             outputs.close()  # stops the workers before their folder goes
     finally:
@@ -483,6 +546,26 @@ def _evaluate_into(
             given.opened.close()
     if given.frame_layout is not None:
         orders.update(given.frame_layout.date_orders)
+
+
+def _columnar_plan(
+    engine: str, evaluator: Evaluator, context: Context, given: _Input, opened: Source | None
+) -> tuple[Plan | None, str | None]:
+    """The columnar engine's plan for the run (None: the row engine takes every row), and why not when it cannot."""
+    if engine == "rows":
+        return None, None
+    if opened is None:
+        reason = "the input is not a flat CSV/TSV export (JSONL, tickets and DataFrames keep the row engine)"
+    else:
+        found = columnar.plan_for(evaluator, context, given.layout, opened.format, opened.encoding)
+        if isinstance(found, columnar.Plan):
+            return found, None
+        reason = found
+    if engine == "columnar":
+        raise ConfigError(
+            f"engine='columnar' cannot evaluate this input: {reason}; give engine='auto' or 'rows'", path="engine"
+        )
+    return None, reason
 
 
 def _record(

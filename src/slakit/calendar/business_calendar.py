@@ -135,6 +135,12 @@ class BusinessCalendar:
             table = self._cover((a, "a", None), (b, "b", None))
         return table.open_before(b) - table.open_before(a)
 
+    def table_covering(self, first: int, last: int) -> IntervalTable:
+        """The open-interval table (with cumulative open time) covering instants ``first`` and ``last`` (epoch µs),
+        for engines that look many instants up at once (the columnar batch engine). Raises
+        :class:`UnsatisfiableError` when they are more than :data:`HORIZON_YEARS` years apart."""
+        return self._cover((first, "first", None), (last, "last", None))
+
     def ruler(self) -> Ruler:
         """A :class:`Ruler` over this calendar, for one task that asks many questions about a few instants."""
         return Ruler(self)
