@@ -142,6 +142,7 @@ class Plan:
         self.context = context
         self.layout = layout
         self.sla = evaluator.sla_for(layout.measured)
+        self.resume = self.sla.config.on_reopen == "resume"
         self.metrics = tuple(context.metrics)
         self.zone = context.zone
         self.caches: dict[str, _Cache] = {}
@@ -220,6 +221,128 @@ class Plan:
         return _Chunk(self, table, first).run(summary, rows)
 
 
+class _Col:
+    """A column as the index of each row's value among distinct values (``values``), each read once."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: np.ndarray, values: list[Any]) -> None:
+        self.codes = codes
+        self.values = values
+
+    def take(self, rows: np.ndarray) -> _Col:
+        return _Col(self.codes[rows], self.values)
+
+    def bad(self) -> np.ndarray:
+        """Rows whose value is :data:`_BAD` (or None, for a required cell: ``bad_or_none``)."""
+        import numpy as np
+
+        flags = np.array([value is _BAD for value in self.values] or [False], dtype=bool)
+        return flags[self.codes]
+
+    def where(self, test: Callable[[Any], bool]) -> np.ndarray:
+        import numpy as np
+
+        flags = np.array([bool(test(value)) for value in self.values] or [False], dtype=bool)
+        return flags[self.codes]
+
+    def numbers(self, absent: int) -> np.ndarray:
+        import numpy as np
+
+        found = np.array([value if isinstance(value, int) else absent for value in self.values] or [absent])
+        return found.astype(np.int64)[self.codes]
+
+    def canonical(self) -> _Col:
+        """The same column with each value once (codes of equal values merged)."""
+        import numpy as np
+
+        index: dict[Any, int] = {}
+        remap = np.array([index.setdefault(value, len(index)) for value in self.values] or [0], dtype=np.int64)
+        return _Col(remap[self.codes], list(index))
+
+    def mapped(self, function: Callable[[Any], Any]) -> _Col:
+        """The column of ``function`` of each value (the same rows)."""
+        return _Col(self.codes, [function(value) for value in self.values])
+
+    def texts(self, function: Callable[[Any], str]) -> pa.Array:
+        """``function`` of each row's value, as an Arrow string array."""
+        import pyarrow as pa
+
+        return pa.array([function(value) for value in self.values], pa.string()).take(self.codes)
+
+    def counts(self, rows: np.ndarray | None = None, label: Callable[[Any], Any] | None = None) -> Counter[Any]:
+        """How many rows (of ``rows``, a boolean mask) hold each value (``label`` of it)."""
+        import numpy as np
+
+        codes = self.codes if rows is None else self.codes[rows]
+        found: Counter[Any] = Counter()
+        for code, n in enumerate(np.bincount(codes, minlength=len(self.values)).tolist()):
+            if n:
+                value = self.values[code]
+                found[label(value) if label is not None else value] += n
+        return found
+
+
+def _pair(a: _Col, b: _Col, function: Callable[[Any, Any], Any]) -> _Col:
+    """The column of ``function(a, b)`` of each row, worked out once per distinct pair."""
+    import numpy as np
+
+    combined = a.codes * max(len(b.values), 1) + b.codes
+    distinct, inverse = np.unique(combined, return_inverse=True)
+    width = max(len(b.values), 1)
+    values = [function(a.values[code // width], b.values[code % width]) for code in distinct.tolist()]
+    return _Col(inverse.reshape(-1).astype(np.int64), values)
+
+
+def _distinct(values: np.ndarray) -> _Col:
+    """An integer column as distinct values and codes."""
+    import numpy as np
+
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return _Col(inverse.reshape(-1).astype(np.int64), distinct.tolist())
+
+
+def _cat(*parts: Any) -> pa.Array:
+    """The element-wise concatenation of string arrays and constant texts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), "")
+
+
+def _choose(mask: np.ndarray, yes: Any, no: Any) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(
+        pa.array(mask, pa.bool_()),
+        pa.scalar(yes, pa.string()) if isinstance(yes, str) else yes,
+        pa.scalar(no, pa.string()) if isinstance(no, str) else no,
+    )
+
+
+def _numbers(values: np.ndarray) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(values, pa.int64()).cast(pa.string())
+
+
+def _joined(array: pa.Array) -> bytes:
+    """The texts of a string array (no nulls) one after the other, from its data buffer."""
+    import numpy as np
+    import pyarrow as pa
+
+    if len(array) == 0:
+        return b""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    offsets, data = array.buffers()[1], array.buffers()[2]
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    if data is None:
+        return b""
+    return data.to_pybytes()[int(bounds[0]) : int(bounds[-1])]
+
+
 class _Chunk:
     """One chunk being evaluated."""
 
@@ -240,24 +363,19 @@ class _Chunk:
             return None
         return self.table.column(position).combine_chunks()
 
-    def distinct(self, array: pa.Array) -> tuple[np.ndarray, list[str]]:
-        """The indices of each row's value among the distinct values, and those values."""
+    def col(self, name: str, cache: str, read: Callable[[str], Any], absent: Any) -> _Col:
+        """``read`` of each distinct cell of column ``name`` (``absent`` for every row when the column is not
+        there), remembered across chunks; :data:`_BAD` marks a cell the row engine must read."""
         import numpy as np
 
-        encoded = array.dictionary_encode()
-        indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        return indices, encoded.dictionary.to_pylist()
-
-    def mapped(self, name: str, cache: str, read: Callable[[str], Any], absent: Any) -> list[Any]:
-        """``read`` of each distinct cell of column ``name`` per row (``absent`` for every row when the column is
-        not there), remembered across chunks; :data:`_BAD` marks a cell the row engine must read."""
         array = self.column(name)
         if array is None:
-            return [absent] * self.n
-        indices, values = self.distinct(array)
+            return _Col(np.zeros(self.n, dtype=np.int64), [absent])
+        encoded = array.dictionary_encode()
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         known = self.plan.cache(cache)
-        results = []
-        for value in values:
+        values = []
+        for value in encoded.dictionary.to_pylist():
             found = known.get(value, known)
             if found is known:
                 try:
@@ -265,8 +383,8 @@ class _Chunk:
                 except (ProblemError, SlakitError, ValueError, OverflowError):
                     found = _BAD
                 known.remember(value, found)
-            results.append(found)
-        return [results[i] for i in indices.tolist()]
+            values.append(found)
+        return _Col(codes, values)
 
     def times(self, name: str) -> np.ndarray:
         """A time column as epoch µs (:data:`_EMPTY` for an empty cell); rows with another cell are not covered."""
@@ -277,7 +395,7 @@ class _Chunk:
         def read(value: str) -> int:
             if value == "":
                 return _EMPTY
-            parsed = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)  # what FlatLayout tries first; anything else is its own
             if parsed.tzinfo is None:
                 if zone is None:
                     return _BAD
@@ -285,160 +403,156 @@ class _Chunk:
             us = to_us(parsed)
             return us if _LOW <= us < _HIGH else _BAD
 
-        array = self.column(name)
-        if array is None:
-            return np.full(self.n, _EMPTY, dtype=np.int64)
-        indices, values = self.distinct(array)
-        known = self.plan.cache(f"time:{id(zone)}")
-        found = np.empty(len(values), dtype=np.int64)
-        for i, value in enumerate(values):
-            us = known.get(value)
-            if us is None:
-                try:
-                    us = read(value)
-                except (ValueError, OverflowError):
-                    us = _BAD
-                known.remember(value, us)
-            found[i] = us
-        column = found[indices]
-        self.ok &= column != _BAD
-        return column
+        column = self.col(name, f"time:{id(zone)}", read, _EMPTY)
+        found = np.array(column.values, dtype=np.int64)[column.codes]
+        self.ok &= found != _BAD
+        return found
 
     # the chunk
 
     def run(self, summary: Accumulator, rows: RowPath) -> ChunkTexts:
         import numpy as np
 
-        plan, layout, evaluator = self.plan, self.plan.layout, self.plan.evaluator
-        n, ok = self.n, self.ok
+        evaluator = self.plan.evaluator
+        ok = self.ok
         as_of = evaluator.as_of_us
-        created, assigned, acknowledged, responded, resolved, reopened, _ = (self.times(name) for name in _TIMES)
-        ids = self.mapped("id", "text", text_cell, None)
-        priorities = self.mapped("priority", "priority", self._priority, None)
-        replies_cell = self.mapped("agent_replies", "agent_replies", _counter("agent_replies", -1), -1)
-        complaints = self.mapped("complaints", "complaints", _counter("complaints", 0), 0)
-        affected = self.mapped("affected_customers", "affected_customers", _counter("affected_customers", 1), 1)
-        agents = self.mapped("agent", "text", text_cell, None)
-        surveys = self._surveys()
-        for i in range(n):
-            if (
-                ids[i] is None
-                or priorities[i] is None
-                or priorities[i] is _BAD
-                or replies_cell[i] is _BAD
-                or complaints[i] is _BAD
-                or affected[i] is _BAD
-                or surveys[i] is _BAD
-            ):
-                ok[i] = False
+        created, assigned, acknowledged, responded, resolved, reopened, survey_at = (self.times(t) for t in _TIMES)
+        cols = {
+            "id": self.col("id", "text", text_cell, None),
+            "priority": self.col("priority", "priority", self._priority, None),
+            "agent": self.col("agent", "text", text_cell, None),
+            "category": self.col("category", "text", text_cell, None),
+            "channel": self.col("channel", "text", text_cell, None),
+            "product": self.col("product", "text", text_cell, None),
+            "customer": self.col("customer", "text", text_cell, None),
+            "subject": self.col("subject", "text", text_cell, None),
+            "complaints": self.col("complaints", "complaints", _counter("complaints", 0), 0),
+            "survey": self._surveys(),
+        }
+        replies_cell = self.col("agent_replies", "agent_replies", _counter("agent_replies", -1), -1)
+        affected = self.col("affected_customers", "affected_customers", _counter("affected_customers", 1), 1)
+        ok &= ~cols["id"].where(lambda v: v is None) & ~cols["priority"].where(lambda v: v is None or v is _BAD)
+        for column in (replies_cell, affected, cols["complaints"], cols["survey"]):
+            ok &= ~column.bad()
         present = {
             name: column != _EMPTY
             for name, column in zip(
                 _TIMES[:6], (created, assigned, acknowledged, responded, resolved, reopened), strict=True
             )
         }
-        ok &= present["created_at"] & ~present["reopened_at"] & (created <= as_of)
+        # a reopen before the resolution (or without one): resolved at the reopen, reopened at once (FlatLayout)
+        reopen = present["reopened_at"]
+        ok &= present["created_at"] & (created <= as_of)
+        if self.plan.resume:
+            ok &= ~reopen | (
+                (reopened >= created) & (reopened <= as_of) & (~present["resolved_at"] | (reopened < resolved))
+            )
+            for column in (assigned, acknowledged, responded):
+                ok &= ~reopen | (column != reopened)  # no other event at the reopen's instant
+        else:
+            ok &= ~reopen
         for name, column in zip(_TIMES[1:5], (assigned, acknowledged, responded, resolved), strict=True):
-            has = present[name]
-            ok &= ~has | ((column >= created) & (column <= as_of))
-        survey_at = self.times("survey_at")
+            ok &= ~present[name] | ((column >= created) & (column <= as_of))
         ok &= (survey_at == _EMPTY) | (survey_at >= created)
         ok &= ~present["acknowledged_at"] | (present["assigned_at"] & (acknowledged >= assigned))
-        replies_given = np.array([r if r is not _BAD else -1 for r in replies_cell], dtype=np.int64)
-        ok &= ~((replies_given == 0) & present["first_response_at"])
+        replies_given = replies_cell.numbers(-1)
+        ok &= ~((replies_given == 0) & present["first_response_at"])  # the row engine warns about these
         ok &= ~((replies_given > 0) & ~present["first_response_at"])
-        agent_given = np.array([a is not None and a is not _BAD for a in agents], dtype=bool)
-        ok &= ~(agent_given & ~present["assigned_at"])
-        # the evaluation of the covered rows
+        ok &= ~(cols["agent"].where(lambda v: v is not None) & ~present["assigned_at"])
         covered = np.nonzero(ok)[0]
-        block = _Block(self, covered)
-        block.evaluate(created, assigned, acknowledged, responded, resolved, replies_given, priorities, as_of)
-        covered = block.covered  # rows whose deadlines lie past the calendar's table are the row engine's too
-        ok[:] = False
-        ok[covered] = True
-        texts = block.texts(ids, priorities, agents, complaints, surveys, summary)
-        return self._assemble(texts, covered, summary, rows)
+        block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
+        block.evaluate(created, assigned, acknowledged, responded, resolved, reopened, replies_given, as_of)
+        texts = block.texts(summary)
+        return self._assemble(texts, block.covered, summary, rows)
 
     def _priority(self, value: str) -> str | None:
         text = text_cell(value)
         if text is None:
             return None
-        sla = self.plan.sla
-        return text if text in sla.priorities else self.plan.evaluator.priorities.code(text)
+        return text if text in self.plan.sla.priorities else self.plan.evaluator.priorities.code(text)
 
-    def _surveys(self) -> list[Any]:
+    def _surveys(self) -> _Col:
         """Each row's survey score (None without answers, :data:`_BAD` for answers the scheme refuses)."""
+        import numpy as np
+
         layout, evaluator = self.plan.layout, self.plan.evaluator
-        if not layout.survey:
-            return [None] * self.n
-        columns = [self.table.column(position).to_pylist() for _, position in layout.survey]
+        if not layout.survey or evaluator.scheme is None:
+            return _Col(np.zeros(self.n, dtype=np.int64), [None])
         names = [name for name, _ in layout.survey]
+        columns = [
+            self.col(f"c{position}", "raw", lambda v: v, "") if False else self._raw(position)
+            for _, position in layout.survey
+        ]
+        combined = np.zeros(self.n, dtype=np.int64)
+        for column in columns:
+            combined = combined * max(len(column.values), 1) + column.codes
+        distinct, inverse = np.unique(combined, return_inverse=True)
         known = self.plan.cache("survey")
-        found: list[Any] = []
-        for cells in zip(*columns, strict=True):
-            score = known.get(cells, known)
+        values = []
+        for code in distinct.tolist():
+            cells = []
+            for column in reversed(columns):
+                width = max(len(column.values), 1)
+                cells.append(column.values[code % width])
+                code //= width
+            key = tuple(reversed(cells))
+            score = known.get(key, known)
             if score is known:
-                answers = {name: cell.strip() for name, cell in zip(names, cells, strict=True) if cell.strip()}
+                answers = {name: cell.strip() for name, cell in zip(names, key, strict=True) if cell.strip()}
                 score = None
-                if answers and evaluator.scheme is not None:
+                if answers:
                     try:
                         score = evaluator.score(answers)
                     except SlakitError:
                         score = _BAD
-                known.remember(cells, score)
-            found.append(score)
-        return found
+                known.remember(key, score)
+            values.append(score)
+        return _Col(inverse.reshape(-1).astype(np.int64), values)
+
+    def _raw(self, position: int) -> _Col:
+        import numpy as np
+
+        encoded = self.table.column(position).combine_chunks().dictionary_encode()
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _Col(codes, encoded.dictionary.to_pylist())
 
     def _assemble(self, texts: _Texts, covered: np.ndarray, summary: Accumulator, rows: RowPath) -> ChunkTexts:
-        """The chunk's files, the covered rows' texts and the others' (from the row engine) in input order."""
-        n = self.n
-        uncovered = sorted(set(range(n)) - set(covered.tolist()))
-        results: list[str] = []
-        jsonl: list[str] = []
-        rejected: list[str] = []
-        breaches: list[str] = []
-        warnings: list[str] = []
-        if uncovered:
-            records = self.table.take(uncovered).to_pylist()
-            width = self.plan.layout.width
-            own: dict[int, RowTexts] = {}
-            for position, record in zip(uncovered, records, strict=True):
-                line = self.first + position
-                cells = [record[f"c{i}"] for i in range(width)]
-                item = self.plan.layout.ticket(cells, line)
-                own[position] = rows(item, line, summary)
-            csv_lines, json_lines, breach_lines = texts.results, texts.jsonl, texts.breaches
-            at = 0
-            for position in range(n):
-                mine = own.get(position)
-                if mine is None:
-                    results.append(csv_lines[at])
-                    jsonl.append(json_lines[at])
-                    breaches.append(breach_lines[at])
-                    at += 1
-                else:
-                    results.append(mine[0])
-                    jsonl.append(mine[1])
-                    rejected.append(mine[2])
-                    breaches.append(mine[3])
-                    warnings.append(mine[4])
+        """The chunk's files: the covered rows' texts and the others' (from the row engine) in input order."""
+        import numpy as np
+        import pyarrow as pa
+
+        n = len(covered)
+        if n == self.n:
             return ChunkTexts(
-                "".join(results).encode(),
-                "".join(jsonl).encode(),
-                "".join(rejected).encode(),
-                "".join(breaches).encode(),
-                "".join(warnings).encode(),
-                n,
-                len(covered),
+                _joined(texts.results), _joined(texts.jsonl), b"", _joined(texts.breaches), b"", self.n, n
             )
+        mask = np.ones(self.n, dtype=bool)
+        mask[covered] = False
+        uncovered = np.nonzero(mask)[0].tolist()
+        records = self.table.take(uncovered).to_pylist()
+        width = self.plan.layout.width
+        own: list[RowTexts] = []
+        for position, record in zip(uncovered, records, strict=True):
+            line = self.first + position
+            item = self.plan.layout.ticket([record[f"c{i}"] for i in range(width)], line)
+            own.append(rows(item, line, summary))
+        # each row's place among the covered rows' texts followed by the others'
+        order = np.empty(self.n, dtype=np.int64)
+        order[covered] = np.arange(n)
+        order[uncovered] = n + np.arange(len(uncovered))
+        take = pa.array(order)
+
+        def merged(mine: pa.Array, part: int) -> bytes:
+            return _joined(pa.concat_arrays([mine, pa.array([o[part] for o in own], pa.string())]).take(take))
+
         return ChunkTexts(
-            "".join(texts.results).encode(),
-            "".join(texts.jsonl).encode(),
-            b"",
-            "".join(texts.breaches).encode(),
-            b"",
+            merged(texts.results, 0),
+            merged(texts.jsonl, 1),
+            "".join(o[2] for o in own).encode(),
+            merged(texts.breaches, 3),
+            "".join(o[4] for o in own).encode(),
+            self.n,
             n,
-            len(covered),
         )
 
 
@@ -451,18 +565,19 @@ def _counter(name: str, default: int) -> Callable[[str], int]:
 
 @dataclass(frozen=True, slots=True)
 class _Texts:
-    results: list[str]
-    jsonl: list[str]
-    breaches: list[str]
+    results: pa.Array
+    jsonl: pa.Array
+    breaches: pa.Array
 
 
 class _Block:
     """The covered rows of a chunk, evaluated."""
 
-    def __init__(self, chunk: _Chunk, covered: np.ndarray) -> None:
+    def __init__(self, chunk: _Chunk, covered: np.ndarray, cols: dict[str, _Col]) -> None:
         self.chunk = chunk
         self.plan = chunk.plan
         self.covered = covered
+        self.cols = cols
 
     def evaluate(
         self,
@@ -471,73 +586,82 @@ class _Block:
         acknowledged: np.ndarray,
         responded: np.ndarray,
         resolved: np.ndarray,
+        reopened: np.ndarray,
         replies_given: np.ndarray,
-        priorities: list[Any],
         as_of: int,
     ) -> None:
         import numpy as np
 
         rows = self.covered
+        count = len(rows)
+        # (continued below)
         self.created = created[rows]
-        self.assigned = assigned[rows]
-        self.acknowledged = acknowledged[rows]
-        self.responded = responded[rows]
-        self.resolved = resolved[rows]
-        codes = [priorities[i] for i in rows.tolist()]
-        self.codes = codes
-        has_response = self.responded != _EMPTY
-        has_resolve = self.resolved != _EMPTY
-        given = replies_given[rows]
-        self.replies = np.where(has_response, np.maximum(given, 1), 0)
+        assigned = assigned[rows]
+        acknowledged = acknowledged[rows]
+        responded = responded[rows]
+        self.resolved = resolved = resolved[rows]
+        reopened = reopened[rows]
+        has_reopen = reopened != _EMPTY
+        self.reopens = has_reopen.astype(np.int64)
+        has_resolve = resolved != _EMPTY
+        # the first resolve: at the reopen when there is one (the ticket was resolved at an unknown time before)
+        first_resolve = np.where(has_reopen, reopened, resolved)
+        self.replies = np.where(responded != _EMPTY, np.maximum(replies_given[rows], 1), 0)
         self.is_resolved = has_resolve
-        wall = np.where(has_resolve, self.resolved - self.created, 0)
-        self.wall = wall
-        default = self.plan.context.calendar
-        keep = np.ones(len(rows), dtype=bool)
-        business, good = self._elapsed(default, self.created, np.where(has_resolve, self.resolved, self.created))
+        self.wall = np.where(has_resolve, resolved - self.created, 0)
+        keep = np.ones(count, dtype=bool)
+        business, good = self._elapsed(
+            self.plan.context.calendar, self.created, np.where(has_resolve, resolved, self.created)
+        )
         keep &= good
         self.business = np.where(has_resolve, business, 0)
-        # each metric: start, stop (None: still running), the target chosen per row
-        starts_stops = {
-            "response": (self.created, _stop(responded=self.responded, resolved=self.resolved, start=self.created)),
+        # each metric: when its clock starts and stops for good (_EMPTY: not started, still running)
+        clocks = {
+            "response": (self.created, _stop(own=responded, resolved=first_resolve, start=self.created)),
             "acknowledge": (
-                self.assigned,
+                assigned,
                 _stop(
-                    responded=self.acknowledged,
-                    resolved=np.where(has_resolve, np.maximum(self.resolved, self.assigned), _EMPTY),
-                    start=self.assigned,
+                    own=acknowledged,
+                    # the first resolve at or after the assignment; one before it stops the clock at once
+                    resolved=np.where(
+                        has_reopen & (reopened >= assigned),
+                        reopened,
+                        np.where(has_resolve, np.maximum(resolved, assigned), _EMPTY),
+                    ),
+                    start=assigned,
                 ),
             ),
-            "resolution": (self.created, self.resolved),
+            "resolution": (self.created, resolved),
         }
+        priority = self.cols["priority"]
         self.figures: dict[str, dict[str, np.ndarray]] = {}
         for metric in METRICS:
-            if metric not in starts_stops:
+            if metric not in clocks:
                 continue
-            within, clocks = _targets(self.plan, metric, codes)
+            within, clock_of, calendars = _targets(self.plan, metric, priority)
             tracked = within > 0
             if not tracked.any():
                 continue
-            start, stop = starts_stops[metric]
-            started = start != _EMPTY
+            start, stop = clocks[metric]
+            active = tracked & (start != _EMPTY)
             stopped = stop != _EMPTY
             horizon = np.where(stopped, stop, as_of)
-            deadline = np.zeros(len(rows), dtype=np.int64)
-            elapsed = np.zeros(len(rows), dtype=np.int64)
-            for clock_id, calendar in clocks.items():
-                mask = tracked & started & (clock_ids_of(clocks, codes, self.plan, metric) == clock_id)
+            deadline = np.zeros(count, dtype=np.int64)
+            elapsed = np.zeros(count, dtype=np.int64)
+            for key, calendar in calendars.items():
+                mask = active & (clock_of == key)
                 if not mask.any():
                     continue
-                counted, good = self._elapsed(
-                    calendar, np.where(mask, start, self.created), np.where(mask, horizon, self.created)
-                )
-                due, good_due = self._deadline(calendar, np.where(mask, start, self.created), within)
+                begin = np.where(mask, start, self.created)
+                counted, good = self._elapsed(calendar, begin, np.where(mask, horizon, self.created))
+                due, good_due = self._deadline(calendar, begin, within)
                 keep &= ~mask | (good & good_due)
+                # a deadline at the very instant of the reopen falls where the clock runs again (track.reach)
+                keep &= ~(mask & has_reopen & (due == reopened))
                 elapsed = np.where(mask, counted, elapsed)
                 deadline = np.where(mask, due, deadline)
-            active = tracked & started
-            breached = active & (horizon > deadline)
-            state = np.full(len(rows), _PENDING, dtype=np.int64)
+            breached = active & is_breached(deadline, horizon)
+            state = np.full(count, _PENDING, dtype=np.int64)
             state[active & stopped] = _MET
             state[active & ~stopped] = _RUNNING
             state[breached] = _BREACHED
@@ -549,361 +673,480 @@ class _Block:
                 "elapsed": np.where(active, elapsed, 0),
                 "remaining": np.where(active, within - elapsed, within),
             }
-        if not keep.all():
-            self._narrow(keep)
+        if not keep.all():  # instants past the calendar's table: the row engine's
+            self.covered = self.covered[keep]
+            for name in ("created", "resolved", "replies", "reopens", "is_resolved", "wall", "business"):
+                setattr(self, name, getattr(self, name)[keep])
+            self.cols = {name: column.take(keep) for name, column in self.cols.items()}
+            for figures in self.figures.values():
+                for name in list(figures):
+                    figures[name] = figures[name][keep]
 
-    def _narrow(self, keep: np.ndarray) -> None:
-        self.covered = self.covered[keep]
-        for name in (
-            "created",
-            "assigned",
-            "acknowledged",
-            "responded",
-            "resolved",
-            "replies",
-            "is_resolved",
-            "wall",
-            "business",
-        ):
-            setattr(self, name, getattr(self, name)[keep])
-        self.codes = [code for code, kept in zip(self.codes, keep.tolist(), strict=True) if kept]
-        for figures in self.figures.values():
-            for name in list(figures):
-                figures[name] = figures[name][keep]
-
-    def _table(self, calendar: BusinessCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """The calendar's open intervals (starts, ends, cumulative open time before and at the end of each)
-        covering this chunk's instants and a year past them, as numpy arrays."""
+    def _table(self, calendar: BusinessCalendar) -> tuple[Any, tuple[np.ndarray, ...]] | None:
+        """The calendar's open intervals (starts, ends, cumulative open time before and after each), from before
+        the chunk's first creation to a year past ``as_of``, as numpy arrays."""
         import numpy as np
 
-        chunk_low = int(self.created.min()) if len(self.created) else 0
+        low = int(self.created.min()) if len(self.created) else self.plan.evaluator.as_of_us
         high = self.plan.evaluator.as_of_us + _YEAR_US
         known = self.plan.tables.get(id(calendar))
-        if known is not None:
-            table, arrays = known
-            if table.lo <= chunk_low and high < table.hi:
-                return arrays
+        if known is not None and known[0].lo <= low and high < known[0].hi:
+            return known
         try:
-            table = calendar.table_covering(chunk_low, high)
+            table = calendar.table_covering(low, high)
         except UnsatisfiableError:
             return None
-        arrays = (
-            np.asarray(table.starts, dtype=np.int64),
-            np.asarray(table.ends, dtype=np.int64),
-            np.asarray(table.cum, dtype=np.int64),
-            np.asarray(table.cum_end, dtype=np.int64),
+        arrays = tuple(
+            np.asarray(part, dtype=np.int64) for part in (table.starts, table.ends, table.cum, table.cum_end)
         )
-        self.plan.tables[id(calendar)] = (table, arrays)
-        return arrays
+        found = self.plan.tables[id(calendar)] = (table, arrays)
+        return found
 
-    def _position(self, arrays: tuple[np.ndarray, ...], t: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _position(arrays: tuple[np.ndarray, ...], t: np.ndarray) -> np.ndarray:
         """Open time before each instant ``t`` (``IntervalTable.open_before``)."""
         import numpy as np
 
         starts, ends, cum, _ = arrays
         i = np.searchsorted(starts, t, side="right") - 1
         safe = np.maximum(i, 0)
-        position = cum[safe] + np.minimum(t, ends[safe]) - starts[safe]
-        return np.where(i < 0, 0, position)
+        return np.where(i < 0, 0, cum[safe] + np.minimum(t, ends[safe]) - starts[safe])
 
     def _elapsed(self, calendar: BusinessCalendar, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Open time from ``a`` to ``b``, and where the table covers both."""
+        """Open time from ``a`` to ``b`` (``b`` >= ``a``), and where the table covers both."""
         import numpy as np
 
-        arrays = self._table(calendar)
-        if arrays is None:
+        found = self._table(calendar)
+        if found is None:
             return np.zeros(len(a), dtype=np.int64), np.zeros(len(a), dtype=bool)
-        table = self.plan.tables[id(calendar)][0]
+        table, arrays = found
         good = (a >= table.lo) & (b < table.hi)
         return self._position(arrays, b) - self._position(arrays, a), good
 
     def _deadline(
         self, calendar: BusinessCalendar, start: np.ndarray, within: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The earliest instant by which the clock started at ``start`` has counted ``within`` (> 0)."""
+        """The earliest instant by which a clock started at ``start`` has counted ``within`` (> 0) of open time
+        (``IntervalTable.forward``), and where the table reaches it."""
         import numpy as np
 
-        arrays = self._table(calendar)
-        if arrays is None:
+        found = self._table(calendar)
+        if found is None:
             return np.zeros(len(start), dtype=np.int64), np.zeros(len(start), dtype=bool)
+        table, arrays = found
         starts, _, cum, cum_end = arrays
         target = self._position(arrays, start) + within
         j = np.searchsorted(cum_end, target, side="left")
-        good = j < len(starts)
+        good = (j < len(starts)) & (start >= table.lo)
         safe = np.minimum(j, len(starts) - 1)
         return starts[safe] + target - cum[safe], good
 
     # -- texts and the summary ---------------------------------------------------------------------
 
-    def texts(
-        self,
-        ids: list[Any],
-        priorities: list[Any],
-        agents: list[Any],
-        complaints: list[Any],
-        surveys: list[Any],
-        summary: Accumulator,
-    ) -> _Texts:
-        """The covered rows' lines of results.csv, results.jsonl and breaches.csv, and their counts in ``summary``."""
+    def texts(self, summary: Accumulator) -> _Texts:  # noqa: PLR0915 -- every column of three files
+        """The covered rows' lines of results.csv, results.jsonl and breaches.csv; their counts into ``summary``."""
         import numpy as np
+        import pyarrow as pa
 
-        chunk, plan = self.chunk, self.plan
+        plan, cols = self.plan, self.cols
         context = plan.context
-        rows = self.covered.tolist()
-        count = len(rows)
-        texts = _TextMaker(plan)
-        categories = chunk.mapped("category", "text", text_cell, None)
-        channels = chunk.mapped("channel", "text", text_cell, None)
-        products = chunk.mapped("product", "text", text_cell, None)
-        customers = chunk.mapped("customer", "text", text_cell, None)
-        subjects = chunk.mapped("subject", "text", text_cell, None)
-        category = [categories[i] for i in rows]
-        channel = [channels[i] for i in rows]
-        product = [products[i] for i in rows]
-        customer = [customers[i] for i in rows]
-        subject = [subjects[i] for i in rows]
-        agent = [agents[i] for i in rows]
-        self.fields = {"category": category, "customer": customer, "agent": agent}
-        ticket_ids = [ids[i] for i in rows]
-        codes = self.codes
-        kinds = texts.by_value("type", category, context.type_of)
-        issues = texts.pairs("issue", category, subject, context.issue_of)
-        survey = [surveys[i] for i in rows]
-        complaint = [complaints[i] for i in rows]
-        lines = [chunk.first + i for i in rows]
-        created_local = texts.local_days(self.created)
-        resolved = self.is_resolved.tolist()
-        fcr = (self.is_resolved & (self.replies == 1)).tolist()
-        replies = self.replies.tolist()
-        created_iso = texts.instants(self.created)
-        resolved_iso = texts.instants(self.resolved)
-        business_h = texts.hours(self.business)
-        wall_h = texts.hours(self.wall)
-        metrics = [metric for metric in plan.metrics if metric in self.figures]
-        cells: dict[str, tuple[list[Any], ...]] = {}
-        states: list[list[tuple[str, int]]] = [[] for _ in range(count)]
-        breached_names: list[list[str]] = [[] for _ in range(count)]
-        breach_rows: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
+        count = len(self.covered)
+        make = _TextMaker(plan)
+        kinds = cols["category"].mapped(context.type_of)
+        issues = _pair(cols["category"], cols["subject"], context.issue_of)
+        csv_of = {
+            name: cols[name].texts(make.csv_cell)
+            for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
+        }
+        csv_of["type"] = kinds.texts(make.csv_cell)
+        json_of = {
+            name: cols[name].texts(make.json_string)
+            for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
+        }
+        json_of["type"] = kinds.texts(make.json_string)
+        lines = _numbers(self.chunk.first + self.covered)
+        resolved = self.is_resolved
+        fcr = resolved & (self.replies == 1) & (self.reopens == 0)
+        reopens = _numbers(self.reopens)
+        created = _distinct(self.created)
+        created_iso = created.texts(make.instant)
+        resolved_col = _distinct(self.resolved)
+        resolved_csv = resolved_col.texts(make.instant)
+        resolved_json = resolved_col.texts(make.instant_json)
+        business = _distinct(np.where(resolved, self.business, 0)).texts(make.hours)
+        wall = _distinct(self.wall).texts(make.hours)
+        true_false = {True: "true", False: "false"}
+        resolved_text = _choose(resolved, "true", "false")
+        fcr_text = _choose(fcr, "true", "false")
+        replies = _numbers(self.replies)
+        complaints = cols["complaints"].texts(lambda v: str(v) if isinstance(v, int) else "")
+        survey = cols["survey"]
         latest = int(self.created.max()) if count else 0
-        for metric in metrics:
-            figures = self.figures[metric]
-            tracked = figures["tracked"].tolist()
-            state = figures["state"].tolist()
-            deadline = figures["deadline"]
-            deadline_iso = texts.instants(deadline)
-            completed_iso = texts.instants(figures["completed"])
-            elapsed_h = texts.hours(figures["elapsed"])
-            remaining_h = texts.hours(figures["remaining"])
-            late_h = texts.hours(figures["remaining"], negated=True)
-            overdue_h = texts.hours(np.maximum(figures["elapsed"] - (figures["elapsed"] + figures["remaining"]), 0))
-            cells[metric] = (tracked, state, deadline_iso, completed_iso, elapsed_h, remaining_h, late_h)
-            active = deadline != _EMPTY
+        metric_csv = []
+        metric_json = []
+        breached_csv = []
+        breached_json = []
+        breach_lines = []
+        breach_rows: list[BreachRow] = []
+        breached_any = np.zeros(count, dtype=bool)
+        breaches_total = 0
+        for metric in plan.metrics:
+            figures = self.figures.get(metric)
+            if figures is None:
+                metric_csv.append(",,,,")
+                continue
+            tracked, state = figures["tracked"], figures["state"]
+            states = _Col(state, list(_STATE_TEXT))
+            deadline = _distinct(figures["deadline"])
+            completed = _distinct(figures["completed"])
+            deadline_csv, completed_csv = deadline.texts(make.instant), completed.texts(make.instant)
+            elapsed = _distinct(figures["elapsed"]).texts(make.hours)
+            remaining_col = _distinct(figures["remaining"])
+            remaining = remaining_col.texts(make.hours)
+            breached = state == _BREACHED
+            late = _choose(breached, remaining_col.texts(make.late), "")
+            state_text = states.texts(str)
+            metric_csv.append(
+                _choose(
+                    tracked, _cat(state_text, ",", deadline_csv, ",", completed_csv, ",", elapsed, ",", late), ",,,,"
+                )
+            )
+            piece = _cat(
+                f',"{metric}":{{"state":"',
+                state_text,
+                '","deadline":',
+                deadline.texts(make.instant_json),
+                ',"completed_at":',
+                completed.texts(make.instant_json),
+                ',"elapsed_hours":',
+                elapsed,
+                ',"remaining_hours":',
+                remaining,
+                "}",
+            )
+            metric_json.append(_choose(tracked, piece, ""))
+            breached_csv.append(_choose(breached, f";{metric}", ""))
+            breached_json.append(_choose(breached, f',"{metric}"', ""))
+            active = figures["deadline"] != _EMPTY
             if active.any():
-                latest = max(latest, int(deadline[active].max()))
-            deadlines = deadline.tolist()
-            for r in range(count):
-                if tracked[r]:
-                    states[r].append((metric, state[r]))
-                    if state[r] == _BREACHED:
-                        breached_names[r].append(metric)
-                        breach_rows[r].append((deadlines[r], metric, deadline_iso[r], completed_iso[r], overdue_h[r]))
-        # the lines
-        csv_text, json_text = texts.csv_cell, texts.json_string
-        results: list[str] = []
-        jsonl: list[str] = []
-        breaches: list[str] = []
-        all_breaches: list[BreachRow] = []
-        report_order = self._report_orders(codes)
-        for r in range(count):
-            metric_csv = []
-            metric_json = []
-            for metric in plan.metrics:
-                found = cells.get(metric)
-                if found is None or not found[0][r]:
-                    metric_csv.append(",,,,")
-                    continue
-                _, state, deadline_iso, completed_iso, elapsed_h, remaining_h, late_h = found
-                s = state[r]
-                metric_csv.append(
-                    f"{_STATE_TEXT[s]},{deadline_iso[r] or ''},{completed_iso[r] or ''},{elapsed_h[r]},"
-                    f"{late_h[r] if s == _BREACHED else ''}"
-                )
-            for metric in report_order[codes[r]]:
-                _, state, deadline_iso, completed_iso, elapsed_h, remaining_h, _ = cells[metric]
-                d, c = deadline_iso[r], completed_iso[r]
-                metric_json.append(
-                    f'"{metric}":{{"state":"{_STATE_TEXT[state[r]]}","deadline":{"null" if d is None else chr(34) + d + chr(34)},'
-                    f'"completed_at":{"null" if c is None else chr(34) + c + chr(34)},'
-                    f'"elapsed_hours":{elapsed_h[r]},"remaining_hours":{remaining_h[r]}}}'
-                )
-            score = survey[r]
-            is_resolved = resolved[r]
-            names = breached_names[r]
-            line = lines[r]
-            kind, issue = kinds[r], issues[r]
-            results.append(
-                f"{line},{csv_text(ticket_ids[r])},{csv_text(codes[r])},{csv_text(kind)},{csv_text(category[r])},"
-                f"{csv_text(channel[r])},{csv_text(product[r])},{csv_text(customer[r])},{csv_text(agent[r])},"
-                f"{created_iso[r]},{'true' if is_resolved else 'false'},{resolved_iso[r] or ''},"
-                f"{business_h[r] if is_resolved else ''},{wall_h[r] if is_resolved else ''},"
-                f"{replies[r]},0,{complaint[r]},{'true' if fcr[r] else 'false'},{','.join(metric_csv)},"
-                f"{';'.join(names)},{texts.overall(score)},"
-                f"{'' if score is None else 'true' if score.needs_follow_up else 'false'},,\r\n"
-            )
-            handling = f'{{"business":{business_h[r]},"wall":{wall_h[r]}}}' if is_resolved else "null"
-            res = resolved_iso[r]
-            jsonl.append(
-                f'{{"line":{line},"id":{json_text(ticket_ids[r])},"priority":{json_text(codes[r])},'
-                f'"type":{json_text(kind)},"category":{json_text(category[r])},"channel":{json_text(channel[r])},'
-                f'"product":{json_text(product[r])},"customer":{json_text(customer[r])},"agent":{json_text(agent[r])},'
-                f'"created_at":"{created_iso[r]}","resolved_at":{"null" if res is None else chr(34) + res + chr(34)},'
-                f'"handling_hours":{handling},"public_agent_replies":{replies[r]},"reopens":0,'
-                f'"complaints":{complaint[r]},"first_contact_resolution":{"true" if fcr[r] else "false"},'
-                f'"sla":{{{",".join(metric_json)}}},"breached":[{",".join(chr(34) + m + chr(34) for m in names)}],'
-                f'"survey":{texts.survey(score)},"escalations":null}}\n'
-            )
-            if breach_rows[r]:
-                ticket, priority = ticket_ids[r], codes[r]
-                parts = []
-                for deadline_us, metric, d, c, late in breach_rows[r]:
-                    parts.append(
-                        f"{texts.breach_cell(ticket)},{line or ''},{texts.breach_cell(priority)},{metric},{d},{c or ''},{late}\r\n"
+                latest = max(latest, int(figures["deadline"][active].max()))
+            if breached.any():
+                overdue = _distinct(np.maximum(-figures["remaining"], 0))
+                overdue_text = overdue.texts(make.hours)
+                breach_lines.append(
+                    _choose(
+                        breached,
+                        _cat(
+                            csv_of["id"],
+                            ",",
+                            lines,
+                            ",",
+                            csv_of["priority"],
+                            f",{metric},",
+                            deadline_csv,
+                            ",",
+                            completed_csv,
+                            ",",
+                            overdue_text,
+                            "\r\n",
+                        ),
+                        "",
                     )
-                    all_breaches.append((deadline_us, ticket, metric, line, priority, d, c or "", float(late)))
-                breaches.append("".join(parts))
-            else:
-                breaches.append("")
-        self._count(
-            summary, codes, kinds, product, channel, created_local, states, survey, issues, resolved, fcr, latest
+                )
+                breached_any |= breached
+                breaches_total += int(breached.sum())
+                breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
+        metric_cells = _cat(*_between(metric_csv, ","))
+        survey_overall = survey.texts(make.overall)
+        survey_follow = survey.texts(lambda s: "" if s is None or s is _BAD else true_false[bool(s.needs_follow_up)])
+        results = _cat(
+            lines,
+            ",",
+            csv_of["id"],
+            ",",
+            csv_of["priority"],
+            ",",
+            csv_of["type"],
+            ",",
+            csv_of["category"],
+            ",",
+            csv_of["channel"],
+            ",",
+            csv_of["product"],
+            ",",
+            csv_of["customer"],
+            ",",
+            csv_of["agent"],
+            ",",
+            created_iso,
+            ",",
+            resolved_text,
+            ",",
+            resolved_csv,
+            ",",
+            _choose(resolved, business, ""),
+            ",",
+            _choose(resolved, wall, ""),
+            ",",
+            replies,
+            ",",
+            reopens,
+            ",",
+            complaints,
+            ",",
+            fcr_text,
+            ",",
+            metric_cells,
+            ",",
+            _trimmed(_cat("", *breached_csv) if breached_csv else _choose(np.zeros(count, dtype=bool), "", ""), ";"),
+            ",",
+            survey_overall,
+            ",",
+            survey_follow,
+            ",,\r\n",
         )
-        _add_breaches(summary, all_breaches, sum(1 for b in breach_rows if b))
+        sla = _trimmed(_cat("", *metric_json), ",") if metric_json else _choose(np.zeros(count, dtype=bool), "", "")
+        breached_list = (
+            _trimmed(_cat("", *breached_json), ",") if breached_json else _choose(np.zeros(count, dtype=bool), "", "")
+        )
+        handling = _choose(resolved, _cat('{"business":', business, ',"wall":', wall, "}"), "null")
+        jsonl = _cat(
+            '{"line":',
+            lines,
+            ',"id":',
+            json_of["id"],
+            ',"priority":',
+            json_of["priority"],
+            ',"type":',
+            json_of["type"],
+            ',"category":',
+            json_of["category"],
+            ',"channel":',
+            json_of["channel"],
+            ',"product":',
+            json_of["product"],
+            ',"customer":',
+            json_of["customer"],
+            ',"agent":',
+            json_of["agent"],
+            ',"created_at":"',
+            created_iso,
+            '","resolved_at":',
+            resolved_json,
+            ',"handling_hours":',
+            handling,
+            ',"public_agent_replies":',
+            replies,
+            ',"reopens":',
+            reopens,
+            ',"complaints":',
+            complaints,
+            ',"first_contact_resolution":',
+            fcr_text,
+            ',"sla":{',
+            sla,
+            '},"breached":[',
+            breached_list,
+            '],"survey":',
+            survey.texts(make.survey),
+            ',"escalations":null}\n',
+        )
+        breaches = _cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
+        self._count(summary, kinds, issues, latest)
+        _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
         return _Texts(results, jsonl, breaches)
 
-    def _report_orders(self, codes: list[str]) -> dict[str, tuple[str, ...]]:
-        """The metrics each priority's report lists, in its order."""
-        orders = {}
-        for code in set(codes):
-            targets = self.plan.sla.targets.get(code, {})
-            orders[code] = tuple(metric for metric in METRICS if metric in targets and metric in self.figures)
-        return orders
+    def _shown_breaches(
+        self, metric: str, breached: np.ndarray, figures: dict[str, np.ndarray], make: _TextMaker
+    ) -> list[BreachRow]:
+        """The breaches of ``metric`` that can be among the :data:`BREACHES_SHOWN` latest, as the summary keeps
+        them (the latest deadlines; ties kept)."""
+        import numpy as np
 
-    def _count(
-        self,
-        summary: Accumulator,
-        codes: list[str],
-        kinds: list[str | None],
-        products: list[str | None],
-        channels: list[str | None],
-        created_local: list[datetime],
-        states: list[list[tuple[str, int]]],
-        surveys: list[Any],
-        issues: list[tuple[str | None, str | None]],
-        resolved: list[bool],
-        fcr: list[bool],
-        latest: int,
-    ) -> None:
+        where = np.nonzero(breached)[0]
+        deadlines = figures["deadline"][where]
+        if len(where) > BREACHES_SHOWN:
+            bound = np.partition(deadlines, len(deadlines) - BREACHES_SHOWN)[len(deadlines) - BREACHES_SHOWN]
+            where = where[deadlines >= bound]
+        from slakit.batch.facts import hours
+
+        ids, priorities = self.cols["id"], self.cols["priority"]
+        found: list[BreachRow] = []
+        for r in where.tolist():
+            deadline = int(figures["deadline"][r])
+            completed = int(figures["completed"][r])
+            found.append(
+                (
+                    deadline,
+                    ids.values[ids.codes[r]],
+                    metric,
+                    int(self.chunk.first + self.covered[r]),
+                    priorities.values[priorities.codes[r]],
+                    make.instant(deadline),
+                    make.instant(completed) if completed != _EMPTY else "",
+                    hours(max(-int(figures["remaining"][r]), 0)),
+                )
+            )
+        return found
+
+    def _count(self, summary: Accumulator, kinds: _Col, issues: _Col, latest: int) -> None:
         """Count the covered rows into ``summary``, each group at once."""
         import numpy as np
 
-        by = summary.by
-        periods_cache = self.plan.cache("periods")
-        keys: dict[tuple[str | None, ...], list[int]] = {}
-        weeks: list[str] = []
-        values = {"priority": codes, "type": kinds, "product": products, "channel": channels, **self.fields}
-        for r, local in enumerate(created_local):
+        plan, cols = self.plan, self.cols
+        zone = plan.zone
+        created = _distinct(self.created)
+        cache = plan.cache("periods")
+        local_periods = []
+        for us in created.values:
+            local = from_us(us, zone)
             day = local.date()
-            periods = periods_cache.get(day)
+            periods = cache.get(day)
             if periods is None:
-                periods = periods_cache.remember(day, periods_of(local))
-            weeks.append(periods["week"])
-            key = tuple(periods[part] if part in periods else self._key(part, r, values) for part in by)
-            keys.setdefault(key, []).append(r)
-        business = self.business.tolist()
-        wall = self.wall.tolist()
-        histogram_bins = np.searchsorted(np.asarray(_BOUNDS, dtype=np.int64), self.business, side="right").tolist()
-        for key, members in keys.items():
-            done = [r for r in members if resolved[r]]
-            histogram = [0] * len(HISTOGRAM)
-            for r in done:
-                histogram[histogram_bins[r]] += 1
-            survey_counts: Counter[Any] = Counter(surveys[r] for r in members if surveys[r] is not None)
+                periods = cache.remember(day, periods_of(local))
+            local_periods.append(periods)
+        weeks = _Col(created.codes, [p["week"] for p in local_periods])
+        parts: list[_Col] = []
+        named = {
+            "priority": cols["priority"],
+            "type": kinds,
+            **{k: cols[k] for k in ("category", "channel", "product", "customer", "agent")},
+        }
+        for part in summary.by:
+            if part in ("month", "quarter", "week"):
+                parts.append(_Col(created.codes, [p[part] for p in local_periods]).canonical())
+            else:
+                parts.append(named[part].canonical())
+        count = len(self.covered)
+        group_codes = np.zeros(count, dtype=np.int64)
+        for part_col in parts:
+            group_codes = group_codes * max(len(part_col.values), 1) + part_col.codes
+        distinct, inverse = (
+            np.unique(group_codes, return_inverse=True)
+            if count
+            else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        )
+        inverse = inverse.reshape(-1)
+        resolved = self.is_resolved
+        bins = np.searchsorted(np.asarray(_BOUNDS, dtype=np.int64), self.business, side="right")
+        fcr = resolved & (self.replies == 1) & (self.reopens == 0)
+        # each ticket's SLA states as one number: its priority, then each metric's state (4: not tracked)
+        metrics = [m for m in plan.metrics if m in self.figures]
+        states = cols["priority"].codes.copy()
+        for metric in metrics:
+            figures = self.figures[metric]
+            states = states * 5 + np.where(figures["tracked"], figures["state"], 4)
+        state_col = _distinct(states)
+        priorities = cols["priority"].values
+
+        def decode(code: int) -> tuple[str, tuple[tuple[str, int], ...]]:
+            found = []
+            for metric in reversed(metrics):
+                code, state = divmod(code, 5)
+                if state != 4:
+                    found.append((metric, state))
+            return priorities[code], tuple(reversed(found))
+
+        state_values = [decode(code) for code in state_col.values]
+        state_col = _Col(state_col.codes, state_values)
+        has_issue = issues.where(lambda v: v[0] is not None and v[1] is not None)
+        for g, code in enumerate(distinct.tolist()):
+            members = inverse == g
+            key = []
+            for part_col in reversed(parts):
+                width = max(len(part_col.values), 1)
+                key.append(part_col.values[code % width])
+                code //= width
+            done = members & resolved
+            survey_counts = cols["survey"].counts(members)
             counts = GroupCounts(
-                tickets=len(members),
-                by_type=Counter(kinds[r] or _NONE for r in members),
-                by_priority=Counter(codes[r] for r in members),
-                by_product=Counter(products[r] or _NONE for r in members),
-                by_channel=Counter(channels[r] or _NONE for r in members),
-                by_week=Counter(weeks[r] for r in members),
-                resolved=len(done),
-                business=tuple(Counter(business[r] for r in done).items()),
-                wall=tuple(Counter(wall[r] for r in done).items()),
-                histogram=tuple(histogram),
-                fcr=sum(1 for r in done if fcr[r]),
-                sla=Counter((codes[r], tuple(states[r])) for r in members),
-                surveys=tuple(_surveys_counted(survey_counts, surveys, members)),
-                issues=Counter(issues[r][0] for r in members if issues[r][0] is not None and issues[r][1] is not None),
-                issue_sources=Counter(
-                    issues[r][1] for r in members if issues[r][0] is not None and issues[r][1] is not None
-                ),
+                tickets=int(members.sum()),
+                by_type=kinds.counts(members, lambda v: v or _NONE),
+                by_priority=cols["priority"].counts(members),
+                by_product=cols["product"].counts(members, lambda v: v or _NONE),
+                by_channel=cols["channel"].counts(members, lambda v: v or _NONE),
+                by_week=weeks.counts(members),
+                resolved=int(done.sum()),
+                business=tuple(_Col(*_codes(self.business[done])).counts().items()),
+                wall=tuple(_Col(*_codes(self.wall[done])).counts().items()),
+                histogram=tuple(np.bincount(bins[done], minlength=len(HISTOGRAM)).tolist()),
+                fcr=int((fcr & members).sum()),
+                sla=state_col.counts(members),
+                surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
+                issues=issues.counts(members & has_issue, lambda v: v[0]),
+                issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
             )
-            summary.add_counts(key, counts, latest)
-
-    @staticmethod
-    def _key(part: str, r: int, values: dict[str, list[Any]]) -> str | None:
-        value: str | None = values[part][r]
-        return value
+            summary.add_counts(tuple(reversed(key)), counts, latest)
 
 
-def _surveys_counted(counts: Counter[Any], surveys: list[Any], members: list[int]) -> list[tuple[SurveyScore, int]]:
-    return list(counts.items())
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    import numpy as np
+
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), distinct.tolist()
 
 
-def _add_breaches(summary: Accumulator, rows: list[BreachRow], tickets: int) -> None:
+def _between(parts: list[Any], separator: str) -> list[Any]:
+    joined: list[Any] = []
+    for i, part in enumerate(parts):
+        if i:
+            joined.append(separator)
+        joined.append(part)
+    return joined
+
+
+def _trimmed(array: pa.Array, separator: str) -> pa.Array:
+    """The texts without their leading ``separator`` (each joined piece starts with one)."""
+    import pyarrow.compute as pc
+
+    return pc.utf8_ltrim(array, characters=separator)
+
+
+def _add_breaches(summary: Accumulator, rows: list[BreachRow], total: int, tickets: int) -> None:
     """The chunk's breaches into ``summary``: those that can be among the latest shown, and the counts."""
     import heapq
 
-    total = len(rows)
-    shown = heapq.nlargest(BREACHES_SHOWN, rows) if total > BREACHES_SHOWN else rows
+    shown = heapq.nlargest(BREACHES_SHOWN, rows) if len(rows) > BREACHES_SHOWN else rows
     summary.add_breaches(shown, total, tickets)
 
 
-def _stop(*, responded: np.ndarray, resolved: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """When a once-per-ticket clock stops for good (``slakit.sla.track.clock_stop`` for a ticket without reopens):
-    at its own event, unless a resolve (at or after its start) comes first; :data:`_EMPTY` when neither."""
+def _stop(*, own: np.ndarray, resolved: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """When a once-per-ticket clock stops for good (:func:`slakit.sla.track.clock_stop` for a ticket without
+    reopens): at its own event, unless a resolve comes first; :data:`_EMPTY` when neither (or not started)."""
     import numpy as np
 
-    has_own = responded != _EMPTY
-    has_resolve = resolved != _EMPTY
-    forced_first = has_resolve & (~has_own | (resolved < responded))
-    stop = np.where(forced_first, resolved, np.where(has_own, responded, _EMPTY))
+    has_own = own != _EMPTY
+    forced_first = (resolved != _EMPTY) & (~has_own | (resolved < own))
+    stop = np.where(forced_first, resolved, np.where(has_own, own, _EMPTY))
     return np.where(start != _EMPTY, stop, _EMPTY)
 
 
-def _targets(plan: Plan, metric: str, codes: Sequence[str]) -> tuple[np.ndarray, dict[int, BusinessCalendar]]:
-    """The target of ``metric`` for each row (0: none) and the clocks they run on, by identity.
+def _targets(plan: Plan, metric: str, priority: _Col) -> tuple[np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
+    """The target of ``metric`` for each row (0: none), the key of the clock it runs on, and those clocks.
 
-    The one place a row's target is chosen: today by its priority."""
+    The one place a row's target is chosen: today by its priority (a condition on the row's other cells can
+    choose it here the same way, per distinct value)."""
     import numpy as np
 
-    by_code: dict[str, int] = {}
-    clocks: dict[int, BusinessCalendar] = {}
-    for code, targets in plan.sla.targets.items():
-        target = targets.get(metric)  # type: ignore[call-overload]
-        by_code[code] = target.within_us if target is not None else 0
+    within = []
+    clock_of = []
+    calendars: dict[int, BusinessCalendar] = {}
+    for code in priority.values:
+        target = plan.sla.targets.get(code, {}).get(metric) if code is not None and code is not _BAD else None  # type: ignore[call-overload]
+        within.append(target.within_us if target is not None else 0)
+        clock_of.append(id(target.clock) if target is not None else 0)
         if target is not None:
-            clocks[id(target.clock)] = target.clock
-    return np.array([by_code.get(code, 0) for code in codes], dtype=np.int64), clocks
+            calendars[id(target.clock)] = target.clock
+    return (
+        np.array(within or [0], dtype=np.int64)[priority.codes],
+        np.array(clock_of or [0], dtype=np.int64)[priority.codes],
+        calendars,
+    )
 
 
-def clock_ids_of(clocks: dict[int, BusinessCalendar], codes: Sequence[str], plan: Plan, metric: str) -> np.ndarray:
-    """The identity of the clock of each row's ``metric`` target (0: none)."""
-    import numpy as np
-
-    by_code = {}
-    for code, targets in plan.sla.targets.items():
-        target = targets.get(metric)  # type: ignore[call-overload]
-        by_code[code] = id(target.clock) if target is not None else 0
-    return np.array([by_code.get(code, 0) for code in codes], dtype=np.int64)
+def is_breached(deadline: np.ndarray, horizon: np.ndarray) -> np.ndarray:
+    """:func:`slakit.sla.track.is_breached` for whole columns: the horizon at or past the breach instant."""
+    return horizon >= deadline + 1
 
 
 class _TextMaker:
@@ -912,95 +1155,59 @@ class _TextMaker:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.zone = plan.zone
+        self.iso = plan.cache(f"iso:{id(self.zone)}")
+        self.csv = plan.cache("csv")
+        self.json = plan.cache("json")
 
-    def instants(self, values: np.ndarray) -> list[str | None]:
-        import numpy as np
+    def instant(self, us: int) -> str:
+        """An instant as results.csv writes it (empty when there is none)."""
+        if us == _EMPTY:
+            return ""
+        text = self.iso.get(us)
+        if text is None:
+            text = self.iso.remember(us, from_us(us, self.zone).isoformat())
+        return text  # type: ignore[no-any-return]
 
-        known = self.plan.cache(f"iso:{id(self.zone)}")
-        distinct, inverse = np.unique(values, return_inverse=True)
-        texts: list[str | None] = []
-        zone = self.zone
-        for us in distinct.tolist():
-            if us == _EMPTY:
-                texts.append(None)
-                continue
-            text = known.get(us)
-            if text is None:
-                text = known.remember(us, from_us(us, zone).isoformat())
-            texts.append(text)
-        return [texts[i] for i in inverse.tolist()]
+    def instant_json(self, us: int) -> str:
+        return "null" if us == _EMPTY else f'"{self.instant(us)}"'
 
-    def local_days(self, values: np.ndarray) -> list[datetime]:
-        import numpy as np
-
-        distinct, inverse = np.unique(values, return_inverse=True)
-        zone = self.zone
-        found = [from_us(us, zone) for us in distinct.tolist()]
-        return [found[i] for i in inverse.tolist()]
-
-    def hours(self, values: np.ndarray, *, negated: bool = False) -> list[str]:
-        """``repr(hours(us))`` (``repr(-hours(us))`` when ``negated``) of each value, as results.csv spells it."""
-        import numpy as np
-
+    @staticmethod
+    def hours(us: int) -> str:
         from slakit.batch.facts import hours
 
-        distinct, inverse = np.unique(values, return_inverse=True)
-        texts = [repr(-hours(us) if negated else hours(us)) for us in distinct.tolist()]
-        return [texts[i] for i in inverse.tolist()]
+        return repr(hours(us))
 
-    def by_value(self, name: str, values: list[Any], function: Callable[[Any], Any]) -> list[Any]:
-        known = self.plan.cache(name)
-        found = []
-        for value in values:
-            result = known.get(value, known)
-            if result is known:
-                result = known.remember(value, function(value))
-            found.append(result)
-        return found
+    @staticmethod
+    def late(us: int) -> str:
+        """``late_by_hours`` of a breached metric from its remaining time: ``-hours(remaining)``."""
+        from slakit.batch.facts import hours
 
-    def pairs(self, name: str, a: list[Any], b: list[Any], function: Callable[[Any, Any], Any]) -> list[Any]:
-        known = self.plan.cache(name)
-        found = []
-        for pair in zip(a, b, strict=True):
-            result = known.get(pair, known)
-            if result is known:
-                result = known.remember(pair, function(*pair))
-            found.append(result)
-        return found
+        return repr(-hours(us))
 
     def csv_cell(self, value: str | None) -> str:
         """A text cell of results.csv as the row engine writes it (made safe; quoted when it must be)."""
-        if value is None:
+        if value.__class__ is not str:  # None, or a value of rows not covered
             return ""
-        known = self.plan.cache("csv")
-        text = known.get(value)
+        text = self.csv.get(value)
         if text is None:
-            text = known.remember(value, _csv_quoted(csv_safe.safe_text(value)))
+            text = self.csv.remember(value, _csv_quoted(csv_safe.safe_text(value)))
         return text  # type: ignore[no-any-return]
-
-    def breach_cell(self, value: str) -> str:
-        return self.csv_cell(value)
 
     def json_string(self, value: str | None) -> str:
-        if value is None:
+        if value.__class__ is not str:
             return "null"
-        known = self.plan.cache("json")
-        text = known.get(value)
+        text = self.json.get(value)
         if text is None:
-            text = known.remember(value, quote_json(value))
+            text = self.json.remember(value, quote_json(value))
         return text  # type: ignore[no-any-return]
 
-    def overall(self, score: SurveyScore | None) -> str:
-        return "" if score is None else repr(float(score.overall))
+    @staticmethod
+    def overall(score: SurveyScore | None) -> str:
+        return "" if score is None or score is _BAD else repr(float(score.overall))
 
-    def survey(self, score: SurveyScore | None) -> str:
-        if score is None:
-            return "null"
-        known = self.plan.cache("survey-json")
-        text = known.get(id(score))
-        if text is None:
-            text = known.remember(id(score), survey_json(score))
-        return text  # type: ignore[no-any-return]
+    @staticmethod
+    def survey(score: SurveyScore | None) -> str:
+        return "null" if score is None or score is _BAD else survey_json(score)
 
 
 def _csv_quoted(text: str) -> str:
@@ -1008,7 +1215,3 @@ def _csv_quoted(text: str) -> str:
     if any(special in text for special in _CSV_SPECIAL):
         return '"' + text.replace('"', '""') + '"'
     return text
-
-
-def _is_finite(value: float) -> bool:
-    return math.isfinite(value)
