@@ -283,6 +283,62 @@ class _Col:
         return found
 
 
+_PLAIN_ID = r"^[0-9A-Za-z][0-9A-Za-z_.:/#-]*$"
+"""Ids that read, are written to CSV and quoted in JSON as they are (no space to strip, no formula start, nothing
+to quote or escape)."""
+
+
+class _Ids(_Col):
+    """The id column: the row's own cell (``codes`` are row numbers into ``raw``), or its text as the row engine
+    reads it where that is not the cell itself (``own``)."""
+
+    __slots__ = ("own", "raw")
+
+    def __init__(self, codes: np.ndarray, raw: pa.Array, own: dict[int, str | None] | None) -> None:
+        super().__init__(codes, [])
+        self.raw = raw
+        self.own = own
+
+    def take(self, rows: np.ndarray) -> _Ids:
+        return _Ids(self.codes[rows], self.raw, self.own)
+
+    def value(self, r: int) -> str | None:
+        row = int(self.codes[r])
+        if self.own is not None and row in self.own:
+            return self.own[row]
+        text: str = self.raw[row].as_py()
+        return text
+
+    def where(self, test: Callable[[Any], bool]) -> np.ndarray:
+        import numpy as np
+
+        found = np.zeros(len(self.codes), dtype=bool)
+        if self.own is not None:
+            flags = {row: bool(test(value)) for row, value in self.own.items()}
+            for i, row in enumerate(self.codes.tolist()):
+                if row in flags:
+                    found[i] = flags[row]
+        return found
+
+    def bad(self) -> np.ndarray:
+        return self.where(lambda value: value is _BAD)
+
+    def texts(self, function: Callable[[Any], str]) -> pa.Array:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        taken = self.raw.take(pa.array(self.codes))
+        made = pc.binary_join_element_wise('"', taken, '"', "") if function.__name__ == "json_string" else taken
+        if self.own:
+            rows = self.codes.tolist()
+            mask = np.array([row in self.own for row in rows], dtype=bool)
+            if mask.any():
+                replaced = [function(self.own[row]) for row in rows if row in self.own]
+                made = pc.replace_with_mask(made, pa.array(mask), pa.array(replaced, pa.string()))
+        return made
+
+
 def _pair(a: _Col, b: _Col, function: Callable[[Any, Any], Any]) -> _Col:
     """The column of ``function(a, b)`` of each row, worked out once per distinct pair."""
     import numpy as np
@@ -371,9 +427,16 @@ class _Chunk:
         array = self.column(name)
         if array is None:
             return _Col(np.zeros(self.n, dtype=np.int64), [absent])
+        return _Chunk.read_distinct(self.plan, array, cache, read)
+
+    @staticmethod
+    def read_distinct(plan: Plan, array: pa.Array, cache: str, read: Callable[[str], Any]) -> _Col:
+        """``read`` of each distinct value of ``array``, remembered in ``plan``'s cache ``cache``."""
+        import numpy as np
+
         encoded = array.dictionary_encode()
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        known = self.plan.cache(cache)
+        known = plan.cache(cache)
         values = []
         for value in encoded.dictionary.to_pylist():
             found = known.get(value, known)
@@ -389,6 +452,7 @@ class _Chunk:
     def times(self, name: str) -> np.ndarray:
         """A time column as epoch µs (:data:`_EMPTY` for an empty cell); rows with another cell are not covered."""
         import numpy as np
+        import pyarrow as pa
 
         zone = self.plan.layout.zone
 
@@ -403,8 +467,15 @@ class _Chunk:
             us = to_us(parsed)
             return us if _LOW <= us < _HIGH else _BAD
 
-        column = self.col(name, f"time:{id(zone)}", read, _EMPTY)
-        found = np.array(column.values, dtype=np.int64)[column.codes]
+        array = self.column(name)
+        if array is None:
+            return np.full(self.n, _EMPTY, dtype=np.int64)
+        found = _iso_instants(array)  # the common shape, on the whole column; _BAD elsewhere
+        rest = found == _BAD
+        if rest.any():
+            where = np.nonzero(rest)[0]
+            column = _Chunk.read_distinct(self.plan, array.take(pa.array(where)), f"time:{id(zone)}", read)
+            found[where] = np.array(column.values, dtype=np.int64)[column.codes]
         self.ok &= found != _BAD
         return found
 
@@ -418,7 +489,7 @@ class _Chunk:
         as_of = evaluator.as_of_us
         created, assigned, acknowledged, responded, resolved, reopened, survey_at = (self.times(t) for t in _TIMES)
         cols = {
-            "id": self.col("id", "text", text_cell, None),
+            "id": self._ids(),
             "priority": self.col("priority", "priority", self._priority, None),
             "agent": self.col("agent", "text", text_cell, None),
             "category": self.col("category", "text", text_cell, None),
@@ -464,6 +535,20 @@ class _Chunk:
         block.evaluate(created, assigned, acknowledged, responded, resolved, reopened, replies_given, as_of)
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
+
+    def _ids(self) -> _Col:
+        """The ``id`` cells: each row its own value (ids are distinct), read as the row engine reads text."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        array = self.column("id")
+        assert array is not None  # noqa: S101 -- a required column
+        plain = np.asarray(pc.match_substring_regex(array, _PLAIN_ID).to_numpy(zero_copy_only=False), dtype=bool)
+        if plain.all():
+            return _Ids(np.arange(self.n, dtype=np.int64), array, None)
+        where = np.nonzero(~plain)[0]
+        own = {int(r): text_cell(value) for r, value in zip(where.tolist(), array.take(where).to_pylist(), strict=True)}
+        return _Ids(np.arange(self.n, dtype=np.int64), array, own)
 
     def _priority(self, value: str) -> str | None:
         text = text_cell(value)
@@ -554,6 +639,70 @@ class _Chunk:
             self.n,
             n,
         )
+
+
+_ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _iso_instants(array: pa.Array) -> np.ndarray:
+    """Cells of the shape ``2025-09-01T08:32:00+08:00`` as epoch µs, computed on the whole column; an empty cell
+    :data:`_EMPTY`, any other cell (or one ``datetime.fromisoformat`` would refuse) :data:`_BAD`.
+
+    The same instant as ``to_us(datetime.fromisoformat(cell))``: the fields are read at their places, checked as
+    that function checks them (month, day of the month, hour, minute, second, an offset under 24 hours) and
+    counted from the epoch with the proleptic Gregorian calendar."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(array)
+    found = np.full(n, _BAD, dtype=np.int64)
+    found[np.asarray(pc.equal(array, "").to_numpy(zero_copy_only=False), dtype=bool)] = _EMPTY
+    shaped = np.asarray(pc.match_substring_regex(array, _ISO).to_numpy(zero_copy_only=False), dtype=bool)
+    if not shaped.any():
+        return found
+    where = np.nonzero(shaped)[0]
+    cells = array.take(pa.array(where))  # each 25 ASCII bytes, one after the other in the data buffer
+    start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
+    digits = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start)
+    digits = digits.reshape(-1, 25).astype(np.int64) - ord("0")
+
+    def field(begin: int, stop: int) -> np.ndarray:
+        value = np.zeros(len(digits), dtype=np.int64)
+        for i in range(begin, stop):
+            value = value * 10 + digits[:, i]
+        return value
+
+    year, month, day = field(0, 4), field(5, 7), field(8, 10)
+    hour, minute, second = field(11, 13), field(14, 16), field(17, 19)
+    offset_hours, offset_minutes = field(20, 22), field(23, 25)
+    sign = np.where(digits[:, 19] == ord("-") - ord("0"), -1, 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    days = np.asarray(_DAYS_IN_MONTH, dtype=np.int64)[np.where(month_ok, month, 0)] + (leap & (month == 2))
+    valid = (
+        (year >= 1)
+        & month_ok
+        & (day >= 1)
+        & (day <= days)
+        & (hour <= 23)
+        & (minute <= 59)
+        & (second <= 59)
+        & (offset_hours <= 23)
+        & (offset_minutes <= 59)
+    )
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    year_of_era = shifted - era * 400
+    day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    epoch_days = era * 146097 + day_of_era - 719468
+    seconds = epoch_days * 86400 + hour * 3600 + minute * 60 + second - sign * (offset_hours * 3600 + offset_minutes * 60)
+    us = seconds * 1_000_000
+    valid &= (us >= _LOW) & (us < _HIGH)
+    found[where[valid]] = us[valid]
+    return found
 
 
 def _counter(name: str, default: int) -> Callable[[str], int]:
@@ -768,13 +917,10 @@ class _Block:
         resolved = self.is_resolved
         fcr = resolved & (self.replies == 1) & (self.reopens == 0)
         reopens = _numbers(self.reopens)
-        created = _distinct(self.created)
-        created_iso = created.texts(make.instant)
-        resolved_col = _distinct(self.resolved)
-        resolved_csv = resolved_col.texts(make.instant)
-        resolved_json = resolved_col.texts(make.instant_json)
-        business = _distinct(np.where(resolved, self.business, 0)).texts(make.hours)
-        wall = _distinct(self.wall).texts(make.hours)
+        created_iso = make.instants(self.created)[0]
+        resolved_csv, resolved_json = make.instants(self.resolved)
+        business = _hour_texts(np.where(resolved, self.business, 0))
+        wall = _hour_texts(self.wall)
         true_false = {True: "true", False: "false"}
         resolved_text = _choose(resolved, "true", "false")
         fcr_text = _choose(fcr, "true", "false")
@@ -797,14 +943,12 @@ class _Block:
                 continue
             tracked, state = figures["tracked"], figures["state"]
             states = _Col(state, list(_STATE_TEXT))
-            deadline = _distinct(figures["deadline"])
-            completed = _distinct(figures["completed"])
-            deadline_csv, completed_csv = deadline.texts(make.instant), completed.texts(make.instant)
-            elapsed = _distinct(figures["elapsed"]).texts(make.hours)
-            remaining_col = _distinct(figures["remaining"])
-            remaining = remaining_col.texts(make.hours)
+            deadline_csv, deadline_json = make.instants(figures["deadline"])
+            completed_csv, completed_json = make.instants(figures["completed"])
+            elapsed = _hour_texts(figures["elapsed"])
+            remaining = _hour_texts(figures["remaining"])
             breached = state == _BREACHED
-            late = _choose(breached, remaining_col.texts(make.late), "")
+            late = _choose(breached, _hour_texts(figures["remaining"], negated=True), "")
             state_text = states.texts(str)
             metric_csv.append(
                 _choose(
@@ -815,9 +959,9 @@ class _Block:
                 f',"{metric}":{{"state":"',
                 state_text,
                 '","deadline":',
-                deadline.texts(make.instant_json),
+                deadline_json,
                 ',"completed_at":',
-                completed.texts(make.instant_json),
+                completed_json,
                 ',"elapsed_hours":',
                 elapsed,
                 ',"remaining_hours":',
@@ -831,8 +975,7 @@ class _Block:
             if active.any():
                 latest = max(latest, int(figures["deadline"][active].max()))
             if breached.any():
-                overdue = _distinct(np.maximum(-figures["remaining"], 0))
-                overdue_text = overdue.texts(make.hours)
+                overdue_text = _hour_texts(np.maximum(-figures["remaining"], 0))
                 breach_lines.append(
                     _choose(
                         breached,
@@ -971,6 +1114,7 @@ class _Block:
         from slakit.batch.facts import hours
 
         ids, priorities = self.cols["id"], self.cols["priority"]
+        assert isinstance(ids, _Ids)  # noqa: S101 -- made by _Chunk._ids
         found: list[BreachRow] = []
         for r in where.tolist():
             deadline = int(figures["deadline"][r])
@@ -978,7 +1122,7 @@ class _Block:
             found.append(
                 (
                     deadline,
-                    ids.values[ids.codes[r]],
+                    ids.value(r) or "",
                     metric,
                     int(self.chunk.first + self.covered[r]),
                     priorities.values[priorities.codes[r]],
@@ -1150,7 +1294,8 @@ def is_breached(deadline: np.ndarray, horizon: np.ndarray) -> np.ndarray:
 
 
 class _TextMaker:
-    """Each text of the outputs made once per distinct value by the row engine's own formatting."""
+    """Each text of the outputs made once per distinct value by the row engine's own formatting, or on whole
+    columns where the rule is plain (instants, hours)."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -1170,6 +1315,46 @@ class _TextMaker:
 
     def instant_json(self, us: int) -> str:
         return "null" if us == _EMPTY else f'"{self.instant(us)}"'
+
+    def instants(self, values: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        """Each instant as ``datetime.isoformat()`` in the policy's zone writes it (results.csv: empty when there is
+        none; results.jsonl: quoted, or null). Whole columns: the zone's offset is looked up once per hour (an
+        hour with a change of offset in it, and an instant with microseconds, are written one by one)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        present = values != _EMPTY
+        at = np.where(present, values, 0)
+        hour_of = at // US_PER_HOUR
+        distinct, inverse = np.unique(hour_of, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        offsets = np.zeros(len(distinct), dtype=np.int64)
+        suffixes: list[str] = []
+        mixed = np.zeros(len(distinct), dtype=bool)
+        known = self.plan.cache(f"offset:{id(self.zone)}")
+        for i, hour in enumerate(distinct.tolist()):
+            found = known.get(hour)
+            if found is None:
+                begin, end = from_us(hour * US_PER_HOUR, self.zone), from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone)
+                first, last = begin.utcoffset(), end.utcoffset()
+                offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
+                found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
+            offsets[i], suffix, mixed[i] = found
+            suffixes.append(suffix)
+        local = at + offsets[inverse]
+        texts = _cat(_local_texts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
+        one_by_one = present & (mixed[inverse] | (at % 1_000_000 != 0) | (local < _YEAR_1000))
+        if one_by_one.any():
+            where = np.nonzero(one_by_one)[0]
+            texts = pc.replace_with_mask(
+                texts,
+                pa.array(one_by_one),
+                pa.array([self.instant(int(us)) for us in at[where].tolist()], pa.string()),
+            )
+        csv = pc.if_else(pa.array(present), texts, pa.scalar("", pa.string()))
+        json = pc.if_else(pa.array(present), _cat('"', texts, '"'), pa.scalar("null", pa.string()))
+        return csv, json
 
     @staticmethod
     def hours(us: int) -> str:
@@ -1208,6 +1393,62 @@ class _TextMaker:
     @staticmethod
     def survey(score: SurveyScore | None) -> str:
         return "null" if score is None or score is _BAD else survey_json(score)
+
+
+_TWO_DIGITS = tuple(f"{k:02d}" for k in range(100))
+_YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
+
+
+def _local_texts(local: np.ndarray) -> pa.Array:
+    """Local wall-clock instants (epoch µs as if the zone were UTC, whole seconds, year 1000 or later) as
+    ``YYYY-MM-DDTHH:MM:SS``: the civil date of each day number (proleptic Gregorian), then the time of day."""
+    import numpy as np
+    import pyarrow as pa
+
+    seconds = local // 1_000_000
+    days, second_of_day = np.divmod(seconds, 86400)
+    z = days + 719468
+    era = z // 146097
+    day_of_era = z - era * 146097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    year = year_of_era + era * 400 + (month <= 2)
+    two = pa.array(_TWO_DIGITS, pa.string())
+    hour, rest = np.divmod(second_of_day, 3600)
+    minute, second = np.divmod(rest, 60)
+    return _cat(
+        _numbers(year), "-", two.take(pa.array(month)), "-", two.take(pa.array(day)), "T",
+        two.take(pa.array(hour)), ":", two.take(pa.array(minute)), ":", two.take(pa.array(second)),
+    )  # fmt: skip
+
+
+_FRACTIONS = tuple("0" if k == 0 else str(k // 10) if k % 10 == 0 else f"{k:02d}" for k in range(100))
+
+
+def _hour_texts(us: np.ndarray, *, negated: bool = False) -> pa.Array:
+    """``repr(hours(us))`` (``repr(-hours(us))`` when ``negated``) of each value, computed on whole columns:
+    :func:`slakit.batch.facts.hours` rounds to hundredths of an hour, half away from zero, and ``repr`` of a
+    float with at most two decimals and fewer than 15 digits is those digits (trailing zero dropped, ``.0`` kept).
+    tests/batch/test_columnar.py checks it against ``repr(hours(us))``."""
+    import numpy as np
+    import pyarrow as pa
+
+    magnitude = (np.abs(us) * 200 + US_PER_HOUR) // (2 * US_PER_HOUR)
+    cents = np.where(us < 0, -magnitude, magnitude)
+    if negated:
+        cents = -cents
+    negative = (cents < 0) | (negated & (cents == 0))
+    whole = np.abs(cents) // 100
+    fraction = np.abs(cents) % 100
+    return _cat(
+        _choose(negative, "-", ""),
+        _numbers(whole),
+        ".",
+        pa.array(_FRACTIONS, pa.string()).take(pa.array(fraction)),
+    )
 
 
 def _csv_quoted(text: str) -> str:
