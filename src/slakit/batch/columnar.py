@@ -51,8 +51,10 @@ if TYPE_CHECKING:
     from slakit.calendar import BusinessCalendar
     from slakit.survey import SurveyScore
 
-__all__ = ["ENGINES", "MISSING", "ChunkTexts", "Plan", "available", "plan_for"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "MISSING", "ChunkTexts", "Plan", "available", "plan_for"]
 
+ENGINE_VARIABLE = "SLAKIT_BATCH_ENGINE"
+"""The environment variable that chooses the engine when ``run()`` is not told (tests run once per engine)."""
 ENGINES = ("auto", "rows", "columnar")
 """What ``engine`` accepts (``run(engine=...)``, ``--engine``)."""
 MISSING = "numpy and pyarrow are not installed (pip install 'slakit[batch]')"

@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import time
+import warnings
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from typing import IO, Any
 from slakit import __version__, presets
 from slakit.batch import columnar, csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
-from slakit.batch.columnar import ENGINES, Plan
+from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan
 from slakit.batch.dataframe import frame_rows
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
@@ -394,7 +395,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     date_format: str | None = None,
     value_map: Mapping[str, Mapping[str, str]] | None = None,
     max_rejected: int | str | RejectLimit | None = None,
-    engine: str = "auto",
+    engine: str | None = None,
 ) -> RunOutcome:
     """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
 
@@ -424,6 +425,8 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     the columnar engine where it can and the row engine for everything else. Either way a row the columnar
     engine does not cover goes to the row engine, and the files are the same byte for byte whichever engine
     evaluated a row (docs/performance.md, "The columnar engine"); ``RunOutcome.engines`` counts the rows of each.
+    Without ``engine``, the environment variable ``SLAKIT_BATCH_ENGINE`` (else ``"auto"``) chooses: a test suite
+    runs once per engine that way.
     """
     began = time.perf_counter()  # a duration for run.json: a monotonic clock, not the wall clock
     policy = presets.resolve(policy)
@@ -432,6 +435,8 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1):
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
     groups = check_by(by)
+    if engine is None:
+        engine = os.environ.get(ENGINE_VARIABLE) or "auto"
     if engine not in ENGINES:
         raise ConfigError.for_value("engine", engine, "one of auto, rows, columnar")
     limit = RejectLimit.of(max_rejected) if max_rejected is not None else None
@@ -548,6 +553,16 @@ def _evaluate_into(
         orders.update(given.frame_layout.date_orders)
 
 
+_SAID: set[str] = set()
+
+
+def _say_once(reason: str) -> None:
+    """Warn, once per process, that the row engine takes every row because of ``reason``."""
+    if reason not in _SAID:
+        _SAID.add(reason)
+        warnings.warn(f"slakit.batch.run: the row engine evaluates every row: {reason}", stacklevel=4)
+
+
 def _columnar_plan(
     engine: str, evaluator: Evaluator, context: Context, given: _Input, opened: Source | None
 ) -> tuple[Plan | None, str | None]:
@@ -561,7 +576,10 @@ def _columnar_plan(
         if isinstance(found, columnar.Plan):
             return found, None
         reason = found
-    if engine == "columnar":
+    if engine == "columnar" or reason == columnar.MISSING:
+        if reason == columnar.MISSING and engine == "auto":
+            _say_once(reason)
+            return None, reason
         raise ConfigError(
             f"engine='columnar' cannot evaluate this input: {reason}; give engine='auto' or 'rows'", path="engine"
         )

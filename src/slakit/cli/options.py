@@ -99,6 +99,13 @@ def add_report_options(command: argparse.ArgumentParser) -> None:
         "--by", type=group_keys, default=("month",), metavar="KEYS", help="report groups, e.g. month or quarter,type"
     )
     command.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress, no summary)")
+    command.add_argument(
+        "--engine",
+        choices=("auto", "rows", "columnar"),
+        default=None,
+        help="how rows are evaluated: auto (the default: the columnar engine where it can, the row engine for the "
+        "rest), rows, or columnar (numpy and pyarrow: pip install 'slakit[batch]'); the files are the same",
+    )
     limits = command.add_mutually_exclusive_group()
     limits.add_argument(
         "--max-rejected",

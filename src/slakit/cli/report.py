@@ -52,6 +52,7 @@ def write_report(
             by=args.by,
             progress=progress,
             max_rejected=limit,
+            engine=getattr(args, "engine", None),
             **{name: value for name, value in options.items() if value is not None},
         )
     except TooManyRejectedError as exc:
@@ -88,6 +89,7 @@ def _print_outcome(outcome: RunOutcome) -> None:
     overall = summary["overall"]
     rejected = f"{outcome.rejected:,} rejected"
     print(f"slakit: {outcome.rows:,} rows: {outcome.evaluated:,} evaluated, {rejected}")
+    _print_engines(outcome)
     found = outcome.summary
     if found.rejected_total:
         print("  rejected rows by reason (rejected.csv lists each row with its line and reason):")
@@ -118,6 +120,16 @@ def _print_outcome(outcome: RunOutcome) -> None:
             print(f"  {path}")
     if tables:
         print(f"  {tables[0].parent / 'summary_*.csv'} ({len(tables)} tables)")
+
+
+def _print_engines(outcome: RunOutcome) -> None:
+    """How many rows each engine evaluated, and why the columnar engine took none when it could not."""
+    engines = outcome.engines
+    if engines.get("columnar"):
+        shown = ", ".join(f"{name} {count:,}" for name, count in engines.items())
+        print(f"  rows by engine: {shown}")
+    elif outcome.engine_note is not None:
+        print(f"  rows by engine: rows {engines.get('rows', 0):,} (the columnar engine cannot: {outcome.engine_note})")
 
 
 def _print_reasons(reasons: Mapping[str, int], firsts: Mapping[str, tuple[int | None, str | None, str]]) -> None:

@@ -1,0 +1,307 @@
+"""The columnar engine against the row engine: every output file byte for byte (run.json apart from its timing).
+
+The row engine is the reference: the columnar engine must write exactly what it writes for every row it covers,
+and hand every other row to it. Exports are generated (hypothesis) with the cells that decide coverage and the
+figures: empty and present times, times out of order, reopens before and after the resolution, replies,
+unknown priorities, survey answers in and out of the scale, a time without an offset, text to make safe.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import warnings
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.optional import require_module
+
+require_module("numpy")
+require_module("pyarrow")
+
+import numpy as np  # noqa: E402 -- after the check that it is installed
+import pyarrow as pa  # noqa: E402
+
+from slakit import presets  # noqa: E402
+from slakit.batch import columnar, run  # noqa: E402
+from slakit.batch.facts import hours  # noqa: E402
+from slakit.demo.export import write_export  # noqa: E402
+from slakit.errors import ConfigError  # noqa: E402
+from slakit.instants import from_us, to_us, zone_named  # noqa: E402
+
+AS_OF = datetime.fromisoformat("2025-10-31T23:59:59+08:00")
+HEADER = (
+    "id,created_at,priority,category,channel,product,customer,agent,assigned_at,acknowledged_at,first_response_at,"
+    "agent_replies,resolved_at,reopened_at,complaints,affected_customers,flags,subject,survey_efficiency,"
+    "survey_ability,survey_attitude,survey_at"
+)
+
+
+def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume") -> Path:
+    """p1-p3 without its escalation rules (the columnar engine evaluates no rules yet)."""
+    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
+    config.pop("escalation")
+    config["name"] = "p1-p3-plain"
+    config["on_reopen"] = reopen
+    if calendar == "24x7":
+        config["calendars"]["default"] = {"timezone": "Europe/Berlin", "hours": {"mon-sun": ["00:00-24:00"]}}
+    path = tmp / f"policy-{calendar}-{reopen}.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _both(tmp: Path, source: Path, policy: Path, **options: Any) -> tuple[Any, Any]:
+    """Run both engines into tmp/rows and tmp/columnar and assert their files are identical."""
+    outcomes = []
+    as_of = options.pop("as_of", AS_OF)
+    for engine in ("rows", "auto"):
+        outcomes.append(run(source, policy, as_of=as_of, out_dir=tmp / engine, engine=engine, **options))
+    _same_files(tmp / "rows", tmp / "auto")
+    return outcomes[0], outcomes[1]
+
+
+def _same_files(a: Path, b: Path) -> None:
+    names = sorted(os.listdir(a))
+    assert names == sorted(os.listdir(b))
+    for name in names:
+        if name == "run.json":
+            mine, theirs = (json.loads((folder / name).read_text()) for folder in (a, b))
+            mine.pop("duration_seconds")
+            theirs.pop("duration_seconds")
+            assert mine == theirs
+            continue
+        assert filecmp.cmp(a / name, b / name, shallow=False), f"{name} differs between the engines"
+
+
+# -- the whole-column rules against the row engine's ------------------------------------------------
+
+
+@given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), min_size=1, max_size=50))
+def test_hours_texts_are_repr_of_hours(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    assert columnar._hour_texts(array).to_pylist() == [repr(hours(v)) for v in values]
+    assert columnar._hour_texts(array, negated=True).to_pylist() == [repr(-hours(v)) for v in values]
+
+
+_INSTANTS = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2150, 1, 1)).map(
+    lambda d: d.replace(tzinfo=UTC)
+)
+
+
+@given(
+    st.lists(_INSTANTS, min_size=1, max_size=30),
+    st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    st.booleans(),
+)
+def test_instant_texts_are_isoformat(instants: list[datetime], zone_name: str, whole: bool) -> None:
+    zone = zone_named(zone_name)
+    values = [to_us(d) // 1_000_000 * 1_000_000 if whole else to_us(d) for d in instants]
+    plan = columnar.Plan.__new__(columnar.Plan)
+    plan.zone = zone
+    plan.caches = {}
+    csv_texts, json_texts = columnar._TextMaker(plan).instants(np.array([*values, columnar._EMPTY], dtype=np.int64))
+    expected = [from_us(v, zone).isoformat() for v in values]
+    assert csv_texts.to_pylist() == [*expected, ""]
+    assert json_texts.to_pylist() == [*(f'"{e}"' for e in expected), "null"]
+
+
+_OFFSETS = st.builds(
+    lambda sign, h, m: f"{sign}{h:02d}:{m:02d}", st.sampled_from("+-"), st.integers(0, 25), st.integers(0, 61)
+)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda d, offset: d.strftime("%Y-%m-%dT%H:%M:%S") + offset,
+                st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30)),
+                _OFFSETS,
+            ),
+            st.text(alphabet="0123456789-T:+ ", min_size=0, max_size=26),
+            st.just(""),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_iso_cells_read_as_fromisoformat(cells: list[str]) -> None:
+    found = columnar._iso_instants(pa.array(cells, pa.string())).tolist()
+    for cell, us in zip(cells, found, strict=True):
+        if cell == "":
+            assert us == columnar._EMPTY
+        elif us != columnar._BAD:  # the cell is read here: exactly as the row engine reads it
+            assert us == to_us(datetime.fromisoformat(cell))
+
+
+# -- generated exports, every file compared ----------------------------------------------------------
+
+_BASE = datetime(2025, 9, 1, 0, 0, tzinfo=UTC)
+
+
+def _time(minutes: int | None, *, naive: bool = False) -> str:
+    if minutes is None:
+        return ""
+    moment = (_BASE + timedelta(minutes=minutes)).astimezone(zone_named("Asia/Shanghai"))
+    return moment.replace(tzinfo=None).isoformat(sep=" ") if naive else moment.isoformat()
+
+
+_MINUTES = st.one_of(st.none(), st.integers(min_value=-600, max_value=90 * 24 * 60))
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> list[str]:
+    created = draw(st.integers(min_value=0, max_value=60 * 24 * 60))
+    later = [draw(_MINUTES) for _ in range(6)]
+    assigned, acknowledged, responded, resolved, reopened, survey_at = (
+        None if m is None else created + abs(m) * draw(st.sampled_from([1, 1, 1, -1])) for m in later
+    )
+    answers = [draw(st.sampled_from(["", "", "5", "4", "3", "1", "7", " 2 "])) for _ in range(3)]
+    return [
+        draw(st.sampled_from(["T1", "=T2", " T3 ", "T-4", "票5", "", "T6"])) + str(draw(st.integers(0, 9))),
+        _time(created, naive=draw(st.integers(0, 30)) == 0),
+        draw(st.sampled_from(["P1", "P2", "P3", "p2", "紧急", "P9", ""])),
+        draw(st.sampled_from(["技术支持类/软件故障排查", "售后服务类/硬件维修", "", "Other", "+x"])),
+        draw(st.sampled_from(["电话", "邮件", "", "@web"])),
+        draw(st.sampled_from(["BX-100 工业平板", "", "App"])),
+        draw(st.sampled_from(["华东精密制造有限公司", "", "-ACME"])),
+        draw(st.sampled_from(["王磊", "", "李娜"])),
+        _time(assigned),
+        _time(acknowledged),
+        _time(responded),
+        draw(st.sampled_from(["", "", "1", "2", "0", "x"])),
+        _time(resolved),
+        _time(reopened) if draw(st.integers(0, 3)) == 0 else "",
+        draw(st.sampled_from(["0", "", "1", "2"])),
+        draw(st.sampled_from(["1", "", "12"])),
+        draw(st.sampled_from(["", "public_opinion_risk"])),
+        draw(st.sampled_from(["软件卡顿 报错", "如何设置打印模板", "", "hello"])),
+        *answers,
+        _time(survey_at),
+    ]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),  # each example is two whole runs: no slow shrinking
+)
+@given(
+    rows=st.lists(_rows(), min_size=0, max_size=25),
+    calendar=st.sampled_from([None, "24x7"]),
+    reopen=st.sampled_from(["resume", "resume", "restart"]),
+    as_of_day=st.integers(min_value=20, max_value=120),
+    by=st.sampled_from([("month",), ("week", "priority"), ("agent",), ()]),
+)
+def test_generated_exports_give_the_same_files(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[list[str]],
+    calendar: str | None,
+    reopen: str,
+    as_of_day: int,
+    by: tuple[str, ...],
+) -> None:
+    tmp = tmp_path_factory.mktemp("export")
+    source = tmp / "export.csv"
+    source.write_text("\r\n".join([HEADER, *(",".join(row) for row in rows)]) + "\r\n", encoding="utf-8")
+    as_of = _BASE + timedelta(days=as_of_day)
+    rows_outcome, auto_outcome = _both(
+        tmp, source, _policy(tmp, calendar=calendar, reopen=reopen), as_of=as_of, by=by, chunk_size=7
+    )
+    assert sum(auto_outcome.engines.values()) == len(rows)
+    assert rows_outcome.engines == ({"rows": len(rows)} if rows else {})
+
+
+def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
+    files = write_export(tmp_path, rows=400, seed=7, as_of=AS_OF)
+    rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
+    assert auto_outcome.engines["columnar"] >= 380
+    assert rows_outcome.summary == auto_outcome.summary
+
+
+def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
+    files = write_export(tmp_path, rows=300, seed=3, as_of=AS_OF)
+    policy = _policy(tmp_path)
+    run(files.csv, policy, as_of=AS_OF, out_dir=tmp_path / "rows", engine="rows")
+    outcome = run(files.csv, policy, as_of=AS_OF, out_dir=tmp_path / "auto", engine="auto", jobs=2, chunk_size=64)
+    _same_files(tmp_path / "rows", tmp_path / "auto")
+    assert outcome.engines["columnar"] > 0
+
+
+def test_progress_is_reported_alike(tmp_path: Path) -> None:
+    files = write_export(tmp_path, rows=120, seed=5, as_of=AS_OF)
+    policy = _policy(tmp_path)
+    seen: dict[str, list[tuple[int, int | None]]] = {}
+    for engine in ("rows", "columnar"):
+        calls: list[tuple[int, int | None]] = []
+        run(
+            files.csv,
+            policy,
+            as_of=AS_OF,
+            out_dir=tmp_path / engine,
+            engine=engine,
+            chunk_size=50,
+            progress=lambda p, calls=calls: calls.append((p.rows, p.bytes_read)),
+        )
+        seen[engine] = calls
+    assert seen["rows"] == seen["columnar"]
+    assert seen["rows"][-1][0] == 120
+
+
+def test_quoted_cells_go_to_the_row_engine(tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    row = 'Q1,2025-09-01T10:00:00+08:00,P1,"a, b",,,,,,,,,,,,,,"say ""hi""",,,,'
+    source.write_text(HEADER + "\n" + row + "\n", encoding="utf-8")
+    _, outcome = _both(tmp_path, source, _policy(tmp_path))
+    assert outcome.engines == {"rows": 1}
+
+
+def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> None:
+    source = tmp_path / "export.tsv"
+    cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * 15
+    source.write_text(HEADER.replace(",", "\t") + "\n" + "\t".join(cells) + "\n", encoding="utf-8")
+    _, outcome = _both(tmp_path, source, _policy(tmp_path), delimiter="\t")
+    assert outcome.engines == {"columnar": 1}
+
+
+def test_columnar_refuses_what_it_cannot_take(tmp_path: Path) -> None:
+    files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
+    with pytest.raises(ConfigError, match="escalation rules"):
+        run(files.csv, "p1-p3", as_of=AS_OF, out_dir=tmp_path / "a", engine="columnar")
+    with pytest.raises(ConfigError, match="not a flat CSV"):
+        run(files.jsonl, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "b", engine="columnar")
+    with pytest.raises(ConfigError, match="'engine'"):
+        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="fast")
+
+
+def test_auto_says_why_the_row_engine_took_every_row(tmp_path: Path) -> None:
+    files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
+    outcome = run(files.csv, "p1-p3", as_of=AS_OF, out_dir=tmp_path / "a", engine="auto")
+    assert outcome.engines == {"rows": 20}
+    assert outcome.engine_note is not None
+    assert "escalation rules" in outcome.engine_note
+
+
+def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
+    monkeypatch.setattr(columnar, "available", lambda: False)
+    monkeypatch.setattr("slakit.batch.pipeline._SAID", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a")
+        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "b")
+    assert outcome.engines == {"rows": 20}
+    assert outcome.engine_note == columnar.MISSING
+    assert len([w for w in caught if "row engine" in str(w.message)]) == 1
+    with pytest.raises(ConfigError, match="slakit\\[batch\\]"):
+        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
