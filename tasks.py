@@ -51,13 +51,13 @@ def _run(*args: str) -> int:
 
 
 def demo(args: list[str]) -> int:
-    _ensure_env("")
+    _ensure_env("batch")
     return _run("-m", "slakit", "demo", *args)
 
 
 def slakit(args: list[str]) -> int:
     """The ``slakit`` command installed in .venv, run in the caller's working directory (paths stay theirs)."""
-    _ensure_env("")
+    _ensure_env("batch")
     return subprocess.run([str(PYTHON), "-m", "slakit", *args], check=False).returncode
 
 

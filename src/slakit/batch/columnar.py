@@ -148,7 +148,7 @@ class Plan:
         self.metrics = tuple(context.metrics)
         self.zone = context.zone
         self.caches: dict[str, _Cache] = {}
-        self.tables: dict[int, tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.tables: dict[BusinessCalendar, tuple[Any, tuple[np.ndarray, ...]]] = {}
 
     def cache(self, name: str) -> _Cache:
         found = self.caches.get(name)
@@ -476,7 +476,7 @@ class _Chunk:
         rest = found == _BAD
         if rest.any():
             where = np.nonzero(rest)[0]
-            column = _Chunk.read_distinct(self.plan, array.take(pa.array(where)), f"time:{id(zone)}", read)
+            column = _Chunk.read_distinct(self.plan, array.take(pa.array(where)), "time", read)
             found[where] = np.array(column.values, dtype=np.int64)[column.codes]
         self.ok &= found != _BAD
         return found
@@ -840,7 +840,7 @@ class _Block:
 
         low = int(self.created.min()) if len(self.created) else self.plan.evaluator.as_of_us
         high = self.plan.evaluator.as_of_us + _YEAR_US
-        known = self.plan.tables.get(id(calendar))
+        known = self.plan.tables.get(calendar)
         if known is not None and known[0].lo <= low and high < known[0].hi:
             return known
         try:
@@ -850,7 +850,7 @@ class _Block:
         arrays = tuple(
             np.asarray(part, dtype=np.int64) for part in (table.starts, table.ends, table.cum, table.cum_end)
         )
-        found = self.plan.tables[id(calendar)] = (table, arrays)
+        found = self.plan.tables[calendar] = (table, arrays)
         return found
 
     @staticmethod
@@ -1302,7 +1302,7 @@ class _TextMaker:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.zone = plan.zone
-        self.iso = plan.cache(f"iso:{id(self.zone)}")
+        self.iso = plan.cache("iso")
         self.csv = plan.cache("csv")
         self.json = plan.cache("json")
 
@@ -1334,7 +1334,7 @@ class _TextMaker:
         offsets = np.zeros(len(distinct), dtype=np.int64)
         suffixes: list[str] = []
         mixed = np.zeros(len(distinct), dtype=bool)
-        known = self.plan.cache(f"offset:{id(self.zone)}")
+        known = self.plan.cache("offset")
         for i, hour in enumerate(distinct.tolist()):
             found = known.get(hour)
             if found is None:

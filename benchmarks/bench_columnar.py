@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The columnar batch engine against the row engine: a demo-shaped flat export end to end (docs/performance.md).
+
+    python3 benchmarks/bench_columnar.py                 # 1,000,000 rows: both engines, stages, peak memory
+    python3 benchmarks/bench_columnar.py --rows 100000 --runs 3 --rss 1000000,10000000
+
+The export is the demo's (``slakit demo``): 100,000 generated tickets repeated with distinct ids up to
+``--rows``. The policy is the p1-p3 preset without its escalation rules (the columnar engine evaluates no
+escalation rules yet; with them ``auto`` gives every row to the row engine). Each run is a fresh process
+(``slakit.batch.run`` with the default outputs) so that its wall time and peak RSS are its own; the figure is
+the median of ``--runs``. The stage breakdown (read, evaluate, summarise, format, write) comes from one more
+columnar run in this process, beside pyarrow's own read of the export and write of results.csv's text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2025-10-31T23:59:59+08:00"
+BASE_ROWS = 100_000
+
+_CHILD = r"""
+import json, resource, sys, time
+from datetime import datetime
+from slakit.batch import run
+source, policy, out, engine, jobs = sys.argv[1:6]
+began = time.perf_counter()
+outcome = run(source, policy, as_of=datetime.fromisoformat(sys.argv[6]), out_dir=out, engine=engine, jobs=int(jobs))
+wall = time.perf_counter() - began
+usage = resource.getrusage(resource.RUSAGE_SELF)
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "rss_mb": max(usage.ru_maxrss, children.ru_maxrss) / 1024,
+                  "cpu": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime,
+                  "engines": dict(outcome.engines), "rows": outcome.rows}))
+"""
+
+
+def make_export(folder: Path, rows: int) -> Path:
+    """A demo-shaped flat export of ``rows`` rows: the demo's tickets, repeated with distinct ids."""
+    from slakit.demo.export import write_export
+
+    base = write_export(folder / "base", min(rows, BASE_ROWS), seed=20251031, as_of=datetime.fromisoformat(AS_OF))
+    lines = base.csv.read_bytes().split(b"\r\n")
+    header, body = lines[0], [line for line in lines[1:] if line]
+    path = folder / f"export-{rows}.csv"
+    with path.open("wb") as out:
+        out.write(header + b"\r\n")
+        written, copy = 0, 0
+        while written < rows:
+            for line in body:
+                if written >= rows:
+                    break
+                if copy:
+                    cell, rest = line.split(b",", 1)
+                    line = cell + b"-" + str(copy).encode() + b"," + rest
+                out.write(line + b"\r\n")
+                written += 1
+            copy += 1
+    return path
+
+
+def make_policy(folder: Path) -> Path:
+    import yaml
+
+    from slakit import presets
+
+    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
+    config.pop("escalation")
+    config["name"] = "p1-p3-no-escalation"
+    path = folder / "policy.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def one_run(source: Path, policy: Path, out: Path, engine: str, jobs: int = 1) -> dict[str, object]:
+    command = [sys.executable, "-c", _CHILD, str(source), str(policy), str(out), engine, str(jobs), AS_OF]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def stages(source: Path, policy: Path, out: Path) -> dict[str, float]:
+    """Seconds per stage of one columnar run in this process (wrapped functions, inclusive of what they call)."""
+    from slakit.batch import columnar, run, spill
+
+    spent = dict.fromkeys(("read", "evaluate", "summarise", "format", "write", "row engine"), 0.0)
+
+    def timed(owner: object, name: str, stage: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[stage] += time.perf_counter() - began
+
+        setattr(owner, name, wrapper)
+
+    timed(columnar.Plan, "read", "read")
+    timed(columnar._Chunk, "times", "read")
+    timed(columnar._Chunk, "col", "read")
+    timed(columnar._Block, "evaluate", "evaluate")
+    timed(columnar._Block, "_count", "summarise")
+    timed(columnar._Block, "texts", "format")
+    timed(spill, "write_all", "write")
+    began = time.perf_counter()
+    outcome = run(source, policy, as_of=datetime.fromisoformat(AS_OF), out_dir=out, engine="columnar")
+    spent["total"] = time.perf_counter() - began
+    spent["format"] -= spent["summarise"]  # texts() counts the summary too
+    spent["rows by the row engine"] = outcome.engines.get("rows", 0)
+    return spent
+
+
+def arrow_alone(source: Path, out: Path) -> dict[str, float]:
+    """pyarrow reading the export (every column as text) and writing results.csv's text back as a CSV."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    began = time.perf_counter()
+    header = source.open(encoding="utf-8-sig").readline().strip().split(",")
+    table = pacsv.read_csv(
+        source, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()))
+    )
+    read = time.perf_counter() - began
+    results = pacsv.read_csv(out / "results.csv")
+    began = time.perf_counter()
+    pacsv.write_csv(results, out / "arrow-results.csv")
+    write = time.perf_counter() - began
+    return {"arrow read of the export": read, "arrow write of results.csv": write, "rows": table.num_rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="columnar runs (median); the row engine runs once")
+    parser.add_argument("--rss", default="1000000,10000000", help="row counts to measure columnar peak RSS at")
+    parser.add_argument("--no-rows-engine", action="store_true", help="skip the row engine (it takes minutes)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        policy = make_policy(folder)
+        source = make_export(folder, args.rows)
+        print(f"export: {args.rows:,} rows, {source.stat().st_size / 1e6:.0f} MB; policy p1-p3 without escalation rules")
+        columnar_runs = [one_run(source, policy, folder / f"c{i}", "columnar") for i in range(args.runs)]
+        walls = [float(r["wall"]) for r in columnar_runs]  # type: ignore[arg-type]
+        median = statistics.median(walls)
+        print(f"columnar: median {median:.2f} s wall of {args.runs} ({', '.join(f'{w:.2f}' for w in walls)}), "
+              f"cpu {columnar_runs[0]['cpu']:.1f} s, peak RSS {columnar_runs[0]['rss_mb']:.0f} MB, "
+              f"engines {columnar_runs[0]['engines']}")  # fmt: skip
+        if not args.no_rows_engine:
+            rows = one_run(source, policy, folder / "r", "rows")
+            print(f"rows:     {rows['wall']:.2f} s wall, cpu {rows['cpu']:.1f} s, peak RSS {rows['rss_mb']:.0f} MB; "
+                  f"columnar is {float(rows['wall']) / median:.1f}x faster")  # type: ignore[arg-type]  # fmt: skip
+            same = all(
+                (folder / "r" / name).read_bytes() == (folder / "c0" / name).read_bytes()
+                for name in ("results.csv", "results.jsonl", "breaches.csv", "summary.json", "report.html")
+            )
+            print(f"files identical across engines: {same}")
+        spent = stages(source, policy, folder / "s")
+        print("stages (one columnar run in this process): " + ", ".join(f"{k} {v:.2f}" for k, v in spent.items()))
+        alone = arrow_alone(source, folder / "s")
+        print("pyarrow alone: " + ", ".join(f"{k} {v:.2f}" for k, v in alone.items()))
+        for count in (int(n) for n in args.rss.split(",") if n):
+            big = source if count == args.rows else make_export(folder, count)
+            figures = one_run(big, policy, folder / f"rss{count}", "columnar")
+            print(f"peak RSS at {count:,} rows: {figures['rss_mb']:.0f} MB ({figures['wall']:.1f} s wall)")
+            if big != source:
+                big.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
