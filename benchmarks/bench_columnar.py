@@ -83,7 +83,7 @@ def make_policy(folder: Path) -> Path:
 
 def one_run(source: Path, policy: Path, out: Path, engine: str, jobs: int = 1) -> dict[str, object]:
     command = [sys.executable, "-c", _CHILD, str(source), str(policy), str(out), engine, str(jobs), AS_OF]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 -- this interpreter, our own script
     figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
@@ -150,7 +150,9 @@ def main() -> int:
         folder = Path(temp)
         policy = make_policy(folder)
         source = make_export(folder, args.rows)
-        print(f"export: {args.rows:,} rows, {source.stat().st_size / 1e6:.0f} MB; policy p1-p3 without escalation rules")
+        print(
+            f"export: {args.rows:,} rows, {source.stat().st_size / 1e6:.0f} MB; policy p1-p3 without escalation rules"
+        )
         columnar_runs = [one_run(source, policy, folder / f"c{i}", "columnar") for i in range(args.runs)]
         walls = [float(r["wall"]) for r in columnar_runs]  # type: ignore[arg-type]
         median = statistics.median(walls)

@@ -60,7 +60,7 @@ def test_tasks_py_runs_slakit_from_the_venv_in_the_callers_directory(monkeypatch
     monkeypatch.setattr(tasks.sys, "argv", ["tasks.py", "slakit", "evaluate", "export.csv", "--policy", "p1-p3"])
     monkeypatch.chdir(tmp_path)
     assert tasks.main() == 3  # the command's own exit code
-    assert ensured == [""]  # slakit without extras, installed into .venv first
+    assert ensured == ["batch"]  # slakit with its columnar batch engine, installed into .venv first
     ((command, options),) = ran
     assert command == [str(tasks.PYTHON), "-m", "slakit", "evaluate", "export.csv", "--policy", "p1-p3"]
     assert "cwd" not in options  # the caller's directory: export.csv is theirs

@@ -26,9 +26,8 @@ condition can choose it the same way.
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -49,7 +48,6 @@ if TYPE_CHECKING:
 
     from slakit.batch.evaluation import Evaluator
     from slakit.calendar import BusinessCalendar
-    from slakit.survey import SurveyScore
 
 __all__ = ["ENGINES", "ENGINE_VARIABLE", "MISSING", "ChunkTexts", "Plan", "available", "plan_for"]
 
@@ -236,23 +234,22 @@ class _Col:
         return _Col(self.codes[rows], self.values)
 
     def bad(self) -> np.ndarray:
-        """Rows whose value is :data:`_BAD` (or None, for a required cell: ``bad_or_none``)."""
-        import numpy as np
-
-        flags = np.array([value is _BAD for value in self.values] or [False], dtype=bool)
-        return flags[self.codes]
+        """Rows whose value is :data:`_BAD` (a cell the row engine must read)."""
+        return self.where(lambda value: value is _BAD)
 
     def where(self, test: Callable[[Any], bool]) -> np.ndarray:
         import numpy as np
 
         flags = np.array([bool(test(value)) for value in self.values] or [False], dtype=bool)
-        return flags[self.codes]
+        found: np.ndarray = flags[self.codes]
+        return found
 
     def numbers(self, absent: int) -> np.ndarray:
         import numpy as np
 
-        found = np.array([value if isinstance(value, int) else absent for value in self.values] or [absent])
-        return found.astype(np.int64)[self.codes]
+        values = np.array([value if isinstance(value, int) else absent for value in self.values] or [absent])
+        found: np.ndarray = values.astype(np.int64)[self.codes]
+        return found
 
     def canonical(self) -> _Col:
         """The same column with each value once (codes of equal values merged)."""
@@ -398,7 +395,8 @@ def _joined(array: pa.Array) -> bytes:
     bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
     if data is None:
         return b""
-    return data.to_pybytes()[int(bounds[0]) : int(bounds[-1])]
+    text: bytes = data.to_pybytes()[int(bounds[0]) : int(bounds[-1])]
+    return text
 
 
 class _Chunk:
@@ -520,12 +518,12 @@ class _Chunk:
             ok &= ~reopen | (
                 (reopened >= created) & (reopened <= as_of) & (~present["resolved_at"] | (reopened < resolved))
             )
-            for column in (assigned, acknowledged, responded):
-                ok &= ~reopen | (column != reopened)  # no other event at the reopen's instant
+            for instants in (assigned, acknowledged, responded):
+                ok &= ~reopen | (instants != reopened)  # no other event at the reopen's instant
         else:
             ok &= ~reopen
-        for name, column in zip(_TIMES[1:5], (assigned, acknowledged, responded, resolved), strict=True):
-            ok &= ~present[name] | ((column >= created) & (column <= as_of))
+        for name, instants in zip(_TIMES[1:5], (assigned, acknowledged, responded, resolved), strict=True):
+            ok &= ~present[name] | ((instants >= created) & (instants <= as_of))
         ok &= (survey_at == _EMPTY) | (survey_at >= created)
         ok &= ~present["acknowledged_at"] | (present["assigned_at"] & (acknowledged >= assigned))
         replies_given = replies_cell.numbers(-1)
@@ -667,8 +665,8 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     where = np.nonzero(shaped)[0]
     cells = array.take(pa.array(where))  # each 25 ASCII bytes, one after the other in the data buffer
     start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
-    digits = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start)
-    digits = digits.reshape(-1, 25).astype(np.int64) - ord("0")
+    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start)
+    digits = raw.reshape(-1, 25).astype(np.int64) - ord("0")
 
     def field(begin: int, stop: int) -> np.ndarray:
         value = np.zeros(len(digits), dtype=np.int64)
@@ -700,7 +698,9 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
     epoch_days = era * 146097 + day_of_era - 719468
-    seconds = epoch_days * 86400 + hour * 3600 + minute * 60 + second - sign * (offset_hours * 3600 + offset_minutes * 60)
+    seconds = (
+        epoch_days * 86400 + hour * 3600 + minute * 60 + second - sign * (offset_hours * 3600 + offset_minutes * 60)
+    )
     us = seconds * 1_000_000
     valid &= (us >= _LOW) & (us < _HIGH)
     found[where[valid]] = us[valid]
@@ -1338,7 +1338,10 @@ class _TextMaker:
         for i, hour in enumerate(distinct.tolist()):
             found = known.get(hour)
             if found is None:
-                begin, end = from_us(hour * US_PER_HOUR, self.zone), from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone)
+                begin, end = (
+                    from_us(hour * US_PER_HOUR, self.zone),
+                    from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone),
+                )
                 first, last = begin.utcoffset(), end.utcoffset()
                 offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
                 found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
@@ -1389,11 +1392,11 @@ class _TextMaker:
         return text  # type: ignore[no-any-return]
 
     @staticmethod
-    def overall(score: SurveyScore | None) -> str:
+    def overall(score: Any) -> str:
         return "" if score is None or score is _BAD else repr(float(score.overall))
 
     @staticmethod
-    def survey(score: SurveyScore | None) -> str:
+    def survey(score: Any) -> str:
         return "null" if score is None or score is _BAD else survey_json(score)
 
 
