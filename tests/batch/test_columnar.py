@@ -305,3 +305,22 @@ def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
     assert len([w for w in caught if "row engine" in str(w.message)]) == 1
     with pytest.raises(ConfigError, match="slakit\\[batch\\]"):
         run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
+
+
+def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
+    """Rows with numeric dates go to the row engine; the orders they show are counted whichever process read them."""
+    source = tmp_path / "export.csv"
+    rows = [f"T{i},2025-09-0{1 + i % 5}T10:00:00+08:00,P2" + "," * 19 for i in range(40)]
+    rows += [f"N{i},09/2{i % 8}/2025 10:00,P2" + "," * 19 for i in range(40)]
+    source.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    policy = _policy(tmp_path)
+    found = []
+    for engine, jobs in (("rows", 1), ("auto", 2)):
+        outcome = run(
+            source, policy, as_of=AS_OF, out_dir=tmp_path / engine, engine=engine, jobs=jobs, chunk_size=16,
+            assume_tz="Asia/Shanghai",
+        )  # fmt: skip
+        found.append(outcome)
+    _same_files(tmp_path / "rows", tmp_path / "auto")
+    assert found[0].date_orders == found[1].date_orders
+    assert found[1].engines == {"columnar": 40, "rows": 40}

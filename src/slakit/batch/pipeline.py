@@ -162,7 +162,7 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
                 texts.breaches_csv,
                 texts.warnings_csv,
                 summary,
-                _take_orders(work.layout),
+                _chunk_orders(work),
                 texts.columnar,
             )
     items: Iterable[Ticket | Rejected]
@@ -225,6 +225,15 @@ def _csv_text(row: list[Any], *, safe: bool) -> str:
     buffer = io.StringIO()
     (csv_safe.writer(buffer) if safe else csv.writer(buffer)).writerow(row)
     return buffer.getvalue()
+
+
+def _chunk_orders(work: _Work) -> tuple[tuple[str, int], ...]:
+    """The date orders a columnar chunk's rows showed: in a worker process the columnar plan reads the rows the
+    row engine takes with its own copy of the layout."""
+    found = Counter(dict(_take_orders(work.layout)))
+    if work.columnar is not None and work.columnar.layout is not work.layout:
+        found.update(dict(_take_orders(work.columnar.layout)))
+    return tuple(found.items())
 
 
 def _take_orders(layout: FlatLayout | None) -> tuple[tuple[str, int], ...]:
