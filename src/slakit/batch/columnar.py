@@ -365,6 +365,14 @@ def _cat(*parts: Any) -> pa.Array:
     return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), "")
 
 
+def _fields(*parts: Any) -> pa.Array:
+    """The element-wise join of string arrays and constant texts with commas: cells of a CSV line."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), ",")
+
+
 def _choose(mask: np.ndarray, yes: Any, no: Any) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -952,11 +960,7 @@ class _Block:
             breached = state == _BREACHED
             late = _choose(breached, _hour_texts(figures["remaining"], negated=True), "")
             state_text = states.texts(str)
-            metric_csv.append(
-                _choose(
-                    tracked, _cat(state_text, ",", deadline_csv, ",", completed_csv, ",", elapsed, ",", late), ",,,,"
-                )
-            )
+            metric_csv.append(_choose(tracked, _fields(state_text, deadline_csv, completed_csv, elapsed, late), ",,,,"))
             piece = _cat(
                 f',"{metric}":{{"state":"',
                 state_text,
@@ -1001,55 +1005,16 @@ class _Block:
                 breached_any |= breached
                 breaches_total += int(breached.sum())
                 breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
-        metric_cells = _cat(*_between(metric_csv, ","))
         survey_overall = survey.texts(make.overall)
         survey_follow = survey.texts(lambda s: "" if s is None or s is _BAD else true_false[bool(s.needs_follow_up)])
-        results = _cat(
-            lines,
-            ",",
-            csv_of["id"],
-            ",",
-            csv_of["priority"],
-            ",",
-            csv_of["type"],
-            ",",
-            csv_of["category"],
-            ",",
-            csv_of["channel"],
-            ",",
-            csv_of["product"],
-            ",",
-            csv_of["customer"],
-            ",",
-            csv_of["agent"],
-            ",",
-            created_iso,
-            ",",
-            resolved_text,
-            ",",
-            resolved_csv,
-            ",",
-            _choose(resolved, business, ""),
-            ",",
-            _choose(resolved, wall, ""),
-            ",",
-            replies,
-            ",",
-            reopens,
-            ",",
-            complaints,
-            ",",
-            fcr_text,
-            ",",
-            metric_cells,
-            ",",
+        results = _fields(
+            lines, csv_of["id"], csv_of["priority"], csv_of["type"], csv_of["category"], csv_of["channel"],
+            csv_of["product"], csv_of["customer"], csv_of["agent"], created_iso, resolved_text, resolved_csv,
+            _choose(resolved, business, ""), _choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
+            *metric_csv,
             _trimmed(_cat("", *breached_csv) if breached_csv else _choose(np.zeros(count, dtype=bool), "", ""), ";"),
-            ",",
-            survey_overall,
-            ",",
-            survey_follow,
-            ",,\r\n",
-        )
+            survey_overall, survey_follow, "", "\r\n",
+        )  # fmt: skip
         sla = _trimmed(_cat("", *metric_json), ",") if metric_json else _choose(np.zeros(count, dtype=bool), "", "")
         breached_list = (
             _trimmed(_cat("", *breached_json), ",") if breached_json else _choose(np.zeros(count, dtype=bool), "", "")
@@ -1230,15 +1195,6 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
 
     distinct, inverse = np.unique(values, return_inverse=True)
     return inverse.reshape(-1).astype(np.int64), distinct.tolist()
-
-
-def _between(parts: list[Any], separator: str) -> list[Any]:
-    joined: list[Any] = []
-    for i, part in enumerate(parts):
-        if i:
-            joined.append(separator)
-        joined.append(part)
-    return joined
 
 
 def _trimmed(array: pa.Array, separator: str) -> pa.Array:
