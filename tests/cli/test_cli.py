@@ -285,6 +285,7 @@ BAD_VALUES: dict[str, dict[str, list[tuple[list[str], int]]]] = {
         "--out": [(["--out", "{garbage}"], 3)],
         "--format": [(["--format", "pdf"], 2)],
         "--jobs": [(["--jobs", "0"], 2), (["--jobs", "two"], 2)],
+        "--engine": [(["--engine", "fast"], 2)],
         "--by": [(["--by", "moon"], 2)],
         "--max-rejected": [
             (["--max-rejected", "lots"], 2),
@@ -307,6 +308,7 @@ BAD_VALUES: dict[str, dict[str, list[tuple[list[str], int]]]] = {
         "--input": [(["--input", "xml"], 2)],
         "--format": [(["--format", "pdf"], 2)],
         "--jobs": [(["--jobs", "0"], 2)],
+        "--engine": [(["--engine", "vectorised"], 2)],
         "--by": [(["--by", "moon"], 2)],
         "--max-rejected": [(["--max-rejected", "-1"], 2)],
         "--start": [(["--start", "yesterday"], 2)],

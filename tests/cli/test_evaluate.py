@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import slakit
+from slakit import presets
 from slakit.cli import main
 
 AS_OF = "2025-09-05T18:00:00+08:00"
@@ -487,3 +489,24 @@ def test_cli_durations_and_cells_ignored_with_a_warning(tmp_path):
     d1 = _rows_of(out / "results.csv")[0]
     assert d1["response_completed_at"] == "2025-09-01T10:30:00+08:00"
     assert d1["resolved_at"] == "2025-09-01T14:00:00+08:00"
+
+
+def test_the_console_says_how_many_rows_each_engine_took(export, tmp_path):
+    pytest.importorskip("pyarrow")
+    plain = tmp_path / "plain.yaml"
+    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
+    config.pop("escalation")
+    plain.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    found = {}
+    for engine in ("rows", "auto"):
+        out = tmp_path / engine
+        result = run(
+            "evaluate", str(export), "--policy", str(plain), "--as-of", AS_OF, "--out", str(out), "--engine", engine
+        )
+        assert result.returncode == 0, result.stderr
+        found[engine] = result.stdout
+        assert (out / "results.csv").read_bytes() == (tmp_path / "rows" / "results.csv").read_bytes()
+    assert "  rows by engine: columnar 2, rows 2" in found["auto"].splitlines()
+    assert "rows by engine" not in found["rows"]
+    escalating = run("evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "e"))
+    assert "(the columnar engine cannot: the policy has escalation rules" in escalating.stdout

@@ -89,7 +89,6 @@ def _print_outcome(outcome: RunOutcome) -> None:
     overall = summary["overall"]
     rejected = f"{outcome.rejected:,} rejected"
     print(f"slakit: {outcome.rows:,} rows: {outcome.evaluated:,} evaluated, {rejected}")
-    _print_engines(outcome)
     found = outcome.summary
     if found.rejected_total:
         print("  rejected rows by reason (rejected.csv lists each row with its line and reason):")
@@ -113,6 +112,7 @@ def _print_outcome(outcome: RunOutcome) -> None:
         f"mean handling {_two_places(handling['mean'])} business hours (median {_two_places(handling['median'])}), "
         f"satisfaction {_two_places(satisfaction['mean_overall'])} (CSAT {_rate(satisfaction['csat'])})"
     )
+    _print_engines(outcome)
     tables = [path for path in outcome.files if path.name.startswith("summary_") and path.suffix == ".csv"]
     print("wrote:")
     for path in outcome.files:
