@@ -298,8 +298,8 @@ def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
     monkeypatch.setattr("slakit.batch.pipeline._SAID", set())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        outcome = run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a")
-        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "b")
+        outcome = run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="auto")
+        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "b", engine="auto")
     assert outcome.engines == {"rows": 20}
     assert outcome.engine_note == columnar.MISSING
     assert len([w for w in caught if "row engine" in str(w.message)]) == 1

@@ -508,5 +508,7 @@ def test_the_console_says_how_many_rows_each_engine_took(export, tmp_path):
         assert (out / "results.csv").read_bytes() == (tmp_path / "rows" / "results.csv").read_bytes()
     assert "  rows by engine: columnar 2, rows 2" in found["auto"].splitlines()
     assert "rows by engine" not in found["rows"]
-    escalating = run("evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "e"))
+    escalating = run(
+        "evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "e"), "--engine", "auto"
+    )
     assert "(the columnar engine cannot: the policy has escalation rules" in escalating.stdout
