@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, cast
 
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
+from slakit.escalation.conditions import Leaf
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
@@ -178,17 +179,7 @@ class FactsOverTime:
                 else:
                     result = union(result, self._spans(part))
             return result
-        leaf = node[1]
-        spans: Spans = []
-        steps = self._steps("survey" if kind == SURVEY else "ticket", node[2])
-        for i, (since, value) in enumerate(steps):
-            end = steps[i + 1][0] if i + 1 < len(steps) else INF
-            if since < end and leaf.holds({leaf.fact: value}):
-                if spans and spans[-1][1] == since:
-                    spans[-1] = (spans[-1][0], end)
-                else:
-                    spans.append((since, end))
-        return spans
+        return _step_spans(node[1], self._steps("survey" if kind == SURVEY else "ticket", node[2]))
 
     # -- facts as functions of time ------------------------------------------------------------------
 
@@ -261,3 +252,26 @@ def _first(spans: Spans, start: int) -> int | None:
         if b > start:
             return max(a, start)
     return None
+
+
+def _step_spans(leaf: Leaf, steps: list[tuple[int, Any]]) -> Spans:
+    """The instants at which ``leaf`` holds, for a fact that takes the value of each ``(since, value)`` step
+    from its instant to the next."""
+    spans: Spans = []
+    answers: dict[Any, bool] = {}  # a fact takes few values (priorities, counts): each asked once
+    for i, (since, value) in enumerate(steps):
+        end = steps[i + 1][0] if i + 1 < len(steps) else INF
+        if since >= end:
+            continue
+        try:
+            holds = answers.get(value)
+            if holds is None:
+                holds = answers[value] = leaf.holds({leaf.fact: value})
+        except TypeError:  # not hashable (a set of flags): asked each time
+            holds = leaf.holds({leaf.fact: value})
+        if holds:
+            if spans and spans[-1][1] == since:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((since, end))
+    return spans

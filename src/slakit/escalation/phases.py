@@ -169,22 +169,26 @@ class _Sweep:
         clocks: dict[tuple[int, bool], _Clock] = {}
         holes: dict[bool, tuple[list[tuple[int, int | None]], set[int]]] = {}
         targets = plan.targets
+        of_code: dict[str, tuple[Target | None, _Clock | None]] = {}  # a ticket has few priorities
         for _, within, code in timeline:
-            own = targets[code].get(metric) if within is not None else None
-            clock = None
-            if own is not None and within is not None:
-                key = (id(own.clock), own.pausable)
-                clock = clocks.get(key)
-                if clock is None:
-                    found = holes.get(own.pausable)
-                    if found is None:
-                        spans = clock_holes(line, own.pausable)
-                        found = holes[own.pausable] = (spans, {a for a, _ in spans})
-                    clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, *found)
-                if within not in clock.withins:
-                    clock.withins.append(within)
-            self.owns.append(own)
-            self.clocks_of.append(clock)
+            known = of_code.get(code)
+            if known is None:
+                own = targets[code].get(metric) if within is not None else None
+                clock = None
+                if own is not None and within is not None:
+                    key = (id(own.clock), own.pausable)
+                    clock = clocks.get(key)
+                    if clock is None:
+                        found = holes.get(own.pausable)
+                        if found is None:
+                            spans = clock_holes(line, own.pausable)
+                            found = holes[own.pausable] = (spans, {a for a, _ in spans})
+                        clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, *found)
+                    if within not in clock.withins:
+                        clock.withins.append(within)
+                known = of_code[code] = (own, clock)
+            self.owns.append(known[0])
+            self.clocks_of.append(known[1])
         self.clocks = list(clocks.values())
         for clock in self.clocks:
             clock.withins.sort()
@@ -335,6 +339,7 @@ class _Sweep:
         pause = -1  # the last pause begun
         main = 0  # the item of the timeline in force (the target the figures are measured against)
         priorities, priority = line.priorities, 0  # the ticket's priority (for a clock not started yet)
+        withins, metric = self.plan.withins, self.metric
         # the resolution in force changes only where one begins or ends
         bounds = sorted({t for span in line.resolved for t in span if t is not None}) if line.resolved else []
         bound = 0
@@ -346,7 +351,7 @@ class _Sweep:
         cycle_end: int | None = None  # where the current cycle ends: at its first resolution
         completed_at: int | None = None  # where the window was completed, while it is
         breached_at_completion = False
-        redo: tuple[Piece, _Clock | None, bool, int | None, list[int]] | None = None
+        redo: tuple[Piece, _Clock | None, bool, list[int]] | None = None
         phases: list[Phase] = []
         append = phases.append
         # the facts of the last phase when nothing moves in it (None: something does): the same go on
@@ -370,8 +375,11 @@ class _Sweep:
                 end = paused[pause][1]
                 in_pause = end is None or end > s
             if redo is not None:  # extensions recorded an instant ago, decided for good now the clock ran on
-                self.current, self.current_clock, self.passed, self.due, indexes = redo
+                self.current, self.current_clock, self.passed, indexes = redo
                 redo = None
+                clock, within = self.current_clock, self.current.within
+                # its deadline as found since (the clock ran on an instant)
+                self.due = self.current.until if clock is None or within is None else clock.deadlines.get(within)
                 for i in indexes:
                     self.extend(i, s)
             # -- the window at s: pending, completed or running ----------------------------------------
@@ -379,8 +387,8 @@ class _Sweep:
                 if start is None or s < start:
                     while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
                         priority += 1
-                    own = self.plan.targets[priorities[priority][1]].get(self.metric)
-                    state, remaining = (None, 0) if own is None else (_PENDING, own.within_us)
+                    within = withins[priorities[priority][1]].get(metric)
+                    state, remaining = (None, 0) if within is None else (_PENDING, within)
                     if still != (state, True, 0, remaining):  # else the same facts go on
                         still = (state, True, 0, remaining)
                         append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))
@@ -390,8 +398,9 @@ class _Sweep:
                 completed = stop is not None and s >= stop
                 horizon = stop if completed and stop is not None else s
             elif restart:
-                if cycle < len(cycles) and cycles[cycle] <= s:
+                if cycle < len(cycles) and cycles[cycle] <= s:  # a cycle of its own: nothing carries over
                     self.begin(cycles[cycle])
+                    self.breached_before = False
                     first = bisect_left(resolved_starts, cycles[cycle])
                     cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
                     cycle += 1
@@ -438,7 +447,7 @@ class _Sweep:
                 self.change_priority(self.next_item, s)
                 self.next_item += 1
             if self.next_extension < extensions and extension_times[self.next_extension] <= s:
-                before = (self.current, self.current_clock, self.passed, self.due)
+                before = (self.current, self.current_clock, self.passed)
                 indexes = []
                 self.touched = False
                 while self.next_extension < extensions and extension_times[self.next_extension] <= s:
