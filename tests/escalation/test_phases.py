@@ -127,6 +127,21 @@ def test_a_breach_between_updates_does_not_carry_into_the_next_cycle():
     assert evaluate_sla(ticket, policy, as_of=as_of).metrics["update"].state.value == "running"
 
 
+def test_a_resolve_reopened_at_once_starts_a_running_cycle_in_the_phases_too():
+    """With clocks that restart on reopen, a resolve and a reopen at one instant end the cycle before and start
+    one that runs (slakit.sla.clocks.cycle_end, for the report and the phases alike)."""
+    policy = ServicePolicy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+    monday = datetime(2025, 9, 22, 1, tzinfo=UTC)  # 09:00 in Shanghai
+    both = monday + timedelta(hours=2)
+    ticket = Ticket("T", monday, "P2", events=(Event(both, "resolve"), Event(both, "reopen")))
+    as_of = both + timedelta(hours=3)
+    facts_agree_with_the_sla_report(policy, ticket, as_of, [both, both + timedelta(microseconds=1), as_of])
+    line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
+    facts = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
+    assert facts.fact("sla.resolution.state", to_us(as_of)).value == "running"
+    assert facts.fact("sla.resolution.elapsed", to_us(as_of)) == timedelta(hours=3)
+
+
 @st.composite
 def long_cases(draw):
     """A random policy and a longer ticket than the parity tests draw, its events consistent or as a careless

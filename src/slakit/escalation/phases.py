@@ -12,11 +12,11 @@ each clock the metric's targets count on has run since its stretch began (the wi
 reopening restarts the clocks, or the stretch since the last agent update), the target in force and
 whether an earlier one passed its deadline while in force. So a ticket with n events costs about
 n log n, whatever its events are. Every rule is the SLA core's: when a clock starts and stops
-(``once_per_ticket``, ``resolution_at``, ``cycle_starts``), where it stands still (``holes``), which
-targets are in force (``target_timeline``, ``in_force_from``, ``moved_by_priority``), which
-extensions move a deadline (``ignored_extension``, asked of the core's own ``Track`` as the clock
-stands at that instant), where a deadline falls (``due_in_stretch``) and what is a breach
-(``passed_in_force``, ``breach_instant``).
+(``once_per_ticket``, ``resolution_at``, ``cycle_starts``, ``cycle_end``), where it stands still
+(``holes``), which targets are in force (``target_timeline``, ``in_force_from``,
+``moved_by_priority``), which extensions move a deadline (``ignored_extension``, asked of the core's
+own ``Track`` as the clock stands at that instant), where a deadline falls (``due_in_stretch``) and
+what is a breach (``passed_in_force``, ``breach_instant``).
 The tests check every fact against ``slakit.sla.evaluate`` at and around every phase boundary.
 """
 
@@ -28,7 +28,7 @@ from typing import NamedTuple
 from slakit.calendar import Ruler, Rulers
 from slakit.instants import to_us
 from slakit.sla import MetricState, Target, Timeline
-from slakit.sla.clocks import TargetTime, cycle_starts, once_per_ticket, resolution_at, target_timeline
+from slakit.sla.clocks import TargetTime, cycle_end, cycle_starts, once_per_ticket, resolution_at, target_timeline
 from slakit.sla.clocks import holes as clock_holes
 from slakit.sla.policy import Metric, Plan
 from slakit.sla.track import (
@@ -348,7 +348,7 @@ class _Sweep:
         resolved_starts = [a for a, _ in line.resolved] if restart else []
         cycles = cycle_starts(line, True)[1:] if restart else []
         cycle = 0  # the next cycle to begin
-        cycle_end: int | None = None  # where the current cycle ends: at its first resolution
+        ends: int | None = None  # where the current cycle ends (cycle_end)
         completed_at: int | None = None  # where the window was completed, while it is
         breached_at_completion = False
         redo: tuple[Piece, _Clock | None, bool, list[int]] | None = None
@@ -360,8 +360,7 @@ class _Sweep:
         if not single:
             self.begin(line.created)
             if restart:
-                first = bisect_left(resolved_starts, line.created)
-                cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
+                ends = cycle_end(line, line.created, resolved_starts)
         index, total = 0, len(instants)
         while index < total:
             s = instants[index]
@@ -401,12 +400,11 @@ class _Sweep:
                 if cycle < len(cycles) and cycles[cycle] <= s:  # a cycle of its own: nothing carries over
                     self.begin(cycles[cycle])
                     self.breached_before = False
-                    first = bisect_left(resolved_starts, cycles[cycle])
-                    cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
+                    ends = cycle_end(line, cycles[cycle], resolved_starts)
                     cycle += 1
                     completed_at = None
-                completed = cycle_end is not None and cycle_end <= s
-                horizon = cycle_end if completed and cycle_end is not None else s
+                completed = ends is not None and ends <= s
+                horizon = ends if completed and ends is not None else s
             else:
                 if s >= next_bound:
                     resolved = resolution_at(line, s)

@@ -47,6 +47,7 @@ __all__ = [
     "Measurement",
     "MetricFigures",
     "Window",
+    "cycle_end",
     "cycle_starts",
     "holes",
     "measure",
@@ -174,12 +175,21 @@ def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
     found: list[Window] = []
     resolves = [a for a, _ in line.resolved]
     for cycle, start in enumerate(cycle_starts(line, restart)):
-        first = bisect_left(resolves, start)  # the cycle's first resolution completes it
-        if first < len(resolves) and resolves[first] == start and line.resolved[first][1] == start:
-            first += 1  # one reopened at once, at the cycle's start, ended the cycle before
-        resolve = resolves[first] if first < len(resolves) else None
+        resolve = cycle_end(line, start, resolves)
         found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
     return found
+
+
+def cycle_end(line: Timeline, start: int, resolves: list[int] | None = None) -> int | None:
+    """Where the cycle begun at ``start`` (with ``on_reopen: restart``) is completed: at its first resolution,
+    None while there is none. A resolution reopened at once, at the cycle's start, ended the cycle before.
+    ``resolves`` are the instants the resolutions begin, when the caller has them."""
+    if resolves is None:
+        resolves = [a for a, _ in line.resolved]
+    first = bisect_left(resolves, start)
+    if first < len(resolves) and resolves[first] == start and line.resolved[first][1] == start:
+        first += 1
+    return resolves[first] if first < len(resolves) else None
 
 
 def resolution_at(line: Timeline, t: int) -> int | None:
