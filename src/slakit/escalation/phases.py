@@ -362,6 +362,17 @@ class _Sweep:
             if restart:
                 ends = cycle_end(line, line.created, resolved_starts)
         index, total = 0, len(instants)
+        if single:  # before the clock starts: pending while the priority has a target, by the priority alone
+            begins = total if start is None else bisect_left(instants, start)
+            for s in instants[:begins]:
+                while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
+                    priority += 1
+                within = withins[priorities[priority][1]].get(metric)
+                state, remaining = (None, 0) if within is None else (_PENDING, within)
+                if still != (state, True, 0, remaining):  # else the same facts go on
+                    still = (state, True, 0, remaining)
+                    append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))
+            index = begins
         while index < total:
             s = instants[index]
             index += 1
@@ -383,15 +394,6 @@ class _Sweep:
                     self.extend(i, s)
             # -- the window at s: pending, completed or running ----------------------------------------
             if single:
-                if start is None or s < start:
-                    while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
-                        priority += 1
-                    within = withins[priorities[priority][1]].get(metric)
-                    state, remaining = (None, 0) if within is None else (_PENDING, within)
-                    if still != (state, True, 0, remaining):  # else the same facts go on
-                        still = (state, True, 0, remaining)
-                        append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))
-                    continue
                 if s == start:
                     self.begin(start)
                 completed = stop is not None and s >= stop
