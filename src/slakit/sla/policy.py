@@ -8,9 +8,9 @@ of these as ``.sla``; nothing here knows about those other sections.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -20,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.calendar import BusinessCalendar, CalendarConfig
 from slakit.durations import Duration, DurationInput
-from slakit.errors import ConfigError, UnknownPriorityError
-from slakit.instants import td_to_us
+from slakit.errors import ConfigError, SlakitError, UnknownPriorityError
+from slakit.instants import require_aware, td_to_us, to_us
 from slakit.priority import Priority
+from slakit.sla.ticket import Ticket
 
 __all__ = [
     "CALENDAR_TIME",
@@ -242,6 +243,52 @@ class Policy:
             known = ", ".join([*self.calendars, CALENDAR_TIME])
             raise ConfigError.for_value("clock", name, f"one of the policy's calendars or 24x7 ({known})")
         return calendar
+
+    def problems(self, ticket: Ticket | Mapping[str, Any], *, as_of: datetime | None = None) -> list[SlakitError]:
+        """Every problem that stops :func:`slakit.sla.evaluate` from evaluating ``ticket`` under this policy, in
+        the order evaluation meets them, each the error it would raise (none: the ticket evaluates).
+
+        ``ticket`` is a :class:`~slakit.sla.Ticket` or its JSON-like data (read with
+        :meth:`Ticket.from_dict <slakit.sla.Ticket.from_dict>`: data it cannot read is one problem, an
+        :class:`~slakit.errors.InvalidTicketError` or :class:`~slakit.errors.NaiveDatetimeError` naming the
+        field, and nothing else is checked). Then the ticket's priority and each priority event's must be
+        the policy's (:class:`~slakit.errors.UnknownPriorityError` naming ``priority`` or
+        ``events[i].priority``); with ``as_of``, only events at or before it count, as evaluation counts them.
+        """
+        if not isinstance(ticket, Ticket):
+            try:
+                ticket = Ticket.from_dict(ticket)
+            except SlakitError as exc:
+                return [exc]
+        if as_of is not None:
+            require_aware(as_of, "as_of")
+        return list(self._problems(ticket, None if as_of is None else to_us(as_of)))
+
+    def check(self, ticket: Ticket | Mapping[str, Any], *, as_of: datetime | None = None) -> Ticket:
+        """Raise the first of :meth:`problems` (the error evaluation would raise), else return the ticket (read
+        from its data when given data), ready to evaluate."""
+        if not isinstance(ticket, Ticket):
+            ticket = Ticket.from_dict(ticket)
+        if as_of is not None:
+            require_aware(as_of, "as_of")
+        for problem in self._problems(ticket, None if as_of is None else to_us(as_of)):
+            raise problem
+        return ticket
+
+    def _problems(self, ticket: Ticket, until: int | None) -> Iterator[SlakitError]:
+        """The one rule every evaluation checks a ticket by (:func:`slakit.sla.engine.check_ticket`): the
+        priorities it names (its own, and each priority event's up to the instant ``until``, epoch
+        microseconds) must be the policy's."""
+        priorities = self.priorities
+        if ticket.priority not in priorities:
+            yield UnknownPriorityError.for_code(ticket.priority, list(priorities))
+        for i, event in enumerate(ticket.events):
+            if (
+                event.type == "priority"
+                and event.priority not in priorities
+                and (until is None or event.at_us <= until)
+            ):
+                yield UnknownPriorityError.for_code(event.priority, list(priorities), field=f"events[{i}].priority")
 
     def priority(self, code: str) -> Priority:
         """The priority called ``code``; :class:`UnknownPriorityError` when the policy has none."""
