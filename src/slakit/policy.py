@@ -10,13 +10,17 @@ escalation). :class:`ServicePolicy` reads every section and holds the compiled p
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
-from slakit.errors import ConfigError
+from slakit.errors import ConfigError, SlakitError
 from slakit.escalation.rules import NO_RULES, EscalationConfig, EscalationRules
 from slakit.priority import ClassificationConfig, Classifier, PriorityMatrix, PriorityMatrixConfig
+from slakit.sla import Ticket
 from slakit.sla.policy import Policy, PolicyConfig
 from slakit.survey import SurveyScheme, SurveySchemeConfig
 
@@ -83,6 +87,25 @@ class ServicePolicy:
     def load(cls, path: str | os.PathLike[str]) -> ServicePolicy:
         """Build from a YAML, JSON or TOML file."""
         return cls.from_config(dict(load_file(Path(path), what="policy")))
+
+    def problems(self, ticket: Ticket | Mapping[str, Any], *, as_of: datetime | None = None) -> list[SlakitError]:
+        """Every problem that stops evaluating ``ticket`` (its JSON-like data, or a :class:`~slakit.sla.Ticket`)
+        under this policy, each as the typed error evaluation raises; none when it evaluates. See
+        :meth:`slakit.sla.Policy.problems`: data that is no ticket, a priority (the ticket's or a priority
+        event's, up to ``as_of`` if given) the policy lacks. The escalation rules read facts every ticket has
+        the type of, so they add no problem of their own."""
+        return self.sla.problems(ticket, as_of=as_of)
+
+    def check(self, ticket: Ticket | Mapping[str, Any], *, as_of: datetime | None = None) -> Ticket:
+        """Raise the first of :meth:`problems`, else return the ticket (read from its data when given data)."""
+        return self.sla.check(ticket, as_of=as_of)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of a whole policy file, generated from :class:`ServicePolicyConfig`,
+        for editors to validate and complete policy files (docs/sla.md, "A schema for editors")."""
+        schema = ServicePolicyConfig.model_json_schema(mode="validation")
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "slakit policy"}
 
     @property
     def name(self) -> str | None:

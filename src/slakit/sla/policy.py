@@ -8,9 +8,9 @@ of these as ``.sla``; nothing here knows about those other sections.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -19,12 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.calendar import BusinessCalendar, CalendarConfig
-from slakit.durations import Duration
-from slakit.errors import ConfigError, UnknownPriorityError
-from slakit.instants import td_to_us
+from slakit.durations import Duration, DurationInput
+from slakit.errors import ConfigError, SlakitError, UnknownPriorityError
+from slakit.instants import require_aware, td_to_us, to_us
 from slakit.priority import Priority
+from slakit.sla.ticket import Ticket
 
 __all__ = [
+    "CALENDAR_TIME",
     "METRICS",
     "SERVICE_SECTIONS",
     "HoldsPolicy",
@@ -65,7 +67,7 @@ class PriorityConfig(BaseModel):
     rank: int
     targets: dict[Metric, TargetConfig] = Field(default_factory=dict)
 
-    @field_validator("targets", mode="before")
+    @field_validator("targets", mode="before", json_schema_input_type=dict[Metric, TargetConfig | DurationInput])
     @classmethod
     def _short_form(cls, value: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -130,6 +132,8 @@ class Target:
 
 
 _ALWAYS = BusinessCalendar.always_open("UTC")
+CALENDAR_TIME = "24x7"
+"""The ``clock_name`` of a target on calendar time (``clock: calendar``): every instant counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +219,7 @@ class Policy:
                     metric=metric,
                     within=t.within,
                     clock=_ALWAYS if t.clock == "calendar" else calendars[t.calendar],
-                    clock_name="24x7" if t.clock == "calendar" else t.calendar,
+                    clock_name=CALENDAR_TIME if t.clock == "calendar" else t.calendar,
                     pausable=_PAUSABLE_BY_DEFAULT[metric] if t.pausable is None else t.pausable,
                 )
                 for metric, t in p.targets.items()
@@ -228,6 +232,63 @@ class Policy:
     def load(cls, path: str | os.PathLike[str]) -> Policy:
         """Build from a YAML, JSON or TOML file."""
         return cls.from_config(dict(load_file(Path(path), what="policy")))
+
+    def clock(self, name: str) -> BusinessCalendar:
+        """The calendar a target's ``clock_name`` names: one of the policy's calendars, or ``24x7`` (calendar
+        time, every instant counts); :class:`ConfigError` listing the names otherwise."""
+        if name == CALENDAR_TIME:
+            return _ALWAYS
+        calendar = self.calendars.get(name) if isinstance(name, str) else None
+        if calendar is None:
+            known = ", ".join([*self.calendars, CALENDAR_TIME])
+            raise ConfigError.for_value("clock", name, f"one of the policy's calendars or 24x7 ({known})")
+        return calendar
+
+    def problems(self, ticket: Ticket | Mapping[str, Any], *, as_of: datetime | None = None) -> list[SlakitError]:
+        """Every problem that stops :func:`slakit.sla.evaluate` from evaluating ``ticket`` under this policy, in
+        the order evaluation meets them, each the error it would raise (none: the ticket evaluates).
+
+        ``ticket`` is a :class:`~slakit.sla.Ticket` or its JSON-like data (read with
+        :meth:`Ticket.from_dict <slakit.sla.Ticket.from_dict>`: data it cannot read is one problem, an
+        :class:`~slakit.errors.InvalidTicketError` or :class:`~slakit.errors.NaiveDatetimeError` naming the
+        field, and nothing else is checked). Then the ticket's priority and each priority event's must be
+        the policy's (:class:`~slakit.errors.UnknownPriorityError` naming ``priority`` or
+        ``events[i].priority``); with ``as_of``, only events at or before it count, as evaluation counts them.
+        """
+        if not isinstance(ticket, Ticket):
+            try:
+                ticket = Ticket.from_dict(ticket)
+            except SlakitError as exc:
+                return [exc]
+        if as_of is not None:
+            require_aware(as_of, "as_of")
+        return list(self._problems(ticket, None if as_of is None else to_us(as_of)))
+
+    def check(self, ticket: Ticket | Mapping[str, Any], *, as_of: datetime | None = None) -> Ticket:
+        """Raise the first of :meth:`problems` (the error evaluation would raise), else return the ticket (read
+        from its data when given data), ready to evaluate."""
+        if not isinstance(ticket, Ticket):
+            ticket = Ticket.from_dict(ticket)
+        if as_of is not None:
+            require_aware(as_of, "as_of")
+        for problem in self._problems(ticket, None if as_of is None else to_us(as_of)):
+            raise problem
+        return ticket
+
+    def _problems(self, ticket: Ticket, until: int | None) -> Iterator[SlakitError]:
+        """The one rule every evaluation checks a ticket by (:func:`slakit.sla.engine.check_ticket`): the
+        priorities it names (its own, and each priority event's up to the instant ``until``, epoch
+        microseconds) must be the policy's."""
+        priorities = self.priorities
+        if ticket.priority not in priorities:
+            yield UnknownPriorityError.for_code(ticket.priority, list(priorities))
+        for i, event in enumerate(ticket.events):
+            if (
+                event.type == "priority"
+                and event.priority not in priorities
+                and (until is None or event.at_us <= until)
+            ):
+                yield UnknownPriorityError.for_code(event.priority, list(priorities), field=f"events[{i}].priority")
 
     def priority(self, code: str) -> Priority:
         """The priority called ``code``; :class:`UnknownPriorityError` when the policy has none."""
