@@ -1,0 +1,106 @@
+"""The timer loop: look at each ticket exactly when something can change, and notify once.
+
+slakit says when to look again: `next_change_at` (an SLA metric turns at-risk or breached) and
+`next_at` (the next escalation rule fires), both computed, not sampled. So the scheduler keeps
+one wake-up time per ticket, `min(next_change_at, next_at)`, and a check at `now`:
+
+1. evaluates the ticket as of `now`;
+2. notifies the escalations that became visible in `(checked_at, now]` (`fired_between`) and the
+   metrics breached in that window: each exactly once, without a table of what it already sent,
+   because what a check at `checked_at` saw can be computed again;
+3. stores `checked_at = now` and the next wake-up time.
+
+Recording an event sets the ticket's wake-up time to its instant (service.py), so the loop looks
+at it on its next round. `run()` sleeps until the earliest wake-up time (at most `idle`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from slakit.instants import to_us
+from sqlalchemy import select
+
+from helpdesk.db import NotificationRow, TicketRow
+from helpdesk.reports import escalation_item_json, fired_between
+from helpdesk.service import Helpdesk
+
+class Scheduler:
+    def __init__(self, desk: Helpdesk, *, idle: timedelta = timedelta(minutes=1)) -> None:
+        self.desk = desk
+        self.idle = idle  # the longest sleep: new tickets and events are picked up at least this often
+
+    def tick(self) -> list[NotificationRow]:
+        """Check every ticket whose wake-up time has come; the notifications sent, in order."""
+        now = self.desk.clock.now()
+        with self.desk.sessions() as session:
+            due = session.scalars(
+                select(TicketRow.number).where(TicketRow.wake_us <= to_us(now)).order_by(TicketRow.wake_us)
+            ).all()
+        sent: list[NotificationRow] = []
+        for number in due:
+            sent.extend(self.check(number, now))
+        return sent
+
+    def check(self, number: str, now: datetime) -> list[NotificationRow]:
+        current = self.desk.evaluate(number, as_of=now)
+        with self.desk.sessions.begin() as session:
+            row = session.get(TicketRow, number)
+            if row is None:
+                return []
+            # what the last check saw, as of its instant (events after it do not count there)
+            before = self.desk.evaluate(number, as_of=row.checked_at) if row.checked_at else None
+            sent = [
+                NotificationRow(
+                    ticket_number=number,
+                    kind="escalation",
+                    name=item.rule,
+                    at=item.fired_at,
+                    sent_at=now,
+                    detail=escalation_item_json(item),
+                )
+                for item in fired_between(current.escalation, before.escalation if before else None)
+            ]
+            for name, status in current.sla.items():
+                earlier = before.sla.get(name) if before else None
+                if status.breached_at is not None and (earlier is None or earlier.breached_at is None):
+                    sent.append(
+                        NotificationRow(
+                            ticket_number=number,
+                            kind="breach",
+                            name=name,
+                            at=status.breached_at,
+                            sent_at=now,
+                            detail={"deadline": status.deadline.isoformat() if status.deadline else None},
+                        )
+                    )
+            session.add_all(sent)
+            row.checked_at = now
+            wake = [t for t in (current.sla.next_change_at, current.escalation.next_at) if t is not None]
+            row.wake_us = to_us(min(wake)) if wake else None
+        return sent
+
+    def next_wake(self) -> datetime | None:
+        """The earliest wake-up time of any ticket (None when no clock runs anywhere)."""
+        with self.desk.sessions() as session:
+            first = session.scalars(
+                select(TicketRow.wake_us).where(TicketRow.wake_us.is_not(None)).order_by(TicketRow.wake_us).limit(1)
+            ).first()
+        if first is None:
+            return None
+        return datetime.fromtimestamp(0, self.desk.clock.now().tzinfo) + timedelta(microseconds=first)
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        """Tick, then sleep until the next wake-up time (at most ``idle``), until ``stop`` is set."""
+        while not stop.is_set():
+            self.tick()
+            now = self.desk.clock.now()
+            wake = self.next_wake()
+            pause = self.idle if wake is None else min(max(wake - now, timedelta(0)), self.idle)
+            await sleep(pause.total_seconds())
