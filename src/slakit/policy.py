@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.errors import ConfigError
@@ -83,6 +84,13 @@ class ServicePolicy:
     def load(cls, path: str | os.PathLike[str]) -> ServicePolicy:
         """Build from a YAML, JSON or TOML file."""
         return cls.from_config(dict(load_file(Path(path), what="policy")))
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of a whole policy file, generated from :class:`ServicePolicyConfig`,
+        for editors to validate and complete policy files (docs/sla.md, "A schema for editors")."""
+        schema = ServicePolicyConfig.model_json_schema(mode="validation")
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "slakit policy"}
 
     @property
     def name(self) -> str | None:

@@ -133,6 +133,7 @@ def escalation_report(ticket_id: str, as_of: datetime, firing: Firing, zone: tzi
             from_us(item.contact_by, zone) if item.contact_by is not None else None,
             item.reason,
             item.cycle,
+            from_us(item.seen, zone),
         )
         for item in firing.fired
     )

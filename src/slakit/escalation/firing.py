@@ -32,13 +32,16 @@ __all__ = ["FactsOverTime", "Fired", "Firing", "fire"]
 
 class Fired(NamedTuple):
     """One rule that fired: at ``at`` in reopen ``cycle``, the contact deadline ``contact_by`` (None
-    without ``contact_within``) and the ``reason`` (each fact of its condition at that instant)."""
+    without ``contact_within``), the ``reason`` (each fact of its condition at that instant) and ``seen``,
+    the first instant an evaluation shows it (``at``, or one microsecond later when a strict threshold
+    passed at ``at``)."""
 
     rule: Rule
     at: int
     cycle: int
     contact_by: int | None
     reason: str
+    seen: int
 
 
 class Firing(NamedTuple):
@@ -154,7 +157,7 @@ class FactsOverTime:
             else:
                 contact_by = t + within
         facts = {leaf.fact: self.fact(leaf.fact, seen) for leaf in rule.condition.leaves()}
-        return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts))
+        return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts), seen)
 
     def _spans(self, node: Node) -> Spans:
         """The instants (from creation on) at which ``node`` holds."""

@@ -25,6 +25,7 @@ from slakit.instants import td_to_us
 from slakit.priority import Priority
 
 __all__ = [
+    "CALENDAR_TIME",
     "METRICS",
     "SERVICE_SECTIONS",
     "HoldsPolicy",
@@ -130,6 +131,8 @@ class Target:
 
 
 _ALWAYS = BusinessCalendar.always_open("UTC")
+CALENDAR_TIME = "24x7"
+"""The ``clock_name`` of a target on calendar time (``clock: calendar``): every instant counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +218,7 @@ class Policy:
                     metric=metric,
                     within=t.within,
                     clock=_ALWAYS if t.clock == "calendar" else calendars[t.calendar],
-                    clock_name="24x7" if t.clock == "calendar" else t.calendar,
+                    clock_name=CALENDAR_TIME if t.clock == "calendar" else t.calendar,
                     pausable=_PAUSABLE_BY_DEFAULT[metric] if t.pausable is None else t.pausable,
                 )
                 for metric, t in p.targets.items()
@@ -228,6 +231,17 @@ class Policy:
     def load(cls, path: str | os.PathLike[str]) -> Policy:
         """Build from a YAML, JSON or TOML file."""
         return cls.from_config(dict(load_file(Path(path), what="policy")))
+
+    def clock(self, name: str) -> BusinessCalendar:
+        """The calendar a target's ``clock_name`` names: one of the policy's calendars, or ``24x7`` (calendar
+        time, every instant counts); :class:`ConfigError` listing the names otherwise."""
+        if name == CALENDAR_TIME:
+            return _ALWAYS
+        calendar = self.calendars.get(name) if isinstance(name, str) else None
+        if calendar is None:
+            known = ", ".join([*self.calendars, CALENDAR_TIME])
+            raise ConfigError.for_value("clock", name, f"one of the policy's calendars or 24x7 ({known})")
+        return calendar
 
     def priority(self, code: str) -> Priority:
         """The priority called ``code``; :class:`UnknownPriorityError` when the policy has none."""

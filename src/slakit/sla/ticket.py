@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from dateutil import parser as date_parser
 
+from slakit._shapes import EventDict, instant_to_json
 from slakit.errors import InvalidTicketError, NaiveDatetimeError, shown
 from slakit.instants import require_aware, to_us
 
@@ -73,6 +74,42 @@ class Event:
             if self.until is None:
                 raise InvalidTicketError("an extend event needs 'until', the agreed new deadline")
             require_aware(self.until, "until")
+
+    def to_dict(self) -> EventDict:
+        """JSON-ready data that :meth:`from_dict` reads back: ``at`` and ``type``, then each other field
+        that differs from its default (instants as ISO 8601 with their offsets)."""
+        data: dict[str, Any] = {"at": instant_to_json(self.at), "type": self.type}
+        for f in _EVENT_OPTIONAL:
+            value = getattr(self, f.name)
+            if value != f.default:
+                data[f.name] = instant_to_json(value) if isinstance(value, datetime) else value
+        return cast("EventDict", data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, field: str = "event") -> Event:
+        """Build from JSON-like data as :meth:`to_dict` writes it; ``field`` names it in errors
+        (:class:`~slakit.errors.InvalidTicketError` naming the field and the value)."""
+        if not isinstance(data, Mapping):
+            raise InvalidTicketError(f"{field!r} must be a mapping (got {shown(data)})")
+        known = {f.name for f in fields(cls) if f.init}
+        unknown = [key for key in data if key not in known]
+        if unknown:
+            raise InvalidTicketError(
+                f"{field!r} has unknown field {shown(unknown[0])}; known: {', '.join(sorted(known))}"
+            )
+        values = dict(data)
+        kind = values.get("type")
+        if not isinstance(kind, str) or kind not in EVENT_TYPES:
+            raise InvalidTicketError(f"'{field}.type' must be one of {', '.join(EVENT_TYPES)} (got {shown(kind)})")
+        for name in _EVENT_TEXT_FIELDS:
+            _check_text(values, name, prefix=f"{field}.")
+        for name in _EVENT_FLAGS:
+            if name in values:
+                values[name] = _flag(values[name], f"{field}.{name}")
+        values["at"] = _instant(values.get("at"), f"{field}.at")
+        if values.get("until") is not None:
+            values["until"] = _instant(values["until"], f"{field}.until")
+        return cls(**values)
 
     @property
     def is_agent_update(self) -> bool:
@@ -174,19 +211,12 @@ class Ticket:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data that :meth:`from_dict` reads back."""
+        """JSON-ready data that :meth:`from_dict` reads back: every field, instants as ISO 8601 with their
+        offsets, ``flags`` sorted, each event as :meth:`Event.to_dict` writes it."""
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["created_at"] = self.created_at.isoformat()
+        data["created_at"] = instant_to_json(self.created_at)
         data["flags"] = sorted(self.flags)
-        data["events"] = [
-            {
-                f.name: (value.isoformat() if isinstance(value, datetime) else value)
-                for f in fields(event)
-                if f.init and (value := getattr(event, f.name)) != f.default
-            }
-            | {"at": event.at.isoformat(), "type": event.type}
-            for event in self.events
-        ]
+        data["events"] = [event.to_dict() for event in self.events]
         return data
 
 
@@ -199,6 +229,7 @@ def _replace(ticket: Ticket, **changes: Any) -> Ticket:
 _TEXT_FIELDS = ("category", "channel", "product", "customer", "subject")
 _EVENT_TEXT_FIELDS = ("author", "status", "assignee", "priority", "metric", "reason")
 _EVENT_FLAGS = ("public", "customer_agreed")
+_EVENT_OPTIONAL = tuple(f for f in fields(Event) if f.init and f.name not in ("at", "type"))
 
 
 def _flags(value: Any) -> frozenset[str]:
@@ -243,24 +274,4 @@ def _instant(value: Any, name: str) -> datetime:
 
 
 def _event(item: Any, index: int) -> Event:
-    if not isinstance(item, Mapping):
-        raise InvalidTicketError(f"'events[{index}]' must be a mapping (got {shown(item)})")
-    known = {f.name for f in fields(Event) if f.init}
-    unknown = [key for key in item if key not in known]
-    if unknown:
-        raise InvalidTicketError(
-            f"'events[{index}]' has unknown field {shown(unknown[0])}; known: {', '.join(sorted(known))}"
-        )
-    values = dict(item)
-    kind = values.get("type")
-    if not isinstance(kind, str) or kind not in EVENT_TYPES:
-        raise InvalidTicketError(f"'events[{index}].type' must be one of {', '.join(EVENT_TYPES)} (got {shown(kind)})")
-    for name in _EVENT_TEXT_FIELDS:
-        _check_text(values, name, prefix=f"events[{index}].")
-    for name in _EVENT_FLAGS:
-        if name in values:
-            values[name] = _flag(values[name], f"events[{index}].{name}")
-    values["at"] = _instant(values.get("at"), f"events[{index}].at")
-    if values.get("until") is not None:
-        values["until"] = _instant(values["until"], f"events[{index}].until")
-    return Event(**values)
+    return Event.from_dict(item, field=f"events[{index}]")
