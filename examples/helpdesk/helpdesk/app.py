@@ -26,15 +26,15 @@ from typing import Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from slakit import ServicePolicy, presets
-from slakit.errors import SlakitError
 from sqlalchemy import select
 
 from helpdesk.clock import Clock, SystemClock
 from helpdesk.db import NotificationRow, connect
-from helpdesk.reports import escalation_json, sla_json, survey_json
+from helpdesk.reports import report_json
 from helpdesk.scheduler import Scheduler
 from helpdesk.service import ConflictError, Evaluation, Helpdesk, NotFoundError
+from slakit import ServicePolicy, presets
+from slakit.errors import SlakitError
 
 
 class NewTicket(BaseModel):
@@ -72,11 +72,7 @@ class SurveyAnswers(BaseModel):
 
 
 def _report(evaluation: Evaluation) -> dict[str, Any]:
-    return {
-        "sla": sla_json(evaluation.sla),
-        "escalation": escalation_json(evaluation.escalation),
-        "survey": survey_json(evaluation.survey) if evaluation.survey else None,
-    }
+    return report_json(evaluation.sla, evaluation.escalation, evaluation.survey)
 
 
 def create_app(desk: Helpdesk, *, run_scheduler: bool = False) -> FastAPI:
@@ -138,7 +134,7 @@ def create_app(desk: Helpdesk, *, run_scheduler: bool = False) -> FastAPI:
 
     @app.post("/tickets/{number}/survey", status_code=201)
     def answer_survey(number: str, body: SurveyAnswers) -> dict[str, Any]:
-        return survey_json(desk.answer_survey(number, body.answers))
+        return dict(desk.answer_survey(number, body.answers).to_dict())
 
     @app.get("/notifications")
     def notifications() -> list[dict[str, Any]]:

@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, create_engine
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
-from sqlalchemy.orm import Session as Session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 

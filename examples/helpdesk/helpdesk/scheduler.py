@@ -5,9 +5,10 @@ slakit says when to look again: `next_change_at` (an SLA metric turns at-risk or
 one wake-up time per ticket, `min(next_change_at, next_at)`, and a check at `now`:
 
 1. evaluates the ticket as of `now`;
-2. notifies the escalations that became visible in `(checked_at, now]` (`fired_between`) and the
-   metrics breached in that window: each exactly once, without a table of what it already sent,
-   because what a check at `checked_at` saw can be computed again;
+2. notifies the escalations that became visible in `(checked_at, now]`
+   (`EscalationReport.fired_between`), and the metrics breached now that were not breached as of
+   `checked_at`: each exactly once, without a table of what it already sent, because what slakit
+   shows as of an instant is deterministic;
 3. stores `checked_at = now` and the next wake-up time.
 
 Recording an event sets the ticket's wake-up time to its instant (service.py), so the loop looks
@@ -20,12 +21,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from slakit.instants import to_us
 from sqlalchemy import select
 
 from helpdesk.db import NotificationRow, TicketRow
-from helpdesk.reports import escalation_item_json, fired_between
-from helpdesk.service import Helpdesk
+from helpdesk.service import Evaluation, Helpdesk
+from slakit.instants import to_us
+
 
 class Scheduler:
     def __init__(self, desk: Helpdesk, *, idle: timedelta = timedelta(minutes=1)) -> None:
@@ -50,8 +51,8 @@ class Scheduler:
             row = session.get(TicketRow, number)
             if row is None:
                 return []
-            # what the last check saw, as of its instant (events after it do not count there)
-            before = self.desk.evaluate(number, as_of=row.checked_at) if row.checked_at else None
+            # (last, now]: everything since the last check; the first check starts just before creation
+            last = row.checked_at or (row.created_at - timedelta(microseconds=1))
             sent = [
                 NotificationRow(
                     ticket_number=number,
@@ -59,28 +60,40 @@ class Scheduler:
                     name=item.rule,
                     at=item.fired_at,
                     sent_at=now,
-                    detail=escalation_item_json(item),
+                    detail=item.to_dict(),
                 )
-                for item in fired_between(current.escalation, before.escalation if before else None)
+                for item in current.escalation.fired_between(last, now)
             ]
-            for name, status in current.sla.items():
-                earlier = before.sla.get(name) if before else None
-                if status.breached_at is not None and (earlier is None or earlier.breached_at is None):
-                    sent.append(
-                        NotificationRow(
-                            ticket_number=number,
-                            kind="breach",
-                            name=name,
-                            at=status.breached_at,
-                            sent_at=now,
-                            detail={"deadline": status.deadline.isoformat() if status.deadline else None},
-                        )
-                    )
+            sent += self._new_breaches(number, current, row.checked_at, now)
             session.add_all(sent)
             row.checked_at = now
             wake = [t for t in (current.sla.next_change_at, current.escalation.next_at) if t is not None]
             row.wake_us = to_us(min(wake)) if wake else None
         return sent
+
+    def _new_breaches(
+        self, number: str, current: Evaluation, last: datetime | None, now: datetime
+    ) -> list[NotificationRow]:
+        """The metrics breached now that the last check did not see breached.
+
+        Not a window on `breached_at`: a breach can be dated before the last check (a priority raised
+        past the new deadline, a reopening after a deadline agreed with the customer), so the ticket is
+        evaluated again as of the last check, which shows what that check saw.
+        """
+        before = self.desk.evaluate(number, as_of=last).sla if last is not None else None
+        return [
+            NotificationRow(
+                ticket_number=number,
+                kind="breach",
+                name=name,
+                at=status.breached_at,
+                sent_at=now,
+                detail={"deadline": status.deadline.isoformat() if status.deadline else None},
+            )
+            for name, status in current.sla.items()
+            if status.breached_at is not None
+            and (before is None or name not in before or before[name].breached_at is None)
+        ]
 
     def next_wake(self) -> datetime | None:
         """The earliest wake-up time of any ticket (None when no clock runs anywhere)."""

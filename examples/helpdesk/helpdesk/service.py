@@ -16,6 +16,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from helpdesk.clock import Clock
+from helpdesk.db import EventRow, SurveyRow, TicketRow
+from helpdesk.intake import PREFIXES, Triage, triage
 from slakit import ServicePolicy
 from slakit.errors import SlakitError
 from slakit.escalation import EscalationReport, evaluate_with_sla
@@ -23,10 +28,6 @@ from slakit.instants import to_us
 from slakit.numbering import PrefixMap, SQLiteSequenceStore, TicketNumberer
 from slakit.sla import Event, SLAReport, Ticket
 from slakit.survey import SurveyScore
-
-from helpdesk.clock import Clock
-from helpdesk.db import EventRow, Session, SurveyRow, TicketRow, sessionmaker
-from helpdesk.intake import PREFIXES, Triage, triage
 
 
 class NotFoundError(LookupError):

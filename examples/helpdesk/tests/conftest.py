@@ -14,17 +14,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the `helpdesk` package beside tests/
 
 if not os.environ.get("SLAKIT_CI"):  # in CI (`.ci/run`) the example's dependencies must be there
-    pytest.importorskip("fastapi", reason="the example's dependencies: pip install -r examples/helpdesk/requirements.txt")
+    pytest.importorskip(
+        "fastapi", reason="the example's dependencies: pip install -r examples/helpdesk/requirements.txt"
+    )
     pytest.importorskip("sqlalchemy")
     pytest.importorskip("httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402 -- only once the dependencies are known to be there
-from slakit import presets  # noqa: E402
+from fastapi.testclient import TestClient
 
-from helpdesk.app import create_app  # noqa: E402
-from helpdesk.clock import ManualClock  # noqa: E402
-from helpdesk.db import connect  # noqa: E402
-from helpdesk.service import Helpdesk  # noqa: E402
+from helpdesk.app import create_app
+from helpdesk.clock import ManualClock
+from helpdesk.db import connect
+from helpdesk.service import Helpdesk
+from slakit import presets
 
 SH = ZoneInfo("Asia/Shanghai")
 

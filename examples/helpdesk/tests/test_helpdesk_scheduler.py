@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from shanghai import SH, at
 
 from helpdesk.clock import ManualClock
 from helpdesk.scheduler import Scheduler
 from helpdesk.service import Helpdesk
-from tests_helpdesk_time import SH, at
 
 
 def _event(client: TestClient, number: str, **fields: Any) -> dict[str, Any]:
