@@ -3,8 +3,10 @@
 import json
 from datetime import timedelta
 
+import jsonschema
 import pytest
 import yaml
+from hypothesis import given
 
 from slakit import ServicePolicy, ServicePolicyConfig, presets
 from slakit.errors import ConfigError
@@ -12,6 +14,7 @@ from slakit.escalation import EscalationRules
 from slakit.sla import Policy, PolicyConfig
 from slakit.sla.policy import SERVICE_SECTIONS
 from slakit.survey import SurveyScheme
+from slakit.testing import strategies as sst
 
 CLOCKS = {
     "calendars": {"default": {"timezone": "UTC", "hours": {"mon-fri": ["09:00-18:00"]}}},
@@ -143,3 +146,68 @@ def test_a_service_config_with_other_sections_is_no_sla_policy():
     with pytest.raises(ConfigError, match=r"slakit\.ServicePolicy"):
         Policy.from_config(config)
     assert Policy.from_config(config.sla_config()).priorities.keys() == {"P1", "P2", "P3"}
+
+
+# -- the policy file's JSON Schema (issue #21, item 2) -----------------------------------------------------
+
+
+def _as_an_editor_reads(data):
+    """YAML dates as the strings an editor validates (yaml.safe_load makes them date objects), keys too."""
+    if isinstance(data, dict):
+        return {str(key): _as_an_editor_reads(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_as_an_editor_reads(item) for item in data]
+    return json.loads(json.dumps(data, default=str))
+
+
+@pytest.fixture(scope="module")
+def policy_schema():
+    schema = ServicePolicy.json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("name", presets.names())
+def test_every_shipped_preset_validates_against_the_policy_schema(policy_schema, name):
+    policy_schema.validate(_as_an_editor_reads(presets.config(name)))
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("priorities", "P1", "rank"), "first"),
+        (("priorities", "P1", "targets", "response"), ["2h"]),
+        (("priorities", "P1", "targets", "responze"), "2h"),
+        (("priorities", "P1", "targets", "response"), {"within": "2h", "clock": "wall"}),
+        (("calendars", "default", "hours"), "09:00-18:00"),
+        (("at_risk",), "high"),
+        (("on_reopen",), "again"),
+        (("escalation", "rules"), {"name": "x"}),
+        (("survey", "dimensions"), 3),
+        (("prioritys",), {}),
+    ],
+)
+def test_a_broken_copy_of_a_preset_does_not_validate(policy_schema, path, value):
+    data = _as_an_editor_reads(presets.config("p1-p3"))
+    *parents, last = path
+    place = data
+    for key in parents:
+        place = place[key]
+    place[last] = value
+    with pytest.raises(jsonschema.ValidationError):
+        policy_schema.validate(data)
+    with pytest.raises(ConfigError):  # and the library refuses it too
+        ServicePolicy.from_config(data)
+
+
+def test_every_section_of_the_policy_model_is_in_the_schema():
+    """The schema is generated from the config models: a section added there appears here."""
+    from slakit import schema
+
+    assert set(ServicePolicy.json_schema()["properties"]) == set(ServicePolicyConfig.model_fields)
+    assert schema.policy() == ServicePolicy.json_schema()
+
+
+@given(sst.policy_configs())
+def test_random_valid_policies_validate_against_the_schema(policy_schema, config):
+    policy_schema.validate(_as_an_editor_reads(config))

@@ -9,9 +9,11 @@ Hosts keep the map in configuration (JSON, YAML, TOML or a mapping) under ``pref
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from pathlib import Path
 from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -67,9 +69,16 @@ class PrefixMap(Mapping[str, str]):
 
     @classmethod
     def from_config(cls, source: ConfigSource) -> PrefixMap:
-        """Read ``{"prefixes": {classification: prefix, ...}}`` from a mapping, JSON/YAML/TOML or a file."""
+        """Read ``{"prefixes": {classification: prefix, ...}}`` from a mapping, JSON/YAML/TOML text, or a
+        path (a :class:`pathlib.Path` or other path-like: a file). A string is always text, as for every
+        ``from_config``; read a file named by a string with :meth:`load`."""
         data = load_mapping(source, what="prefix map")
         return cls(validate(_PrefixConfig, data, what="prefix map").prefixes)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> PrefixMap:
+        """Read a YAML, JSON or TOML file (``PrefixMap.load("numbering.toml")``)."""
+        return cls.from_config(Path(path))
 
     def prefix_for(self, classification: str) -> str:
         """The prefix of ``classification``; ConfigError listing the known ones when there is none."""

@@ -108,7 +108,9 @@ class RuleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category: str
-    keywords: Annotated[tuple[str, ...], BeforeValidator(_keyword_list)]
+    keywords: Annotated[
+        tuple[str, ...], BeforeValidator(_keyword_list, json_schema_input_type=str | int | list[str | int])
+    ]
     weight: Decimal = Decimal(1)
 
     @field_validator("keywords")
@@ -149,7 +151,7 @@ class ClassificationConfig(TaxonomyConfig):
 
     rules: tuple[RuleConfig, ...] = ()
 
-    @field_validator("rules", mode="before")
+    @field_validator("rules", mode="before", json_schema_input_type=tuple[RuleConfig, ...] | None)
     @classmethod
     def _no_rules(cls, value: Any) -> Any:
         return () if value is None else value

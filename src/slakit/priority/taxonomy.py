@@ -62,7 +62,7 @@ class TaxonomyConfig(BaseModel):
 
     types: dict[str, TypeConfig]
 
-    @field_validator("types", mode="before")
+    @field_validator("types", mode="before", json_schema_input_type=dict[str, TypeConfig | None])
     @classmethod
     def _type_without_settings(cls, value: Any) -> Any:
         if isinstance(value, Mapping):

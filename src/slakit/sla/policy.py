@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.calendar import BusinessCalendar, CalendarConfig
-from slakit.durations import Duration
+from slakit.durations import Duration, DurationInput
 from slakit.errors import ConfigError, UnknownPriorityError
 from slakit.instants import td_to_us
 from slakit.priority import Priority
@@ -66,7 +66,7 @@ class PriorityConfig(BaseModel):
     rank: int
     targets: dict[Metric, TargetConfig] = Field(default_factory=dict)
 
-    @field_validator("targets", mode="before")
+    @field_validator("targets", mode="before", json_schema_input_type=dict[Metric, TargetConfig | DurationInput])
     @classmethod
     def _short_form(cls, value: Any) -> Any:
         if not isinstance(value, Mapping):

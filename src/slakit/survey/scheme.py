@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from slakit._config import ConfigSource, config_model
-from slakit.durations import parse_duration
+from slakit.durations import DurationInput, parse_duration
 from slakit.errors import InvalidSurveyResponseError
 from slakit.instants import from_us, require_aware, td_to_us, to_us
 from slakit.survey._numbers import Answer, Scale, plain, round_half_up
@@ -84,10 +84,12 @@ class SurveySchemeConfig(BaseModel):
     dimensions: dict[str, DimensionConfig]
     whole_numbers: bool | None = Field(default=None, validate_default=True)
     follow_up_below: Decimal | None = None
-    due_within: Annotated[timedelta, BeforeValidator(_due_within)] = timedelta(hours=24)
+    due_within: Annotated[timedelta, BeforeValidator(_due_within, json_schema_input_type=DurationInput)] = timedelta(
+        hours=24
+    )
     allow_partial: bool = False
 
-    @field_validator("dimensions", mode="before")
+    @field_validator("dimensions", mode="before", json_schema_input_type=dict[str, DimensionConfig | None] | list[str])
     @classmethod
     def _names_or_mapping(cls, value: Any) -> Any:
         if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
