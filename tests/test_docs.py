@@ -172,7 +172,7 @@ class _Prints:
         sys.stdout.write(out.getvalue())
         frame = sys._getframe(1)  # the caller's line is how a print is matched to its comment
         while frame is not None and frame.f_code.co_filename != self.filename:
-            frame = frame.f_back  # a print inside a helper the block defined: attribute it to the block's line
+            frame = frame.f_back  # a print inside a function the block defined: counted on the block's line
         if frame is not None:
             self.by_line.setdefault(frame.f_lineno - self.first_line + 1, []).append(out.getvalue())
 

@@ -138,8 +138,8 @@ def create_app(desk: Helpdesk, *, run_scheduler: bool = False) -> FastAPI:
 
     @app.get("/notifications")
     def notifications() -> list[dict[str, Any]]:
-        with desk.sessions() as session:
-            rows = session.scalars(select(NotificationRow).order_by(NotificationRow.id)).all()
+        with desk.db() as tx:
+            rows = tx.scalars(select(NotificationRow).order_by(NotificationRow.id)).all()
             return [
                 {
                     "ticket": row.ticket_number,

@@ -88,9 +88,9 @@ class NotificationRow(Base):
 
 
 def connect(url: str) -> sessionmaker[Session]:
-    """Sessions on ``url`` (``sqlite:///helpdesk.db``), with the tables created."""
+    """A factory of units of work on ``url`` (``sqlite:///helpdesk.db``), with the tables created."""
     # FastAPI runs plain `def` endpoints in a thread pool: let SQLite connections cross threads
-    # (each request still uses its own session, and SQLite serialises the writes).
+    # (each request still has its own unit of work, and SQLite serialises the writes).
     options = {"check_same_thread": False} if url.startswith("sqlite") else {}
     engine: Engine = create_engine(url, connect_args=options)
     Base.metadata.create_all(engine)

@@ -36,8 +36,8 @@ class Scheduler:
     def tick(self) -> list[NotificationRow]:
         """Check every ticket whose wake-up time has come; the notifications sent, in order."""
         now = self.desk.clock.now()
-        with self.desk.sessions() as session:
-            due = session.scalars(
+        with self.desk.db() as tx:
+            due = tx.scalars(
                 select(TicketRow.number).where(TicketRow.wake_us <= to_us(now)).order_by(TicketRow.wake_us)
             ).all()
         sent: list[NotificationRow] = []
@@ -47,8 +47,8 @@ class Scheduler:
 
     def check(self, number: str, now: datetime) -> list[NotificationRow]:
         current = self.desk.evaluate(number, as_of=now)
-        with self.desk.sessions.begin() as session:
-            row = session.get(TicketRow, number)
+        with self.desk.db.begin() as tx:
+            row = tx.get(TicketRow, number)
             if row is None:
                 return []
             # (last, now]: everything since the last check; the first check starts just before creation
@@ -65,7 +65,7 @@ class Scheduler:
                 for item in current.escalation.fired_between(last, now)
             ]
             sent += self._new_breaches(number, current, row.checked_at, now)
-            session.add_all(sent)
+            tx.add_all(sent)
             row.checked_at = now
             wake = [t for t in (current.sla.next_change_at, current.escalation.next_at) if t is not None]
             row.wake_us = to_us(min(wake)) if wake else None
@@ -97,8 +97,8 @@ class Scheduler:
 
     def next_wake(self) -> datetime | None:
         """The earliest wake-up time of any ticket (None when no clock runs anywhere)."""
-        with self.desk.sessions() as session:
-            first = session.scalars(
+        with self.desk.db() as tx:
+            first = tx.scalars(
                 select(TicketRow.wake_us).where(TicketRow.wake_us.is_not(None)).order_by(TicketRow.wake_us).limit(1)
             ).first()
         if first is None:

@@ -51,7 +51,7 @@ class Evaluation:
 @dataclass
 class Helpdesk:
     policy: ServicePolicy
-    sessions: sessionmaker[Session]
+    db: sessionmaker[Session]  # SQLAlchemy: one unit of work per call
     clock: Clock
     numbers_path: Path
     numberers: dict[str, TicketNumberer] = field(init=False)
@@ -88,12 +88,12 @@ class Helpdesk:
             channel=channel,
             wake_us=to_us(now),  # the scheduler looks at it on its next round
         )
-        with self.sessions.begin() as session:
-            session.add(row)
+        with self.db.begin() as tx:
+            tx.add(row)
         return row, found
 
-    def _row(self, session: Session, number: str) -> TicketRow:
-        row = session.get(TicketRow, number)
+    def _row(self, tx: Session, number: str) -> TicketRow:
+        row = tx.get(TicketRow, number)
         if row is None:
             raise NotFoundError(f"no ticket {number!r}")
         return row
@@ -121,8 +121,8 @@ class Helpdesk:
         return data
 
     def ticket(self, number: str) -> Ticket:
-        with self.sessions() as session:
-            return self._ticket(self._row(session, number))
+        with self.db() as tx:
+            return self._ticket(self._row(tx, number))
 
     # --- events ----------------------------------------------------------------------------------
 
@@ -130,8 +130,8 @@ class Helpdesk:
         """Record an event of type ``kind`` happening now; slakit checks it first (SlakitError if bad)."""
         now = self.clock.now()
         event = Event(now, kind, **fields)  # type: ignore[arg-type]  # slakit checks the type at run time
-        with self.sessions.begin() as session:
-            row = self._row(session, number)
+        with self.db.begin() as tx:
+            row = self._row(tx, number)
             ticket = self._ticket(row)
             ticket = replace(ticket, events=(*ticket.events, event))
             evaluation = self._evaluate(ticket, row.survey, now)  # refuses what slakit refuses, before writing
@@ -153,8 +153,8 @@ class Helpdesk:
         if self.policy.survey is None:
             raise ConflictError("the policy has no survey scheme")
         now = self.clock.now()
-        with self.sessions.begin() as session:
-            row = self._row(session, number)
+        with self.db.begin() as tx:
+            row = self._row(tx, number)
             if row.survey is not None:
                 raise ConflictError(f"ticket {number!r} already has a survey response")
             report = self._evaluate(self._ticket(row), None, now).sla
@@ -181,8 +181,8 @@ class Helpdesk:
 
     def evaluate(self, number: str, as_of: datetime | None = None) -> Evaluation:
         """The ticket as of ``as_of`` (default: now)."""
-        with self.sessions() as session:
-            row = self._row(session, number)
+        with self.db() as tx:
+            row = self._row(tx, number)
             return self._evaluate(self._ticket(row), row.survey, as_of or self.clock.now())
 
 
