@@ -195,3 +195,51 @@ def test_a_survey_scores_meta_dates_become_iso_strings_and_other_objects_are_ref
         scheme.score({"a": 4}, meta={"agent": object()}).to_dict()
     with pytest.raises(ConfigError, match="finite"):
         scheme.score({"a": 4}, meta={"x": float("nan")}).to_dict()
+
+
+json_data = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(evaluated(), st.data())
+def test_event_ids_and_meta_change_no_figure_and_travel_with_the_event(case, data):
+    """Issue #21, item 5: the same ticket with its events given ids and meta evaluates to the same figures,
+    and every event in the reports' JSON carries its id and meta back."""
+    policy, ticket, sla, _ = case
+    span = (sla.as_of - ticket.created_at) // timedelta(minutes=1)
+    at = ticket.created_at + timedelta(minutes=data.draw(st.integers(0, span)))
+    until = at + timedelta(hours=data.draw(st.integers(-5, 200)))
+    metric = data.draw(st.sampled_from(["response", "acknowledge", "update", "resolution"]))
+    extend = Event(at, "extend", metric=metric, until=until, customer_agreed=data.draw(st.booleans()))
+    ticket = ticket.with_events([extend])
+    sla = evaluate_with_sla(ticket, policy, as_of=sla.as_of)[0]
+    named = Ticket.from_dict(
+        ticket.to_dict()
+        | {
+            "events": [
+                event.to_dict() | {"id": f"E{i}", "meta": data.draw(st.dictionaries(st.text(max_size=5), json_data))}
+                for i, event in enumerate(ticket.events)
+            ]
+        }
+    )
+    again = valid("ticket", roundtrip(named.to_dict()))
+    assert Ticket.from_dict(again) == named
+    report = evaluate_with_sla(named, policy, as_of=sla.as_of)[0]
+    assert report.keys() == sla.keys()
+    for metric, status in report.items():
+        plain = sla[metric]
+        assert (status.state, status.deadline, status.elapsed, status.breached_at) == (
+            plain.state,
+            plain.deadline,
+            plain.elapsed,
+            plain.breached_at,
+        )
+    events = {event.id: event for event in named.events}
+    shown = valid("report", roundtrip(report.to_dict()))
+    for item in [*shown["ignored_extensions"], *(x for s in shown["metrics"].values() for x in s["extensions"])]:
+        assert Event.from_dict(item["event"]) == events[item["event"]["id"]]
+    assert SLAReport.from_dict(shown) == report

@@ -92,6 +92,8 @@ class EventDict(TypedDict):
     until: NotRequired[Instant | None]
     reason: NotRequired[str | None]
     customer_agreed: NotRequired[bool]
+    id: NotRequired[Annotated[str, Field(min_length=1, max_length=1000)] | None]
+    meta: NotRequired[Annotated[dict[str, JsonValue], Field(description="the host's own JSON data")]]
 
 
 @with_config(_FORBID)

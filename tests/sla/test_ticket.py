@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -138,3 +139,61 @@ def test_yes_no_fields_take_json_booleans_and_the_words_true_and_false_in_any_ca
                 ],
             }
         )
+
+
+# -- an event's own id and meta (issue #21, item 5) ---------------------------------------------------------
+
+
+def test_an_event_carries_the_hosts_id_and_meta_read_only_and_through_json():
+    import json
+    import pickle
+    from types import MappingProxyType
+
+    at = datetime(2025, 10, 9, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    meta = {"channel": "mail", "links": [{"url": "https://example.com/m/1"}], "n": 1.5, "ok": None}
+    event = Event(at, "reply", author="agent", id="msg-1", meta=meta)
+    meta["channel"] = "changed"  # the event keeps its own copy
+    assert event.meta["channel"] == "mail"
+    assert isinstance(event.meta, MappingProxyType)
+    assert event.meta["links"] == ({"url": "https://example.com/m/1"},)  # lists as tuples
+    with pytest.raises(TypeError):
+        event.meta["links"][0]["url"] = "x"  # type: ignore[index]  # read-only all the way down
+    data = event.to_dict()
+    assert data["id"] == "msg-1"
+    assert data["meta"] == {"channel": "mail", "links": [{"url": "https://example.com/m/1"}], "n": 1.5, "ok": None}
+    assert Event.from_dict(json.loads(json.dumps(data))) == event
+    assert pickle.loads(pickle.dumps(event)) == event  # noqa: S301 -- our own bytes
+    assert hash(event) == hash(Event(at, "reply", author="agent", id="msg-1"))  # meta is not hashed
+    plain = Event(at, "note")
+    assert "id" not in plain.to_dict()
+    assert "meta" not in plain.to_dict()
+    assert Event.from_dict({"at": at.isoformat(), "type": "note", "id": 17}).id == "17"  # as exports write keys
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"id": ""}, "'id' must be a non-empty string"),
+        ({"id": "x" * 1001}, "at most 1000 characters"),
+        ({"meta": ["a"]}, "'meta' must be a mapping of JSON data"),
+        ({"meta": {"at": datetime(2025, 1, 1, tzinfo=UTC)}}, r"'meta\.at' must be JSON data"),
+        ({"meta": {"x": float("nan")}}, r"'meta\.x' must be JSON data"),
+        ({"meta": {1: "a"}}, "keys must be strings"),
+        ({"meta": {"big": "x" * 5000}}, "at most 4096 characters"),
+        ({"meta": {"many": list(range(5000))}}, "at most 4096 characters"),
+    ],
+)
+def test_an_events_id_and_meta_are_checked(changes, message):
+    at = datetime(2025, 10, 9, 10, tzinfo=UTC)
+    with pytest.raises(InvalidTicketError, match=message):
+        Event(at, "note", **changes)
+
+
+def test_deep_meta_is_refused_without_walking_it_all():
+    deep: dict = {}
+    place = deep
+    for _ in range(100_000):
+        place["x"] = {}
+        place = place["x"]
+    with pytest.raises(InvalidTicketError, match="8 levels deep"):
+        Event(datetime(2025, 10, 9, tzinfo=UTC), "note", meta=deep)

@@ -53,6 +53,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "pending": "  not started",
         "24x7": "24x7 time",
         "calendar": "business hours of calendar '{name}'",
+        "event": " (event {id})",
     },
     "zh-CN": {
         "header": "工单 {id}，截至 {as_of}，优先级 {priority}",
@@ -85,6 +86,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "pending": "  尚未开始",
         "24x7": "自然时间（7x24）",
         "calendar": "日历「{name}」的工作时间",
+        "event": "（事件 {id}）",
     },
 }
 
@@ -110,6 +112,7 @@ def explain(report: SLAReport, lang: str = "en") -> str:
                 at=_show(item.event.at, zone),
                 reason=item.reason,
             )
+            + _event_id(item.event.id, text)
         )
     lines.extend(text["note"].format(note=note) for note in report.notes)
     return "\n".join(lines)
@@ -139,7 +142,9 @@ def _metric_lines(status: MetricStatus, text: dict[str, Any]) -> list[str]:
         items = [f"{_show_us(a, zone)} – {_show_us(b, zone)} ({reason})" for a, b, reason in trace.paused]
         lines.append(text["paused"].format(items="; ".join(items)))
     for extension in status.extensions:
-        lines.append(text["extension"].format(until=_show(extension.event.until, zone)))
+        lines.append(
+            text["extension"].format(until=_show(extension.event.until, zone)) + _event_id(extension.event.id, text)
+        )
     if status.deadline is not None:
         lines.append(text["deadline"].format(deadline=_show(status.deadline, zone)))
     if status.completed_at is not None:
@@ -188,6 +193,11 @@ def _calendar_lines(
     if makeup:
         lines.append(text["makeup"].format(items=", ".join(makeup)))
     return lines
+
+
+def _event_id(event_id: str | None, text: dict[str, Any]) -> str:
+    """`` (event E-17)`` after a line about an event the host gave an id, else nothing."""
+    return "" if event_id is None else text["event"].format(id=event_id)
 
 
 def _show(value: datetime | None, zone: tzinfo | None, *, time_only: bool = False) -> str:
