@@ -63,6 +63,7 @@ class NewEvent(BaseModel):
     until: datetime | None = None
     reason: str | None = None
     customer_agreed: bool = False
+    meta: dict[str, Any] = Field(default_factory=dict)  # small JSON data kept with the event (message id, ...)
 
 
 class SurveyAnswers(BaseModel):

@@ -114,12 +114,6 @@ class Helpdesk:
             }
         )
 
-    @staticmethod
-    def _event_data(ticket: Ticket, event: Event) -> dict[str, Any]:
-        """One event in the JSON form Ticket.to_dict() writes and Ticket.from_dict() reads."""
-        data: dict[str, Any] = replace(ticket, events=(event,)).to_dict()["events"][0]
-        return data
-
     def ticket(self, number: str) -> Ticket:
         with self.db() as tx:
             return self._ticket(self._row(tx, number))
@@ -127,15 +121,21 @@ class Helpdesk:
     # --- events ----------------------------------------------------------------------------------
 
     def record(self, number: str, kind: str, **fields: Any) -> Evaluation:
-        """Record an event of type ``kind`` happening now; slakit checks it first (SlakitError if bad)."""
+        """Record an event of type ``kind`` happening now; slakit checks it first (SlakitError if bad).
+
+        The event's id in slakit is its row id (``E17``), so an extension in the SLA JSON and a line of
+        ``explain()`` point at the stored event; ``meta`` (small JSON data) travels with it."""
         now = self.clock.now()
-        event = Event(now, kind, **fields)  # type: ignore[arg-type]  # slakit checks the type at run time
-        with self.db.begin() as tx:
+        with self.db.begin() as tx:  # any error below rolls the whole change back
             row = self._row(tx, number)
             ticket = self._ticket(row)
+            stored = EventRow(data={})
+            row.events.append(stored)
+            tx.flush()  # gives the row its id
+            event = Event(now, kind, id=f"E{stored.id}", **fields)  # type: ignore[arg-type]  # slakit checks it
             ticket = replace(ticket, events=(*ticket.events, event))
-            evaluation = self._evaluate(ticket, row.survey, now)  # refuses what slakit refuses, before writing
-            row.events.append(EventRow(data=self._event_data(ticket, event)))
+            evaluation = self._evaluate(ticket, row.survey, now)  # refuses what slakit refuses
+            stored.data = dict(event.to_dict())
             self._changed(row, now)
         return evaluation
 

@@ -75,3 +75,22 @@ def test_the_survey_comes_after_resolution_once_and_low_scores_escalate(client: 
     assert client.post(f"/tickets/{number}/survey", json=answers).status_code == 409  # once
     fired = client.get(f"/tickets/{number}/sla").json()["escalation"]["fired"]
     assert [(item["rule"], item["fired_at"]) for item in fired] == [("low-satisfaction", "2025-09-22T12:00:00+08:00")]
+
+
+def test_events_carry_their_row_id_and_meta_into_slakits_reports(client: TestClient, clock: ManualClock) -> None:
+    number = client.post("/tickets", json={"subject": "需要上门安装"}).json()["number"]
+    clock.advance(timedelta(minutes=5))
+    client.post(f"/tickets/{number}/events", json={"type": "reply", "author": "agent", "meta": {"message": "m-1"}})
+    until = "2025-09-30T18:00:00+08:00"
+    body = {"type": "extend", "metric": "resolution", "until": until, "reason": "parts", "customer_agreed": True}
+    report = client.post(f"/tickets/{number}/events", json=body).json()
+    (extension,) = report["sla"]["metrics"]["resolution"]["extensions"]
+    assert extension["event"]["id"] == "E2"
+    events = client.get(f"/tickets/{number}").json()["events"]
+    assert [(e["id"], e["type"], e.get("meta")) for e in events] == [
+        ("E1", "reply", {"message": "m-1"}),
+        ("E2", "extend", None),
+    ]
+    refused = client.post(f"/tickets/{number}/events", json={"type": "note", "meta": {"x": "y" * 5000}})
+    assert refused.status_code == 422  # slakit bounds meta
+    assert len(client.get(f"/tickets/{number}").json()["events"]) == 2
