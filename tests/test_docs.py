@@ -25,6 +25,7 @@ import re
 import sys
 import tokenize
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ _MARKER_ARGS = re.compile(
     r'^(?:skip\s+reason="(?P<reason>[^"]+)"|file="(?P<file>[^"/\\]+)"|requires="(?P<module>[\w.]+)")$'
 )
 _REMARK = "  # "
+PYTHON = ("python", "py", "python3")  # the info strings of a block that runs
 
 
 def pages() -> list[Path]:
@@ -93,6 +95,7 @@ def read_page(path: Path) -> list[Step]:
             continue
         fence, indent = opening["fence"], len(opening["indent"])
         language = opening["info"].strip().split(" ")[0].lower() if opening["info"].strip() else ""
+        language = "python" if language in PYTHON else language
         body: list[str] = []
         j = i + 1
         while j < len(lines) and not re.match(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}\s*$", lines[j]):
@@ -184,9 +187,15 @@ class _Prints:
 class PageRun:
     steps: list[Step]
     directory: Path
-    namespace: dict[str, Any] = field(default_factory=lambda: {"__name__": "__docs__"})
+    namespace: dict[str, Any] = field(init=False)
     done: int = 0  # steps run so far
     failed: str | None = None  # the id of the first block that failed
+
+    def __post_init__(self) -> None:
+        # a real module, so that classes the page defines can be pickled and dataclasses find their module
+        module = types.ModuleType("slakit_docs_" + re.sub(r"\W", "_", self.steps[0].page if self.steps else "page"))
+        sys.modules[module.__name__] = module
+        self.namespace = module.__dict__
 
     def run_through(self, target: Step) -> None:
         index = self.steps.index(target)
@@ -290,7 +299,8 @@ def test_markers_and_fences_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "````python\nprint('```')  # ```\n````\n"
         "```sh\nnot python\n```\n"
         '<!-- slakit: requires="durable" -->\n'
-        "```python\nimport durable\n```\n",
+        "```python\nimport durable\n```\n"
+        "```py\nx = 2\n```\n",
         encoding="utf-8",
     )
     steps = read_page(page)
@@ -299,6 +309,7 @@ def test_markers_and_fences_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyP
         (10, "toml", None, "a.toml"),
         (13, "python", None, None),
         (20, "python", None, None),
+        (23, "python", None, None),
     ]
     assert steps[3].requires == "durable"
     assert steps[1].code == "x = 1\n"
@@ -362,3 +373,13 @@ def test_blocks_share_a_namespace_and_a_directory_and_a_failure_stops_the_page(t
         run.run_through(steps[2])
     with pytest.raises(pytest.fail.Exception, match=r"earlier block p\.md:9 of this page failed"):
         run.run_through(steps[3])
+
+
+def test_a_page_can_define_and_pickle_a_dataclass(tmp_path: Path) -> None:
+    code = (
+        "from __future__ import annotations\nimport pickle\nfrom dataclasses import dataclass\n\n"
+        "@dataclass(frozen=True)\nclass Reply:\n    text: str\n\n"
+        "print(pickle.loads(pickle.dumps(Reply('ok'))))  # Reply(text='ok')\n"
+    )
+    step = Step("docs/x.md", 1, "python", code)
+    PageRun([step], tmp_path).run_through(step)

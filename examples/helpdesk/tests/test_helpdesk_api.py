@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import jsonschema
 from fastapi.testclient import TestClient
 
 from helpdesk.clock import ManualClock
+from slakit import schema
 
 
 def test_a_ticket_gets_a_number_a_category_and_a_priority_from_its_text(client: TestClient) -> None:
@@ -41,6 +43,10 @@ def test_the_sla_is_json_as_of_the_injected_clock(client: TestClient, clock: Man
     assert response["at_risk"] is True  # 1h30m of 2h >= 75%
     assert body["sla"]["next_change_at"] == "2025-09-22T11:00:00.000001+08:00"  # breached 1µs after
     assert body["escalation"]["level"] == 0
+    # each part is slakit's to_dict() and validates against slakit's published JSON Schema
+    jsonschema.validate(body["sla"], schema.report())
+    jsonschema.validate(body["escalation"], schema.escalation_report())
+    jsonschema.validate(client.get(f"/tickets/{number}").json(), schema.ticket())
 
 
 def test_a_bad_event_is_refused_with_slakits_message_and_nothing_is_stored(client: TestClient) -> None:
