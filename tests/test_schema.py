@@ -1,7 +1,7 @@
 """JSON forms: every to_dict() is JSON, validates against its published schema, and reads back equal."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -154,9 +154,23 @@ def test_every_report_ticket_and_escalation_is_json_that_validates_and_reads_bac
         item.visible_at for item in escalations.fired
     ]
     data = valid("ticket", roundtrip(ticket.to_dict()))
-    assert Ticket.from_dict(data) == ticket
+    assert Ticket.from_dict(data).to_dict() == data
+    if not _names_a_local_time_in_a_gap(ticket):
+        assert Ticket.from_dict(data) == ticket
     for event in ticket.events:
-        assert Event.from_dict(valid("event", roundtrip(event.to_dict()))) == event
+        back = Event.from_dict(valid("event", roundtrip(event.to_dict())))
+        assert back.at_us == event.at_us
+        assert back.to_dict() == event.to_dict()
+
+
+def _names_a_local_time_in_a_gap(ticket: Ticket) -> bool:
+    """Whether a datetime of ``ticket`` is a wall time a DST gap skips (2025-03-30 02:00 in Berlin).
+
+    Python compares such a datetime unequal to every datetime of another zone (PEP 495), so one read
+    back from its ISO text (a fixed offset) is the same instant but not ``==``: docs/sla.md says so.
+    """
+    stamps = [ticket.created_at, *(e.at for e in ticket.events), *(e.until for e in ticket.events if e.until)]
+    return any(t.astimezone(UTC).astimezone(t.tzinfo).replace(tzinfo=None) != t.replace(tzinfo=None) for t in stamps)
 
 
 @st.composite

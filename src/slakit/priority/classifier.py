@@ -42,7 +42,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from slakit._config import ConfigSource, config_model
-from slakit.errors import shown
+from slakit.errors import listed, shown
 from slakit.priority.taxonomy import SEPARATOR, Category, Taxonomy, TaxonomyConfig, TypeConfig
 
 __all__ = ["Classification", "ClassificationConfig", "Classifier", "RuleConfig", "normalize_text"]
@@ -171,7 +171,9 @@ class ClassificationConfig(TaxonomyConfig):
         seen: dict[tuple[str, str], str] = {}
         for index, rule in enumerate(value):
             if rule.category not in known:
-                raise ValueError(f"'rules[{index}].category' must be one of {', '.join(paths)} (got {rule.category!r})")
+                raise ValueError(
+                    f"'rules[{index}].category' must be one of {listed(paths)} (got {shown(rule.category)})"
+                )
             for position, keyword in enumerate(rule.keywords):
                 where = f"rules[{index}].keywords[{position}]"
                 key = (rule.category, _literal(keyword))
