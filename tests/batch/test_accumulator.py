@@ -46,10 +46,10 @@ def _roundtrip(accumulator: Accumulator) -> Accumulator:
     return copy
 
 
-def _dimensions(efficiency: float, ability: float, attitude: float, responses: int) -> dict[str, Any]:
+def _dimensions(speed: float, solved: float, attitude: float, responses: int) -> dict[str, Any]:
     return {
-        "efficiency": {"label": "服务效率", "mean": efficiency, "responses": responses},
-        "ability": {"label": "问题解决能力", "mean": ability, "responses": responses},
+        "solved": {"label": "问题解决效果", "mean": solved, "responses": responses},
+        "speed": {"label": "服务响应速度", "mean": speed, "responses": responses},
         "attitude": {"label": "服务态度", "mean": attitude, "responses": responses},
     }
 
@@ -315,7 +315,7 @@ def test_without_any_policy_the_results_still_give_zone_and_calendar(results: li
     assert overall["handling_time"] == OVERALL["handling_time"]  # the calendar comes from the SLA targets
     assert overall["volume_by_week"] == OVERALL["volume_by_week"]  # the zone from the reports
     assert overall["by_type"] == {"技术支持类": 3, "售后服务类": 1, "投诉建议类": 1, "硬件维修": 1}  # no taxonomy
-    assert list(overall["satisfaction"]["dimensions"]) == ["ability", "attitude", "efficiency"]  # no labels
+    assert list(overall["satisfaction"]["dimensions"]) == ["attitude", "solved", "speed"]  # no labels
     assert overall["satisfaction"]["csat"] == 0.6667  # the scores carry their threshold
 
 
