@@ -394,3 +394,42 @@ def test_the_summary_notes_unpublished_make_up_workdays_and_the_header_shows_it(
     assert describe_run(summary.to_dict()).endswith(f"note: {note}")
     early = Ticket("T", datetime(known, 6, 1, 9, tzinfo=sh), "P1")
     assert summarize(evaluate_many([early], policy, as_of=datetime(known, 6, 1, 10, tzinfo=sh))).notes == ()
+
+
+# Issue #20: survey timeliness, subjects classified for "by type", priorities by rank
+
+
+def test_survey_timeliness_rate_and_classified_subjects() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from slakit.batch.records import InputTicket
+    from slakit.sla import Event
+
+    sh = ZoneInfo("Asia/Shanghai")
+
+    def ticket(name: str, priority: str, survey_at: datetime | None, subject: str | None) -> InputTicket:
+        created = datetime(2025, 9, 1, 9, tzinfo=sh)
+        events = (Event(datetime(2025, 9, 1, 10, tzinfo=sh), "resolve"),)
+        survey = {"solved": 5, "speed": 5, "attitude": 5} if survey_at is not None else None
+        return InputTicket(name, created, priority, events=events, subject=subject, survey=survey, survey_at=survey_at)
+
+    tickets = [
+        ticket("A", "P3", datetime(2025, 9, 2, 10, tzinfo=sh), "设备无法启动"),  # on time (24 h exactly)
+        ticket("B", "P3", datetime(2025, 9, 2, 11, tzinfo=sh), "软件卡顿"),  # late
+        ticket("C", "P1", None, "您好"),  # no survey, due passed: late
+        ticket("D", "P2", None, None),
+    ]
+    summary = summarize(evaluate_many(tickets, POLICY, as_of=datetime(2025, 9, 5, 18, tzinfo=sh)), by=())
+    overall = summary.to_dict()["overall"]
+    assert overall["survey_timeliness"] == {"on_time": 1, "due": 4, "rate": 0.25, "due_within_hours": 24.0}
+    assert overall["classified_from_subject"] == 2  # A and B: the export has no category
+    assert overall["by_type"] == {"(none)": 2, "售后服务类": 1, "技术支持类": 1}
+    assert overall["by_route"] == {"(none)": 2, "技术支持工程师": 1, "维修工程师": 1}
+    assert list(overall["by_priority"]) == ["P1", "P2", "P3"]  # by rank, not by count (P3 has 2)
+    assert summary.to_dict()["priorities"] == {
+        "P1": {"name": "紧急", "rank": 1},
+        "P2": {"name": "重要", "rank": 2},
+        "P3": {"name": "一般", "rank": 3},
+    }
+    assert summary.to_dict()["timezone"] == "Asia/Shanghai"
