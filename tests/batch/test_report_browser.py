@@ -2,7 +2,8 @@
 
 One screenshot (checked for drawn bars of the chart colours) and one DOM dump (checked like the
 markup in test_report_html: every chart and table, and the readability fixes), and the DOM of a run
-whose rows were mostly rejected (the warning banner, "No data" charts, the classified-subject note). Skips without Chromium, fails in CI (tests.optional).
+whose rows were mostly rejected (the warning banner, "No data" charts, the classified-subject note).
+Skips without Chromium, fails in CI (tests.optional).
 """
 
 import json

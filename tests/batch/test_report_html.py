@@ -152,7 +152,8 @@ def assert_readable(page: "Page") -> None:
         left, width = float(bar.attrs["x"]), float(bar.attrs["width"])
         assert "rotate(-90" in text.attrs["transform"]
         x = float(text.attrs["x"])
-        assert left <= x - 9 * 0.65 and x + 9 * 0.35 <= left + width, text.attrs["data-for"]
+        assert left <= x - 9 * 0.65, text.attrs["data-for"]
+        assert x + 9 * 0.35 <= left + width, text.attrs["data-for"]
     legend = page.text_of(sla)
     assert "Response 首次响应" in legend
     assert "Resolution 解决" in legend
