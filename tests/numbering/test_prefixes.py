@@ -153,3 +153,18 @@ def test_the_fallback_from_configuration():
     assert prefixes.numberers()[None].prefix == "GD"
     with pytest.raises(ConfigError):
         PrefixMap({"技术支持类": "TS"}, fallback="bad prefix!")
+
+
+@pytest.mark.parametrize("name", ["p1-p3", "four-level", "severity"])
+def test_the_presets_doc_recipe_numbers_classified_and_unclassified_subjects(name):
+    """docs/presets.md: numberers[found.type if found else None].next(at=created)."""
+    from slakit import presets
+
+    policy = presets.load(name)
+    numberers = DEFAULT_PREFIXES.numberers()
+    issued = []
+    for subject in ("设备无法启动", "您好"):
+        found = policy.classifier.classify(subject)
+        issued.append(str(numberers[found.type if found else None].next(at=AT)))
+    expected = {"p1-p3": "SS", "severity": "SS", "four-level": "FT"}[name]
+    assert issued == [f"{expected}20240501001", "OT20240501001"]
