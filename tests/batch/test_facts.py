@@ -9,6 +9,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slakit import ServicePolicy, presets
 from slakit.batch import evaluate_many, summarize
@@ -167,3 +169,24 @@ def test_next_quarter_counts_from_the_day_after():
         "after": "2025-09-26",
         "until": "2025-12-26",
     }
+
+
+ROUTES = {  # the p1-p3 file's routes, read from the YAML itself (not from the code under test)
+    name: spec["route"] for name, spec in presets.config("p1-p3")["classification"]["types"].items()
+}
+
+
+@given(st.text(alphabet="设备无法启动软件卡顿退货我要投诉态度您好 abcxyz", max_size=20))
+def test_without_a_category_type_and_route_follow_the_classifier(subject):
+    line = build_timeline(Ticket("T", sh(1, 9), "P3", subject=subject), to_us(sh(1, 10)), frozenset())
+    derived = derive(Ticket("T", sh(1, 9), "P3", subject=subject), line, None, CONTEXT)
+    found = POLICY.classifier.classify(subject) if subject else None
+    if found is None:
+        assert (derived.category, derived.type, derived.route, derived.phrase) == (None, None, None, None)
+    else:
+        assert derived.category == found.category
+        assert derived.type == found.category.split("/")[0]
+        assert derived.route == ROUTES[derived.type]
+        assert derived.phrase in found.keywords
+        assert derived.phrase in subject
+        assert derived.category_source == "subject"
