@@ -46,6 +46,7 @@ GROUP_KEYS = (
 """What ``by`` accepts: periods of ``created_at`` in the policy's zone, and ticket fields."""
 
 US_PER_HOUR = 3_600_000_000
+_MAX_SUBJECTS = 4096
 _TWO_HOURS = 2 * US_PER_HOUR
 _STATE_INDEX = {
     MetricState.MET: 0,
@@ -114,6 +115,7 @@ class Context:
     routes: Mapping[str, str] = field(default_factory=dict)
     survey: SurveyScheme | None = None
     retention: Retention | None = None
+    _classified: dict[str, Classification | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, policy: ServicePolicy) -> Context:
@@ -185,7 +187,13 @@ class Context:
         """The policy's keyword classifier over a ticket's subject (None without either, or without a match)."""
         if not subject or self.classifier is None:
             return None
-        return self.classifier.classify(subject)
+        known = self._classified  # exports repeat subjects: each is classified once (at most 4,096 kept)
+        if subject in known:
+            return known[subject]
+        if len(known) >= _MAX_SUBJECTS:
+            known.clear()
+        found = known[subject] = self.classifier.classify(subject)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +254,9 @@ def derive(ticket: Ticket, line: Timeline, resolved_at: int | None, context: Con
     business = context.calendar.elapsed_us(created, first) if first is not None else None
     on_time = retain = None
     if resolved_at is not None:
-        resolved = from_us(resolved_at, context.zone)
-        on_time = _survey_on_time(ticket, resolved, line.as_of, context.survey)
+        on_time = _survey_on_time(ticket, resolved_at, line.as_of, context.survey)
         if context.retention is not None:
-            retain = context.retention.retain_until(resolved.date())
+            retain = context.retention.retain_until(from_us(resolved_at, context.zone).date())
     return Derived(
         category=category,
         category_source=source,
@@ -266,17 +273,17 @@ def derive(ticket: Ticket, line: Timeline, resolved_at: int | None, context: Con
     )
 
 
-def _survey_on_time(ticket: Ticket, resolved: datetime, as_of: int, scheme: SurveyScheme | None) -> bool | None:
+def _survey_on_time(ticket: Ticket, resolved: int, as_of: int, scheme: SurveyScheme | None) -> bool | None:
     """Whether the resolved ticket's survey came within ``due_within`` (the scheme's own rule); False once the
     time is up without one, None while it may still come (or without a scheme)."""
     if scheme is None:
         return None
     survey_at: datetime | None = getattr(ticket, "survey_at", None)
     if survey_at is not None:
-        return scheme.survey_on_time(resolved, survey_at)
+        return scheme.survey_on_time_us(resolved, to_us(survey_at))
     if getattr(ticket, "survey", None):  # answered, but the export does not say when: not measured
         return None
-    if to_us(scheme.survey_due(resolved)) <= as_of:
+    if scheme.survey_due_us(resolved) <= as_of:
         return False
     return None
 
