@@ -2,7 +2,7 @@
 
 A policy file has the clocks' sections (calendars, priorities, pause statuses, at-risk ratio, reopen
 rule) and the service's other rules (priority matrix, keyword classification, survey scheme,
-escalation). :class:`ServicePolicy` reads every section and holds the compiled parts:
+escalation, record retention). :class:`ServicePolicy` reads every section and holds the compiled parts:
 ``.sla`` (a :class:`slakit.sla.Policy`), ``.escalation``, ``.survey``, ``.classifier`` and
 ``.matrix``. Each engine takes the part it needs, so the SLA package knows nothing of the others.
 """
@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.errors import ConfigError, SlakitError
 from slakit.escalation.rules import NO_RULES, EscalationConfig, EscalationRules
 from slakit.priority import ClassificationConfig, Classifier, PriorityMatrix, PriorityMatrixConfig
+from slakit.retention import Retention
 from slakit.sla import Ticket
 from slakit.sla.policy import Policy, PolicyConfig
 from slakit.survey import SurveyScheme, SurveySchemeConfig
@@ -34,6 +37,7 @@ class ServicePolicyConfig(PolicyConfig):
     classification: ClassificationConfig | None = None
     survey: SurveySchemeConfig | None = None
     escalation: EscalationConfig | None = None
+    retention: Annotated[Retention, PlainValidator(Retention.parse), PlainSerializer(str)] | None = None
 
     def sla_config(self) -> PolicyConfig:
         """The clocks' sections alone."""
@@ -47,7 +51,8 @@ class ServicePolicy:
 
     ``sla`` holds the clocks (calendars, priorities and targets), ``escalation`` the escalation rules
     (none when the file has no ``escalation:`` section), ``survey`` the survey scheme, ``classifier``
-    the keyword classifier and ``matrix`` the impact x urgency matrix (each None when absent).
+    the keyword classifier, ``matrix`` the impact x urgency matrix and ``retention`` how long records
+    are kept after closing (``retention: 3y``; each None when absent).
     """
 
     config: ServicePolicyConfig
@@ -56,6 +61,7 @@ class ServicePolicy:
     survey: SurveyScheme | None = None
     classifier: Classifier | None = None
     matrix: PriorityMatrix | None = None
+    retention: Retention | None = None
 
     @classmethod
     def from_config(cls, source: ConfigSource | ServicePolicyConfig) -> ServicePolicy:
@@ -76,7 +82,7 @@ class ServicePolicy:
         classifier = Classifier.from_config(config.classification) if config.classification is not None else None
         survey = SurveyScheme(config.survey) if config.survey is not None else None
         escalation = _escalation(config.escalation, survey)
-        return cls(config, sla, escalation, survey, classifier, matrix)
+        return cls(config, sla, escalation, survey, classifier, matrix, config.retention)
 
     @classmethod
     def from_sla(cls, sla: Policy) -> ServicePolicy:

@@ -63,11 +63,19 @@ def test_files_and_outcome(export: Path, tmp_path: Path) -> None:
     assert (t3["survey_overall"], t3["survey_follow_up"]) == ("3.33", "true")
     assert (t3["escalation_level"], t3["escalation_rules"]) == ("1", "second-complaint;low-satisfaction")
     assert "update_state" not in t3  # a flat export cannot measure update
+    # the last two columns (added last, so readers of the earlier ones keep working): route and retain_until
+    with (out / "results.csv").open(encoding="utf-8-sig", newline="") as file:
+        assert next(csv.reader(file))[-3:] == ["escalation_rules", "route", "retain_until"]
+    assert (t3["route"], t3["retain_until"]) == ("维修工程师", "2028-09-08")  # resolved 2025-09-08, retention 3y
+    assert (results[3]["route"], results[3]["retain_until"]) == ("技术支持工程师", "")  # T4 still open
 
     lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6
     t4 = json.loads(lines[3])
     assert t4["id"] == "T4"
+    assert list(t4)[-2:] == ["route", "retain_until"]
+    assert (t4["route"], t4["retain_until"]) == ("技术支持工程师", None)
+    assert json.loads(lines[2])["retain_until"] == "2028-09-08"
     assert t4["sla"]["resolution"]["state"] == "breached"
     assert t4["sla"]["resolution"]["deadline"] == "2025-09-05T15:00:00+08:00"
     assert t4["escalations"]["level"] == 2

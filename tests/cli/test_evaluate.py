@@ -64,10 +64,10 @@ def test_evaluate_writes_everything_and_prints_a_summary(export, tmp_path):
     assert lines[3].startswith("    1  unknown priority; first on line 5: 'priority' must be one of P1, P2, P3")
     assert lines[4] == "  SLA met: response 50.0%, resolution 100.0%; 1 ticket with a breach"  # T2 replied after 6 h
     assert f"  {out / 'report.html'}" in lines
-    assert f"  {out / 'summary_*.csv'} (14 tables)" in lines
+    assert f"  {out / 'summary_*.csv'} (16 tables)" in lines
     written = {p.name for p in out.iterdir()}
     assert written >= REPORT_FILES
-    assert len([name for name in written if name.startswith("summary_")]) == 14
+    assert len([name for name in written if name.startswith("summary_")]) == 16
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["rows"] == {"total": 4, "evaluated": 2, "rejected": 2}
     assert summary["as_of"].startswith("2025-09-05T18:00:00")

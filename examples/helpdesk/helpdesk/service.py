@@ -25,7 +25,7 @@ from slakit import ServicePolicy
 from slakit.errors import SlakitError
 from slakit.escalation import EscalationReport, evaluate_with_sla
 from slakit.instants import to_us
-from slakit.numbering import PrefixMap, SQLiteSequenceStore, TicketNumberer
+from slakit.numbering import Numberers, PrefixMap, SQLiteSequenceStore
 from slakit.sla import Event, SLAReport, Ticket
 from slakit.survey import SurveyScore
 
@@ -54,7 +54,7 @@ class Helpdesk:
     db: sessionmaker[Session]  # SQLAlchemy: one unit of work per call
     clock: Clock
     numbers_path: Path
-    numberers: dict[str, TicketNumberer] = field(init=False)
+    numberers: Numberers = field(init=False)
 
     def __post_init__(self) -> None:
         store = SQLiteSequenceStore(self.numbers_path)

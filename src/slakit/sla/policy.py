@@ -43,7 +43,7 @@ __all__ = [
 Metric = Literal["response", "acknowledge", "update", "resolution"]
 METRICS: tuple[Metric, ...] = ("response", "acknowledge", "update", "resolution")
 _PAUSABLE_BY_DEFAULT = {"response": False, "acknowledge": False, "update": True, "resolution": True}
-SERVICE_SECTIONS = ("priority_matrix", "classification", "survey", "escalation")
+SERVICE_SECTIONS = ("priority_matrix", "classification", "survey", "escalation", "retention")
 """Sections of a policy file that are not the clocks': :class:`slakit.ServicePolicy` reads them."""
 
 

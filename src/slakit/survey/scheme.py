@@ -280,8 +280,17 @@ class SurveyScheme:
         zone = require_aware(resolved_at, "resolved_at").tzinfo
         if zone is None:  # pragma: no cover - require_aware guarantees a zone
             raise AssertionError("aware datetime without tzinfo")
-        return from_us(to_us(resolved_at) + td_to_us(self.due_within), zone)
+        return from_us(self.survey_due_us(to_us(resolved_at)), zone)
+
+    def survey_due_us(self, resolved_us: int) -> int:
+        """:meth:`survey_due` on epoch microseconds (the rule itself: ``resolved + due_within`` elapsed)."""
+        return resolved_us + td_to_us(self.due_within)
+
+    def survey_on_time_us(self, resolved_us: int, sent_us: int) -> bool:
+        """:meth:`survey_on_time` on epoch microseconds: at or before the due instant counts."""
+        return sent_us <= self.survey_due_us(resolved_us)
 
     def survey_on_time(self, resolved_at: datetime, sent_at: datetime) -> bool:
         """Whether a survey sent at ``sent_at`` met :meth:`survey_due` (at or before it counts)."""
-        return require_aware(sent_at, "sent_at") <= self.survey_due(resolved_at)
+        require_aware(resolved_at, "resolved_at")
+        return self.survey_on_time_us(to_us(resolved_at), to_us(require_aware(sent_at, "sent_at")))
