@@ -16,6 +16,7 @@ from pathlib import Path
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.errors import ConfigError
 from slakit.escalation.rules import NO_RULES, EscalationConfig, EscalationRules
+from slakit.escalation.when import compile_when
 from slakit.priority import ClassificationConfig, Classifier, PriorityMatrix, PriorityMatrixConfig
 from slakit.sla.policy import Policy, PolicyConfig
 from slakit.survey import SurveyScheme, SurveySchemeConfig
@@ -60,7 +61,7 @@ class ServicePolicy:
             config = source
         else:
             config = validate(ServicePolicyConfig, load_mapping(source, what="policy"), what="policy")
-        sla = Policy.from_config(config.sla_config())
+        sla = Policy.from_config(config.sla_config(), when=compile_when)
         matrix = None
         if config.priority_matrix is not None:
             matrix = PriorityMatrix(config.priority_matrix)

@@ -26,13 +26,15 @@ from slakit.sla.report import (
     SLAReport,
     Trace,
 )
-from slakit.sla.ticket import EVENT_TYPES, Event, EventType, Ticket
+from slakit.sla.ticket import EVENT_TYPES, Attributes, AttributeValue, Event, EventType, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = [
     "EVENT_TYPES",
     "METRICS",
     "AppliedExtension",
+    "AttributeValue",
+    "Attributes",
     "Event",
     "EventType",
     "Gap",

@@ -25,6 +25,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from slakit.calendar import Rulers
+from slakit.errors import ConfigError
 from slakit.instants import to_us
 from slakit.sla.policy import METRICS, HoldsPolicy, Metric, Plan, Policy, Target, sla_policy
 from slakit.sla.report import MetricState
@@ -138,19 +139,24 @@ class Measurement(NamedTuple):
     targets: dict[Metric, Target]
 
 
-def measure(line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None) -> Measurement:
+def measure(
+    line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None, *, plan: Plan | None = None
+) -> Measurement:
     """Every tracked clock of the ticket ``line`` describes, under ``policy`` (a :class:`slakit.ServicePolicy`
     or its ``.sla``), as of ``line.as_of``.
 
-    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). A
-    priority on the timeline that the policy does not define is an
+    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). ``plan`` is
+    the ticket's (:meth:`~slakit.sla.Policy.plan_for`), which a policy with ``slas`` needs (a
+    :class:`~slakit.errors.ConfigError` without it). A priority on the timeline that the policy does not define is an
     :class:`~slakit.errors.UnknownPriorityError`.
     """
     sla = sla_policy(policy)
     for _, code in line.priorities:
         if code not in sla.plan.targets:
             sla.priority(code)  # raises, naming the priorities there are
-    return Measuring(line, sla.plan, rulers if rulers is not None else Rulers()).measurement()
+    if plan is None and sla.slas:
+        raise ConfigError.for_value("plan", plan, "the ticket's plan, policy.plan_for(ticket), for a policy with slas")
+    return Measuring(line, sla.plan if plan is None else plan, rulers if rulers is not None else Rulers()).measurement()
 
 
 def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:

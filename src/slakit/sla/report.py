@@ -82,7 +82,8 @@ class MetricStatus:
     paused metric is where it would fall if the clock resumed at the evaluation instant. ``figures``
     are the core's integer figures this status shows (:class:`~slakit.sla.MetricFigures`, epoch
     microseconds; None for a status made by hand), from which :attr:`trace` says how they were derived
-    (a copy changed with ``dataclasses.replace`` keeps them: they describe the evaluation).
+    (a copy changed with ``dataclasses.replace`` keeps them: they describe the evaluation). ``sla`` names the
+    ``slas`` entry whose target the metric is measured against (None: the priority's own table).
     """
 
     metric: Metric
@@ -101,6 +102,7 @@ class MetricStatus:
     gaps: tuple[Gap, ...] = ()
     extensions: tuple[AppliedExtension, ...] = ()
     figures: MetricFigures | None = field(default=None, repr=False, compare=False)
+    sla: str | None = None
 
     def __init__(  # noqa: PLR0913 -- one parameter per field, as the generated __init__ has
         self,
@@ -120,6 +122,7 @@ class MetricStatus:
         gaps: tuple[Gap, ...] = (),
         extensions: tuple[AppliedExtension, ...] = (),
         figures: MetricFigures | None = None,
+        sla: str | None = None,
     ) -> None:
         # Written out: the generated __init__ of a frozen dataclass sets each field through
         # object.__setattr__ (a lookup by name per field), twice the cost of the slots' own setters,
@@ -142,6 +145,7 @@ class MetricStatus:
         s[13](self, gaps)
         s[14](self, extensions)
         s[15](self, figures)
+        s[16](self, sla)
 
     @property
     def trace(self) -> Trace:
