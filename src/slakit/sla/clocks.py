@@ -41,6 +41,7 @@ from slakit.sla.track import (
     in_force_from,
     running_segments,
     single_target,
+    target_length,
 )
 
 __all__ = [
@@ -416,6 +417,8 @@ class Measuring:
 
         ``whole`` is the clock of the whole window; a gap counts what ``whole`` counted during it.
         """
+        if self.plan.relative:  # a relative target's length depends on where the gap starts: no shortcut
+            return False
         limit = self.withins["update"] if self.plain else self._least_update_target(gap_start, gap_end)
         if limit is None:
             return False
@@ -460,7 +463,9 @@ class Measuring:
         running = not completed and not (self.paused and self.targets[metric].pausable)
         outcome: Outcome | None
         if self.plain:  # one target all along, no extension: the common case, without pieces
-            within = self.withins[metric]
+            within = (
+                self.withins[metric] if not self.plan.relative else target_length(self.targets[metric], track.start)
+            )
             elapsed, deadline, breached_at, next_change, at_risk = single_target(
                 track, within, running, self.plan.ratio
             )
@@ -508,6 +513,12 @@ class Measuring:
         head = pieces[0]
         if head.since < start:
             pieces[0] = Piece(start, head.within, None, head.source)
+        if self.plan.relative:  # a relative target's length is that from the clock's start
+            targets = self.plan.targets
+            for i, piece in enumerate(pieces):
+                own = targets[piece.source].get(metric)
+                if own is not None and own.days is not None:
+                    pieces[i] = Piece(piece.since, target_length(own, start), None, piece.source)
         others = self._other_clocks(metric)
         if others:
             # an earlier priority's target counts on its own clock, or a later change of clock could undo a
@@ -603,4 +614,7 @@ class Measuring:
         )
 
     def _pending(self, metric: Metric, target: Target) -> MetricFigures:
-        return MetricFigures(metric, target, target.within_us, _PENDING, None, 0, False, None, None, None)
+        """A metric whose clock has not started: its target (a relative one's length as from the ticket's
+        creation)."""
+        within = target_length(target, self.line.created)
+        return MetricFigures(metric, target, within, _PENDING, None, 0, False, None, None, None)

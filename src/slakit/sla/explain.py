@@ -34,7 +34,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         },
         "target": "{metric}: target {target} on {clock} ({pausable}); {state}",
         "sla": "  target of SLA '{name}', whose 'when' held: {why}",
-        "relative": "  due at the end of business day {days} after the one the clock started on",
+        "relative": "  due at the last closing of business day {days} after the clock's own (0: that day)",
         "pausable": "pauses stop the clock",
         "not_pausable": "pauses do not stop the clock",
         "started": "  started {at}",

@@ -60,7 +60,7 @@ class TargetConfig(BaseModel):
 
     within: Duration | None = None
     due: Literal["end_of_business_day"] | None = None
-    days: StrictInt | None = Field(default=None, ge=0)
+    days: StrictInt | None = Field(default=None, ge=0, le=366)
     clock: Literal["business", "calendar"] = "business"
     calendar: str = "default"
     pausable: bool | None = None
