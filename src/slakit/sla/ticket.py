@@ -178,7 +178,9 @@ class Ticket:
     def __post_init__(self) -> None:
         require_aware(self.created_at, "created_at")
         if not isinstance(self.attributes, Attributes):
-            object.__setattr__(self, "attributes", Attributes(self.attributes))
+            object.__setattr__(
+                self, "attributes", NO_ATTRIBUTES if self.attributes is None else Attributes(self.attributes)
+            )
         if not isinstance(self.flags, frozenset):
             object.__setattr__(self, "flags", _flags(self.flags))
         if not isinstance(self.events, tuple):
