@@ -359,7 +359,7 @@ def test_attribute_columns_become_the_tickets_attributes() -> None:
 
 
 def test_attribute_names_in_the_column_map_are_checked() -> None:
-    with pytest.raises(ConfigError, match="attributes.<name>"):
+    with pytest.raises(ConfigError, match=r"attributes\.<name>"):
         FlatLayout(HEADER, column_map={"attributes.a.b": "category"})
     with pytest.raises(ConfigError, match="not a column of the file"):
         FlatLayout(HEADER, column_map={"attributes.tier": "Tier"})

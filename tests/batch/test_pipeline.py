@@ -677,5 +677,5 @@ def test_attributes_choose_targets_and_group_the_report(tmp_path: Path, jobs: in
 
 
 def test_attribute_group_keys_are_checked(export: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="attributes.<name>"):
+    with pytest.raises(ConfigError, match=r"attributes\.<name>"):
         run(export, POLICY, as_of=AS_OF, out_dir=tmp_path, by=("attributes.a.b",))
