@@ -829,3 +829,20 @@ def test_pauses_do_not_stop_a_relative_target():
     ticket = Ticket("R", TUESDAY_10, "P1", events=(Event(sh(2025, 9, 23, 11), "status", status="pending_customer"),))
     status = evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 11))["resolution"]
     assert (status.pausable, status.state, status.deadline) == (False, MetricState.RUNNING, sh(2025, 9, 24, 18))
+
+
+@pytest.mark.parametrize(
+    "section", ["## Conditional SLAs (`slas`)", "## Relative deadlines (`due: end_of_business_day`)"]
+)
+def test_the_docs_examples_run(section, capsys):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sla.md").read_text(encoding="utf-8")
+    part = text[text.index(section) :]
+    code = re.search(r"```python\n(.*?)```", part, re.DOTALL).group(1)
+    exec(compile(code, "docs/sla.md", "exec"), {})  # noqa: S102 -- running our own docs is the point
+    if "explain()" in code:
+        assert (
+            "target of SLA 'vip', whose 'when' held: ticket.attributes.tier = gold (eq gold)" in capsys.readouterr().out
+        )
