@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -183,6 +183,8 @@ class Target:
     A relative target (``due: end_of_business_day``) has ``days`` set and ``within`` zero: its length depends
     on where its clock starts (:func:`slakit.sla.track.target_length`). ``sla`` names the ``slas`` entry that
     gave the target (None: the priorities' own table) and ``why`` says why that entry's ``when`` held.
+    ``closes`` keeps, for a relative target, the last closing instant of each date its deadlines were sought
+    on (:func:`slakit.sla.track.end_of_business_day`): a working memo, not part of the value.
     """
 
     metric: Metric
@@ -193,6 +195,7 @@ class Target:
     days: int | None = None
     sla: str | None = None
     why: str | None = None
+    closes: dict[date, int | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def within_us(self) -> int:
@@ -417,6 +420,7 @@ class Policy:
                             found.days,
                             entry.name,
                             why,
+                            found.closes,
                         )
                         break
                 if target is not None:

@@ -133,7 +133,9 @@ def due_in_stretch(clock: Ruler, a: int, b: int, need: int, *, stops: bool) -> i
     return due if due < b or (due == b and not stops) else None
 
 
-def end_of_business_day(calendar: BusinessCalendar, start: int, days: int) -> int:
+def end_of_business_day(
+    calendar: BusinessCalendar, start: int, days: int, closes: dict[date, int | None] | None = None
+) -> int:
     """The deadline of a relative target (``due: end_of_business_day``) whose clock starts at ``start``: the last
     closing instant of the calendar's ``days``-th business day after the business day of the start.
 
@@ -143,36 +145,46 @@ def end_of_business_day(calendar: BusinessCalendar, start: int, days: int) -> in
     of its last interval (after a lunch break; past midnight for hours that cross it), by the calendar's own rule
     for wall times (:func:`slakit.calendar.table.wall_instant`, so DST moves it as it moves any closing).
     :class:`~slakit.errors.UnsatisfiableError` when the calendar has no such day within its search horizon.
+    ``closes``, when given, keeps each date's last closing instant for later calls on the same calendar.
     """
+    memo: dict[date, int | None] = {} if closes is None else closes
+    if len(memo) > _MEMO_DAYS:
+        memo.clear()
     zone = calendar.timezone
     day = from_us(start, zone).date()
-    close = _last_close(calendar, day)
+    close = _last_close(calendar, day, memo)
     if close is None or close <= start:
-        day, close = _next_business_day(calendar, day)
+        day, close = _next_business_day(calendar, day, memo)
     for _ in range(days):
-        day, close = _next_business_day(calendar, day)
+        day, close = _next_business_day(calendar, day, memo)
     return close
 
 
-def _last_close(calendar: BusinessCalendar, day: date) -> int | None:
+_MEMO_DAYS = 20_000
+
+
+def _last_close(calendar: BusinessCalendar, day: date, memo: dict[date, int | None]) -> int | None:
     """The last closing instant of ``day``'s hours, None when it has none (a day with no open time)."""
+    if day in memo:
+        return memo[day]
     zone = calendar.timezone
     closes = []
     for r in calendar.schedule(day).ranges:
         close = wall_instant(day, r.end, zone, closing=True)
         if close > wall_instant(day, r.start, zone, closing=False):  # not emptied by a DST gap
             closes.append(close)
-    return max(closes) if closes else None
+    found = memo[day] = max(closes) if closes else None
+    return found
 
 
 _MAX_DAYS = HORIZON_YEARS * 366
 
 
-def _next_business_day(calendar: BusinessCalendar, day: date) -> tuple[date, int]:
+def _next_business_day(calendar: BusinessCalendar, day: date, memo: dict[date, int | None]) -> tuple[date, int]:
     """The first business day after ``day``, with its last closing instant."""
     for _ in range(_MAX_DAYS):
         day += timedelta(days=1)
-        close = _last_close(calendar, day)
+        close = _last_close(calendar, day, memo)
         if close is not None:
             return day, close
     raise UnsatisfiableError(
@@ -188,7 +200,7 @@ def target_length(target: Target, start: int) -> int:
     and elapsed, remaining and at-risk are measured against that length like any other target's."""
     if target.days is None:
         return target.within_us
-    return target.clock.elapsed_us(start, end_of_business_day(target.clock, start, target.days))
+    return target.clock.elapsed_us(start, end_of_business_day(target.clock, start, target.days, target.closes))
 
 
 def running_segments(
