@@ -197,6 +197,11 @@ class Target:
     why: str | None = None
     closes: dict[date, int | None] = field(default_factory=dict, repr=False, compare=False)
 
+    def __reduce__(self) -> tuple[type[Target], tuple[Any, ...]]:
+        """Pickle the value without the memo (results carry their targets to the parent process)."""
+        values = (self.metric, self.within, self.clock, self.clock_name, self.pausable, self.days, self.sla, self.why)
+        return (Target, values)
+
     @property
     def within_us(self) -> int:
         """``within`` in microseconds."""
