@@ -65,7 +65,14 @@ def test_a_report_reads_back_equal_with_its_instants_and_durations_exact():
     status = data["metrics"]["resolution"]
     assert status["state"] == "breached"
     assert status["target"] == {"seconds": 86400.0, "text": "24h"}  # moved by the agreed extension
-    assert data["targets"]["resolution"] == {"within": status["target"], "clock": "default", "pausable": True}
+    assert data["targets"]["resolution"] == {
+        "within": status["target"],
+        "clock": "default",
+        "pausable": True,
+        "days": None,
+        "sla": None,
+        "why": None,
+    }
     back = SLAReport.from_dict(data)
     assert back == sla
     assert back.targets == {}  # no policy given: the statuses keep the clock's name

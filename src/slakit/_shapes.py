@@ -111,6 +111,7 @@ class TicketDict(TypedDict):
     flags: list[str]
     events: list[EventDict]
     subject: str | None
+    attributes: NotRequired[dict[str, str | int | float | bool]]
 
 
 @with_config(_FORBID)
@@ -159,6 +160,7 @@ class MetricStatusDict(TypedDict):
     cycle: Annotated[int, Field(ge=0)]
     gaps: list[GapDict]
     extensions: list[AppliedExtensionDict]
+    sla: Annotated[str | None, Field(description="the slas entry whose target applies (null: the priority's own)")]
 
 
 @with_config(_FORBID)
@@ -168,6 +170,11 @@ class TargetDict(TypedDict):
     within: DurationDict
     clock: Annotated[str, Field(description="the calendar's name in the policy, or 24x7")]
     pausable: bool
+    days: Annotated[
+        int | None, Field(ge=0, description="a relative deadline's business days (null: a duration, `within`)")
+    ]
+    sla: Annotated[str | None, Field(description="the slas entry that gave the target (null: the priority's own)")]
+    why: Annotated[str | None, Field(description="why that entry's `when` held")]
 
 
 @with_config(_FORBID)

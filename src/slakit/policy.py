@@ -20,7 +20,9 @@ from pydantic import PlainSerializer, PlainValidator
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
 from slakit.errors import ConfigError, SlakitError
+from slakit.escalation.conditions import ATTRIBUTE_PREFIX, Leaf
 from slakit.escalation.rules import NO_RULES, EscalationConfig, EscalationRules
+from slakit.escalation.when import TicketWhen, compile_when
 from slakit.priority import ClassificationConfig, Classifier, PriorityMatrix, PriorityMatrixConfig
 from slakit.retention import Retention
 from slakit.sla import Ticket
@@ -62,6 +64,10 @@ class ServicePolicy:
     classifier: Classifier | None = None
     matrix: PriorityMatrix | None = None
     retention: Retention | None = None
+    attribute_kinds: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attribute_kinds", _attribute_kinds(self))
 
     @classmethod
     def from_config(cls, source: ConfigSource | ServicePolicyConfig) -> ServicePolicy:
@@ -70,7 +76,7 @@ class ServicePolicy:
             config = source
         else:
             config = validate(ServicePolicyConfig, load_mapping(source, what="policy"), what="policy")
-        sla = Policy.from_config(config.sla_config())
+        sla = Policy.from_config(config.sla_config(), when=compile_when)
         matrix = None
         if config.priority_matrix is not None:
             matrix = PriorityMatrix(config.priority_matrix)
@@ -117,6 +123,35 @@ class ServicePolicy:
     def name(self) -> str | None:
         """The policy's ``name``, if it has one."""
         return self.config.name
+
+
+def _attribute_kinds(policy: ServicePolicy) -> dict[str, str]:
+    """What each ticket attribute the policy's conditions read is compared with (``text``, ``number`` or
+    ``bool``): the type a flat export's cells of it are read as. One attribute compared with two types is a
+    :class:`ConfigError`, since its cells could not be read one way."""
+    leaves: list[tuple[str, Leaf]] = []
+    for i, entry in enumerate(policy.sla.slas):
+        if isinstance(entry.when, TicketWhen):
+            leaves.extend((f"slas[{i}].when", leaf) for leaf in entry.when.condition.leaves())
+    for rule in policy.escalation.rules:
+        leaves.extend((f"escalation.rules[{rule.index}].when", leaf) for leaf in rule.condition.leaves())
+    kinds: dict[str, tuple[str, str]] = {}
+    for path, leaf in leaves:
+        if not leaf.attribute:
+            continue
+        name = leaf.fact.removeprefix(ATTRIBUTE_PREFIX)
+        known = kinds.setdefault(name, (leaf.kind, path))
+        if known[0] != leaf.kind:
+            raise ConfigError(
+                f"invalid policy: {path!r} compares {leaf.fact} with a {_KIND_NAMES[leaf.kind]} but {known[1]!r} with "
+                f"a {_KIND_NAMES[known[0]]}; compare an attribute with one type, so that an export's cells of it are "
+                "read one way",
+                path=path,
+            )
+    return {name: kind for name, (kind, _) in kinds.items()}
+
+
+_KIND_NAMES = {"text": "text", "number": "number", "bool": "true/false value"}
 
 
 def _escalation(section: EscalationConfig | None, survey: SurveyScheme | None) -> EscalationRules:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -197,3 +198,54 @@ def test_deep_meta_is_refused_without_walking_it_all():
         place = place["x"]
     with pytest.raises(InvalidTicketError, match="8 levels deep"):
         Event(datetime(2025, 10, 9, tzinfo=UTC), "note", meta=deep)
+
+
+# -- attributes ----------------------------------------------------------------------------------------------
+
+
+def _at(**kwargs):
+    return Ticket("A", datetime(2025, 9, 22, 10, tzinfo=UTC), "P1", **kwargs)
+
+
+def test_attributes_are_an_immutable_hashable_picklable_mapping():
+    import pickle
+
+    ticket = _at(attributes={"tier": "gold", "seats": 40, "ratio": 0.5, "trial": False})
+    assert dict(ticket.attributes) == {"tier": "gold", "seats": 40, "ratio": 0.5, "trial": False}
+    assert ticket.attributes["tier"] == "gold"
+    assert ticket.attributes.get("region") is None
+    assert ticket.attributes == {"seats": 40, "tier": "gold", "ratio": 0.5, "trial": False}
+    assert hash(ticket) == hash(_at(attributes={"trial": False, "ratio": 0.5, "seats": 40, "tier": "gold"}))
+    assert pickle.loads(pickle.dumps(ticket)) == ticket  # noqa: S301 -- our own bytes
+    with pytest.raises(TypeError):
+        ticket.attributes["tier"] = "silver"  # type: ignore[index]
+    assert _at().attributes == {}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"tier": ["gold"]}, "'attributes.tier' must be text, a finite number or true/false (got ['gold'])"),
+        ({"tier": None}, "'attributes.tier' must be text"),
+        ({"ratio": float("nan")}, "'attributes.ratio' must be text, a finite number"),
+        ({"a.b": 1}, "an attribute name must be non-empty text without a dot"),
+        ({"": 1}, "an attribute name must be non-empty"),
+        ({1: 1}, "an attribute name"),
+        ("gold", "'attributes' must be a mapping"),
+    ],
+)
+def test_attributes_are_checked(attributes, message):
+    with pytest.raises(InvalidTicketError) as raised:
+        _at(attributes=attributes)
+    assert message in str(raised.value)
+
+
+def test_attributes_go_through_to_dict_and_from_dict():
+    ticket = _at(attributes={"tier": "gold", "seats": 40})
+    data = ticket.to_dict()
+    assert data["attributes"] == {"seats": 40, "tier": "gold"}
+    assert Ticket.from_dict(json.loads(json.dumps(data))) == ticket
+    assert "attributes" not in _at().to_dict()  # as before attributes existed
+    assert Ticket.from_dict({**_at().to_dict(), "attributes": None}) == _at()
+    with pytest.raises(InvalidTicketError, match=r"'attributes\.tier' must be text"):
+        Ticket.from_dict({**_at().to_dict(), "attributes": {"tier": {"a": 1}}})

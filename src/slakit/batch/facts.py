@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     from slakit.sla import Ticket
     from slakit.survey import SurveyScheme, SurveyScore
 
-__all__ = ["GROUP_KEYS", "Context", "Derived", "EscalationCells", "MetricCells", "TicketFacts", "derive"]
+__all__ = [
+    "GROUP_KEYS",
+    "Context",
+    "Derived",
+    "EscalationCells",
+    "MetricCells",
+    "TicketFacts",
+    "derive",
+    "is_group_key",
+]
 
 GROUP_KEYS = (
     "month",
@@ -82,12 +91,20 @@ def rate(part: int, whole: int) -> float | None:
     return float(round_half_up(Fraction(part, whole), 4)) if whole else None
 
 
+def is_group_key(key: str) -> bool:
+    """Whether ``key`` groups a report: one of :data:`GROUP_KEYS`, or ``attributes.<name>`` (a ticket attribute)."""
+    name = key.removeprefix("attributes.")
+    return key in GROUP_KEYS or (
+        key.startswith("attributes.") and bool(name) and "." not in name and name == name.strip()
+    )
+
+
 def check_by(by: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """``by`` as a tuple of known group keys; a ConfigError naming the unknown one otherwise."""
     keys = (by,) if isinstance(by, str) else tuple(by)
     for key in keys:
-        if key not in GROUP_KEYS:
-            raise ConfigError.for_value("by", key, f"one of {', '.join(GROUP_KEYS)}")
+        if not isinstance(key, str) or not is_group_key(key):
+            raise ConfigError.for_value("by", key, f"one of {', '.join(GROUP_KEYS)} or attributes.<name>")
     if len(set(keys)) != len(keys):
         raise ConfigError.for_value("by", list(keys), "distinct group keys")
     return keys
@@ -334,6 +351,7 @@ class TicketFacts:
     latest: int = 0
     warnings: tuple[RowWarning, ...] = ()
     derived: Derived | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
@@ -385,6 +403,7 @@ class TicketFacts:
             latest=_latest(report, created),
             warnings=result.warnings,
             derived=derived,
+            attributes=tuple((name, _attribute_text(value)) for name, value in ticket.attributes.items()),
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
@@ -406,8 +425,19 @@ class TicketFacts:
             return week_of(created)
         if part == "quarter":
             return f"{created.year:04d}-Q{(created.month - 1) // 3 + 1}"
+        if part.startswith("attributes."):
+            name = part[len("attributes.") :]
+            return next((value for key, value in self.attributes if key == name), None)
         value: str | None = getattr(self, part)
         return value
+
+
+def _attribute_text(value: object) -> str:
+    """An attribute's value as a report group shows it: text as it is, true/false in lower case, numbers as
+    Python writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _latest(report: SLAReport, created: int) -> int:

@@ -29,7 +29,8 @@ def evaluate(ticket: Ticket, policy: Policy | HoldsPolicy, *, as_of: datetime) -
     sla = sla_policy(policy)
     check_ticket(ticket, sla)
     line = build_timeline(ticket, to_us(as_of), sla.plan.pause_statuses)
-    return sla_report(ticket.id, as_of, line, measure(line, sla), sla.plan)
+    plan = sla.plan_for(ticket)
+    return sla_report(ticket.id, as_of, line, measure(line, sla, plan=plan), plan)
 
 
 def check_ticket(ticket: Ticket, policy: Policy, *, until: int | None = None) -> None:
@@ -104,6 +105,7 @@ class _Shown:
             tuple(self._gap(gap) for gap in item.gaps) if item.gaps else (),
             tuple(AppliedExtension(self.extensions[i][1], within) for i in item.extensions) if item.extensions else (),
             item,
+            target.sla,
         )
 
     def _gap(self, gap: GapFigures) -> Gap:

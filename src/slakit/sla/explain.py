@@ -33,6 +33,8 @@ _TEXT: dict[str, dict[str, Any]] = {
             "breached": "breached",
         },
         "target": "{metric}: target {target} on {clock} ({pausable}); {state}",
+        "sla": "  target of SLA '{name}', whose 'when' held: {why}",
+        "relative": "  due at the last closing of business day {days} after the clock's own (0: that day)",
         "pausable": "pauses stop the clock",
         "not_pausable": "pauses do not stop the clock",
         "started": "  started {at}",
@@ -66,6 +68,8 @@ _TEXT: dict[str, dict[str, Any]] = {
             "breached": "已超时",
         },
         "target": "{metric}：目标 {target}，按{clock}计算（{pausable}）；{state}",
+        "sla": "  目标来自 SLA「{name}」，其条件成立：{why}",
+        "relative": "  截止于计时开始当天之后第 {days} 个工作日的下班时间",
         "pausable": "暂停状态停止计时",
         "not_pausable": "暂停状态不停止计时",
         "started": "  开始于 {at}",
@@ -131,6 +135,12 @@ def _metric_lines(status: MetricStatus, text: dict[str, Any]) -> list[str]:
             state=text["state"][status.state.value],
         )
     ]
+    target = status.figures.target if status.figures is not None else None
+    if status.sla is not None:
+        why = target.why if target is not None and target.sla == status.sla else None
+        lines.append(text["sla"].format(name=status.sla, why=why or "—"))
+    if target is not None and target.days is not None:
+        lines.append(text["relative"].format(days=target.days))
     if status.started_at is None:
         lines.append(text["pending"])
         return lines

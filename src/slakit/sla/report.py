@@ -136,7 +136,8 @@ class MetricStatus:
     paused metric is where it would fall if the clock resumed at the evaluation instant. ``figures``
     are the core's integer figures this status shows (:class:`~slakit.sla.MetricFigures`, epoch
     microseconds; None for a status made by hand), from which :attr:`trace` says how they were derived
-    (a copy changed with ``dataclasses.replace`` keeps them: they describe the evaluation).
+    (a copy changed with ``dataclasses.replace`` keeps them: they describe the evaluation). ``sla`` names the
+    ``slas`` entry whose target the metric is measured against (None: the priority's own table).
     """
 
     metric: Metric
@@ -155,6 +156,7 @@ class MetricStatus:
     gaps: tuple[Gap, ...] = ()
     extensions: tuple[AppliedExtension, ...] = ()
     figures: MetricFigures | None = field(default=None, repr=False, compare=False)
+    sla: str | None = None
 
     def __init__(  # noqa: PLR0913 -- one parameter per field, as the generated __init__ has
         self,
@@ -174,6 +176,7 @@ class MetricStatus:
         gaps: tuple[Gap, ...] = (),
         extensions: tuple[AppliedExtension, ...] = (),
         figures: MetricFigures | None = None,
+        sla: str | None = None,
     ) -> None:
         # Written out: the generated __init__ of a frozen dataclass sets each field through
         # object.__setattr__ (a lookup by name per field), twice the cost of the slots' own setters,
@@ -196,6 +199,7 @@ class MetricStatus:
         s[13](self, gaps)
         s[14](self, extensions)
         s[15](self, figures)
+        s[16](self, sla)
 
     def to_dict(self) -> MetricStatusDict:
         """JSON-ready data that :meth:`from_dict` reads back: every field but ``figures`` (how the core
@@ -216,6 +220,7 @@ class MetricStatus:
             "cycle": self.cycle,
             "gaps": [gap.to_dict() for gap in self.gaps],
             "extensions": [extension.to_dict() for extension in self.extensions],
+            "sla": self.sla,
         }
 
     @classmethod
@@ -248,6 +253,7 @@ class MetricStatus:
                 AppliedExtension._from_shape(item, f"{where}.extensions[{i}]")
                 for i, item in enumerate(data["extensions"])
             ),
+            sla=data["sla"],
         )
 
     @property
@@ -382,6 +388,9 @@ class SLAReport(Mapping[str, MetricStatus]):
                     "within": duration_to_json(t.within),
                     "clock": t.clock_name,
                     "pausable": t.pausable,
+                    "days": t.days,
+                    "sla": t.sla,
+                    "why": t.why,
                 }
                 for metric, t in self.targets.items()
             },
@@ -431,7 +440,7 @@ def _target(metric: Metric, data: TargetDict, policy: Policy) -> Target:
     except ConfigError as exc:
         raise ConfigError(f"SLA report: '{where}.clock': {exc}", path=f"{where}.clock") from None
     within = duration_from_json(data["within"], f"{where}.within")
-    return Target(metric, within, clock, data["clock"], data["pausable"])
+    return Target(metric, within, clock, data["clock"], data["pausable"], data["days"], data["sla"], data["why"])
 
 
 def _instant_or_none(value: datetime | None) -> str | None:

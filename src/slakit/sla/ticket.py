@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
@@ -16,7 +16,17 @@ from slakit._shapes import EventDict, instant_to_json
 from slakit.errors import InvalidTicketError, NaiveDatetimeError, shown
 from slakit.instants import require_aware, to_us
 
-__all__ = ["EVENT_TYPES", "MAX_EVENT_ID", "MAX_META_CHARS", "MAX_META_DEPTH", "Event", "EventType", "Ticket"]
+__all__ = [
+    "EVENT_TYPES",
+    "MAX_EVENT_ID",
+    "MAX_META_CHARS",
+    "MAX_META_DEPTH",
+    "AttributeValue",
+    "Attributes",
+    "Event",
+    "EventType",
+    "Ticket",
+]
 
 EventType = Literal[
     "reply",
@@ -160,12 +170,80 @@ class Event:
         return self.type == "reply" and self.author == "agent" and self.public
 
 
+AttributeValue = str | int | float | bool
+"""What a ticket attribute may hold: text, a whole or decimal number (finite), or true/false."""
+
+
+@dataclass(frozen=True, slots=True, init=False, eq=False)
+class Attributes(Mapping[str, AttributeValue]):
+    """A ticket's attributes (``{"tier": "gold", "seats": 40}``): an immutable, hashable, picklable mapping.
+
+    Names are non-empty strings without a dot or surrounding spaces (``ticket.attributes.<name>`` names them
+    in conditions); values are :data:`AttributeValue`. Anything else is an
+    :class:`~slakit.errors.InvalidTicketError` naming the attribute.
+    """
+
+    pairs: tuple[tuple[str, AttributeValue], ...]
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        if values is None:
+            values = {}
+        if not isinstance(values, Mapping):
+            raise InvalidTicketError(
+                f"'attributes' must be a mapping of names to text, numbers or true/false (got {shown(values)})"
+            )
+        pairs = []
+        for name, value in values.items():
+            if not isinstance(name, str) or not name or "." in name or name != name.strip():
+                raise InvalidTicketError(
+                    f"an attribute name must be non-empty text without a dot or surrounding spaces (got {shown(name)})"
+                )
+            pairs.append((name, _attribute_value(value, name)))
+        object.__setattr__(self, "pairs", tuple(sorted(pairs)))
+
+    def __getitem__(self, name: str) -> AttributeValue:
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Attributes):
+            return self.pairs == other.pairs
+        return Mapping.__eq__(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self.pairs)
+
+    def __repr__(self) -> str:
+        return f"Attributes({dict(self.pairs)!r})"
+
+
+def _attribute_value(value: Any, name: str) -> AttributeValue:
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise InvalidTicketError(f"'attributes.{name}' must be text, a finite number or true/false (got {shown(value)})")
+
+
+NO_ATTRIBUTES = Attributes()
+
+
 @dataclass(frozen=True, slots=True)
 class Ticket:
     """A ticket as slakit sees it: identity, classification, and the events of its history.
 
     Events may be given in any order; evaluation orders them by time (ties in a fixed order of
     types, so the result never depends on input order). Naive datetimes are rejected.
+    ``attributes`` are the helpdesk's own fields (``{"tier": "gold", "region": "eu"}``), kept as
+    :class:`Attributes`: conditions read them as ``ticket.attributes.<name>``.
     """
 
     id: str
@@ -179,9 +257,14 @@ class Ticket:
     flags: frozenset[str] = field(default_factory=frozenset)
     events: tuple[Event, ...] = ()
     subject: str | None = None
+    attributes: Attributes = NO_ATTRIBUTES
 
     def __post_init__(self) -> None:
         require_aware(self.created_at, "created_at")
+        if not isinstance(self.attributes, Attributes):
+            object.__setattr__(
+                self, "attributes", NO_ATTRIBUTES if self.attributes is None else Attributes(self.attributes)
+            )
         if not isinstance(self.flags, frozenset):
             object.__setattr__(self, "flags", _flags(self.flags))
         if not isinstance(self.events, tuple):
@@ -246,6 +329,8 @@ class Ticket:
         if events is not None and not isinstance(events, list | tuple):
             raise InvalidTicketError(f"'events' must be a list of event objects (got {shown(events)})")
         values["events"] = tuple(_event(item, i) for i, item in enumerate(events or ()))
+        if values.get("attributes") is None:
+            values.pop("attributes", None)
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -254,6 +339,10 @@ class Ticket:
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         data["created_at"] = instant_to_json(self.created_at)
         data["flags"] = sorted(self.flags)
+        if self.attributes:
+            data["attributes"] = dict(self.attributes)
+        else:
+            del data["attributes"]
         data["events"] = [event.to_dict() for event in self.events]
         return data
 
