@@ -65,14 +65,14 @@ def test_a_bad_event_is_refused_with_slakits_message_and_nothing_is_stored(clien
 
 def test_the_survey_comes_after_resolution_once_and_low_scores_escalate(client: TestClient, clock: ManualClock) -> None:
     number = client.post("/tickets", json={"subject": "如何导出报表"}).json()["number"]
-    answers = {"answers": {"efficiency": 2, "ability": 3, "attitude": 2}}
+    answers = {"answers": {"solved": 2, "speed": 3, "attitude": 2}}
     assert client.post(f"/tickets/{number}/survey", json=answers).status_code == 409  # not resolved yet
     clock.advance(timedelta(hours=1))
     client.post(f"/tickets/{number}/events", json={"type": "reply", "author": "agent"})
     client.post(f"/tickets/{number}/events", json={"type": "resolve"})
-    bad = client.post(f"/tickets/{number}/survey", json={"answers": {"efficiency": 9}})
+    bad = client.post(f"/tickets/{number}/survey", json={"answers": {"speed": 9}})
     assert bad.status_code == 422
-    assert "efficiency" in bad.json()["detail"]
+    assert "speed" in bad.json()["detail"]
     clock.advance(timedelta(hours=2))
     score = client.post(f"/tickets/{number}/survey", json=answers)
     assert score.status_code == 201

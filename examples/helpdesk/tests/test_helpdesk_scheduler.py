@@ -107,7 +107,7 @@ def test_a_ticket_through_a_weekend_and_national_day(client: TestClient, clock: 
     report = _event(client, number, type="resolve")
     assert report["sla"]["metrics"]["resolution"]["state"] == "met"
     clock.set(at(2025, 10, 13, 17, 0))
-    assert client.post(f"/tickets/{number}/survey", json={"answers": {"efficiency": 3, "ability": 3, "attitude": 2}})
+    assert client.post(f"/tickets/{number}/survey", json={"answers": {"solved": 3, "speed": 3, "attitude": 2}})
     scheduler.tick()
     assert _sent(client)[1:] == [("escalation", "low-satisfaction", "2025-10-13T17:00:00+08:00")]
 
