@@ -44,6 +44,12 @@ HEADER = (
 )
 
 
+UNTIL_DERIVED = pytest.mark.skip(
+    reason="the columnar engine takes no run until it works out slakit.batch.facts.derive's values "
+    "(columnar.UNDERIVED): it covers no row to count"
+)
+
+
 def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume") -> Path:
     """p1-p3 without its escalation rules (the columnar engine evaluates no rules yet)."""
     config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
@@ -220,6 +226,7 @@ def test_generated_exports_give_the_same_files(
     assert rows_outcome.engines == ({"rows": len(rows)} if rows else {})
 
 
+@UNTIL_DERIVED
 def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=400, seed=7, as_of=AS_OF)
     rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
@@ -227,6 +234,7 @@ def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
     assert rows_outcome.summary == auto_outcome.summary
 
 
+@UNTIL_DERIVED
 def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=300, seed=3, as_of=AS_OF)
     policy = _policy(tmp_path)
@@ -236,6 +244,7 @@ def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
     assert outcome.engines["columnar"] > 0
 
 
+@UNTIL_DERIVED
 def test_progress_is_reported_alike(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=120, seed=5, as_of=AS_OF)
     policy = _policy(tmp_path)
@@ -264,6 +273,7 @@ def test_quoted_cells_go_to_the_row_engine(tmp_path: Path) -> None:
     assert outcome.engines == {"rows": 1}
 
 
+@UNTIL_DERIVED
 def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> None:
     source = tmp_path / "export.tsv"
     cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * 15
@@ -307,6 +317,7 @@ def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
         run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
 
 
+@UNTIL_DERIVED
 def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     """Rows with numeric dates go to the row engine; the orders they show are counted whichever process read them."""
     source = tmp_path / "export.csv"
@@ -324,3 +335,44 @@ def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     _same_files(tmp_path / "rows", tmp_path / "auto")
     assert found[0].date_orders == found[1].date_orders
     assert found[1].engines == {"columnar": 40, "rows": 40}
+
+
+def test_every_run_keeps_the_row_engine_until_derive_is_columnar(tmp_path: Path) -> None:
+    """Regression: after ticket attributes, conditional SLAs, relative deadlines and derive()'s per-ticket values
+    joined the row engine, the columnar engine wrote results without route and retain_until; it takes no run."""
+    files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
+    rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
+    assert rows_outcome.engines == auto_outcome.engines == {"rows": 20}
+    assert auto_outcome.engine_note == columnar.UNDERIVED
+    header = (tmp_path / "auto" / "results.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith(",route,retain_until")
+    with pytest.raises(ConfigError, match="derive"):
+        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
+
+
+def test_conditional_slas_relative_targets_and_attributes_keep_the_row_engine(tmp_path: Path) -> None:
+    files = write_export(tmp_path, rows=10, seed=2, as_of=AS_OF)
+    config = yaml.safe_load(_policy(tmp_path).read_text(encoding="utf-8"))
+    vip = {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}
+    conditional = dict(config, slas=[{"name": "vip", "when": vip, "targets": {"*": {"response": "30m"}}}])
+    relative = dict(config)
+    relative["priorities"] = {
+        code: {**entry, "targets": {**entry["targets"], "resolution": {"due": "end_of_business_day"}}}
+        for code, entry in config["priorities"].items()
+    }
+    for name, changed, reason in (("slas", conditional, "conditional SLAs"), ("due", relative, "relative deadline")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ConfigError, match=reason):
+            run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / name, engine="columnar")
+        outcome = run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / f"{name}-auto", engine="auto")
+        assert outcome.engines == {"rows": 10}
+        assert outcome.engine_note is not None
+        assert reason in outcome.engine_note
+    text = files.csv.read_text(encoding="utf-8").splitlines()
+    tiered = tmp_path / "tiered.csv"
+    tiered.write_text(
+        "\n".join([text[0] + ",attributes.tier", *(line + ",gold" for line in text[1:])]) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="attribute columns"):
+        run(tiered, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "tiered", engine="columnar")

@@ -78,6 +78,70 @@ def test_an_extension_recorded_as_its_deadline_falls_when_the_clock_stops_moves_
     assert report == evaluate_reference(ticket, policy, as_of=as_of)
 
 
+def facts_agree_with_the_sla_report(policy, ticket, as_of, instants):
+    line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
+    facts = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
+    for at in instants:
+        assert dict(facts.facts(to_us(at))) == snapshot(ticket, evaluate_sla(ticket, policy, as_of=at), at, None), at
+
+
+def test_an_extension_refused_at_a_zero_targets_deadline_stays_refused_and_the_metric_breaches_just_after():
+    """Found by a property: a 0s target due at the instant the ticket is made, an agreed extension recorded
+    then. The extension is "at or after the deadline" at that instant and just after it (the deadline is
+    that instant), so the metric breaches one microsecond later; deciding the extension again just after
+    the instant lost the deadline found meanwhile."""
+    policy = ServicePolicy.from_config(
+        {
+            "calendars": {"default": {"timezone": "UTC", "hours": {"mon-fri": ["09:00-18:00"]}}},
+            "priorities": {"P1": {"name": "P1", "rank": 1, "targets": {"resolution": "0s"}}},
+            "escalation": {
+                "rules": [{"name": "r", "when": {"fact": "sla.resolution.state", "op": "eq", "value": "breached"},
+                           "level": 0}]
+            },
+        }
+    )  # fmt: skip
+    ten = datetime(2025, 3, 10, 10, tzinfo=UTC)  # a Monday
+    until = ten.replace(hour=15)
+    events = (Event(ten, "extend", metric="resolution", until=until, customer_agreed=True, reason="x"),)
+    ticket = Ticket("T", ten, "P1", events=events)
+    as_of = ten.replace(hour=11)
+    facts_agree_with_the_sla_report(policy, ticket, as_of, [ten, ten + timedelta(microseconds=1), as_of])
+    assert evaluate_sla(ticket, policy, as_of=as_of).metrics["resolution"].breached_at == ten
+    assert [item.fired_at for item in evaluate(ticket, policy, as_of=as_of).fired] == [ten]
+
+
+def test_a_breach_between_updates_does_not_carry_into_the_next_cycle():
+    """Found by a property: with clocks that restart on reopen, an update stretch breached in the first cycle
+    left the update metric breached in the next (the SLA report shows the current cycle)."""
+    policy = ServicePolicy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+    monday = datetime(2025, 9, 22, 1, tzinfo=UTC)  # 09:00 in Shanghai
+    events = (
+        Event(monday + timedelta(hours=5), "note"),  # 5 business hours without an update: breached at 4
+        Event(monday + timedelta(hours=6), "resolve"),
+        Event(monday + timedelta(days=1, hours=1), "reopen"),
+    )
+    ticket = Ticket("T", monday, "P2", events=events)
+    reopened = monday + timedelta(days=1, hours=1)
+    as_of = reopened + timedelta(hours=1)
+    facts_agree_with_the_sla_report(policy, ticket, as_of, [reopened - timedelta(hours=2), reopened, as_of])
+    assert evaluate_sla(ticket, policy, as_of=as_of).metrics["update"].state.value == "running"
+
+
+def test_a_resolve_reopened_at_once_starts_a_running_cycle_in_the_phases_too():
+    """With clocks that restart on reopen, a resolve and a reopen at one instant end the cycle before and start
+    one that runs (slakit.sla.clocks.cycle_end, for the report and the phases alike)."""
+    policy = ServicePolicy.from_config({**presets.config("p1-p3"), "on_reopen": "restart"})
+    monday = datetime(2025, 9, 22, 1, tzinfo=UTC)  # 09:00 in Shanghai
+    both = monday + timedelta(hours=2)
+    ticket = Ticket("T", monday, "P2", events=(Event(both, "resolve"), Event(both, "reopen")))
+    as_of = both + timedelta(hours=3)
+    facts_agree_with_the_sla_report(policy, ticket, as_of, [both, both + timedelta(microseconds=1), as_of])
+    line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
+    facts = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
+    assert facts.fact("sla.resolution.state", to_us(as_of)).value == "running"
+    assert facts.fact("sla.resolution.elapsed", to_us(as_of)) == timedelta(hours=3)
+
+
 @st.composite
 def long_cases(draw):
     """A random policy and a longer ticket than the parity tests draw, its events consistent or as a careless

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from slakit.batch import csv_safe
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, periods_of
-from slakit.batch.facts import US_PER_HOUR, BreachRow, Context
+from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
 from slakit.batch.flat import FlatLayout, ProblemError, text_cell
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
@@ -126,12 +126,32 @@ def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, 
         return "the export gives durations (first_response_after, resolved_after)"
     if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf8"):
         return f"the export's encoding is {encoding}, not UTF-8"
+    return _refusal(evaluator, layout) or UNDERIVED
+
+
+def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
+    """Why the policy or the export's columns keep the row engine (None when nothing does)."""
     sla = evaluator.sla_for(layout.measured)
+    if sla.slas:
+        return "the policy has conditional SLAs (slas: entries; the columnar engine does not choose per row yet)"
+    if layout.attributes:
+        return "the export has attribute columns (attributes.<name>; the columnar engine does not read them yet)"
     for targets in sla.targets.values():
         for target in targets.values():
+            if target.relative:
+                return "a target is a relative deadline (due: end_of_business_day)"
             if target.within_us <= 0:
                 return "a target is zero"
-    return Plan(evaluator, context, layout)
+    return None
+
+
+UNDERIVED = (
+    "the columnar engine does not work out the per-ticket values of slakit.batch.facts.derive yet (route, "
+    "retain_until, a category from the subject, first response, survey timeliness, the problems' handling)"
+)
+"""Why the columnar engine takes no run for now: every run's results files and summary carry what
+:func:`slakit.batch.facts.derive` works out per ticket, which the columnar engine does not compute; until it calls
+that function (per row or per distinct input it depends on), the row engine evaluates every row."""
 
 
 class Plan:
@@ -912,7 +932,7 @@ class _Block:
         count = len(self.covered)
         make = _TextMaker(plan)
         kinds = cols["category"].mapped(context.type_of)
-        issues = _pair(cols["category"], cols["subject"], context.issue_of)
+        issues = _pair(cols["category"], cols["subject"], lambda c, t: labels(c, t, context)[5:])
         csv_of = {
             name: cols[name].texts(make.csv_cell)
             for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
@@ -1184,7 +1204,7 @@ class _Block:
                 fcr=int((fcr & members).sum()),
                 sla=state_col.counts(members),
                 surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
-                issues=issues.counts(members & has_issue, lambda v: v[0]),
+                issues=issues.counts(members & has_issue, lambda v: (v[1], v[0])),
                 issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple, cast
 
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
+from slakit.escalation.conditions import Leaf
+from slakit.escalation.facts import ticket_fact
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
@@ -32,13 +34,16 @@ __all__ = ["FactsOverTime", "Fired", "Firing", "fire"]
 
 class Fired(NamedTuple):
     """One rule that fired: at ``at`` in reopen ``cycle``, the contact deadline ``contact_by`` (None
-    without ``contact_within``) and the ``reason`` (each fact of its condition at that instant)."""
+    without ``contact_within``), the ``reason`` (each fact of its condition at that instant) and ``seen``,
+    the first instant an evaluation shows it (``at``, or one microsecond later when a strict threshold
+    passed at ``at``)."""
 
     rule: Rule
     at: int
     cycle: int
     contact_by: int | None
     reason: str
+    seen: int
 
 
 class Firing(NamedTuple):
@@ -84,7 +89,7 @@ class FactsOverTime:
         self.ticket = ticket
         self.line = line
         self.policy = policy
-        self.plan = policy.plan
+        self.plan = policy.plan_for(ticket)  # the targets chosen for this ticket (slas), as the SLA core has them
         self.rulers = rulers
         self.created = line.created
         self.survey = survey
@@ -154,7 +159,7 @@ class FactsOverTime:
             else:
                 contact_by = t + within
         facts = {leaf.fact: self.fact(leaf.fact, seen) for leaf in rule.condition.leaves()}
-        return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts))
+        return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts), seen)
 
     def _spans(self, node: Node) -> Spans:
         """The instants (from creation on) at which ``node`` holds."""
@@ -164,7 +169,7 @@ class FactsOverTime:
             return metric_spans(node[1], node[3], node[4], starts, phases, self.plan.ratio)
         if kind == STATIC:
             leaf = node[1]
-            return [(self.created, INF)] if leaf.holds({leaf.fact: getattr(self.ticket, node[2])}) else []
+            return [(self.created, INF)] if leaf.holds({leaf.fact: ticket_fact(self.ticket, node[2])}) else []
         if kind == NOT:
             return complement(self._spans(node[1][0]), self.created)
         if kind in (ALL, ANY):
@@ -178,17 +183,7 @@ class FactsOverTime:
                 else:
                     result = union(result, self._spans(part))
             return result
-        leaf = node[1]
-        spans: Spans = []
-        steps = self._steps("survey" if kind == SURVEY else "ticket", node[2])
-        for i, (since, value) in enumerate(steps):
-            end = steps[i + 1][0] if i + 1 < len(steps) else INF
-            if since < end and leaf.holds({leaf.fact: value}):
-                if spans and spans[-1][1] == since:
-                    spans[-1] = (spans[-1][0], end)
-                else:
-                    spans.append((since, end))
-        return spans
+        return _step_spans(node[1], self._steps("survey" if kind == SURVEY else "ticket", node[2]))
 
     # -- facts as functions of time ------------------------------------------------------------------
 
@@ -205,7 +200,7 @@ class FactsOverTime:
         if name == "complaints" or name == "reopens":
             instants = self.line.complaints if name == "complaints" else self.line.reopens
             return [(created, 0), *((t, count) for count, t in enumerate(instants, start=1))]
-        return [(created, getattr(self.ticket, name))]
+        return [(created, ticket_fact(self.ticket, name))]
 
     def history(self, metric: Metric) -> tuple[list[int], list[Phase]]:
         """The phases of ``metric`` and the instant each starts."""
@@ -244,6 +239,8 @@ class FactsOverTime:
         """Every fact at instant ``t``, as :func:`slakit.escalation.facts.snapshot` gives them (for tests)."""
         names = ["priority", "category", "channel", "product", "customer", "affected_customers", "flags"]
         values = {f"ticket.{name}": self.fact(f"ticket.{name}", t) for name in [*names, "complaints", "reopens"]}
+        for name in self.ticket.attributes:
+            values[f"ticket.attributes.{name}"] = self.fact(f"ticket.attributes.{name}", t)
         for metric in METRICS:
             starts, phases = self.history(metric)
             if phases[bisect_right(starts, t) - 1].state is None:
@@ -261,3 +258,26 @@ def _first(spans: Spans, start: int) -> int | None:
         if b > start:
             return max(a, start)
     return None
+
+
+def _step_spans(leaf: Leaf, steps: list[tuple[int, Any]]) -> Spans:
+    """The instants at which ``leaf`` holds, for a fact that takes the value of each ``(since, value)`` step
+    from its instant to the next."""
+    spans: Spans = []
+    answers: dict[Any, bool] = {}  # a fact takes few values (priorities, counts): each asked once
+    for i, (since, value) in enumerate(steps):
+        end = steps[i + 1][0] if i + 1 < len(steps) else INF
+        if since >= end:
+            continue
+        try:
+            holds = answers.get(value)
+            if holds is None:
+                holds = answers[value] = leaf.holds({leaf.fact: value})
+        except TypeError:  # not hashable (a set of flags): asked each time
+            holds = leaf.holds({leaf.fact: value})
+        if holds:
+            if spans and spans[-1][1] == since:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((since, end))
+    return spans

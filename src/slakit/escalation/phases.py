@@ -12,11 +12,11 @@ each clock the metric's targets count on has run since its stretch began (the wi
 reopening restarts the clocks, or the stretch since the last agent update), the target in force and
 whether an earlier one passed its deadline while in force. So a ticket with n events costs about
 n log n, whatever its events are. Every rule is the SLA core's: when a clock starts and stops
-(``once_per_ticket``, ``resolution_at``, ``cycle_starts``), where it stands still (``holes``), which
-targets are in force (``target_timeline``, ``in_force_from``, ``moved_by_priority``), which
-extensions move a deadline (``ignored_extension``, asked of the core's own ``Track`` as the clock
-stands at that instant), where a deadline falls (``due_in_stretch``) and what is a breach
-(``passed_in_force``, ``breach_instant``).
+(``once_per_ticket``, ``resolution_at``, ``cycle_starts``, ``cycle_end``), where it stands still
+(``holes``), which targets are in force (``target_timeline``, ``in_force_from``,
+``moved_by_priority``), which extensions move a deadline (``ignored_extension``, asked of the core's
+own ``Track`` as the clock stands at that instant), where a deadline falls (``due_in_stretch``) and
+what is a breach (``passed_in_force``, ``breach_instant``).
 The tests check every fact against ``slakit.sla.evaluate`` at and around every phase boundary.
 """
 
@@ -28,7 +28,7 @@ from typing import NamedTuple
 from slakit.calendar import Ruler, Rulers
 from slakit.instants import to_us
 from slakit.sla import MetricState, Target, Timeline
-from slakit.sla.clocks import TargetTime, cycle_starts, once_per_ticket, resolution_at, target_timeline
+from slakit.sla.clocks import TargetTime, cycle_end, cycle_starts, once_per_ticket, resolution_at, target_timeline
 from slakit.sla.clocks import holes as clock_holes
 from slakit.sla.policy import Metric, Plan
 from slakit.sla.track import (
@@ -42,6 +42,7 @@ from slakit.sla.track import (
     moved_by_priority,
     passed_in_force,
     running_segments,
+    target_length,
 )
 
 __all__ = ["INF", "Phase", "metric_phases"]
@@ -169,22 +170,26 @@ class _Sweep:
         clocks: dict[tuple[int, bool], _Clock] = {}
         holes: dict[bool, tuple[list[tuple[int, int | None]], set[int]]] = {}
         targets = plan.targets
+        of_code: dict[str, tuple[Target | None, _Clock | None]] = {}  # a ticket has few priorities
         for _, within, code in timeline:
-            own = targets[code].get(metric) if within is not None else None
-            clock = None
-            if own is not None and within is not None:
-                key = (id(own.clock), own.pausable)
-                clock = clocks.get(key)
-                if clock is None:
-                    found = holes.get(own.pausable)
-                    if found is None:
-                        spans = clock_holes(line, own.pausable)
-                        found = holes[own.pausable] = (spans, {a for a, _ in spans})
-                    clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, *found)
-                if within not in clock.withins:
-                    clock.withins.append(within)
-            self.owns.append(own)
-            self.clocks_of.append(clock)
+            known = of_code.get(code)
+            if known is None:
+                own = targets[code].get(metric) if within is not None else None
+                clock = None
+                if own is not None and within is not None:
+                    key = (id(own.clock), own.pausable)
+                    clock = clocks.get(key)
+                    if clock is None:
+                        found = holes.get(own.pausable)
+                        if found is None:
+                            spans = clock_holes(line, own.pausable)
+                            found = holes[own.pausable] = (spans, {a for a, _ in spans})
+                        clock = clocks[key] = _Clock(rulers.of(own.clock), own.pausable, *found)
+                    if within not in clock.withins:
+                        clock.withins.append(within)
+                known = of_code[code] = (own, clock)
+            self.owns.append(known[0])
+            self.clocks_of.append(known[1])
         self.clocks = list(clocks.values())
         for clock in self.clocks:
             clock.withins.sort()
@@ -253,6 +258,8 @@ class _Sweep:
     def begin(self, start: int) -> None:
         """A stretch of its own from ``start`` (the window's start, a cycle's, or an agent update): the target
         in force at its start, nothing counted."""
+        if self.plan.relative:
+            self._lengths_from(start)
         for clock in self.clocks:
             clock.begin(start)
         first = in_force_from(self.sinces, start).start
@@ -264,6 +271,16 @@ class _Sweep:
         self.next_extension = bisect_left(self.extension_times, start)
         self.passed = False
         self.stretch = start
+
+    def _lengths_from(self, start: int) -> None:
+        """Relative targets' lengths are those from the stretch's ``start``: the timeline's and the clocks'."""
+        self.timeline = [
+            (since, within if own is None else target_length(own, start), code)
+            for (since, within, code), own in zip(self.timeline, self.owns, strict=True)
+        ]
+        for clock in self.clocks:
+            found = {item[1] for item, of in zip(self.timeline, self.clocks_of, strict=True) if of is clock}
+            clock.withins = sorted(within for within in found if within is not None)
 
     def breached(self, horizon: int) -> bool:
         """Whether a target in force in this stretch or an earlier one passed its deadline before ``horizon``."""
@@ -335,6 +352,7 @@ class _Sweep:
         pause = -1  # the last pause begun
         main = 0  # the item of the timeline in force (the target the figures are measured against)
         priorities, priority = line.priorities, 0  # the ticket's priority (for a clock not started yet)
+        metric, targets = self.metric, self.plan.targets
         # the resolution in force changes only where one begins or ends
         bounds = sorted({t for span in line.resolved for t in span if t is not None}) if line.resolved else []
         bound = 0
@@ -343,10 +361,10 @@ class _Sweep:
         resolved_starts = [a for a, _ in line.resolved] if restart else []
         cycles = cycle_starts(line, True)[1:] if restart else []
         cycle = 0  # the next cycle to begin
-        cycle_end: int | None = None  # where the current cycle ends: at its first resolution
+        ends: int | None = None  # where the current cycle ends (cycle_end)
         completed_at: int | None = None  # where the window was completed, while it is
         breached_at_completion = False
-        redo: tuple[Piece, _Clock | None, bool, int | None, list[int]] | None = None
+        redo: tuple[Piece, _Clock | None, bool, list[int]] | None = None
         phases: list[Phase] = []
         append = phases.append
         # the facts of the last phase when nothing moves in it (None: something does): the same go on
@@ -355,9 +373,19 @@ class _Sweep:
         if not single:
             self.begin(line.created)
             if restart:
-                first = bisect_left(resolved_starts, line.created)
-                cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
+                ends = cycle_end(line, line.created, resolved_starts)
         index, total = 0, len(instants)
+        if single:  # before the clock starts: pending while the priority has a target, by the priority alone
+            begins = total if start is None else bisect_left(instants, start)
+            for s in instants[:begins]:
+                while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
+                    priority += 1
+                own = targets[priorities[priority][1]].get(metric)
+                state, remaining = (None, 0) if own is None else (_PENDING, target_length(own, line.created))
+                if still != (state, True, 0, remaining):  # else the same facts go on
+                    still = (state, True, 0, remaining)
+                    append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))
+            index = begins
         while index < total:
             s = instants[index]
             index += 1
@@ -370,34 +398,28 @@ class _Sweep:
                 end = paused[pause][1]
                 in_pause = end is None or end > s
             if redo is not None:  # extensions recorded an instant ago, decided for good now the clock ran on
-                self.current, self.current_clock, self.passed, self.due, indexes = redo
+                self.current, self.current_clock, self.passed, indexes = redo
                 redo = None
+                clock, within = self.current_clock, self.current.within
+                # its deadline as found since (the clock ran on an instant)
+                self.due = self.current.until if clock is None or within is None else clock.deadlines.get(within)
                 for i in indexes:
                     self.extend(i, s)
             # -- the window at s: pending, completed or running ----------------------------------------
             if single:
-                if start is None or s < start:
-                    while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
-                        priority += 1
-                    own = self.plan.targets[priorities[priority][1]].get(self.metric)
-                    state, remaining = (None, 0) if own is None else (_PENDING, own.within_us)
-                    if still != (state, True, 0, remaining):  # else the same facts go on
-                        still = (state, True, 0, remaining)
-                        append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))
-                    continue
                 if s == start:
                     self.begin(start)
                 completed = stop is not None and s >= stop
                 horizon = stop if completed and stop is not None else s
             elif restart:
-                if cycle < len(cycles) and cycles[cycle] <= s:
+                if cycle < len(cycles) and cycles[cycle] <= s:  # a cycle of its own: nothing carries over
                     self.begin(cycles[cycle])
-                    first = bisect_left(resolved_starts, cycles[cycle])
-                    cycle_end = resolved_starts[first] if first < len(resolved_starts) else None
+                    self.breached_before = False
+                    ends = cycle_end(line, cycles[cycle], resolved_starts)
                     cycle += 1
                     completed_at = None
-                completed = cycle_end is not None and cycle_end <= s
-                horizon = cycle_end if completed and cycle_end is not None else s
+                completed = ends is not None and ends <= s
+                horizon = ends if completed and ends is not None else s
             else:
                 if s >= next_bound:
                     resolved = resolution_at(line, s)
@@ -438,7 +460,7 @@ class _Sweep:
                 self.change_priority(self.next_item, s)
                 self.next_item += 1
             if self.next_extension < extensions and extension_times[self.next_extension] <= s:
-                before = (self.current, self.current_clock, self.passed, self.due)
+                before = (self.current, self.current_clock, self.passed)
                 indexes = []
                 self.touched = False
                 while self.next_extension < extensions and extension_times[self.next_extension] <= s:

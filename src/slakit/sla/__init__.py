@@ -14,8 +14,11 @@ from slakit.sla.policy import (
     Policy,
     PolicyConfig,
     PriorityConfig,
+    Sla,
+    SlaConfig,
     Target,
     TargetConfig,
+    TicketCondition,
 )
 from slakit.sla.report import (
     AppliedExtension,
@@ -26,13 +29,15 @@ from slakit.sla.report import (
     SLAReport,
     Trace,
 )
-from slakit.sla.ticket import EVENT_TYPES, Event, EventType, Ticket
+from slakit.sla.ticket import EVENT_TYPES, Attributes, AttributeValue, Event, EventType, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = [
     "EVENT_TYPES",
     "METRICS",
     "AppliedExtension",
+    "AttributeValue",
+    "Attributes",
     "Event",
     "EventType",
     "Gap",
@@ -48,9 +53,12 @@ __all__ = [
     "PolicyConfig",
     "PriorityConfig",
     "SLAReport",
+    "Sla",
+    "SlaConfig",
     "Target",
     "TargetConfig",
     "Ticket",
+    "TicketCondition",
     "Timeline",
     "Trace",
     "build_timeline",

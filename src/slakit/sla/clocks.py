@@ -25,6 +25,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from slakit.calendar import Rulers
+from slakit.errors import ConfigError
 from slakit.instants import to_us
 from slakit.sla.policy import METRICS, HoldsPolicy, Metric, Plan, Policy, Target, sla_policy
 from slakit.sla.report import MetricState
@@ -40,6 +41,7 @@ from slakit.sla.track import (
     in_force_from,
     running_segments,
     single_target,
+    target_length,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "Measurement",
     "MetricFigures",
     "Window",
+    "cycle_end",
     "cycle_starts",
     "holes",
     "measure",
@@ -138,19 +141,24 @@ class Measurement(NamedTuple):
     targets: dict[Metric, Target]
 
 
-def measure(line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None) -> Measurement:
+def measure(
+    line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None, *, plan: Plan | None = None
+) -> Measurement:
     """Every tracked clock of the ticket ``line`` describes, under ``policy`` (a :class:`slakit.ServicePolicy`
     or its ``.sla``), as of ``line.as_of``.
 
-    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). A
-    priority on the timeline that the policy does not define is an
+    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). ``plan`` is
+    the ticket's (:meth:`~slakit.sla.Policy.plan_for`), which a policy with ``slas`` needs (a
+    :class:`~slakit.errors.ConfigError` without it). A priority on the timeline that the policy does not define is an
     :class:`~slakit.errors.UnknownPriorityError`.
     """
     sla = sla_policy(policy)
     for _, code in line.priorities:
         if code not in sla.plan.targets:
             sla.priority(code)  # raises, naming the priorities there are
-    return Measuring(line, sla.plan, rulers if rulers is not None else Rulers()).measurement()
+    if plan is None and sla.slas:
+        raise ConfigError.for_value("plan", plan, "the ticket's plan, policy.plan_for(ticket), for a policy with slas")
+    return Measuring(line, sla.plan if plan is None else plan, rulers if rulers is not None else Rulers()).measurement()
 
 
 def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
@@ -174,12 +182,21 @@ def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
     found: list[Window] = []
     resolves = [a for a, _ in line.resolved]
     for cycle, start in enumerate(cycle_starts(line, restart)):
-        first = bisect_left(resolves, start)  # the cycle's first resolution completes it
-        if first < len(resolves) and resolves[first] == start and line.resolved[first][1] == start:
-            first += 1  # one reopened at once, at the cycle's start, ended the cycle before
-        resolve = resolves[first] if first < len(resolves) else None
+        resolve = cycle_end(line, start, resolves)
         found.append((start, resolve if resolve is not None else as_of, resolve is not None, cycle))
     return found
+
+
+def cycle_end(line: Timeline, start: int, resolves: list[int] | None = None) -> int | None:
+    """Where the cycle begun at ``start`` (with ``on_reopen: restart``) is completed: at its first resolution,
+    None while there is none. A resolution reopened at once, at the cycle's start, ended the cycle before.
+    ``resolves`` are the instants the resolutions begin, when the caller has them."""
+    if resolves is None:
+        resolves = [a for a, _ in line.resolved]
+    first = bisect_left(resolves, start)
+    if first < len(resolves) and resolves[first] == start and line.resolved[first][1] == start:
+        first += 1
+    return resolves[first] if first < len(resolves) else None
 
 
 def resolution_at(line: Timeline, t: int) -> int | None:
@@ -410,6 +427,8 @@ class Measuring:
 
         ``whole`` is the clock of the whole window; a gap counts what ``whole`` counted during it.
         """
+        if self.plan.relative:  # a relative target's length depends on where the gap starts: no shortcut
+            return False
         limit = self.withins["update"] if self.plain else self._least_update_target(gap_start, gap_end)
         if limit is None:
             return False
@@ -454,7 +473,9 @@ class Measuring:
         running = not completed and not (self.paused and self.targets[metric].pausable)
         outcome: Outcome | None
         if self.plain:  # one target all along, no extension: the common case, without pieces
-            within = self.withins[metric]
+            within = (
+                self.withins[metric] if not self.plan.relative else target_length(self.targets[metric], track.start)
+            )
             elapsed, deadline, breached_at, next_change, at_risk = single_target(
                 track, within, running, self.plan.ratio
             )
@@ -502,6 +523,12 @@ class Measuring:
         head = pieces[0]
         if head.since < start:
             pieces[0] = Piece(start, head.within, None, head.source)
+        if self.plan.relative:  # a relative target's length is that from the clock's start
+            targets = self.plan.targets
+            for i, piece in enumerate(pieces):
+                own = targets[piece.source].get(metric)
+                if own is not None and own.days is not None:
+                    pieces[i] = Piece(piece.since, target_length(own, start), None, piece.source)
         others = self._other_clocks(metric)
         if others:
             # an earlier priority's target counts on its own clock, or a later change of clock could undo a
@@ -597,4 +624,7 @@ class Measuring:
         )
 
     def _pending(self, metric: Metric, target: Target) -> MetricFigures:
-        return MetricFigures(metric, target, target.within_us, _PENDING, None, 0, False, None, None, None)
+        """A metric whose clock has not started: its target (a relative one's length as from the ticket's
+        creation)."""
+        within = target_length(target, self.line.created)
+        return MetricFigures(metric, target, within, _PENDING, None, 0, False, None, None, None)
