@@ -4,6 +4,7 @@ The core underneath ``evaluate`` is public too: :func:`build_timeline` (events -
 :func:`measure` (facts -> every clock, in integer microseconds); docs/design.md shows how they fit.
 """
 
+from slakit.sla.definitions import BUILT_IN, MATCHER_EVENTS, Matcher, MetricConfig, MetricDefinition
 from slakit.sla.clocks import Measurement, MetricFigures, measure
 from slakit.sla.engine import evaluate
 from slakit.sla.policy import (
@@ -30,7 +31,9 @@ from slakit.sla.ticket import EVENT_TYPES, Event, EventType, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = [
+    "BUILT_IN",
     "EVENT_TYPES",
+    "MATCHER_EVENTS",
     "METRICS",
     "AppliedExtension",
     "Event",
@@ -38,8 +41,11 @@ __all__ = [
     "Gap",
     "HoldsPolicy",
     "IgnoredExtension",
+    "Matcher",
     "Measurement",
     "Metric",
+    "MetricConfig",
+    "MetricDefinition",
     "MetricFigures",
     "MetricState",
     "MetricStatus",

@@ -28,7 +28,8 @@ def evaluate(ticket: Ticket, policy: Policy | HoldsPolicy, *, as_of: datetime) -
     require_aware(as_of, "as_of")
     sla = sla_policy(policy)
     check_ticket(ticket, sla)
-    line = build_timeline(ticket, to_us(as_of), sla.plan.pause_statuses)
+    plan = sla.plan
+    line = build_timeline(ticket, to_us(as_of), plan.pause_statuses, plan.definitions, restart=plan.restart)
     return sla_report(ticket.id, as_of, line, measure(line, sla), sla.plan)
 
 

@@ -23,6 +23,7 @@ from slakit.durations import Duration
 from slakit.errors import ConfigError, UnknownPriorityError
 from slakit.instants import td_to_us
 from slakit.priority import Priority
+from slakit.sla.definitions import MetricConfig, MetricDefinition, compile_metrics
 
 __all__ = [
     "METRICS",
@@ -38,8 +39,10 @@ __all__ = [
     "sla_policy",
 ]
 
-Metric = Literal["response", "acknowledge", "update", "resolution"]
+Metric = str
+"""A metric's name: one of :data:`METRICS`, or one the policy's ``metrics:`` section defines."""
 METRICS: tuple[Metric, ...] = ("response", "acknowledge", "update", "resolution")
+"""The built-in metrics."""
 _PAUSABLE_BY_DEFAULT = {"response": False, "acknowledge": False, "update": True, "resolution": True}
 SERVICE_SECTIONS = ("priority_matrix", "classification", "survey", "escalation")
 """Sections of a policy file that are not the clocks': :class:`slakit.ServicePolicy` reads them."""
@@ -63,7 +66,7 @@ class PriorityConfig(BaseModel):
 
     name: str
     rank: int
-    targets: dict[Metric, TargetConfig] = Field(default_factory=dict)
+    targets: dict[str, TargetConfig] = Field(default_factory=dict)
 
     @field_validator("targets", mode="before")
     @classmethod
@@ -91,9 +94,17 @@ class PolicyConfig(BaseModel):
     pause_statuses: frozenset[str] = frozenset({"pending_customer", "on_hold"})
     at_risk: float = Field(default=0.75, gt=0, le=1)
     on_reopen: Literal["resume", "restart"] = "resume"
+    metrics: dict[str, MetricConfig] = Field(default_factory=dict)
+
+    @property
+    def metric_names(self) -> tuple[Metric, ...]:
+        """Every metric a target may name: the built-ins, then those ``metrics:`` adds, in its order."""
+        return (*METRICS, *(name for name in self.metrics if name not in METRICS))
 
     @model_validator(mode="after")
     def _references(self) -> PolicyConfig:
+        compile_metrics(self.metrics)  # names and matchers, each error naming its path
+        known = self.metric_names
         if not self.priorities:
             raise ValueError("'priorities' must define at least one priority")
         ranks: dict[int, str] = {}
@@ -105,6 +116,11 @@ class PolicyConfig(BaseModel):
                 )
             ranks[priority.rank] = code
             for metric, target in priority.targets.items():
+                if metric not in known:
+                    raise ValueError(
+                        f"'priorities.{code}.targets.{metric}' names no metric (got {metric!r}); the metrics are "
+                        f"{', '.join(known)} (define others under 'metrics')"
+                    )
                 if target.clock == "business" and target.calendar not in self.calendars:
                     raise ValueError(
                         f"'priorities.{code}.targets.{metric}.calendar' must name one of the policy's "
@@ -139,7 +155,9 @@ class Plan:
     ``targets`` per priority in :data:`METRICS` order, ``withins`` each target's duration in
     microseconds, ``durations`` every target duration by its microseconds (to show without a
     conversion), ``ratio`` the at-risk ratio as ``(numerator, denominator)``, ``zone`` the zone
-    reports are shown in (the default calendar's), ``restart`` whether a reopen starts a new cycle.
+    reports are shown in (the default calendar's), ``restart`` whether a reopen starts a new cycle,
+    ``definitions`` the metrics the ``metrics:`` section defines (a built-in it restates included: that one is
+    measured by its definition), ``metrics`` every metric name in report order.
     """
 
     targets: Mapping[str, Mapping[Metric, Target]]
@@ -149,12 +167,15 @@ class Plan:
     zone: tzinfo
     restart: bool
     pause_statuses: frozenset[str]
+    definitions: Mapping[Metric, MetricDefinition] = field(default_factory=dict)
+    metrics: tuple[Metric, ...] = METRICS
 
     @classmethod
     def for_policy(cls, policy: Policy) -> Plan:
         """The plan of ``policy``."""
+        order = policy.config.metric_names
         targets = {
-            code: {metric: target for metric in METRICS if (target := by_metric.get(metric)) is not None}
+            code: {metric: target for metric in order if (target := by_metric.get(metric)) is not None}
             for code, by_metric in policy.targets.items()
         }
         ratio = policy.at_risk_ratio
@@ -166,6 +187,8 @@ class Plan:
             zone=policy.default_calendar.timezone,
             restart=policy.config.on_reopen == "restart",
             pause_statuses=policy.config.pause_statuses,
+            definitions=policy.definitions,
+            metrics=order,
         )
 
 
@@ -182,6 +205,7 @@ class Policy:
     priorities: Mapping[str, Priority]
     targets: Mapping[str, Mapping[Metric, Target]]
     at_risk_ratio: Fraction
+    definitions: Mapping[Metric, MetricDefinition] = field(default_factory=dict)
     plan: Plan = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -209,6 +233,8 @@ class Policy:
             except ConfigError as exc:
                 raise ConfigError(f"invalid policy: calendars.{name}: {exc}", path=f"calendars.{name}") from exc
         priorities = {code: Priority(rank=p.rank, code=code, name=p.name) for code, p in config.priorities.items()}
+        definitions = compile_metrics(config.metrics)
+        pausable_by_default = _PAUSABLE_BY_DEFAULT | {name: d.pausable for name, d in definitions.items()}
         targets = {
             code: {
                 metric: Target(
@@ -216,13 +242,13 @@ class Policy:
                     within=t.within,
                     clock=_ALWAYS if t.clock == "calendar" else calendars[t.calendar],
                     clock_name="24x7" if t.clock == "calendar" else t.calendar,
-                    pausable=_PAUSABLE_BY_DEFAULT[metric] if t.pausable is None else t.pausable,
+                    pausable=pausable_by_default[metric] if t.pausable is None else t.pausable,
                 )
                 for metric, t in p.targets.items()
             }
             for code, p in config.priorities.items()
         }
-        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)))
+        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)), definitions)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Policy:
@@ -274,5 +300,5 @@ def _refuse_service_sections(data: Mapping[str, Any]) -> None:
             "file with slakit.ServicePolicy (slakit.ServicePolicy.from_config or .load, or slakit.presets.load) "
             "and pass it, or its .sla, where a policy is wanted",
             path=found[0],
-            expected="only calendars, priorities, pause_statuses, at_risk, on_reopen, name and description",
+            expected="only calendars, priorities, pause_statuses, at_risk, on_reopen, metrics, name and description",
         )

@@ -1,0 +1,267 @@
+"""Metrics defined by events (docs/sla.md, "Metrics defined by events"): the ``metrics:`` section.
+
+The hand-worked tests follow each rule of the language; the property checks that restating a built-in in
+``metrics:`` (measured then by the one rule of :class:`slakit.sla.timeline.Instances`) changes nothing.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from slakit import ServicePolicy
+from slakit.errors import ConfigError
+from slakit.sla import BUILT_IN, Event, MetricState, Policy, Ticket, evaluate
+from slakit.testing import strategies as sst
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+NEXT_REPLY = {
+    "start": [{"event": "reply", "author": "customer"}],
+    "stop": [{"event": "reply", "author": "agent", "public": True}],
+    "repeat": True,
+}
+FOLLOWUP = {
+    "start": ["created", {"event": "reply", "author": "agent", "public": True}],
+    "stop": [{"event": "reply", "author": "agent", "public": True}],
+    "repeat": True,
+    "pausable": True,
+}
+
+
+def policy(metrics: dict[str, Any], targets: dict[str, Any], **extra: Any) -> Policy:
+    config = {
+        "calendars": {},
+        "priorities": {"P1": {"name": "urgent", "rank": 1, "targets": {
+            name: {"within": within, "clock": "calendar"} for name, within in targets.items()}}},
+        "metrics": metrics,
+        **extra,
+    }  # fmt: skip
+    return Policy.from_config(config)
+
+
+def ticket(*events: Event) -> Ticket:
+    return Ticket("T1", T0, "P1", events=events)
+
+
+def customer(minutes: float) -> Event:
+    return Event(at(minutes), "reply", author="customer")
+
+
+def agent(minutes: float, *, public: bool = True) -> Event:
+    return Event(at(minutes), "reply", author="agent", public=public)
+
+
+# -- the section: names, matchers, targets -----------------------------------------------------------
+
+
+def test_a_matcher_naming_no_event_type_is_refused_with_its_path():
+    bad = {"start": [{"event": "replied"}], "stop": ["reply"]}
+    with pytest.raises(ConfigError) as caught:
+        policy({"next_reply": bad}, {})
+    assert (
+        "'metrics.next_reply.start[0].event' must be one of created, assign, acknowledge, reply, note, status, "
+        "priority, extend, complaint, resolve, close, reopen (got 'replied')"
+    ) in str(caught.value)
+
+
+def test_a_matcher_field_the_event_type_does_not_have_is_refused_with_its_path():
+    with pytest.raises(ConfigError, match=r"'metrics.m.stop\[0\].assignee' is not a field of a reply event"):
+        policy({"m": {"start": ["created"], "stop": [{"event": "reply", "assignee": "wang"}]}}, {})
+    with pytest.raises(ConfigError, match=r"'metrics.m.stop\[0\].author' must be one of agent, customer"):
+        policy({"m": {"start": ["created"], "stop": [{"event": "reply", "author": "bot"}]}}, {})
+    with pytest.raises(ConfigError, match=r"'metrics.m.stop\[0\].public' must be true or false"):
+        policy({"m": {"start": ["created"], "stop": [{"event": "reply", "public": "yes"}]}}, {})
+    with pytest.raises(ConfigError, match=r"'metrics.m.start\[1\]' must name its event type as 'event'"):
+        policy({"m": {"start": ["created", {"author": "agent"}], "stop": ["reply"]}}, {})
+
+
+def test_names_are_checked_and_resolution_cannot_be_redefined():
+    with pytest.raises(ConfigError, match=r"'metrics.next-reply' must be a name of letters"):
+        policy({"next-reply": NEXT_REPLY}, {})
+    with pytest.raises(ConfigError, match=r"'metrics.resolution' cannot be defined"):
+        policy({"resolution": NEXT_REPLY}, {})
+    with pytest.raises(ConfigError, match=r"'metrics.m.stop' cannot hold created"):
+        policy({"m": {"start": ["created"], "stop": ["created"]}}, {})
+    with pytest.raises(ConfigError, match=r"'metrics.m.start' must be at least one matcher"):
+        policy({"m": {"start": [], "stop": ["reply"]}}, {})
+
+
+def test_a_target_for_an_undefined_metric_is_refused_naming_the_path():
+    with pytest.raises(ConfigError, match=r"'priorities.P1.targets.next_reply' names no metric \(got 'next_reply'\)"):
+        policy({}, {"next_reply": "2h"})
+
+
+def test_targets_name_defined_metrics_like_built_ins_and_the_whole_file_reads_them():
+    service = ServicePolicy.from_config(
+        {
+            "calendars": {"default": {"timezone": "UTC", "hours": {"mon-sun": ["00:00-24:00"]}}},
+            "priorities": {"P1": {"name": "urgent", "rank": 1, "targets": {"next_reply": "2h", "response": "1h"}}},
+            "metrics": {"next_reply": NEXT_REPLY},
+        }
+    )
+    report = evaluate(ticket(customer(10)), service, as_of=at(30))
+    assert list(report) == ["response", "next_reply"]
+    assert report["next_reply"].state is MetricState.RUNNING
+    assert report["next_reply"].elapsed == timedelta(minutes=20)
+    assert not report["next_reply"].pausable  # pausable defaults to false
+
+
+# -- the rules -------------------------------------------------------------------------------------------
+
+
+def test_idle_until_a_start_matches_then_pending():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    report = evaluate(ticket(agent(5)), p, as_of=at(30))  # an agent reply is no start
+    assert report["next_reply"].state is MetricState.PENDING
+
+
+def test_a_start_while_running_does_nothing_and_a_stop_completes():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    report = evaluate(ticket(customer(0), customer(20), agent(50)), p, as_of=at(90))
+    status = report["next_reply"]
+    assert status.state is MetricState.MET
+    assert (status.started_at, status.completed_at, status.elapsed) == (at(0), at(50), timedelta(minutes=50))
+
+
+def test_repeat_every_start_while_idle_begins_a_new_run_reported_like_update():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    events = (customer(0), agent(90), customer(100), agent(110), customer(200))
+    status = evaluate(ticket(*events), p, as_of=at(230))["next_reply"]
+    # the current run's figures, breached once any run was, each run over target listed
+    assert status.state is MetricState.BREACHED
+    assert status.elapsed == timedelta(minutes=30)
+    assert status.remaining == timedelta(minutes=30)
+    assert status.started_at == at(0)
+    assert status.breached_at == at(60)
+    assert [(g.started_at, g.ended_at, g.overdue) for g in status.gaps] == [(at(0), at(90), timedelta(minutes=30))]
+    assert "next_reply runs over target" in evaluate(ticket(*events), p, as_of=at(230)).explain()
+
+
+def test_without_repeat_only_the_first_start_counts():
+    once = {**NEXT_REPLY, "repeat": False}
+    p = policy({"first_reply": once}, {"first_reply": "1h"})
+    status = evaluate(ticket(customer(0), agent(10), customer(20)), p, as_of=at(200))["first_reply"]
+    assert status.state is MetricState.MET
+    assert status.completed_at == at(10)
+
+
+def test_an_event_matching_both_stops_the_run_and_starts_the_next():
+    p = policy({"followup": FOLLOWUP}, {"followup": "1h"})
+    status = evaluate(ticket(agent(50), agent(170)), p, as_of=at(200))["followup"]
+    # runs: [0, 50) met, [50, 170) breached at 110, [170, ...) running
+    assert status.state is MetricState.BREACHED
+    assert status.breached_at == at(110)
+    assert status.elapsed == timedelta(minutes=30)
+    assert [(g.started_at, g.ended_at) for g in status.gaps] == [(at(50), at(170))]
+
+
+def test_ties_at_one_instant_take_the_events_in_evaluation_order():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    # an agent and a customer reply at one instant: the agent's comes first (replies order by author), so it
+    # stops the running run and the customer's starts the next there
+    events = (customer(0), customer(30), agent(30))
+    status = evaluate(ticket(*events), p, as_of=at(45))["next_reply"]
+    assert (status.state, status.elapsed, status.started_at) == (MetricState.RUNNING, timedelta(minutes=15), at(0))
+    # a customer reply at the instant of creation starts a run there
+    status = evaluate(ticket(customer(0)), p, as_of=at(10))["next_reply"]
+    assert status.elapsed == timedelta(minutes=10)
+
+
+def test_a_stop_and_start_at_the_instant_a_run_began_lets_it_run_on():
+    p = policy({"followup": FOLLOWUP}, {"followup": "1h"})
+    # the public agent reply at creation would end the run begun at creation and begin the next: it runs on
+    status = evaluate(ticket(agent(0)), p, as_of=at(30))["followup"]
+    assert (status.state, status.elapsed, status.gaps) == (MetricState.RUNNING, timedelta(minutes=30), ())
+
+
+def test_a_resolve_completes_the_running_run_and_a_reopen_does_not_start_it_again():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    events = (customer(0), Event(at(20), "resolve"), Event(at(40), "reopen"))
+    status = evaluate(ticket(*events), p, as_of=at(200))["next_reply"]
+    assert (status.state, status.completed_at, status.elapsed) == (MetricState.MET, at(20), timedelta(minutes=20))
+
+
+def test_reopen_in_start_starts_it_again_after_a_reopen():
+    p = policy({"m": {**NEXT_REPLY, "start": [*NEXT_REPLY["start"], "reopen"]}}, {"m": "1h"})
+    events = (customer(0), Event(at(20), "resolve"), Event(at(40), "reopen"))
+    status = evaluate(ticket(*events), p, as_of=at(70))["m"]
+    assert (status.state, status.elapsed) == (MetricState.RUNNING, timedelta(minutes=30))
+
+
+def test_a_start_while_resolved_completes_at_once_unless_reopened_at_that_instant():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    resolved = (Event(at(10), "resolve"), customer(20))
+    status = evaluate(ticket(*resolved), p, as_of=at(200))["next_reply"]
+    assert (status.state, status.started_at, status.completed_at) == (MetricState.MET, at(20), at(20))
+    # the customer's reply reopens the ticket at its instant (the reply is taken first, the reopen last)
+    reopened = (Event(at(10), "resolve"), customer(20), Event(at(20), "reopen"))
+    status = evaluate(ticket(*reopened), p, as_of=at(50))["next_reply"]
+    assert (status.state, status.elapsed) == (MetricState.RUNNING, timedelta(minutes=30))
+
+
+def test_a_run_begun_by_the_event_that_ended_the_last_one_at_the_resolve_instant_is_dropped():
+    p = policy({"followup": FOLLOWUP}, {"followup": "1h"})
+    status = evaluate(ticket(agent(30), Event(at(30), "resolve")), p, as_of=at(100))["followup"]
+    assert (status.state, status.completed_at, status.elapsed) == (MetricState.MET, at(30), timedelta(minutes=30))
+
+
+def test_a_pausable_metric_stands_still_in_pause_statuses():
+    p = policy({"followup": FOLLOWUP}, {"followup": "1h"})
+    events = (Event(at(10), "status", status="pending_customer"), Event(at(40), "status", status="open"))
+    status = evaluate(ticket(*events), p, as_of=at(60))["followup"]
+    assert (status.elapsed, status.pausable) == (timedelta(minutes=30), True)
+
+
+def test_zendesk_pausable_update_internal_notes_do_not_satisfy_it():
+    update = {
+        "start": ["created", {"event": "reply", "author": "agent", "public": True}],
+        "stop": [{"event": "reply", "author": "agent", "public": True}],
+        "repeat": True,
+        "pausable": True,
+    }
+    p = policy({"update": update}, {"update": "1h"})
+    events = (Event(at(30), "note"), agent(50, public=False))
+    status = evaluate(ticket(*events), p, as_of=at(90))["update"]
+    assert (status.state, status.breached_at) == (MetricState.BREACHED, at(60))
+    built_in = policy({}, {"update": "1h"})
+    assert evaluate(ticket(*events), built_in, as_of=at(90))["update"].state is MetricState.RUNNING
+
+
+def test_an_extension_of_a_defined_metric_moves_its_deadline():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"})
+    extend = Event(at(30), "extend", metric="next_reply", until=at(120), customer_agreed=True)
+    status = evaluate(ticket(customer(0), extend), p, as_of=at(90))["next_reply"]
+    assert (status.state, status.deadline) == (MetricState.RUNNING, at(120))
+
+
+# -- the built-ins restated ------------------------------------------------------------------------
+
+
+def restated(config: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    return {**config, "metrics": {name: BUILT_IN[name].to_config() for name in names}}
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_metrics_that_restate_a_built_in_give_byte_identical_reports(data):
+    config = data.draw(sst.policy_configs())
+    names = data.draw(st.lists(st.sampled_from(sorted(BUILT_IN)), min_size=1, unique=True))
+    plain = ServicePolicy.from_config(config)
+    again = ServicePolicy.from_config(restated(config, names))
+    assert set(again.sla.definitions) == set(names)
+    consistent = data.draw(st.booleans())
+    t = data.draw(sst.tickets(plain, consistent=consistent))
+    as_of = t.created_at + data.draw(sst.durations(max_value=timedelta(days=20)))
+    expected, got = evaluate(t, plain, as_of=as_of), evaluate(t, again, as_of=as_of)
+    assert repr(got) == repr(expected)
+    assert got.explain() == expected.explain()
+    assert got.explain("zh-CN") == expected.explain("zh-CN")
+    assert [s.trace for s in got.values()] == [s.trace for s in expected.values()]
