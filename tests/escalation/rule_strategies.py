@@ -21,12 +21,12 @@ def _duration(field: str) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def leaves(draw: st.DrawFn, *, survey: bool = False) -> dict[str, Any]:
-    """One leaf ``{fact, op, value}`` of any kind."""
+def leaves(draw: st.DrawFn, *, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> dict[str, Any]:
+    """One leaf ``{fact, op, value}`` of any kind (``sla.<metric>.*`` of ``metrics``)."""
     kinds = ["sla", "sla", "sla", "sla", "ticket"] + (["survey"] if survey else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "sla":
-        metric = draw(st.sampled_from(METRICS))
+        metric = draw(st.sampled_from(metrics))
         field = draw(st.sampled_from(["state", "elapsed", "remaining", "overdue", "elapsed_ratio", "at_risk"]))
         fact = f"sla.{metric}.{field}"
         if field == "state":
@@ -62,10 +62,10 @@ def leaves(draw: st.DrawFn, *, survey: bool = False) -> dict[str, Any]:
     return {"fact": f"ticket.{fact}", "op": op, "value": value}
 
 
-def conditions(*, survey: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def conditions(*, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> st.SearchStrategy[dict[str, Any]]:
     """Leaves combined with all / any / not, up to a few levels deep."""
     return st.recursive(
-        leaves(survey=survey),
+        leaves(survey=survey, metrics=metrics),
         lambda inner: st.one_of(
             st.lists(inner, min_size=1, max_size=3).map(lambda parts: {"all": parts}),
             st.lists(inner, min_size=1, max_size=3).map(lambda parts: {"any": parts}),
@@ -76,13 +76,13 @@ def conditions(*, survey: bool = False) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @st.composite
-def rule_sets(draw: st.DrawFn, *, survey: bool = False) -> EscalationRules:
-    """1-4 rules with random conditions, levels 0-2, some with a contact deadline."""
+def rule_sets(draw: st.DrawFn, *, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> EscalationRules:
+    """1-4 rules with random conditions (over ``metrics``), levels 0-2, some with a contact deadline."""
     count = draw(st.integers(1, 4))
     rules = [
         {
             "name": f"r{i}",
-            "when": draw(conditions(survey=survey)),
+            "when": draw(conditions(survey=survey, metrics=metrics)),
             "level": draw(st.integers(0, 2)),
             **({"contact_within": "2h"} if draw(st.booleans()) else {}),
             **({"clock": "calendar"} if draw(st.booleans()) else {}),
@@ -91,4 +91,7 @@ def rule_sets(draw: st.DrawFn, *, survey: bool = False) -> EscalationRules:
     ]
     levels = [{"level": 1, "role": "主管"}, {"level": 2, "role": "部门负责人"}]
     dimensions = frozenset({"efficiency", "attitude"}) if survey else None
-    return EscalationRules.from_config({"levels": levels, "rules": rules}, survey_dimensions=dimensions)
+    extra = frozenset(metrics) - frozenset(METRICS)
+    return EscalationRules.from_config(
+        {"levels": levels, "rules": rules}, survey_dimensions=dimensions, metrics=extra or None
+    )

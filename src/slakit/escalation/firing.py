@@ -20,10 +20,11 @@ from typing import Any, NamedTuple, cast
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
 from slakit.escalation.conditions import Leaf
+from slakit.escalation.measured import measured_phases
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
-from slakit.sla import METRICS, Metric, Policy, Ticket, Timeline
+from slakit.sla import Metric, Policy, Ticket, Timeline
 from slakit.sla.clocks import cycle_starts
 from slakit.sla.policy import HoldsPolicy, sla_policy
 from slakit.survey import SurveyScore
@@ -202,7 +203,10 @@ class FactsOverTime:
         """The phases of ``metric`` and the instant each starts."""
         history = self.histories.get(metric)
         if history is None:
-            phases = metric_phases(metric, self.line, self.plan, self.rulers)
+            if metric in self.plan.definitions:
+                phases = measured_phases(metric, self.ticket, self.line, self.plan, self.rulers)
+            else:
+                phases = metric_phases(metric, self.line, self.plan, self.rulers)
             history = self.histories[metric] = ([phase.start for phase in phases], phases)
         return history
 
@@ -235,7 +239,7 @@ class FactsOverTime:
         """Every fact at instant ``t``, as :func:`slakit.escalation.facts.snapshot` gives them (for tests)."""
         names = ["priority", "category", "channel", "product", "customer", "affected_customers", "flags"]
         values = {f"ticket.{name}": self.fact(f"ticket.{name}", t) for name in [*names, "complaints", "reopens"]}
-        for metric in METRICS:
+        for metric in self.plan.metrics:
             starts, phases = self.history(metric)
             if phases[bisect_right(starts, t) - 1].state is None:
                 continue

@@ -317,9 +317,7 @@ class Measuring:
         if len(line.priorities) == 1:
             self.targets = dict(plan.targets[self.code])
         else:
-            self.targets = {
-                metric: target for metric in plan.metrics if (target := self._target(metric)) is not None
-            }
+            self.targets = {metric: target for metric in plan.metrics if (target := self._target(metric)) is not None}
         # one priority all along and no extension: each clock has one target, nothing else to apply
         self.plain = len(line.priorities) == 1 and not line.extensions
         self.withins = plan.withins[self.code]

@@ -156,9 +156,7 @@ def _matcher(item: Any, path: str) -> Matcher:
         kind = allowed.get(name) if isinstance(name, str) else None
         if kind is None:
             expected = f"one of {', '.join(allowed)}" if allowed else "none: a matcher of this type tests no field"
-            raise ConfigError(
-                f"{field_path!r} is not a field of a {event} event (fields: {expected})", path=field_path
-            )
+            raise ConfigError(f"{field_path!r} is not a field of a {event} event (fields: {expected})", path=field_path)
         if kind is bool and not isinstance(value, bool):
             raise ConfigError.for_value(field_path, value, "true or false")
         if kind is str and not isinstance(value, str):

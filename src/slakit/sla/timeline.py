@@ -17,6 +17,7 @@ Instance = tuple[int, int | None, int]
 """One run of a defined metric's clock: ``(start, stop, cycle)``, ``stop`` None while it runs; ``cycle`` counts the
 reopenings before it when reopening restarts the clocks of a metric that resumes (else 0)."""
 _NONE: Mapping[str, tuple[Instance, ...]] = MappingProxyType({})
+_NO_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType({})
 
 # Ties at one instant are taken in this order, so that results never depend on input order:
 # a reply at the same instant as the resolve counts as a response, a reopen comes after a resolve.
@@ -121,7 +122,7 @@ def build_timeline(
     ticket: Ticket,
     as_of: int,
     pause_statuses: frozenset[str],
-    definitions: Mapping[str, MetricDefinition] = _NONE,  # type: ignore[assignment] # an empty mapping
+    definitions: Mapping[str, MetricDefinition] = _NO_DEFINITIONS,
     *,
     restart: bool = False,
 ) -> Timeline:
