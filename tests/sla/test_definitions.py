@@ -4,10 +4,13 @@ The hand-worked tests follow each rule of the language; the property checks that
 ``metrics:`` (measured then by the one rule of :class:`slakit.sla.timeline.Instances`) changes nothing.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -265,3 +268,28 @@ def test_metrics_that_restate_a_built_in_give_byte_identical_reports(data):
     assert got.explain() == expected.explain()
     assert got.explain("zh-CN") == expected.explain("zh-CN")
     assert [s.trace for s in got.values()] == [s.trace for s in expected.values()]
+
+
+# -- the documentation's examples ------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "sla.md"
+
+
+def _section_blocks(language: str) -> list[str]:
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Metrics defined by events") : text.index("\n## Rules")]
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_documented_examples_run():
+    blocks = _section_blocks("python")
+    assert len(blocks) == 2
+    for block in blocks:
+        exec(compile(block, str(DOCS), "exec"), {})  # noqa: S102 -- the documentation's own examples
+
+
+def test_the_documented_built_ins_are_the_built_ins():
+    documented = yaml.safe_load(_section_blocks("yaml")[1])["metrics"]
+    assert {name: Policy.from_config({
+        "calendars": {}, "priorities": {"P1": {"name": "x", "rank": 1}}, "metrics": documented,
+    }).definitions[name] for name in documented} == dict(BUILT_IN)  # fmt: skip

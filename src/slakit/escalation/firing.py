@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
@@ -215,7 +215,7 @@ class FactsOverTime:
         scope, _, name = fact.partition(".")
         if scope == "sla":
             metric, _, field = name.partition(".")
-            starts, phases = self.history(cast("Metric", metric))  # the rules name only metrics (checked at load)
+            starts, phases = self.history(metric)  # the rules name only metrics (checked at load)
             return value_at(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
         value = None
         for since, step in self._steps(scope, name):
@@ -232,7 +232,7 @@ class FactsOverTime:
         if scope != "sla":
             return self.fact(fact, t)
         metric, _, field = name.partition(".")
-        starts, phases = self.history(cast("Metric", metric))
+        starts, phases = self.history(metric)
         return value_after(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
 
     def facts(self, t: int) -> Mapping[str, Any]:

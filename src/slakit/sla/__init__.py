@@ -4,8 +4,8 @@ The core underneath ``evaluate`` is public too: :func:`build_timeline` (events -
 :func:`measure` (facts -> every clock, in integer microseconds); docs/design.md shows how they fit.
 """
 
-from slakit.sla.definitions import BUILT_IN, MATCHER_EVENTS, Matcher, MetricConfig, MetricDefinition
 from slakit.sla.clocks import Measurement, MetricFigures, measure
+from slakit.sla.definitions import BUILT_IN, MATCHER_EVENTS, Matcher, MetricConfig, MetricDefinition
 from slakit.sla.engine import evaluate
 from slakit.sla.policy import (
     METRICS,

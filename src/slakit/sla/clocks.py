@@ -46,8 +46,8 @@ __all__ = [
     "GapFigures",
     "Measurement",
     "MetricFigures",
-    "Window",
     "Run",
+    "Window",
     "cycle_end",
     "cycle_starts",
     "defined_windows",
@@ -434,10 +434,7 @@ class Measuring:
         repeat = self.plan.definitions[metric].repeat
         figures = []
         for window, runs in found:
-            if repeat:
-                item = self.repeating(metric, window, runs, target)
-            else:
-                item = self._single(metric, window, target)
+            item = self.repeating(metric, window, runs, target) if repeat else self._single(metric, window, target)
             if item is not None:
                 figures.append(item)
         return figures
@@ -446,7 +443,7 @@ class Measuring:
         """A metric whose clock runs again and again (update, a defined metric with ``repeat``): each run is a
         clock of its own; the figures are the last run's, breached once any run was, every run over its target
         listed (as gaps)."""
-        start, horizon, completed, _ = window
+        start, horizon, _completed, _ = window
         whole = self.track(target, start, horizon)
         gaps: list[GapFigures] = []
         first_breach: int | None = None

@@ -77,10 +77,7 @@ class Matcher:
         """Whether ``event`` is of this type with these field values."""
         if event.type != self.event:
             return False
-        for name, value in self.fields:
-            if getattr(event, name) != value:
-                return False
-        return True
+        return all(getattr(event, name) == value for name, value in self.fields)
 
     def to_config(self) -> str | dict[str, str | bool]:
         """The matcher as a policy file writes it."""

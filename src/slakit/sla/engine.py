@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import cast
 
 from slakit.instants import from_us, require_aware, to_us
 from slakit.sla.clocks import GapFigures, Measurement, MetricFigures, measure
-from slakit.sla.policy import HoldsPolicy, Plan, Policy, Target, sla_policy
+from slakit.sla.policy import HoldsPolicy, Plan, Policy, sla_policy
 from slakit.sla.report import AppliedExtension, Gap, IgnoredExtension, MetricStatus, SLAReport
 from slakit.sla.ticket import Event, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
@@ -55,8 +54,7 @@ def sla_report(ticket_id: str, as_of: datetime, line: Timeline, measured: Measur
     if measured.ignored:
         ignored = tuple(IgnoredExtension(line.extensions[index][1], reason) for index, reason in measured.ignored)
     next_change = None if measured.next_change is None else from_us(measured.next_change, plan.zone)
-    targets = cast("dict[str, Target]", measured.targets)  # keyed by metric names
-    return SLAReport(ticket_id, as_of, measured.priority, metrics, next_change, cycles, ignored, targets)
+    return SLAReport(ticket_id, as_of, measured.priority, metrics, next_change, cycles, ignored, measured.targets)
 
 
 class _Shown:

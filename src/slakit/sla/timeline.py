@@ -297,20 +297,8 @@ class Instances:
             self.at_once = None
             if t > at_once:  # no reopen at its instant: completed at once
                 self._stop(at_once)
-        if not definition.resume or self.restart:
-            if resolved and not was_resolved:  # a resolve completes the running run
-                self.held = self.running is not None
-                self._resolve(t)
-                if self.restart:
-                    return
-            elif self.restart:
-                if was_resolved and not resolved:  # a reopen: a new cycle
-                    self.cycle += 1
-                    if self.held:
-                        self.held = False
-                        self.running = t
-                elif resolved:
-                    return  # not counted while resolved
+        if (not definition.resume or self.restart) and not self._resolution(t, was_resolved, resolved):
+            return
         stops = False
         for matcher in definition.stop:
             if matcher.matches(event):
@@ -330,6 +318,23 @@ class Instances:
             self.running, self.started = t, True
             if resolved and not definition.resume:
                 self.at_once = t
+
+    def _resolution(self, t: int, was_resolved: bool, resolved: bool) -> bool:
+        """A resolve completes the running run; with ``restart`` a reopen begins a new cycle. Whether the event
+        counts for the clock (with ``restart``, events while resolved, and the resolve itself, do not)."""
+        if resolved and not was_resolved:  # a resolve completes the running run
+            self.held = self.running is not None
+            self._resolve(t)
+            return not self.restart
+        if self.restart:
+            if was_resolved and not resolved:  # a reopen: a new cycle
+                self.cycle += 1
+                if self.held:
+                    self.held = False
+                    self.running = t
+            elif resolved:
+                return False  # not counted while resolved
+        return True
 
     def _resolve(self, t: int) -> None:
         running = self.running
