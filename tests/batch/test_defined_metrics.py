@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -87,3 +88,11 @@ def test_a_jsonl_run_writes_the_defined_metric_per_ticket_and_in_the_report(tmp_
     assert "next_reply" in json.dumps(report)
     markdown = next((tmp_path / "out").glob("*.md")).read_text(encoding="utf-8")
     assert "| P1 | next\\_reply | 1 | 1 | 0 |" in markdown  # labelled by its name (escaped)
+
+
+def test_a_policy_with_defined_metrics_goes_to_worker_processes(tmp_path: Path) -> None:
+    assert pickle.loads(pickle.dumps(POLICY)).sla.definitions == POLICY.sla.definitions
+    tickets = [_ticket(f"T{i}", late=i % 2 == 0) for i in range(6)]
+    one = list(evaluate_many(tickets, POLICY, as_of=AS_OF))
+    two = list(evaluate_many(tickets, POLICY, as_of=AS_OF, jobs=2))
+    assert [r.sla for r in one] == [r.sla for r in two]

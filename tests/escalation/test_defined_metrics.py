@@ -79,7 +79,7 @@ def cases(draw: st.DrawFn) -> tuple[ServicePolicy, Ticket, datetime]:
     return policy, ticket, ticket.created_at + timedelta(seconds=seconds, microseconds=nudge)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.data())
 def test_same_report_as_the_reference_on_rules_over_defined_metrics(data):
     policy, ticket, as_of = data.draw(cases())
@@ -89,7 +89,7 @@ def test_same_report_as_the_reference_on_rules_over_defined_metrics(data):
     assert evaluate(ticket, policy, as_of=as_of, rules=rules) == expected
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(cases(), st.lists(st.integers(0, 20 * 86_400 * 10**6), max_size=4))
 def test_every_fact_of_a_defined_metric_is_what_the_sla_report_says(case, offsets):
     policy, ticket, as_of = case

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slakit import ServicePolicy
-from slakit.errors import ConfigError
+from slakit.errors import ConfigError, InvalidTicketError
 from slakit.sla import BUILT_IN, Event, MetricState, Policy, Ticket, evaluate
 from slakit.testing import strategies as sst
 
@@ -245,6 +245,51 @@ def test_an_extension_of_a_defined_metric_moves_its_deadline():
     assert (status.state, status.deadline) == (MetricState.RUNNING, at(120))
 
 
+def test_resume_a_resolve_holds_the_run_and_a_reopen_resumes_it():
+    followup = {**FOLLOWUP, "pausable": False, "resume": True}
+    p = policy({"followup": followup}, {"followup": "2h"})
+    events = (Event(at(30), "resolve"), Event(at(100), "reopen"))
+    held = evaluate(ticket(*events), p, as_of=at(90))["followup"]
+    assert (held.state, held.completed_at, held.elapsed) == (MetricState.MET, at(30), timedelta(minutes=30))
+    resumed = evaluate(ticket(*events), p, as_of=at(130))["followup"]  # 30 minutes before, 30 after
+    assert (resumed.state, resumed.elapsed, resumed.completed_at) == (MetricState.RUNNING, timedelta(hours=1), None)
+
+
+def test_resume_with_on_reopen_restart_begins_a_new_cycle_at_the_reopen():
+    followup = {**FOLLOWUP, "pausable": False, "resume": True}
+    p = policy({"followup": followup}, {"followup": "2h"}, on_reopen="restart")
+    events = (Event(at(30), "resolve"), agent(60), Event(at(100), "reopen"))
+    report = evaluate(ticket(*events), p, as_of=at(130))
+    status = report["followup"]
+    assert (status.cycle, status.started_at, status.elapsed) == (1, at(100), timedelta(minutes=30))
+    earlier = report.cycles[0]["followup"]
+    assert (earlier.state, earlier.completed_at) == (MetricState.MET, at(30))  # the reply while resolved: nothing
+
+
+def test_without_resume_on_reopen_restart_changes_nothing_for_a_defined_metric():
+    p = policy({"next_reply": NEXT_REPLY}, {"next_reply": "1h"}, on_reopen="restart")
+    events = (customer(0), agent(10), Event(at(20), "resolve"), Event(at(30), "reopen"), customer(40))
+    report = evaluate(ticket(*events), p, as_of=at(70))
+    status = report["next_reply"]
+    assert (status.cycle, status.started_at, status.elapsed) == (0, at(0), timedelta(minutes=30))
+    assert all("next_reply" not in cycle for cycle in report.cycles)
+
+
+def test_a_stop_that_is_a_resolve_or_a_start_that_is_a_status_work_like_any_matcher():
+    waiting = {"start": [{"event": "status", "status": "pending_customer"}], "stop": [{"event": "status"}, "resolve"]}
+    p = policy({"waiting": waiting}, {"waiting": "1h"})
+    events = (Event(at(10), "status", status="pending_customer"), Event(at(40), "status", status="open"))
+    status = evaluate(ticket(*events), p, as_of=at(100))["waiting"]
+    assert (status.state, status.started_at, status.completed_at) == (MetricState.MET, at(10), at(40))
+
+
+def test_an_extend_event_naming_any_metric_name_is_a_valid_event():
+    event = Event(at(1), "extend", metric="next_reply", until=at(100))
+    assert event.metric == "next_reply"
+    with pytest.raises(InvalidTicketError, match="or the name of a metric the policy defines"):
+        Event(at(1), "extend", metric="next reply", until=at(100))
+
+
 # -- the built-ins restated ------------------------------------------------------------------------
 
 
@@ -252,7 +297,7 @@ def restated(config: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return {**config, "metrics": {name: BUILT_IN[name].to_config() for name in names}}
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_metrics_that_restate_a_built_in_give_byte_identical_reports(data):
     config = data.draw(sst.policy_configs())

@@ -199,7 +199,7 @@ def compile_metrics(section: Mapping[str, MetricConfig]) -> Mapping[str, MetricD
                 path=f"{path}.stop",
             )
         found[name] = MetricDefinition(name, start, stop, config.repeat, config.pausable, config.resume)
-    return MappingProxyType(found)
+    return found  # a plain dict: a policy holding it is pickled to worker processes
 
 
 _AGENT_PUBLIC_REPLY = Matcher("reply", (("author", "agent"), ("public", True)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from operator import attrgetter
-from types import MappingProxyType
 from typing import NamedTuple
 
 from slakit.instants import to_us
@@ -16,8 +15,9 @@ __all__ = ["Instance", "Instances", "Timeline", "build_timeline", "ordered"]
 Instance = tuple[int, int | None, int]
 """One run of a defined metric's clock: ``(start, stop, cycle)``, ``stop`` None while it runs; ``cycle`` counts the
 reopenings before it when reopening restarts the clocks of a metric that resumes (else 0)."""
-_NONE: Mapping[str, tuple[Instance, ...]] = MappingProxyType({})
-_NO_DEFINITIONS: Mapping[str, MetricDefinition] = MappingProxyType({})
+# read only (typed as Mapping); plain dicts, so that a timeline and a policy can be pickled
+_NONE: Mapping[str, tuple[Instance, ...]] = {}
+_NO_DEFINITIONS: Mapping[str, MetricDefinition] = {}
 
 # Ties at one instant are taken in this order, so that results never depend on input order:
 # a reply at the same instant as the resolve counts as a response, a reopen comes after a resolve.
@@ -234,7 +234,7 @@ def _reduce(  # noqa: C901, PLR0912, PLR0915 -- one branch per type of event, in
     status.finish()
     defined = _NONE
     if machines is not None:
-        defined = MappingProxyType({m.definition.name: m.finish() for m in machines})
+        defined = {m.definition.name: m.finish() for m in machines}
     return Timeline(
         created,
         as_of,
