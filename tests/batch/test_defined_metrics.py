@@ -90,8 +90,8 @@ def test_a_jsonl_run_writes_the_defined_metric_per_ticket_and_in_the_report(tmp_
     assert "| P1 | next\\_reply | 1 | 1 | 0 |" in markdown  # labelled by its name (escaped)
 
 
-def test_a_policy_with_defined_metrics_goes_to_worker_processes(tmp_path: Path) -> None:
-    assert pickle.loads(pickle.dumps(POLICY)).sla.definitions == POLICY.sla.definitions
+def test_a_policy_with_defined_metrics_goes_to_worker_processes() -> None:
+    assert pickle.loads(pickle.dumps(POLICY)).sla.definitions == POLICY.sla.definitions  # noqa: S301 -- our own bytes
     tickets = [_ticket(f"T{i}", late=i % 2 == 0) for i in range(6)]
     one = list(evaluate_many(tickets, POLICY, as_of=AS_OF))
     two = list(evaluate_many(tickets, POLICY, as_of=AS_OF, jobs=2))
