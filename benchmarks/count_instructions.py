@@ -6,7 +6,7 @@ again; the instructions of two runs with different K, subtracted, are those of e
 tickets, divided by that number. Scenarios: ``slakit.sla.evaluate`` (typical; with a priority change) and
 ``slakit.escalation.evaluate`` with the six rules of benchmarks/bench_escalation.py.
 
-    .venv/bin/python benchmarks/count_instructions.py ../main/src [--tickets 300]
+    .venv/bin/python benchmarks/count_instructions.py ../main/src [--tickets 300] [--scenarios "sla typical"]
 """
 
 from __future__ import annotations
@@ -69,10 +69,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("other", help="another checkout's src folder")
     parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--scenarios", nargs="*", default=SCENARIOS, choices=SCENARIOS)
     args = parser.parse_args()
     low, high = args.tickets // 3, args.tickets
     print(f"instructions per warm ticket (callgrind; {high - low} tickets: runs evaluating {high} and {low} again)")
-    for name in SCENARIOS:
+    for name in args.scenarios:
         here = (
             _instructions(ROOT / "src", name, args.tickets, high) - _instructions(ROOT / "src", name, args.tickets, low)
         ) // (high - low)

@@ -141,3 +141,20 @@ def test_a_fact_of_a_metric_the_policy_does_not_define_is_refused_at_build():
     config["priorities"] = {"P1": {"name": "P1", "rank": 1, "targets": {"response": "1h"}}}
     with pytest.raises(ConfigError, match=r"escalation.*rules\[0\]\.when\.fact"):
         ServicePolicy.from_config(config)
+
+
+def test_the_facts_of_a_defined_metric_ignore_events_after_as_of_even_at_creation():
+    """Found by the every-fact property: evaluated before the ticket's creation, an event at the creation
+    instant has not happened yet, so the facts at creation must not count it (the phases measured the ticket
+    with every event up to the instant asked)."""
+    stop_at_reopen = {"start": ["created"], "stop": ["reopen"], "repeat": True}
+    config = {**POLICY, "metrics": {"next_reply": stop_at_reopen}}
+    policy = ServicePolicy.from_config(config)
+    created = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    ticket = Ticket("T", created, "P1", events=(Event(created, "reopen"),))
+    as_of = created - timedelta(minutes=5)
+    plan = policy.sla.plan
+    line = build_timeline(ticket, to_us(as_of), plan.pause_statuses, plan.definitions, restart=plan.restart)
+    facts = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
+    assert facts.fact("sla.next_reply.state", to_us(created)) is MetricState.RUNNING
+    assert evaluate_sla(replace(ticket, events=()), policy, as_of=created)["next_reply"].state is MetricState.RUNNING

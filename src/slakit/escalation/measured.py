@@ -11,6 +11,8 @@ is paid only for the metrics an escalation rule names.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slakit.calendar import Rulers
 from slakit.escalation.phases import Phase
 from slakit.sla import MetricState, Ticket, Timeline, build_timeline
@@ -26,11 +28,15 @@ _RUNNING, _PAUSED, _MET = MetricState.RUNNING, MetricState.PAUSED, MetricState.M
 def measured_phases(metric: Metric, ticket: Ticket, line: Timeline, plan: Plan, rulers: Rulers) -> list[Phase]:
     """The phases of ``metric`` from the ticket's creation on (events up to ``line.as_of``), in time order."""
     instants = {line.created}
+    known = []  # the events up to as_of: later ones have not happened, whatever instant is asked
     for event in ticket.events:
         t = event.at_us
         if t <= line.as_of:
+            known.append(event)
             instants.add(t)
             instants.add(t + 1)
+    if len(known) < len(ticket.events):
+        ticket = replace(ticket, events=tuple(known))
     phases: list[Phase] = []
     for s in sorted(instants):
         at = build_timeline(ticket, s, plan.pause_statuses, plan.definitions, restart=plan.restart)

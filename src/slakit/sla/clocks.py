@@ -239,9 +239,9 @@ def once_per_ticket(metric: Metric, line: Timeline) -> tuple[int | None, int | N
     return start, clock_stop(line.resolved, start, natural)
 
 
-Run = tuple[int, int, bool]
-"""One run of a repeating metric's clock within a window: ``(start, end, completed)``, ``end`` the evaluation
-instant when it still runs."""
+Run = tuple[int, int]
+"""One run of a repeating metric's clock within a window: ``(start, end)``, ``end`` the evaluation instant when it
+still runs; every run but the window's last is completed, the last when the window is."""
 
 
 def defined_windows(metric: Metric, line: Timeline, plan: Plan) -> list[tuple[Window, list[Run]]]:
@@ -263,12 +263,13 @@ def defined_windows(metric: Metric, line: Timeline, plan: Plan) -> list[tuple[Wi
             runs = tuple((a, resolved if b is None or b > resolved else b, c) for a, b, c in before)
     found: list[tuple[Window, list[Run]]] = []
     for a, b, cycle in runs:
-        run = (a, as_of if b is None else b, b is not None)
+        end = as_of if b is None else b
         if found and found[-1][0][3] == cycle:
-            found[-1][1].append(run)
+            found[-1][1].append((a, end))
+            found[-1] = ((found[-1][0][0], end, b is not None, cycle), found[-1][1])
         else:
-            found.append(((a, 0, False, cycle), [run]))
-    return [((window[0], runs_[-1][1], runs_[-1][2], window[3]), runs_) for window, runs_ in found]
+            found.append(((a, end, b is not None, cycle), [(a, end)]))
+    return found
 
 
 TargetTime = tuple[int, int | None, str]
@@ -422,8 +423,7 @@ class Measuring:
         bounds += updates[bisect_right(updates, start) : bisect_left(updates, horizon)]  # those strictly inside
         if not completed and updates and updates[-1] == horizon > start:
             bounds.append(horizon)
-        last = len(bounds) - 1
-        runs = [(a, bounds[i + 1] if i < last else horizon, i < last or completed) for i, a in enumerate(bounds)]
+        runs = list(zip(bounds, [*bounds[1:], horizon], strict=True))
         return self.repeating("update", window, runs, target)
 
     def _defined(self, metric: Metric, target: Target) -> list[MetricFigures]:
@@ -443,15 +443,17 @@ class Measuring:
         """A metric whose clock runs again and again (update, a defined metric with ``repeat``): each run is a
         clock of its own; the figures are the last run's, breached once any run was, every run over its target
         listed (as gaps)."""
-        start, horizon, _completed, _ = window
+        start, horizon, completed, _ = window
         whole = self.track(target, start, horizon)
         gaps: list[GapFigures] = []
         first_breach: int | None = None
         last: tuple[Track, Outcome] | None = None
         final = len(runs) - 1
-        for i, (gap_start, gap_end, gap_completed) in enumerate(runs):
-            if i < final and self._cannot_breach(metric, gap_start, gap_end, whole):
+        for i, (gap_start, gap_end) in enumerate(runs):
+            closed = i < final
+            if closed and self._cannot_breach(metric, gap_start, gap_end, whole):
                 continue
+            gap_completed = closed or completed
             track = self.track(target, gap_start, gap_end)
             outcome = self._outcome(metric, track, gap_completed, record_change=False)
             if outcome is None:

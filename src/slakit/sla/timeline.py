@@ -187,8 +187,6 @@ def _reduce(  # noqa: C901, PLR0912, PLR0915 -- one branch per type of event, in
             if by_time:
                 break
             continue  # the rest may still be out of order
-        if machines is not None:  # after the event's own change to the resolution, below
-            was = bool(resolved) and resolved[-1][1] is None
         kind = event.type
         # the most frequent kinds first
         if kind == "reply":
@@ -227,10 +225,10 @@ def _reduce(  # noqa: C901, PLR0912, PLR0915 -- one branch per type of event, in
             complaints.append(t)
         elif kind == "extend":
             extensions.append((t, event))
-        if machines is not None:
+        if machines is not None:  # after the event's own change to the resolution
             now = bool(resolved) and resolved[-1][1] is None
             for machine in machines:
-                machine.event(t, event, was, now)
+                machine.event(t, event, now)
     status.finish()
     defined = _NONE
     if machines is not None:
@@ -275,7 +273,7 @@ class Instances:
       if one was running at the resolve.
     """
 
-    __slots__ = ("at_once", "cycle", "definition", "found", "held", "restart", "running", "started")
+    __slots__ = ("at_once", "cycle", "definition", "found", "held", "resolved", "restart", "running", "started")
 
     def __init__(self, definition: MetricDefinition, created: int, restart: bool) -> None:
         self.definition = definition
@@ -286,11 +284,13 @@ class Instances:
         self.at_once: int | None = None  # a run begun while resolved, completing at that instant if no reopen
         self.held = False  # restart: a run was running at the resolve, a reopen begins the next
         self.cycle = 0
+        self.resolved = False  # whether the ticket was resolved after the last event
         if definition.starts_at_creation:
             self.running, self.started = created, True
 
-    def event(self, t: int, event: Event, was_resolved: bool, resolved: bool) -> None:
-        """``event`` at ``t``; the ticket was resolved before it (``was_resolved``) and is after it."""
+    def event(self, t: int, event: Event, resolved: bool) -> None:
+        """``event`` at ``t``, after which the ticket is ``resolved`` or not."""
+        was_resolved, self.resolved = self.resolved, resolved
         definition = self.definition
         at_once = self.at_once
         if at_once is not None and (t > at_once or (was_resolved and not resolved)):
