@@ -152,7 +152,7 @@ _ALWAYS = BusinessCalendar.always_open("UTC")
 class Plan:
     """What every evaluation needs of a policy, in the form it needs it; made once with the policy.
 
-    ``targets`` per priority in :data:`METRICS` order, ``withins`` each target's duration in
+    ``targets`` per priority in ``metrics`` order, ``withins`` each target's duration in
     microseconds, ``durations`` every target duration by its microseconds (to show without a
     conversion), ``ratio`` the at-risk ratio as ``(numerator, denominator)``, ``zone`` the zone
     reports are shown in (the default calendar's), ``restart`` whether a reopen starts a new cycle,
