@@ -3,7 +3,7 @@
 
     python3 tasks.py demo [ARGS...]   # the main job (installs slakit into .venv first)
     python3 tasks.py slakit ARGS...   # the slakit command, e.g. slakit evaluate export.csv --policy p1-p3
-    python3 tasks.py test [PYTEST ARGS...]  # ruff, mypy and the whole test suite
+    python3 tasks.py test [PYTEST ARGS...]  # ruff, mypy and the whole test suite (examples/helpdesk's too)
     python3 tasks.py bench [NAME]     # benchmarks against peer libraries (installs them first)
 
 Each command creates `.venv` and installs what it needs on first use, and again whenever
@@ -46,6 +46,24 @@ def _ensure_env(extras: str) -> None:
     stamp.write_text(stamp_text)
 
 
+EXAMPLE_REQUIREMENTS = ROOT / "examples" / "helpdesk" / "requirements.txt"
+
+
+def _ensure_requirements(requirements: Path) -> None:
+    """Install a requirements file into .venv, unless the same file is already installed."""
+    stamp_text = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = VENV / f".installed-{requirements.parent.name}"
+    if stamp.exists() and stamp.read_text() == stamp_text:
+        return
+    print(f"installing {requirements.relative_to(ROOT)} into .venv", file=sys.stderr)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(requirements)],
+        cwd=ROOT,
+        check=True,
+    )
+    stamp.write_text(stamp_text)
+
+
 def _run(*args: str) -> int:
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, check=False).returncode
 
@@ -70,6 +88,7 @@ def test(args: list[str]) -> int:
             raise
         print("durable-rules did not install: its parity tests will skip", file=sys.stderr)
         _ensure_env("dev")
+    _ensure_requirements(EXAMPLE_REQUIREMENTS)  # examples/helpdesk: checked by ruff and mypy, tested by pytest
     for step in (["-m", "ruff", "check", "."], ["-m", "mypy"]):
         print("$ " + " ".join(step[1:]), flush=True)
         if code := _run(*step):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -460,3 +461,47 @@ def test_the_limits_are_documented() -> None:
     assert f"{MAX_NESTING} levels" in design
     assert f"{MAX_ALIASED:,}" in design
     assert f"{timedelta.max.days:,} days" in design
+
+
+# -- every config class: from_config(path-like) reads a file, a string is text, load(path) reads a file ------
+
+
+def _config_classes():
+    from slakit import ServicePolicy, presets
+    from slakit.calendar import BusinessCalendar
+    from slakit.escalation import EscalationRules
+    from slakit.numbering import PrefixMap
+    from slakit.priority import Classifier, PriorityMatrix, Taxonomy
+    from slakit.sla import Policy
+    from slakit.survey import SurveyScheme
+
+    whole = dict(presets.config("p1-p3"))
+    clocks = {key: whole[key] for key in ("calendars", "priorities")}
+    return [
+        (ServicePolicy, whole),
+        (Policy, clocks),
+        (BusinessCalendar, whole["calendars"]["default"]),
+        (EscalationRules, whole["escalation"]),
+        (SurveyScheme, whole["survey"]),
+        (Classifier, whole["classification"]),
+        (Taxonomy, {"types": whole["classification"]["types"]}),
+        (PriorityMatrix, whole["priority_matrix"]),
+        (PrefixMap, {"prefixes": {"技术支持类": "TS", "售后服务类": "SS"}}),
+    ]
+
+
+@pytest.mark.parametrize(("cls", "data"), _config_classes(), ids=lambda value: getattr(value, "__name__", ""))
+def test_every_config_class_reads_files_from_paths_and_text_from_strings(cls, data, tmp_path, monkeypatch):
+    """Issue #21: ``PrefixMap.from_config("numbering.toml")`` read the name as TOML text and there was no
+    ``PrefixMap.load``; every class follows one convention, and the message for a file name says what to do."""
+    expected = cls.from_config(data)
+    file = tmp_path / "config.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert cls.from_config(file) == expected  # a path-like is a file
+    assert cls.load(file) == cls.load(str(file)) == expected  # load takes a path or a string naming one
+    assert cls.from_config(file.read_text(encoding="utf-8")) == expected  # a string is text
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"not as a file name.*\.load\('config\.yaml'\)"):
+        cls.from_config("config.yaml")  # even when the file exists
+    with pytest.raises(ConfigError, match=r"pathlib\.Path\('numbering\.toml'\)"):
+        cls.from_config("numbering.toml")  # or does not

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,3 +65,22 @@ def test_the_for_constructors_show_values_shortened() -> None:
     assert message.startswith("'timezone' must be an IANA zone name (got 'AAAA")
     assert len(message) < 200
     assert len(str(UnknownPriorityError.for_code("P" * 1_000_000, ["P1", "P2"]))) < 200
+
+
+def test_listed_shows_at_most_the_limit_and_counts_the_rest() -> None:
+    from slakit.errors import listed
+
+    assert listed(["a", "b"]) == "a, b"
+    assert listed([f"c{i}" for i in range(25)], limit=3) == "c0, c1, c2, ... (22 more)"
+
+
+def test_an_unknown_rule_category_among_thousands_gives_a_short_message() -> None:
+    """Regression: the message listed every category (5,268 characters for a random policy)."""
+    from slakit.priority.classifier import ClassificationConfig
+
+    types = {f"type{i}": {"subtypes": [f"sub{j}" for j in range(20)]} for i in range(100)}
+    with pytest.raises(ValueError, match="must be one of") as caught:
+        ClassificationConfig.model_validate({"types": types, "rules": [{"category": "nope", "keywords": ["x"]}]})
+    assert "rules[0].category" in str(caught.value)
+    assert "more)" in str(caught.value)
+    assert len(str(caught.value)) < 2_000

@@ -19,7 +19,7 @@ def roundtrip(value):
     return pickle.loads(pickle.dumps(value))  # noqa: S301 -- our own bytes
 
 
-@pytest.mark.parametrize("name", ["p1-p3", "four-level"])
+@pytest.mark.parametrize("name", ["p1-p3", "four-level", "severity"])
 def test_a_policy_pickles_and_answers_the_same(name):
     policy = presets.load(name)
     policy.sla.default_calendar.add(START, timedelta(hours=2))  # a grown table and a lock inside must not matter
@@ -28,7 +28,7 @@ def test_a_policy_pickles_and_answers_the_same(name):
     assert copy.sla.default_calendar.add(START, timedelta(hours=2)) == datetime(2025, 10, 9, 10, tzinfo=SH)
     assert copy.classifier.classify("设备无法启动") == policy.classifier.classify("设备无法启动")
     assert copy.matrix.priority_for("high", "low") == policy.matrix.priority_for("high", "low")
-    answers = {"efficiency": 5, "ability": 4, "attitude": 2}
+    answers = dict.fromkeys(policy.survey.dimensions, 4)
     assert copy.survey.score(answers) == policy.survey.score(answers)
     assert copy.escalation == policy.escalation
     assert copy.sla.plan == policy.sla.plan
@@ -38,7 +38,7 @@ def test_calendar_survey_score_and_reports_pickle():
     calendar = BusinessCalendar.always_open("UTC")
     assert roundtrip(calendar).add(START, timedelta(hours=1)) == START + timedelta(hours=1)
     policy = presets.load("p1-p3")
-    score = policy.survey.score({"efficiency": 5, "ability": 4, "attitude": 2}, meta={"agent": "王"})
+    score = policy.survey.score({"solved": 5, "speed": 4, "attitude": 2}, meta={"agent": "王"})
     assert roundtrip(score) == score
     ticket = Ticket("T1", START, "P1", events=(Event(START + timedelta(hours=20), "reply", author="agent"),))
     as_of = START + timedelta(days=10)

@@ -1,23 +1,9 @@
-"""The README's example runs and prints what its comments say."""
+"""The README's command lines and tasks.py (its python block runs in tests/test_docs.py, with every page's)."""
 
-import contextlib
-import io
 import re
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def test_readme_example_prints_what_it_promises():
-    code = re.search(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL).group(1)
-    promised = [line.split("# ")[1].split(",")[0].strip() for line in code.splitlines() if "print(" in line]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, str(README), "exec"), {})  # noqa: S102 -- running our own README is the point
-    printed = out.getvalue().splitlines()
-    assert len(printed) == len(promised)
-    for line, expected in zip(printed, promised, strict=True):
-        assert line == expected
 
 
 def _command_lines() -> list[list[str]]:
@@ -64,3 +50,26 @@ def test_tasks_py_runs_slakit_from_the_venv_in_the_callers_directory(monkeypatch
     ((command, options),) = ran
     assert command == [str(tasks.PYTHON), "-m", "slakit", "evaluate", "export.csv", "--policy", "p1-p3"]
     assert "cwd" not in options  # the caller's directory: export.csv is theirs
+
+
+def test_tasks_py_test_installs_the_example_services_requirements_before_checking(monkeypatch):
+    import importlib.util
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("tasks", README.parent / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    order = []
+    monkeypatch.setattr(tasks, "_ensure_env", lambda extras: order.append(("env", extras)))
+    monkeypatch.setattr(tasks, "_ensure_requirements", lambda path: order.append(("requirements", path)))
+    monkeypatch.setattr(tasks, "_run", lambda *args: order.append(("run", args[1])) or 0)
+    monkeypatch.setattr(tasks.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0))
+    assert tasks.test([]) == 0
+    assert order == [
+        ("env", "dev,durable"),
+        ("requirements", README.parent / "examples" / "helpdesk" / "requirements.txt"),
+        ("run", "ruff"),
+        ("run", "mypy"),
+        ("run", "pytest"),
+    ]
+    assert tasks.EXAMPLE_REQUIREMENTS.exists()

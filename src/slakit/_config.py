@@ -45,8 +45,31 @@ def load_mapping(source: ConfigSource, *, what: str) -> Mapping[str, Any]:
     if isinstance(source, os.PathLike):
         return load_file(Path(source), what=what)
     if isinstance(source, str):
-        return _parse_text(source, fmt=None, what=what, origin="text")
+        try:
+            return _parse_text(source, fmt=None, what=what, origin="text")
+        except ConfigError as exc:
+            if _looks_like_a_path(source):
+                raise ConfigError(
+                    f"{exc}; a string is read as {what} text, not as a file name: to read the file, pass a path "
+                    f"(pathlib.Path({source.strip()!r})) or use the class's .load({source.strip()!r})",
+                    path=exc.path,
+                    expected=exc.expected,
+                ) from None
+            raise
     raise ConfigError.for_value(what, source, "a mapping, JSON/YAML/TOML text or a path to such a file")
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """Whether config text that failed to parse is one line naming a config file (by suffix, or an existing file)."""
+    line = text.strip()
+    if not line or "\n" in line or len(line) > 1024 or "\0" in line:
+        return False
+    if Path(line).suffix.lower() in _SUFFIXES:
+        return True
+    try:
+        return Path(line).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def load_file(path: Path, *, what: str) -> Mapping[str, Any]:

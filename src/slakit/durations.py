@@ -9,11 +9,11 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from slakit.errors import ConfigError
 
-__all__ = ["Duration", "format_duration", "parse_duration"]
+__all__ = ["Duration", "DurationInput", "format_duration", "parse_duration"]
 
 _COMPACT = re.compile(
     r"""^\s*
@@ -123,5 +123,17 @@ def _validate_duration(value: Any) -> timedelta:
         raise ValueError(f"must be {exc.expected}") from None
 
 
-Duration = Annotated[timedelta, BeforeValidator(_validate_duration)]
+DurationInput = (
+    Annotated[int, Field(ge=0, description="whole seconds")]
+    | Annotated[
+        str,
+        Field(
+            description="a duration: compact such as 90m, 2h30m, 1d (24 h) or 1w2d, or ISO 8601 such as PT2H30M",
+            examples=["90m", "2h30m", "1d", "PT2H30M"],
+        ),
+    ]
+)
+"""What a config may write for a :data:`Duration`, for JSON Schemas (``slakit.schema.policy``)."""
+
+Duration = Annotated[timedelta, BeforeValidator(_validate_duration, json_schema_input_type=DurationInput)]
 """A pydantic field type accepting every form :func:`parse_duration` accepts."""

@@ -8,7 +8,8 @@ class methods so that the wording stays the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "UnknownPriorityError",
     "UnsatisfiableError",
     "WorkerLostError",
+    "listed",
     "shown",
 ]
 
@@ -130,6 +132,20 @@ def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
     """
     text = _shown(value, limit + 1, depth=4)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def listed(names: Iterable[str], limit: int = 20) -> str:
+    """``names`` joined with commas for an error's "must be one of ...", at most ``limit`` of them shown.
+
+    A policy may define thousands of categories or calendars; a message lists the first ``limit``
+    (each shortened by :func:`shown`'s rule) and says how many more there are, so it stays short.
+    """
+    items = list(itertools.islice(iter(names), limit + 1))
+    head = ", ".join(name if len(name) <= SHOWN_LENGTH else shown(name) for name in items[:limit])
+    if len(items) <= limit:
+        return head
+    rest = sum(1 for _ in names) - limit if isinstance(names, Collection) else None
+    return f"{head}, ... ({rest} more)" if rest is not None else f"{head}, ..."
 
 
 def _shown(value: object, budget: int, depth: int) -> str:

@@ -32,8 +32,8 @@ HEADER = [
     "complaints",
     "affected_customers",
     "subject",
-    "survey_efficiency",
-    "survey_ability",
+    "survey_speed",
+    "survey_solved",
     "survey_attitude",
 ]
 
@@ -56,7 +56,7 @@ ROWS: list[list[str] | None] = [
     _row(id="T1", created_at=t("09-01", "09:00"), priority="P1", category="技术支持类/软件故障排查", channel="电话",
          product="X100", customer="甲公司", assigned_at=t("09-01", "09:10"), acknowledged_at=t("09-01", "09:30"),
          first_response_at=t("09-01", "10:00"), resolved_at=t("09-01", "15:00"), complaints="0",
-         affected_customers="1", subject="软件卡顿", survey_efficiency="5", survey_ability="5", survey_attitude="5"),
+         affected_customers="1", subject="软件卡顿", survey_speed="5", survey_solved="5", survey_attitude="5"),
     # line 3, T2 - P2, bare subtype 硬件维修 (type 售后服务类). Assigned Mon 17:30, acknowledged Tue 09:45:
     # 0.5h + 0.75h = 1.25h > 1h, breached (deadline Tue 09:30, late 0.25h). Response Tue 10:00 = 2h, met.
     # Resolved Thu 17:00: 1 + 9 + 9 + 8 = 27 business hours (met), 72 wall hours. FCR. No survey.
@@ -71,7 +71,7 @@ ROWS: list[list[str] | None] = [
     _row(id="T3", created_at=t("09-02", "10:00"), priority="P3", category="售后服务类/退换货", channel="微信",
          product="X200", customer="丙公司", assigned_at=t("09-02", "10:05"), acknowledged_at=t("09-02", "10:30"),
          first_response_at=t("09-03", "10:00"), resolved_at=t("09-08", "12:00"), reopened_at=t("09-05", "10:00"),
-         complaints="2", affected_customers="1", subject="退货", survey_efficiency="3", survey_ability="3",
+         complaints="2", affected_customers="1", subject="退货", survey_speed="3", survey_solved="3",
          survey_attitude="4"),
     # line 5, T4 - P1, still open. Acknowledge 10:30 vs deadline 10:05 (late 25min = 0.42h), response
     # 12:00 vs 11:00 (late 1h), resolution deadline Fri 09-05 15:00, running and breached: as of Fri
@@ -87,7 +87,7 @@ ROWS: list[list[str] | None] = [
     _row(id="T5", created_at=t("08-29", "16:00"), priority="P3", category="投诉建议类/服务投诉", channel="电话",
          customer="戊公司", assigned_at=t("08-29", "16:10"), acknowledged_at=t("08-29", "16:20"),
          first_response_at=t("08-29", "16:30"), resolved_at=t("09-01", "11:00"), subject="态度",
-         survey_efficiency="4", survey_ability="4", survey_attitude="5"),
+         survey_speed="4", survey_solved="4", survey_attitude="5"),
     # lines 7-15: rejected, one reason each
     _row(id="R7", created_at="2025-09-05 10:00", priority="P1"),  # naive, no assume_tz
     _row(id="R8", created_at=t("09-05", "10:00"), priority="P7"),  # unknown priority (at evaluation)
@@ -97,7 +97,7 @@ ROWS: list[list[str] | None] = [
     _row(id="", created_at=t("09-05", "10:00"), priority="P2"),  # missing id
     _row(id="R13", created_at="", priority="P2"),  # missing created_at
     _row(id="R14", created_at=t("09-05", "10:00"), priority="P2", resolved_at=t("09-05", "11:00"),
-         survey_efficiency="6", survey_ability="4", survey_attitude="4"),  # off the 1-5 scale (at evaluation)
+         survey_speed="6", survey_solved="4", survey_attitude="4"),  # off the 1-5 scale (at evaluation)
     _row(id="R15", created_at=t("09-05", "10:00"), priority="P2", affected_customers="-3"),  # negative count
     None,  # line 16: blank, not a row
     # line 17, T6 - P2, bare type 技术支持类, week 2025-W39. Resolved 10:00 and reopened 14:00 the same

@@ -35,6 +35,14 @@ def _stats(count: int, mean: float, median: float, p90: float) -> dict[str, Any]
     return {"count": count, "mean": mean, "median": median, "p90": p90, "exact": True}
 
 
+def _first(business: dict[str, Any], wall: dict[str, Any]) -> dict[str, Any]:
+    return {"business": business, "wall": wall}
+
+
+def _issue(phrase: str, share: float, handling: float | None, category: str) -> dict[str, Any]:
+    return {"issue": phrase, "count": 1, "share": share, "mean_handling_hours": handling, "categories": {category: 1}}
+
+
 def _histogram(*counts: int) -> list[dict[str, Any]]:
     labels = ["<4h", "4-8h", "8-24h", "24-72h", ">72h"]
     return [{"label": label, "count": n} for label, n in zip(labels, counts, strict=True)]
@@ -46,10 +54,10 @@ def _roundtrip(accumulator: Accumulator) -> Accumulator:
     return copy
 
 
-def _dimensions(efficiency: float, ability: float, attitude: float, responses: int) -> dict[str, Any]:
+def _dimensions(speed: float, solved: float, attitude: float, responses: int) -> dict[str, Any]:
     return {
-        "efficiency": {"label": "服务效率", "mean": efficiency, "responses": responses},
-        "ability": {"label": "问题解决能力", "mean": ability, "responses": responses},
+        "solved": {"label": "问题解决效果", "mean": solved, "responses": responses},
+        "speed": {"label": "服务响应速度", "mean": speed, "responses": responses},
         "attitude": {"label": "服务态度", "mean": attitude, "responses": responses},
     }
 
@@ -111,13 +119,36 @@ OVERALL = {
         "csat": 0.6667,  # T1 and T5 at or above 4
         "follow_up": 1,  # T3
     },
-    "top_issues": {  # six issues of one ticket each: the first five by name
-        "source": "category",
-        "items": [
-            {"issue": issue, "count": 1} for issue in ["功能咨询", "技术支持类", "服务投诉", "硬件维修", "软件故障排查"]
+    "top_issues": {  # the classifier's matched phrase in each subject; T6's "咨询" matches no keyword
+        "source": "subject",
+        "items": [  # one ticket each of the 5 with a phrase, by phrase; handling in business hours (resolved ones)
+            _issue("功能咨询", 0.2, None, "技术支持类/功能咨询"),  # T4, open
+            _issue("坏了", 0.2, 27.0, "硬件维修"),  # T2, its category as the export wrote it
+            _issue("态度", 0.2, 4.0, "投诉建议类/服务投诉"),  # T5
+            _issue("软件卡顿", 0.2, 6.0, "技术支持类/软件故障排查"),  # T1 ("软件卡顿" before "卡顿": longer first)
+            _issue("退货", 0.2, 38.0, "售后服务类/退换货"),  # T3
         ],
     },
     "escalations": {"tickets": 2, "by_rule": ALL_RULES, "by_level": {"1": 1, "2": 1}},  # T3 level 1, T4 level 2
+    # routes (classification.types.<type>.route): 技术支持类 T1 T4 T6 | 售后服务类 T2 T3 | 投诉建议类 T5
+    "by_route": {"技术支持工程师": 3, "维修工程师": 2, "售后主管": 1},
+    "classified_from_subject": 0,  # every row has a category
+    "resolution_rate": 0.6667,  # 4 resolved of 6
+    # created -> first public agent reply. Business: T1 1h, T4 3h | T2 Mon 17:00 -> Tue 10:00 = 1 + 1 = 2h,
+    # T6 40 min | T3 Tue 10:00 -> Wed 10:00 = 8 + 1 = 9h, T5 30 min. Wall: T2 17h, T3 24h, the others as business.
+    "first_response": {
+        "P1": _first(_stats(2, 2.0, 2.0, 2.8), _stats(2, 2.0, 2.0, 2.8)),  # 1 3: p90 1 + 0.9 x 2
+        "P2": _first(_stats(2, 1.33, 1.33, 1.87), _stats(2, 8.83, 8.83, 15.37)),  # 2/3 2 | 2/3 17
+        "P3": _first(_stats(2, 4.75, 4.75, 8.15), _stats(2, 12.25, 12.25, 21.65)),  # 0.5 9 | 0.5 24
+    },
+    # business 0.5 2/3 1 2 3 9: mean 97/36 = 2.69, median (1 + 2)/2, p90 at rank 4.5: 3 + 0.5 x 6
+    # wall 0.5 2/3 1 3 17 24: mean 277/36 = 7.69, median (1 + 3)/2, p90 17 + 0.5 x 7
+    "first_response_overall": _first(_stats(6, 2.69, 1.5, 6.0), _stats(6, 7.69, 2.0, 20.5)),
+    # the export has no survey_at: timeliness is not measured (T2, resolved without a survey, is due and late;
+    # T1 T3 T5 were answered at an unknown instant)
+    "survey_timeliness": {"on_time": 0, "due": 1, "rate": None, "due_within_hours": 24.0},
+    # retain until 2028-09-01 (T1, T5), 2028-09-04 (T2), 2028-09-08 (T3): none in the quarter after the as-of
+    "retention": {"ending_next_quarter": 0, "ended": 0, "after": "2025-09-26", "until": "2025-12-26"},
 }
 
 AUGUST = {  # T5 alone
@@ -135,8 +166,15 @@ AUGUST = {  # T5 alone
     "sla_overall": {metric: _compliance(1, 0, 0, 1.0) for metric in ("response", "acknowledge", "resolution")},
     "satisfaction": {"responses": 1, "mean_overall": 4.33, "dimensions": _dimensions(4.0, 4.0, 5.0, 1),
                      "csat": 1.0, "follow_up": 0},
-    "top_issues": {"source": "category", "items": [{"issue": "服务投诉", "count": 1}]},
+    "top_issues": {"source": "subject", "items": [_issue("态度", 1.0, 4.0, "投诉建议类/服务投诉")]},
     "escalations": {"tickets": 0, "by_rule": {}, "by_level": {}},
+    "by_route": {"售后主管": 1},
+    "classified_from_subject": 0,
+    "resolution_rate": 1.0,
+    "first_response": {"P3": _first(_stats(1, 0.5, 0.5, 0.5), _stats(1, 0.5, 0.5, 0.5))},
+    "first_response_overall": _first(_stats(1, 0.5, 0.5, 0.5), _stats(1, 0.5, 0.5, 0.5)),
+    "survey_timeliness": {"on_time": 0, "due": 0, "rate": None, "due_within_hours": 24.0},
+    "retention": {"ending_next_quarter": 0, "ended": 0, "after": "2025-09-26", "until": "2025-12-26"},
 }  # fmt: skip
 
 SEPTEMBER = {  # T1 T2 T3 T4 T6
@@ -175,12 +213,27 @@ SEPTEMBER = {  # T1 T2 T3 T4 T6
         "follow_up": 1,
     },
     "top_issues": {
-        "source": "category",
-        "items": [
-            {"issue": issue, "count": 1} for issue in ["功能咨询", "技术支持类", "硬件维修", "软件故障排查", "退换货"]
+        "source": "subject",
+        "items": [  # four tickets with a phrase (T6 has none)
+            _issue("功能咨询", 0.25, None, "技术支持类/功能咨询"),
+            _issue("坏了", 0.25, 27.0, "硬件维修"),
+            _issue("软件卡顿", 0.25, 6.0, "技术支持类/软件故障排查"),
+            _issue("退货", 0.25, 38.0, "售后服务类/退换货"),
         ],
     },
     "escalations": {"tickets": 2, "by_rule": ALL_RULES, "by_level": {"1": 1, "2": 1}},
+    "by_route": {"技术支持工程师": 3, "维修工程师": 2},
+    "classified_from_subject": 0,
+    "resolution_rate": 0.6,  # T1 T2 T3 of 5
+    "first_response": {
+        "P1": OVERALL["first_response"]["P1"],  # type: ignore[index]
+        "P2": OVERALL["first_response"]["P2"],  # type: ignore[index]
+        "P3": _first(_stats(1, 9.0, 9.0, 9.0), _stats(1, 24.0, 24.0, 24.0)),  # T3 alone
+    },
+    # business 2/3 1 2 3 9: mean 47/15 = 3.13, median 2, p90 at rank 3.6: 3 + 0.6 x 6; wall 2/3 1 3 17 24
+    "first_response_overall": _first(_stats(5, 3.13, 2.0, 6.6), _stats(5, 9.13, 3.0, 21.2)),
+    "survey_timeliness": {"on_time": 0, "due": 1, "rate": None, "due_within_hours": 24.0},
+    "retention": {"ending_next_quarter": 0, "ended": 0, "after": "2025-09-26", "until": "2025-12-26"},
 }
 
 BREACHES = [  # latest deadline first
@@ -315,7 +368,7 @@ def test_without_any_policy_the_results_still_give_zone_and_calendar(results: li
     assert overall["handling_time"] == OVERALL["handling_time"]  # the calendar comes from the SLA targets
     assert overall["volume_by_week"] == OVERALL["volume_by_week"]  # the zone from the reports
     assert overall["by_type"] == {"技术支持类": 3, "售后服务类": 1, "投诉建议类": 1, "硬件维修": 1}  # no taxonomy
-    assert list(overall["satisfaction"]["dimensions"]) == ["ability", "attitude", "efficiency"]  # no labels
+    assert list(overall["satisfaction"]["dimensions"]) == ["attitude", "solved", "speed"]  # no labels
     assert overall["satisfaction"]["csat"] == 0.6667  # the scores carry their threshold
 
 
@@ -341,3 +394,42 @@ def test_the_summary_notes_unpublished_make_up_workdays_and_the_header_shows_it(
     assert describe_run(summary.to_dict()).endswith(f"note: {note}")
     early = Ticket("T", datetime(known, 6, 1, 9, tzinfo=sh), "P1")
     assert summarize(evaluate_many([early], policy, as_of=datetime(known, 6, 1, 10, tzinfo=sh))).notes == ()
+
+
+# Issue #20: survey timeliness, subjects classified for "by type", priorities by rank
+
+
+def test_survey_timeliness_rate_and_classified_subjects() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from slakit.batch.records import InputTicket
+    from slakit.sla import Event
+
+    sh = ZoneInfo("Asia/Shanghai")
+
+    def ticket(name: str, priority: str, survey_at: datetime | None, subject: str | None) -> InputTicket:
+        created = datetime(2025, 9, 1, 9, tzinfo=sh)
+        events = (Event(datetime(2025, 9, 1, 10, tzinfo=sh), "resolve"),)
+        survey = {"solved": 5, "speed": 5, "attitude": 5} if survey_at is not None else None
+        return InputTicket(name, created, priority, events=events, subject=subject, survey=survey, survey_at=survey_at)
+
+    tickets = [
+        ticket("A", "P3", datetime(2025, 9, 2, 10, tzinfo=sh), "设备无法启动"),  # on time (24 h exactly)
+        ticket("B", "P3", datetime(2025, 9, 2, 11, tzinfo=sh), "软件卡顿"),  # late
+        ticket("C", "P1", None, "您好"),  # no survey, due passed: late
+        ticket("D", "P2", None, None),
+    ]
+    summary = summarize(evaluate_many(tickets, POLICY, as_of=datetime(2025, 9, 5, 18, tzinfo=sh)), by=())
+    overall = summary.to_dict()["overall"]
+    assert overall["survey_timeliness"] == {"on_time": 1, "due": 4, "rate": 0.25, "due_within_hours": 24.0}
+    assert overall["classified_from_subject"] == 2  # A and B: the export has no category
+    assert overall["by_type"] == {"(none)": 2, "售后服务类": 1, "技术支持类": 1}
+    assert overall["by_route"] == {"(none)": 2, "技术支持工程师": 1, "维修工程师": 1}
+    assert list(overall["by_priority"]) == ["P1", "P2", "P3"]  # by rank, not by count (P3 has 2)
+    assert summary.to_dict()["priorities"] == {
+        "P1": {"name": "紧急", "rank": 1},
+        "P2": {"name": "重要", "rank": 2},
+        "P3": {"name": "一般", "rank": 3},
+    }
+    assert summary.to_dict()["timezone"] == "Asia/Shanghai"

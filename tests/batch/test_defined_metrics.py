@@ -87,7 +87,7 @@ def test_a_jsonl_run_writes_the_defined_metric_per_ticket_and_in_the_report(tmp_
     report = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
     assert "next_reply" in json.dumps(report)
     markdown = next((tmp_path / "out").glob("*.md")).read_text(encoding="utf-8")
-    assert "| P1 | next\\_reply | 1 | 1 | 0 |" in markdown  # labelled by its name (escaped)
+    assert "| P1 紧急 | next\\_reply | 1 | 1 | 0 |" in markdown  # labelled by its name (escaped)
 
 
 def test_a_policy_with_defined_metrics_goes_to_worker_processes() -> None:
@@ -96,3 +96,27 @@ def test_a_policy_with_defined_metrics_goes_to_worker_processes() -> None:
     one = list(evaluate_many(tickets, POLICY, as_of=AS_OF))
     two = list(evaluate_many(tickets, POLICY, as_of=AS_OF, jobs=2))
     assert [r.sla for r in one] == [r.sla for r in two]
+
+
+def test_flat_rows_do_not_measure_a_redefined_metric_an_slas_entry_gives() -> None:
+    # regression: the slas entries' targets were kept for every metric the row's columns name, so a
+    # redefined response (not measurable from a flat row's columns) was measured from an slas entry
+    config = {
+        **CONFIG,
+        "metrics": {**CONFIG["metrics"], "response": {"start": ["created"], "stop": ["assign"]}},
+        "slas": [
+            {
+                "name": "gold",
+                "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+                "targets": {"*": {"response": "1h", "resolution": "8h"}},
+            }
+        ],
+    }
+    policy = ServicePolicy.from_config(config)
+    base = dataclasses.replace(_ticket("A", late=True), attributes={"tier": "gold"})
+    values = {f.name: getattr(base, f.name) for f in dataclasses.fields(Ticket)}
+    flat = InputTicket(**values, line=3, measured=frozenset({"response", "resolution"}))
+    (result,) = evaluate_many([flat], policy, as_of=AS_OF)
+    assert result.sla is not None
+    assert set(result.sla) == {"resolution"}
+    assert result.sla["resolution"].sla == "gold"

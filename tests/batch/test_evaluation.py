@@ -66,9 +66,9 @@ def test_flat_tickets_do_not_measure_update() -> None:
 def test_surveys_are_scored_and_bad_answers_rejected() -> None:
     base = _ticket("A")
     values = {f.name: getattr(base, f.name) for f in dataclasses.fields(Ticket)}
-    good = InputTicket(**values, line=2, survey={"efficiency": "5", "ability": "4", "attitude": "2"})
-    bad = InputTicket(**values, line=3, survey={"efficiency": "9", "ability": "4", "attitude": "2"})
-    again = InputTicket(**values, line=4, survey={"efficiency": "9", "ability": "4", "attitude": "2"})
+    good = InputTicket(**values, line=2, survey={"speed": "5", "solved": "4", "attitude": "2"})
+    bad = InputTicket(**values, line=3, survey={"speed": "9", "solved": "4", "attitude": "2"})
+    again = InputTicket(**values, line=4, survey={"speed": "9", "solved": "4", "attitude": "2"})
     first, second, third = evaluate_many([good, bad, again], POLICY, as_of=AS_OF)
     assert first.survey is not None
     assert str(first.survey.overall) == "3.67"
@@ -76,7 +76,7 @@ def test_surveys_are_scored_and_bad_answers_rejected() -> None:
     assert first.escalations is not None
     assert "low-satisfaction" in [item.rule for item in first.escalations.fired]
     assert second.rejected is not None
-    assert "'efficiency' must be a whole number from 1 to 5" in second.rejected
+    assert "'speed' must be a whole number from 1 to 5" in second.rejected
     assert third.rejected == second.rejected  # remembered answers give the same rejection
 
 
@@ -84,7 +84,7 @@ def test_without_rules_or_scheme() -> None:
     policy = dataclasses.replace(POLICY, escalation=EscalationRules({}, ()), survey=None)
     base = _ticket("A")
     values = {f.name: getattr(base, f.name) for f in dataclasses.fields(Ticket)}
-    ticket = InputTicket(**values, survey={"efficiency": "5"})
+    ticket = InputTicket(**values, survey={"speed": "5"})
     (result,) = evaluate_many([ticket], policy, as_of=AS_OF)
     assert result.ok
     assert (result.escalations, result.survey) == (None, None)

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slakit.batch import FlatLayout, InputTicket, Rejected
-from slakit.errors import ConfigError
+from slakit.batch.flat import typed_attributes
+from slakit.errors import ConfigError, InvalidTicketError
 from slakit.sla import Event
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -340,3 +341,50 @@ def test_value_map_maps_priority_channel_and_category() -> None:
     assert (kept.priority, kept.channel, kept.category) == ("High", "电话", None)  # the evaluator rejects High
     with pytest.raises(ConfigError, match="among priority, channel, category"):
         FlatLayout(["id", "created_at", "priority"], value_map={"agent": {"a": "b"}})
+
+
+# -- attributes ----------------------------------------------------------------------------------------------
+
+
+def test_attribute_columns_become_the_tickets_attributes() -> None:
+    header = [*HEADER, "attributes.region", "Tier", "attributes.seats"]
+    layout = FlatLayout(header, column_map={"attributes.tier": "Tier"})
+    row = [*_row(id="1", created_at=_iso("09:00"), priority="P1"), " eu ", "gold", ""]
+    ticket = layout.ticket(row, 2)
+    assert isinstance(ticket, InputTicket)
+    assert dict(ticket.attributes) == {"region": "eu", "tier": "gold"}  # text stripped, an empty cell gives none
+    plain = FlatLayout(HEADER).ticket(_row(id="1", created_at=_iso("09:00"), priority="P1"), 2)
+    assert isinstance(plain, InputTicket)
+    assert plain.attributes == {}
+
+
+def test_attribute_names_in_the_column_map_are_checked() -> None:
+    with pytest.raises(ConfigError, match=r"attributes\.<name>"):
+        FlatLayout(HEADER, column_map={"attributes.a.b": "category"})
+    with pytest.raises(ConfigError, match="not a column of the file"):
+        FlatLayout(HEADER, column_map={"attributes.tier": "Tier"})
+
+
+def test_text_cells_are_read_as_the_policy_compares_them() -> None:
+    header = [*HEADER, "attributes.seats", "attributes.trial", "attributes.tier"]
+    layout = FlatLayout(header)
+
+    def read(seats: str, trial: str, tier: str = "007") -> InputTicket:
+        row = [*_row(id="1", created_at=_iso("09:00"), priority="P1"), seats, trial, tier]
+        return typed_attributes(_ticket_of(layout, row), {"seats": "number", "trial": "bool", "tier": "text"})
+
+    assert dict(read("40", "TRUE").attributes) == {"seats": 40, "trial": True, "tier": "007"}
+    assert read("12.5", "false").attributes["seats"] == 12.5
+    assert read("-3", "False").attributes["seats"] == -3
+    with pytest.raises(InvalidTicketError, match=r"'attributes\.seats' must be a number.*\(got 'forty'\)"):
+        read("forty", "true")
+    with pytest.raises(InvalidTicketError, match=r"'attributes\.seats' must be a number"):
+        read("nan", "true")
+    with pytest.raises(InvalidTicketError, match=r"'attributes\.trial' must be true or false.*\(got 'yes'\)"):
+        read("1", "yes")
+
+
+def _ticket_of(layout: FlatLayout, row: list[str]) -> InputTicket:
+    item = layout.ticket(row, 2)
+    assert isinstance(item, InputTicket), item
+    return item

@@ -42,6 +42,8 @@ LINES = [
     json.dumps(_ticket("assignee-object", events=_event(type="assign", assignee={"name": "x"}))),
     json.dumps(_ticket("surrogate", subject="bad \ud800 text")),
     json.dumps(_ticket("emoji", subject="fine \U0001f600 text")),
+    json.dumps(_ticket("event-ids", events=_event(type="reply", author="agent", id=42, meta={"channel": "mail"}))),
+    json.dumps(_ticket("meta-list", events=_event(type="note", meta=["mail"]))),
 ]
 REJECTED = {  # JSONL lines count from 1
     2: "'events[0].customer_agreed' must be true or false (got 'no')",
@@ -51,8 +53,9 @@ REJECTED = {  # JSONL lines count from 1
     8: "'events[0].status' must be a string",
     9: "'events[0].assignee' must be a string",
     10: "lone surrogate",
+    13: "'events[0].meta' must be a mapping",
 }
-EVALUATED = ["ok", "public-false", "agreed-TRUE", "emoji"]
+EVALUATED = ["ok", "public-false", "agreed-TRUE", "emoji", "event-ids"]
 
 
 def _export(tmp_path: Path) -> Path:
@@ -82,7 +85,7 @@ def test_run_rejects_each_bad_line_and_evaluates_the_rest(tmp_path: Path) -> Non
     from datetime import datetime
 
     outcome = run(_export(tmp_path), POLICY, as_of=datetime.fromisoformat(AS_OF), out_dir=tmp_path / "out", formats=())
-    assert (outcome.rows, outcome.evaluated, outcome.rejected) == (11, 4, 7)
+    assert (outcome.rows, outcome.evaluated, outcome.rejected) == (13, 5, 8)
     _check(tmp_path / "out")
 
 

@@ -63,11 +63,19 @@ def test_files_and_outcome(export: Path, tmp_path: Path) -> None:
     assert (t3["survey_overall"], t3["survey_follow_up"]) == ("3.33", "true")
     assert (t3["escalation_level"], t3["escalation_rules"]) == ("1", "second-complaint;low-satisfaction")
     assert "update_state" not in t3  # a flat export cannot measure update
+    # the last two columns (added last, so readers of the earlier ones keep working): route and retain_until
+    with (out / "results.csv").open(encoding="utf-8-sig", newline="") as file:
+        assert next(csv.reader(file))[-3:] == ["escalation_rules", "route", "retain_until"]
+    assert (t3["route"], t3["retain_until"]) == ("维修工程师", "2028-09-08")  # resolved 2025-09-08, retention 3y
+    assert (results[3]["route"], results[3]["retain_until"]) == ("技术支持工程师", "")  # T4 still open
 
     lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6
     t4 = json.loads(lines[3])
     assert t4["id"] == "T4"
+    assert list(t4)[-2:] == ["route", "retain_until"]
+    assert (t4["route"], t4["retain_until"]) == ("技术支持工程师", None)
+    assert json.loads(lines[2])["retain_until"] == "2028-09-08"
     assert t4["sla"]["resolution"]["state"] == "breached"
     assert t4["sla"]["resolution"]["deadline"] == "2025-09-05T15:00:00+08:00"
     assert t4["escalations"]["level"] == 2
@@ -629,3 +637,53 @@ def test_value_maps_that_cannot_apply_are_refused_before_anything_is_written(tmp
     assert not any((tmp_path / name).exists() for name in ("a", "b", "c"))
     outcome = run(jsonl, POLICY, as_of=AS_OF, out_dir=tmp_path / "d", formats=())  # "p1" is P1 in any case
     assert (outcome.evaluated, outcome.rejected) == (1, 0)
+
+
+# -- attributes: read from flat columns, typed as the policy compares them, grouped by --------------------------
+
+ATTRIBUTE_EXPORT = """id,created_at,priority,first_response_at,Tier,attributes.seats
+1,2025-09-22T10:00:00+08:00,P2,2025-09-22T10:20:00+08:00,gold,40
+2,2025-09-22T10:00:00+08:00,P2,2025-09-22T13:00:00+08:00,silver,5
+3,2025-09-22T10:00:00+08:00,P1,,gold,abc
+4,2025-09-22T10:00:00+08:00,P3,2025-09-22T10:40:00+08:00,silver,31
+5,2025-09-22T10:00:00+08:00,P3,,,
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_attributes_choose_targets_and_group_the_report(tmp_path: Path, jobs: int) -> None:
+    from slakit import ServicePolicy
+
+    config = presets.config("p1-p3")
+    gold_or_big = {
+        "any": [
+            {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+            {"fact": "ticket.attributes.seats", "op": "ge", "value": 30},
+        ]
+    }
+    config["slas"] = [{"name": "vip", "when": gold_or_big, "targets": {"*": {"response": "30m", "update": "1h"}}}]
+    policy = ServicePolicy.from_config(config)
+    path = tmp_path / "export.csv"
+    path.write_text(ATTRIBUTE_EXPORT, encoding="utf-8")
+    as_of = datetime(2025, 9, 22, 18, tzinfo=UTC)
+    outcome = run(path, policy, as_of=as_of, out_dir=tmp_path / "out", formats=("json",), jobs=jobs, chunk_size=2,
+                  column_map={"attributes.tier": "Tier"}, by=("attributes.tier",))  # fmt: skip
+    rows = {row["id"]: row for row in _csv(tmp_path / "out" / "results.csv")}
+    assert rows["1"]["response_deadline"] == "2025-09-22T10:30:00+08:00"  # gold: vip's 30m
+    assert rows["2"]["response_deadline"] == "2025-09-22T14:00:00+08:00"  # silver, 5 seats: P2's own 4h
+    assert rows["4"]["response_deadline"] == "2025-09-22T10:30:00+08:00"  # "31" read as a number: 31 >= 30
+    assert "update_state" not in rows["1"]  # a flat row cannot measure update, whatever the entry gives
+    (rejected,) = _csv(tmp_path / "out" / "rejected.csv")
+    assert (rejected["id"], rejected["reason"]) == (
+        "3",
+        "'attributes.seats' must be a number, as the policy compares it with numbers (got 'abc')",
+    )
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["group_by"] == ["attributes.tier"]
+    assert sorted(str(group["key"]["attributes.tier"]) for group in summary["groups"]) == ["None", "gold", "silver"]
+    assert outcome.summary is not None
+
+
+def test_attribute_group_keys_are_checked(export: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"attributes\.<name>"):
+        run(export, POLICY, as_of=AS_OF, out_dir=tmp_path, by=("attributes.a.b",))

@@ -78,7 +78,7 @@ def test_jsonl_with_surveys_and_rejections(tmp_path: Path) -> None:
             {"at": "2025-09-01T09:30:00+08:00", "type": "status", "status": "pending_customer"},
             {"at": "2025-09-01T11:00:00+08:00", "type": "resolve"},
         ],
-        "survey": {"efficiency": 5, "ability": 4, "attitude": 5},
+        "survey": {"speed": 5, "solved": 4, "attitude": 5},
         "survey_at": "2025-09-01T12:00:00+08:00",
     }
     lines = [
@@ -109,7 +109,7 @@ def test_jsonl_with_surveys_and_rejections(tmp_path: Path) -> None:
     ]
     ticket = items[0]
     assert isinstance(ticket, InputTicket)
-    assert ticket.survey == {"efficiency": 5, "ability": 4, "attitude": 5}
+    assert ticket.survey == {"speed": 5, "solved": 4, "attitude": 5}
     assert ticket.survey_at is not None
     assert ticket.measured is None  # a full history measures every metric
     assert len(ticket.events) == 2

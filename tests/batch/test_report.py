@@ -82,6 +82,7 @@ def test_markdown_shows_every_section_and_the_key_figures():
         "## Key figures · 关键指标",
         "## Tickets · 工单量",
         "## Handling time · 处理时长",
+        "## First response · 首次响应",
         "## SLA compliance · SLA 达成率",
         "## Satisfaction and top issues · 满意度与高频问题",
         "## Escalations · 升级",
@@ -91,8 +92,8 @@ def test_markdown_shows_every_section_and_the_key_figures():
         "## Definitions · 口径说明",
     ]
     assert (
-        "Policy p1-p3 · as of 2025-10-31T23:59:59+08:00 · grouped by month · 620 rows: 612 evaluated, 8 rejected"
-        in text
+        "Policy p1-p3 · as of 2025-10-31 23:59 (Asia/Shanghai) · grouped by month · 620 rows: 612 evaluated, "
+        "8 rejected" in text
     )
     for row in (
         "| Tickets | 612 |",
@@ -103,26 +104,44 @@ def test_markdown_shows_every_section_and_the_key_figures():
         "| CSAT | 82.8% |",
         "| SLA breaches | 83 |",
         "| 技术支持类 | 306 | 50.0% |",
-        "| P1 | 61 | 10.0% |",
+        "| P1 紧急 | 61 | 10.0% |",  # by rank, with the priority's name
+        "| 技术支持工程师 | 306 | 50.0% |",  # by route
+        "| P1 紧急 | 60 | 0.82 h | 0.60 h | 3.10 h | 0.90 h |",  # first response
+        "| (all) | 602 | 2.40 h | 1.70 h | 9.20 h | 3.30 h |",
+        "| 2025-10 | P3 一般 | 185 | 2.95 h | 2.10 h | 11.40 h | 4.50 h |",  # per priority and period
         "| BX-100 工业平板 | 180 | 29.4% |",
         "| 在线客服 | 153 | 25.0% |",
         "| 2025-W40 | 30 |",
         "| business | 580 | 14.62 h | 8.50 h | 38.40 h |",
         "| wall | 580 | 52.30 h | 26.10 h | 140.75 h |",
         "| 8-24h | 170 | 29.3% |",
-        "| P1 | resolution | 49 | 9 | 3 | 84.5% |",
-        "| (all) | response | 566 | 33 | 13 | 94.5% |",
-        "| ability | 问题解决能力 | 4.19 |",
-        "| 1 | 软件故障排查 | 141 |",
+        "| P1 紧急 | Resolution 解决 | 49 | 9 | 3 | 84.5% |",
+        "| (all) | Response 首次响应 | 566 | 33 | 13 | 94.5% |",
+        "| solved | 问题解决效果 | 4.19 |",
+        "| 1 | 软件卡顿 | 141 | 25.1% | 12.40 h | 技术支持类/软件故障排查 ×141 |",
+        "| Resolution rate | 94.8% |",
+        "| Surveyed in time after resolution | 66.4% |",
+        "| Retention ending after 2025-10-31 until 2026-01-31 | 0 |",
         "| resolution-overdue | 50 |",
         "| 2025-10 | 314 | 284 | 53.2% |",
-        "| SS20251031004 | 611 | P1 | response | 2025-10-31T11:00:00+08:00 | — | 7.00 h |",
+        "| SS20251031004 | 611 | P1 紧急 | Response 首次响应 | 2025-10-31T11:00:00+08:00 | — | 7.00 h |",
         "| 402 | — | unknown priority 'P5'; known: P1, P2, P3 |",
     ):
         assert row in text, row
     assert "5 of 83 breaches shown; breaches.csv lists every one." in text
     assert "8 of 8 rejected rows shown." in text
     assert "402 responses · overall 4.31 · CSAT 82.8% · 69 need follow-up" in text
+    assert "surveyed within 24 h of resolution: 66.4% (372 of 560 due)" in text
+    assert "Warning" not in text  # 8 of 620 rows rejected: no banner
+
+
+def test_markdown_warns_when_most_rows_were_rejected():
+    summary = example()
+    summary["rows"] = {"total": 620, "evaluated": 300, "rejected": 320}
+    text = render_markdown(summary)
+    assert "> **Warning: 320 of 620 rows (51.6%) were rejected, so these figures cover only 300 tickets." in text
+    summary["rows"] = {"total": 620, "evaluated": 310, "rejected": 310}  # half is not "mostly"
+    assert "Warning" not in render_markdown(summary)
 
 
 def test_markdown_tables_are_well_formed():
@@ -177,12 +196,14 @@ def test_write_report_writes_every_format(tmp_path):
         "summary_by_priority.csv",
         "summary_by_product.csv",
         "summary_by_channel.csv",
+        "summary_by_route.csv",
         "summary_volume_by_week.csv",
         "summary_handling_time.csv",
         "summary_handling_time_histogram.csv",
         "summary_sla.csv",
         "summary_satisfaction.csv",
         "summary_top_issues.csv",
+        "summary_first_response.csv",
         "summary_escalations_by_rule.csv",
         "summary_escalations_by_level.csv",
         "summary_rejected_reasons.csv",
@@ -239,7 +260,9 @@ def test_null_figures_are_empty_csv_cells(tmp_path):
     assert overview == [
         {"month": "(all)", "tickets": "0", "resolved": "0", "fcr_rate": "", "handling_business_mean": "",
          "handling_business_median": "", "handling_wall_mean": "", "response_compliance": "",
-         "resolution_compliance": "", "satisfaction_mean": "", "csat": "", "escalated_tickets": "0"}
+         "resolution_compliance": "", "satisfaction_mean": "", "csat": "", "escalated_tickets": "0",
+         "resolution_rate": "", "first_response_business_mean": "", "first_response_business_median": "",
+         "first_response_wall_mean": "", "first_response_wall_median": "", "survey_on_time_rate": ""}
     ]  # fmt: skip
     assert read_csv(tmp_path / "summary_by_type.csv") == []
 

@@ -1,7 +1,9 @@
 """The HTML report in a real browser: headless Chromium renders the charts and figures from the file alone.
 
 One screenshot (checked for drawn bars of the chart colours) and one DOM dump (checked like the
-markup in test_report_html). Skips without Chromium, fails in CI (tests.optional).
+markup in test_report_html: every chart and table, and the readability fixes), and the DOM of a run
+whose rows were mostly rejected (the warning banner, "No data" charts, the classified-subject note).
+Skips without Chromium, fails in CI (tests.optional).
 """
 
 import json
@@ -15,7 +17,7 @@ import pytest
 
 from slakit.batch.report import write_report
 from slakit.batch.report.svg import PALETTE
-from tests.batch.test_report_html import assert_example_page, parse_page
+from tests.batch.test_report_html import assert_example_page, assert_stressed_page, parse_page, stressed
 from tests.optional import require_program
 
 EXAMPLE = Path(__file__).parent / "data" / "summary_example.json"
@@ -93,6 +95,18 @@ def rendered(tmp_path_factory):
     return shot, dom
 
 
+@pytest.fixture(scope="module")
+def stressed_dom(tmp_path_factory):
+    """The page of a run whose rows were mostly rejected, with empty charts, as Chromium builds it."""
+    chromium = require_program("chromium", "chromium-browser", "google-chrome")
+    root = tmp_path_factory.mktemp("stressed")
+    (page,) = write_report(stressed(), root / "out", ["html"])
+    base = [chromium, *FLAGS, f"--user-data-dir={root / 'profile'}"]
+    return subprocess.run(
+        [*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, encoding="utf-8", timeout=120, check=True
+    ).stdout
+
+
 def test_the_browser_dom_has_every_chart_and_figure(rendered):
     _, dom = rendered
     assert dom.lstrip().startswith("<!DOCTYPE html>")
@@ -110,3 +124,7 @@ def test_the_screenshot_shows_the_charts(rendered):
     blue, orange = bytes(rgb(PALETTE[0])), bytes(rgb(PALETTE[1]))
     assert pixels[blue] > 5000  # weekly volume and response-compliance columns
     assert pixels[orange] > 2000  # resolution-compliance columns
+
+
+def test_the_browser_shows_the_warning_banner_and_no_data_charts(stressed_dom):
+    assert_stressed_page(parse_page(stressed_dom))

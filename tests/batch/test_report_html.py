@@ -103,7 +103,8 @@ EXPECTED_CHARTS = {  # chart -> (mark, how many) for the example summary
     "handling_time": ("rect", 5),
     "satisfaction": ("rect", 4),  # three dimensions and the overall mean
     "top_issues": ("rect", 5),
-    "trend": ("circle", 8),  # four series x two months
+    "trend": ("circle", 12),  # six rate series x two months
+    "trend_response": ("circle", 6),  # mean and median business, mean wall clock x two months
 }
 
 KEY_FIGURES = {
@@ -117,7 +118,67 @@ KEY_FIGURES = {
     "escalated": "74",
     "breaches": "83",
     "rejected": "8",
+    "first_response": "2.40 h",
+    "resolution_rate": "94.8%",
+    "survey_on_time": "66.4%",
+    "retention": "0",
 }
+
+TABLE_ROWS = {
+    "by_type": 3, "by_priority": 3, "by_route": 3, "by_product": 5, "by_channel": 6, "handling_time": 2,
+    "handling_time_histogram": 5, "first_response": 4, "first_response_by_group": 12, "sla": 8, "satisfaction": 3,
+    "top_issues": 5, "escalations_by_rule": 6, "escalations_by_level": 3, "overview": 3, "breaches": 5,
+    "rejected_reasons": 4, "rejected": 8,
+}  # fmt: skip
+
+
+def cells(page: "Page", table_id: str, column: int) -> list[str]:
+    """The texts of one column of a table's body."""
+    table = page.by_id(f"table-{table_id}")
+    return [
+        page.text_of(row_cells[column]) for row in page.within(table, "tr") if (row_cells := page.within(row, "td"))
+    ]
+
+
+def assert_readable(page: "Page") -> None:
+    """The readability fixes: labels that do not overlap, axes, names beside codes, both languages, the as-of."""
+    # compliance values: each written vertically within its own column, so neighbours never overlap
+    sla = page.by_id("chart-sla_compliance")
+    columns = {r.attrs["data-group"] + " " + r.attrs["data-series"]: r for r in page.within(sla, "rect", "bar")}
+    values = page.within(sla, "text", "value")
+    assert values
+    for text in values:
+        bar = columns[text.attrs["data-for"]]
+        left, width = float(bar.attrs["x"]), float(bar.attrs["width"])
+        assert "rotate(-90" in text.attrs["transform"]
+        x = float(text.attrs["x"])
+        assert left <= x - 9 * 0.65, text.attrs["data-for"]
+        assert x + 9 * 0.35 <= left + width, text.attrs["data-for"]
+    legend = page.text_of(sla)
+    assert "Response 首次响应" in legend
+    assert "Resolution 解决" in legend
+    assert "P1 紧急" in legend  # the axis names the priorities
+    # the satisfaction bars have a value axis 0..5
+    satisfaction = page.by_id("chart-satisfaction")
+    assert [page.text_of(t) for t in page.within(satisfaction, "text", "tick")] == ["0", "1", "2", "3", "4", "5"]
+    assert page.within(satisfaction, "line", "axis")
+    # priority tables by rank, codes with their names; metrics in both languages
+    assert cells(page, "by_priority", 0) == ["P1 紧急", "P2 重要", "P3 一般"]
+    assert cells(page, "sla", 0)[:2] == ["P1 紧急", "P1 紧急"]
+    assert cells(page, "sla", 1)[:2] == ["Response 首次响应", "Resolution 解决"]
+    assert cells(page, "first_response", 0) == ["P1 紧急", "P2 重要", "P3 一般", "(all)"]
+    # the as-of in the policy's zone, to the minute
+    meta = page.text_of(next(e for e in page.elements if "meta" in e.classes))
+    assert "as of 2025-10-31 23:59 (Asia/Shanghai)" in meta
+    assert "23:59:59" not in meta
+    # top problems: phrases with share, handling and categories
+    assert cells(page, "top_issues", 1)[:2] == ["软件卡顿", "设备无法启动"]
+    assert cells(page, "top_issues", 5)[0] == "技术支持类/软件故障排查 ×141"
+    assert cells(page, "by_route", 0) == ["技术支持工程师", "维修工程师", "售后主管"]
+    for name, count in TABLE_ROWS.items():
+        table = page.by_id(f"table-{name}")
+        assert table.attrs["data-rows"] == str(count), name
+        assert len(page.within(page.within(table, "tbody")[0], "tr")) == count, name
 
 
 def assert_example_page(page: Page) -> None:
@@ -142,9 +203,9 @@ def assert_example_page(page: Page) -> None:
         ("All", "response", "0.9449"),
     }
     issues = page.within(page.by_id("chart-top_issues"), "rect", "bar")
-    assert [r.attrs["data-label"] for r in issues] == ["软件故障排查", "硬件维修", "操作指导", "功能咨询", "服务投诉"]
+    assert [r.attrs["data-label"] for r in issues] == ["软件卡顿", "设备无法启动", "怎么", "是否支持", "态度"]
     satisfaction = page.within(page.by_id("chart-satisfaction"), "rect", "bar")
-    assert [r.attrs["data-label"] for r in satisfaction] == ["服务效率", "问题解决能力", "服务态度", "Overall 总体"]
+    assert [r.attrs["data-label"] for r in satisfaction] == ["问题解决效果", "服务响应速度", "服务态度", "Overall 总体"]
     for key, value in KEY_FIGURES.items():
         (card,) = [e for e in page.elements if e.attrs.get("data-kpi") == key]
         assert page.text_of(card).startswith(value), key
@@ -152,6 +213,42 @@ def assert_example_page(page: Page) -> None:
     for figure in ("技术支持类", "BX-100 工业平板", "在线客服", "52.30 h", "140.75 h", "SS20251031004",
                    "5 of 83 breaches shown", "unknown priority 'P5'; known: P1, P2, P3"):  # fmt: skip
         assert figure in text, figure
+    assert not [e for e in page.elements if e.attrs.get("id") == "warning-rejected"]
+    assert_readable(page)
+
+
+def stressed() -> dict:
+    """The example as a run whose rows were mostly rejected, whose tickets had no category (classified from the
+    subject) and none of which was resolved: a warning banner, notes, and charts that say "No data"."""
+    summary = example()
+    summary["rows"] = {"total": 620, "evaluated": 200, "rejected": 420}
+    overall = summary["overall"]
+    overall["classified_from_subject"] = 150
+    overall["tickets"] = 200
+    overall["handling_time"]["histogram"] = [
+        {"label": b["label"], "count": 0} for b in overall["handling_time"]["histogram"]
+    ]
+    overall["volume_by_week"] = {}
+    return summary
+
+
+def assert_stressed_page(page: "Page") -> None:
+    banner = page.by_id("warning-rejected")
+    assert banner.attrs["role"] == "alert"
+    assert page.text_of(banner).startswith("Warning: 420 of 620 rows (67.7%) were rejected")
+    assert banner.inside(page.by_tag("main"))
+    for name in ("handling_time", "volume_by_week"):
+        svg = page.by_id(f"chart-{name}")
+        assert svg.attrs["data-bars"] == "0"
+        assert "No data" in page.text_of(svg)
+        assert not page.within(svg, "text", "tick")  # no 0, 0, 0, 1, 1 axis
+    note = page.text_of(page.by_id("table-by_type").ancestors[-1])
+    assert "150 of 200 tickets had no category in the export" in note
+    assert "classifier over the subject, as in the top problems" in note
+
+
+def test_the_stressed_page():
+    assert_stressed_page(parse_page(render_html(stressed())))
 
 
 def test_the_example_page():
@@ -160,12 +257,7 @@ def test_the_example_page():
 
 def test_tables_for_counts_handling_fcr_satisfaction_escalations_breaches_rejections():
     page = parse_page(render_html(example()))
-    rows = {
-        "by_type": 3, "by_priority": 3, "by_product": 5, "by_channel": 6, "handling_time": 2,
-        "handling_time_histogram": 5, "sla": 8, "satisfaction": 3, "top_issues": 5, "escalations_by_rule": 6,
-        "escalations_by_level": 3, "overview": 3, "breaches": 5, "rejected_reasons": 4, "rejected": 8,
-    }  # fmt: skip
-    for name, count in rows.items():
+    for name, count in TABLE_ROWS.items():
         table = page.by_id(f"table-{name}")
         assert table.attrs["data-rows"] == str(count)
         assert len(page.within(page.within(table, "tbody")[0], "tr")) == count, name
@@ -298,5 +390,6 @@ def test_the_page_of_a_real_run(tmp_path):
     for name, count in expected.items():
         assert len(page.within(page.by_id(f"chart-{name}"), "rect", "bar")) == count, name
     assert expected["volume_by_week"] >= 8
-    assert len(page.within(page.by_id("chart-trend"), "circle", "point")) == 4 * len(summary["groups"])
+    assert len(page.within(page.by_id("chart-trend"), "circle", "point")) == 6 * len(summary["groups"])
+    assert len(page.within(page.by_id("chart-trend_response"), "circle", "point")) == 3 * len(summary["groups"])
     assert page.by_id("table-rejected").attrs["data-rows"] == "0"

@@ -1,6 +1,7 @@
 """The `slakit` command through its real entry point: help, exit codes, deadlines and ticket numbers."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -330,6 +331,7 @@ BAD_VALUES: dict[str, dict[str, list[tuple[list[str], int]]]] = {
         "--count": [(["--count", "0"], 2)],
         "--assume-tz": [(["--at", "2024-05-01T08:00", "--assume-tz", "Mars/Olympus"], 2)],
     },
+    "schema": {"name": [(["policies"], 2)]},
 }
 VALID = {  # a command line that succeeds: a bad option is added to it (the last of a repeated option wins), bad
     # positional arguments replace its first ones
@@ -337,6 +339,7 @@ VALID = {  # a command line that succeeds: a bad option is added to it (the last
     "demo": ["--rows", "5", "--out", "{out}", "--quiet"],
     "deadline": ["2025-09-30T17:00+08:00", "2h"],
     "number": ["--prefix", "TS", "--at", "2024-05-01T08:00Z"],
+    "schema": ["policy"],
 }
 
 
@@ -392,3 +395,13 @@ def _exit_code(args: list[str]) -> int:
         return main(args)
     except SystemExit as exit_:  # argparse's own usage errors
         return int(exit_.code or 0)
+
+
+@pytest.mark.parametrize(
+    "name", ["policy", "report", "metric-status", "escalation-report", "survey-score", "ticket", "event"]
+)
+def test_schema_prints_the_json_schema_of_each_form(name, capsys):
+    from slakit.schema import SCHEMAS
+
+    assert _exit_code(["schema", name]) == 0
+    assert json.loads(capsys.readouterr().out) == SCHEMAS[name]()

@@ -17,8 +17,9 @@ REPORT_FILES = {"report.html", "report.md", "summary.json"}
 SUMMARY_TABLES = {
     f"summary_{name}.csv"
     for name in (
-        "overview", "by_type", "by_priority", "by_product", "by_channel", "volume_by_week", "handling_time",
-        "handling_time_histogram", "sla", "satisfaction", "top_issues", "escalations_by_rule", "escalations_by_level",
+        "overview", "by_type", "by_priority", "by_product", "by_channel", "by_route", "volume_by_week", "handling_time",
+        "handling_time_histogram", "sla", "satisfaction", "top_issues", "first_response", "escalations_by_rule",
+        "escalations_by_level",
         "rejected_reasons",
     )
 }  # fmt: skip

@@ -64,10 +64,10 @@ def test_evaluate_writes_everything_and_prints_a_summary(export, tmp_path):
     assert lines[3].startswith("    1  unknown priority; first on line 5: 'priority' must be one of P1, P2, P3")
     assert lines[4] == "  SLA met: response 50.0%, resolution 100.0%; 1 ticket with a breach"  # T2 replied after 6 h
     assert f"  {out / 'report.html'}" in lines
-    assert f"  {out / 'summary_*.csv'} (14 tables)" in lines
+    assert f"  {out / 'summary_*.csv'} (16 tables)" in lines
     written = {p.name for p in out.iterdir()}
     assert written >= REPORT_FILES
-    assert len([name for name in written if name.startswith("summary_")]) == 14
+    assert len([name for name in written if name.startswith("summary_")]) == 16
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["rows"] == {"total": 4, "evaluated": 2, "rejected": 2}
     assert summary["as_of"].startswith("2025-09-05T18:00:00")
@@ -487,3 +487,23 @@ def test_cli_durations_and_cells_ignored_with_a_warning(tmp_path):
     d1 = _rows_of(out / "results.csv")[0]
     assert d1["response_completed_at"] == "2025-09-01T10:30:00+08:00"
     assert d1["resolved_at"] == "2025-09-01T14:00:00+08:00"
+
+
+def test_attributes_are_mapped_and_group_the_report(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,created_at,priority,Tier\nT1,2025-09-01T09:00:00+08:00,P1,gold\nT2,2025-09-01T09:00:00+08:00,P2,silver\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report"
+    result = run(
+        "evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out), "--format", "json",
+        "--map", "attributes.tier=Tier", "--by", "attributes.tier,month",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["group_by"] == ["attributes.tier", "month"]
+    assert sorted(group["key"]["attributes.tier"] for group in summary["groups"]) == ["gold", "silver"]
+    refused = run("evaluate", str(path), "--policy", "p1-p3", "--by", "attributes.")
+    assert refused.returncode == 2
+    assert "attributes.<name>" in refused.stderr

@@ -78,7 +78,7 @@ def test_histories_have_pauses_reopenings_complaints_extensions_and_surveys(tick
     assert count(lambda d: not has(d, "resolve")) > 5  # still open at as_of
     surveyed = [d for d in tickets if d.survey]
     assert len(surveyed) > 250
-    assert all(set(d.survey) == {"efficiency", "ability", "attitude"} for d in surveyed)
+    assert all(set(d.survey) == {"solved", "speed", "attitude"} for d in surveyed)
     assert all(set(d.survey.values()) <= {1, 2, 3, 4, 5} for d in surveyed)
     assert all(d.survey_at <= AS_OF for d in surveyed)
 

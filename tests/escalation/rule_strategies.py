@@ -21,10 +21,27 @@ def _duration(field: str) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def leaves(draw: st.DrawFn, *, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> dict[str, Any]:
-    """One leaf ``{fact, op, value}`` of any kind (``sla.<metric>.*`` of ``metrics``)."""
-    kinds = ["sla", "sla", "sla", "sla", "ticket"] + (["survey"] if survey else [])
+def leaves(
+    draw: st.DrawFn, *, survey: bool = False, attributes: bool = False, metrics: tuple[str, ...] = METRICS
+) -> dict[str, Any]:
+    """One leaf ``{fact, op, value}`` of any kind (``sla.<metric>.*`` of ``metrics``; ``attributes``:
+    ``ticket.attributes.tier`` and ``seats`` too)."""
+    kinds = (
+        ["sla", "sla", "sla", "sla", "ticket"] + (["survey"] if survey else []) + (["attribute"] if attributes else [])
+    )
     kind = draw(st.sampled_from(kinds))
+    if kind == "attribute":
+        if draw(st.booleans()):
+            return {
+                "fact": "ticket.attributes.tier",
+                "op": draw(st.sampled_from(["eq", "ne"])),
+                "value": draw(st.sampled_from(["gold", "silver"])),
+            }
+        return {
+            "fact": "ticket.attributes.seats",
+            "op": draw(st.sampled_from(["lt", "ge", "eq"])),
+            "value": draw(st.sampled_from([5, 10, 12.5])),
+        }
     if kind == "sla":
         metric = draw(st.sampled_from(metrics))
         field = draw(st.sampled_from(["state", "elapsed", "remaining", "overdue", "elapsed_ratio", "at_risk"]))
@@ -62,10 +79,12 @@ def leaves(draw: st.DrawFn, *, survey: bool = False, metrics: tuple[str, ...] = 
     return {"fact": f"ticket.{fact}", "op": op, "value": value}
 
 
-def conditions(*, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> st.SearchStrategy[dict[str, Any]]:
+def conditions(
+    *, survey: bool = False, attributes: bool = False, metrics: tuple[str, ...] = METRICS
+) -> st.SearchStrategy[dict[str, Any]]:
     """Leaves combined with all / any / not, up to a few levels deep."""
     return st.recursive(
-        leaves(survey=survey, metrics=metrics),
+        leaves(survey=survey, attributes=attributes, metrics=metrics),
         lambda inner: st.one_of(
             st.lists(inner, min_size=1, max_size=3).map(lambda parts: {"all": parts}),
             st.lists(inner, min_size=1, max_size=3).map(lambda parts: {"any": parts}),
@@ -76,13 +95,15 @@ def conditions(*, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> s
 
 
 @st.composite
-def rule_sets(draw: st.DrawFn, *, survey: bool = False, metrics: tuple[str, ...] = METRICS) -> EscalationRules:
+def rule_sets(
+    draw: st.DrawFn, *, survey: bool = False, attributes: bool = False, metrics: tuple[str, ...] = METRICS
+) -> EscalationRules:
     """1-4 rules with random conditions (over ``metrics``), levels 0-2, some with a contact deadline."""
     count = draw(st.integers(1, 4))
     rules = [
         {
             "name": f"r{i}",
-            "when": draw(conditions(survey=survey, metrics=metrics)),
+            "when": draw(conditions(survey=survey, attributes=attributes, metrics=metrics)),
             "level": draw(st.integers(0, 2)),
             **({"contact_within": "2h"} if draw(st.booleans()) else {}),
             **({"clock": "calendar"} if draw(st.booleans()) else {}),

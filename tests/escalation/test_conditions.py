@@ -166,3 +166,50 @@ def test_no_eval_anywhere():
     # A value that looks like code is just an unknown fact, never evaluated.
     message = error_for("__import__('os').system('true')", "eq", 1)
     assert "must be a fact" in message
+
+
+# -- ticket.attributes.<name>: typed by the value compared with; missing or of another type: false -----------
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "actual", "holds"),
+    [
+        ("eq", "gold", "gold", True),
+        ("ne", "gold", "silver", True),
+        ("in", ["gold", "platinum"], "gold", True),
+        ("contains", "ol", "gold", True),
+        ("eq", "1", 1, False),  # text is never read from a number
+        ("eq", 1, "1", False),  # nor a number from text
+        ("ge", 40, 40, True),
+        ("gt", 0.5, 0.75, True),
+        ("lt", 1, 0.1, True),
+        ("in", [1, 2], 2.0, True),
+        ("eq", 1, True, False),  # true is not a number
+        ("eq", True, True, True),
+        ("ne", False, True, True),
+        ("eq", True, 1, False),
+        ("eq", "gold", None, False),  # missing
+        ("ne", "gold", None, False),  # missing: even ne is false
+    ],
+)
+def test_attribute_leaves_compare_values_of_their_type(op, value, actual, holds):
+    condition = leaf("ticket.attributes.tier", op, value)
+    assert condition.holds({"ticket.attributes.tier": actual}) is holds
+
+
+@pytest.mark.parametrize(
+    ("fact", "op", "value", "message"),
+    [
+        ("ticket.attributes.tier", "ge", "gold", "'ge' does not apply to ticket.attributes.tier (a text)"),
+        ("ticket.attributes.trial", "in", [True], "'in' does not apply"),
+        ("ticket.attributes.tier", "eq", ["gold", 1], "must be text, a number or true/false"),
+        ("ticket.attributes.tier", "eq", {"a": 1}, "must be text, a number or true/false"),
+        ("ticket.attributes.", "eq", "a", "must be a fact"),
+        ("ticket.attributes.a.b", "eq", "a", "must be a fact"),
+    ],
+)
+def test_attribute_leaves_are_checked_at_load(fact, op, value, message):
+    with pytest.raises(ConfigError) as raised:
+        leaf(fact, op, value)
+    assert message in str(raised.value)
+    assert str(raised.value).startswith("escalation rule 'r': 'when.")

@@ -537,3 +537,40 @@ def test_rules_are_listed_in_the_order_they_show_so_a_later_as_of_only_adds_item
     assert [(item.rule, item.fired_at) for item in before.fired] == [("r1", opening)]
     assert [(item.rule, item.fired_at) for item in after.fired] == [("r1", opening), ("r0", opening)]
     assert after == evaluate_reference(ticket, POLICY, as_of=opening + timedelta(seconds=1), rules=rules)
+
+
+# -- attributes and slas entries -----------------------------------------------------------------------------
+
+
+def test_attribute_rules_and_a_rule_on_a_target_an_slas_entry_gives():
+    config = presets.config("p1-p3")
+    config["slas"] = [
+        {
+            "name": "vip",
+            "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+            "targets": {"*": {"response": "30m"}},
+        }
+    ]
+    config["escalation"] = {
+        "levels": [{"level": 1, "role": "主管"}],
+        "rules": [
+            {"name": "gold", "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}, "level": 0},
+            {"name": "big", "when": {"fact": "ticket.attributes.seats", "op": "ge", "value": 30}, "level": 0},
+            {
+                "name": "response-late",
+                "when": {"fact": "sla.response.state", "op": "eq", "value": "breached"},
+                "level": 1,
+            },
+        ],
+    }
+    policy = ServicePolicy.from_config(config)
+    as_of = sh(2025, 9, 22, 12)
+    gold = Ticket("G", MONDAY, "P3", attributes={"tier": "gold", "seats": "40"})  # "40" is text: not >= 30
+    report = evaluate(gold, policy, as_of=as_of)
+    assert fired(report) == {"gold": MONDAY, "response-late": sh(2025, 9, 22, 9, 30)}  # vip's 30m, not P3's 8h
+    assert report == evaluate_reference(gold, policy, as_of=as_of)
+    silver = Ticket("S", MONDAY, "P3", attributes={"tier": "silver", "seats": 40})
+    report = evaluate(silver, policy, as_of=as_of)
+    assert fired(report) == {"big": MONDAY}  # P3's own 8h response is not late by noon
+    assert report == evaluate_reference(silver, policy, as_of=as_of)
+    assert "ticket.attributes.seats = 40 (ge 30)" in report.fired[0].reason

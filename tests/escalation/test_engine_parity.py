@@ -31,6 +31,7 @@ from tests.escalation.boundary_strategies import boundary_cases
 from tests.escalation.reference import evaluate_reference
 from tests.escalation.rule_strategies import rule_sets
 from tests.escalation.test_engine import RULES
+from tests.sla.conditional_strategies import conditional_cases
 
 PRESET = presets.load("p1-p3")
 SCHEME = SurveyScheme.from_config({"dimensions": ["efficiency", "attitude"], "follow_up_below": 4})
@@ -145,3 +146,34 @@ def test_simultaneous_statuses_are_taken_in_the_documented_order_by_both():
         assert [item.fired_at for item in report.fired if item.rule == "resolution-overdue"] == [both]
         assert report.next_at == datetime(2025, 3, 10, 13, 31, tzinfo=UTC)
         assert report == evaluate_reference(ticket, policy, as_of=as_of, rules=RULES)
+
+
+# -- policies with slas entries and relative targets, tickets with attributes ---------------------------------
+
+
+@given(conditional_cases(), rule_sets(attributes=True))
+def test_same_report_as_the_reference_with_slas_relative_targets_and_attributes(case, rules):
+    policy, ticket, as_of = case
+    assert evaluate(ticket, policy, as_of=as_of, rules=rules) == evaluate_reference(
+        ticket, policy, as_of=as_of, rules=rules
+    )
+
+
+@given(conditional_cases(), st.lists(st.integers(0, 20 * 86_400 * 10**6), max_size=4))
+def test_every_fact_is_what_the_sla_report_says_with_slas_and_relative_targets(case, offsets):
+    """The phases of a metric whose target an slas entry (or a relative deadline) gives, against the SLA core."""
+    policy, ticket, as_of = case
+    line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
+    evaluation = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
+    known = replace(ticket, events=tuple(e for e in ticket.events if e.at <= as_of))
+    instants = {evaluation.created + offset for offset in offsets}
+    for metric in ("response", "acknowledge", "update", "resolution"):
+        for phase in evaluation.history(metric)[1]:
+            instants.update((phase.start - 1, phase.start, phase.start + 1))
+            if phase.breach is not None and phase.breach < INF:
+                instants.update((phase.breach - 1, phase.breach))
+    zone = policy.sla.default_calendar.timezone
+    for t in sorted(t for t in instants if t >= evaluation.created):
+        at = from_us(t, zone)
+        expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)
+        assert dict(evaluation.facts(t)) == expected, at.isoformat()

@@ -1,17 +1,22 @@
 """The shipped presets' priority data: shape, priorities, matrix and classification."""
 
 import functools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 from slakit import parse_duration, presets
 from slakit.calendar import BusinessCalendar
+from slakit.escalation import evaluate
+from slakit.numbering import DEFAULT_PREFIXES
 from slakit.priority import Classifier, PriorityMatrix, Taxonomy
+from slakit.retention import Retention
+from slakit.sla import Ticket
 
-NAMES = ["four-level", "p1-p3"]
+NAMES = ["four-level", "p1-p3", "severity"]
 TOP_LEVEL = [
     "name",
     "description",
@@ -24,6 +29,7 @@ TOP_LEVEL = [
     "classification",
     "survey",
     "escalation",
+    "retention",
 ]
 TARGETS = {"response", "acknowledge", "update", "resolution"}
 
@@ -37,7 +43,7 @@ def preset(request):
     return raw(request.param)
 
 
-def test_both_presets_are_shipped():
+def test_every_preset_is_shipped():
     assert set(NAMES) <= set(presets.names())
 
 
@@ -136,6 +142,11 @@ SCHEMES = {
         "售后服务类": ("after_sales", ("硬件维修", "退换货", "安装调试")),
         "投诉建议类": ("complaint", ("服务投诉", "产品建议")),
     },
+    "severity": {
+        "技术支持类": ("technical", ("功能咨询", "操作指导", "软件故障排查")),
+        "售后服务类": ("after_sales", ("硬件维修", "退换货", "安装调试")),
+        "投诉建议类": ("complaint", ("服务投诉", "产品建议")),
+    },
     "four-level": {
         "咨询类": ("inquiry", ("产品功能", "使用方法", "政策咨询")),
         "投诉类": ("complaint", ("服务态度", "产品质量", "延迟交付")),
@@ -216,3 +227,119 @@ EXAMPLES = {
 def test_preset_keywords_route_typical_subjects(name, text, expected):
     result = preset_classifier(name).classify(text)
     assert (None if result is None else result.category) == expected
+
+
+# Each rule of the manuals (docs/presets.md), checked on the shipped files by hand-worked values.
+
+SH = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2025, 9, 22, 9, 0, tzinfo=SH)
+
+
+def test_every_preset_cites_a_manual_for_its_numbers(preset):
+    text = resources.files("slakit.presets").joinpath(f"{preset['name']}.yaml").read_text("utf-8")
+    assert "[template]" in text
+    assert "技术支持与售后服务管理模板" in text
+    assert "技术支持部门客户响应流程规范" in text  # the department-head rule's source
+
+
+def test_p1_p3_survey_is_the_after_sales_templates_three_questions():
+    survey = raw("p1-p3")["survey"]
+    assert {name: d["label"] for name, d in survey["dimensions"].items()} == {
+        "solved": "问题解决效果",
+        "speed": "服务响应速度",
+        "attitude": "服务态度",
+    }
+    assert survey["scale"] == [1, 5]
+    assert survey["follow_up_below"] == 4
+    assert survey["due_within"] == "24h"
+
+
+def test_four_level_survey_is_the_standardised_response_manuals():
+    labels = [d["label"] for d in raw("four-level")["survey"]["dimensions"].values()]
+    assert labels == ["服务效率", "问题解决能力", "服务态度"]
+
+
+def test_severity_has_the_service_manuals_four_levels_with_derived_limits():
+    h = timedelta(hours=1)
+    severity = raw("severity")
+    assert [(code, spec["name"], spec["rank"]) for code, spec in severity["priorities"].items()] == [
+        ("critical", "严重", 1),
+        ("urgent", "紧急", 2),
+        ("major", "重要", 3),
+        ("minor", "一般", 4),
+    ]
+    # derived: 严重 responds like four-level's 紧急 (at once), the others like p1-p3's P1/P1/P2/P3
+    assert targets(severity) == {
+        "critical": {"response": timedelta(0), "acknowledge": h, "update": 4 * h, "resolution": 24 * h},
+        "urgent": {"response": 2 * h, "acknowledge": h, "update": 4 * h, "resolution": 24 * h},
+        "major": {"response": 4 * h, "acknowledge": h, "update": 4 * h, "resolution": 48 * h},
+        "minor": {"response": 8 * h, "acknowledge": h, "update": 4 * h, "resolution": 72 * h},
+    }
+    text = resources.files("slakit.presets").joinpath("severity.yaml").read_text("utf-8")
+    assert "DERIVED" in text
+    assert "EACH TEAM SETS ITS OWN" in text
+
+
+def test_severity_critical_goes_to_the_department_head_at_once():
+    policy = presets.load("severity")
+    report = evaluate(Ticket("T", MONDAY, "critical"), policy, as_of=MONDAY + timedelta(minutes=1))
+    (item,) = [item for item in report.fired if item.rule == "critical-at-once"]
+    assert (item.fired_at, item.level, item.role) == (MONDAY, 2, "部门负责人")
+    quiet = evaluate(Ticket("T", MONDAY, "urgent"), policy, as_of=MONDAY + timedelta(minutes=1))
+    assert quiet.fired == ()
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("flag", ["product_defect", "major_fault"])
+def test_product_defects_and_major_faults_go_to_the_department_head_at_once(name, flag):
+    policy = presets.load(name)
+    lowest = max(policy.sla.priorities, key=lambda code: policy.sla.priorities[code].rank)
+    ticket = Ticket("T", MONDAY, lowest, flags=frozenset({flag}))
+    report = evaluate(ticket, policy, as_of=MONDAY + timedelta(minutes=1))
+    (item,) = [item for item in report.fired if item.rule == "product-defect"]
+    assert (item.fired_at, item.level, item.role) == (MONDAY, 2, "部门负责人")
+    assert item.contact_by == MONDAY + 2 * timedelta(hours=1)
+    plain = evaluate(Ticket("T", MONDAY, lowest), policy, as_of=MONDAY + timedelta(minutes=1))
+    assert "product-defect" not in {item.rule for item in plain.fired}
+
+
+ROUTES = {
+    "p1-p3": {"技术支持类": "技术支持工程师", "售后服务类": "维修工程师", "投诉建议类": "售后主管"},
+    "severity": {"技术支持类": "技术支持工程师", "售后服务类": "维修工程师", "投诉建议类": "售后主管"},
+    "four-level": {
+        "咨询类": "技术支持工程师",
+        "投诉类": "售后主管",
+        "故障类": "技术支持工程师",
+        "建议类": "售后主管",
+        "其他类": "一线客服",
+    },
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_type_names_its_route_and_the_classifier_carries_it(name):
+    classifier = presets.load(name).classifier
+    assert {t.name: t.route for t in classifier.taxonomy.types.values()} == ROUTES[name]
+    for text, expected in EXAMPLES.get(name, EXAMPLES["p1-p3"]):
+        result = classifier.classify(text)
+        if expected is not None:
+            assert result.route == ROUTES[name][expected.split("/")[0]]
+
+
+def test_dispatch_by_type_as_the_template_says():
+    classifier = presets.load("p1-p3").classifier
+    assert classifier.classify("软件卡顿").route == "技术支持工程师"
+    assert classifier.classify("设备无法启动").route == "维修工程师"
+    assert classifier.classify("我要投诉").route == "售后主管"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_preset_type_has_a_ticket_number_prefix(name):
+    for ticket_type in presets.load(name).classifier.taxonomy.types:
+        assert DEFAULT_PREFIXES.prefix_for(ticket_type)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_preset_keeps_records_three_calendar_years(name):
+    assert presets.load(name).retention == Retention(3)
+    assert raw(name)["retention"] == "3y"

@@ -134,3 +134,25 @@ def test_values_are_frozen(taxonomy):
         taxonomy.category("投诉建议类").type = "x"
     with pytest.raises(TypeError):
         taxonomy.types["x"] = None
+
+
+def test_a_type_may_name_its_dispatch_route():
+    taxonomy = Taxonomy.from_config(
+        {
+            "types": {
+                "技术支持类": {"code": "technical", "subtypes": ["软件故障排查"], "route": "技术支持工程师"},
+                "其他类": None,
+            }
+        }
+    )
+    assert taxonomy.types["技术支持类"].route == "技术支持工程师"
+    assert taxonomy.category("技术支持类/软件故障排查").route == "技术支持工程师"
+    assert taxonomy.types["其他类"].route is None
+
+
+@pytest.mark.parametrize("route", ["", " 主管", "主管/经理"])
+def test_a_route_is_a_plain_name(route):
+    with pytest.raises(
+        ConfigError, match=r"'types\.技术支持类\.route' must be a non-empty role such as 'support_engineer'"
+    ):
+        Taxonomy.from_config({"types": {"技术支持类": {"route": route}}})

@@ -338,3 +338,147 @@ def test_the_documented_built_ins_are_the_built_ins():
     assert {name: Policy.from_config({
         "calendars": {}, "priorities": {"P1": {"name": "x", "rank": 1}}, "metrics": documented,
     }).definitions[name] for name in documented} == dict(BUILT_IN)  # fmt: skip
+
+
+# -- with conditional SLAs, relative deadlines and JSON ------------------------------------------------------
+
+BUSINESS = {"default": {"timezone": "UTC", "hours": {"mon-fri": ["09:00-18:00"]}}}
+GOLD = {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}
+
+
+def service(targets: dict[str, Any], slas: tuple[dict[str, Any], ...] = (), **metrics: Any) -> ServicePolicy:
+    return ServicePolicy.from_config(
+        {
+            "calendars": BUSINESS,
+            "priorities": {"P1": {"name": "urgent", "rank": 1, "targets": targets}},
+            "metrics": metrics or {"next_reply": NEXT_REPLY, "followup": FOLLOWUP},
+            "slas": list(slas),
+        }
+    )
+
+
+def test_an_slas_entry_names_defined_metrics_and_an_unknown_one_is_refused_with_its_path():
+    entry = {"name": "vip", "when": GOLD, "targets": {"P1": {"next_reply": "30m"}, "*": {"followup": "4h"}}}
+    gold = service({"response": "2h", "next_reply": "2h"}, (entry,))
+    plan = gold.sla.plan_for(Ticket("T1", T0, "P1", attributes={"tier": "gold"}))
+    assert (plan.targets["P1"]["next_reply"].within, plan.targets["P1"]["next_reply"].sla) == (
+        timedelta(minutes=30),
+        "vip",
+    )
+    assert plan.targets["P1"]["followup"].sla == "vip"
+    wrong = {"name": "vip", "when": GOLD, "targets": {"P1": {"next_replies": "30m"}}}
+    with pytest.raises(ConfigError) as caught:
+        service({"response": "2h"}, (entry, wrong))
+    assert str(caught.value) == (
+        "invalid policy: 'slas[1].targets.P1.next_replies' names no metric (got 'next_replies'); the metrics are "
+        "response, acknowledge, update, resolution, next_reply, followup (define others under 'metrics')"
+    )
+    assert caught.value.path == "slas[1].targets.P1.next_replies"
+
+
+def test_a_ticket_plan_takes_the_definitions_pausable_defaults_and_the_policy_metric_order():
+    entry = {"name": "vip", "when": GOLD, "targets": {"*": {"followup": "4h", "next_reply": "1h", "response": "1h"}}}
+    gold = service({"resolution": "3d", "followup": "8h", "response": "2h"}, (entry,))
+    plan = gold.sla.plan_for(Ticket("T1", T0, "P1", attributes={"tier": "gold"}))
+    chosen = plan.targets["P1"]
+    assert list(chosen) == ["response", "resolution", "next_reply", "followup"]  # plan.metrics order
+    assert list(chosen) == [m for m in plan.metrics if m in chosen]
+    assert chosen["followup"].pausable is True  # FOLLOWUP says pausable: true
+    assert chosen["next_reply"].pausable is False  # NEXT_REPLY does not
+    assert gold.sla.plan_for(Ticket("T2", T0, "P1")).targets["P1"]["followup"].sla is None
+    # a ticket's report lists its metrics in that order too
+    report = evaluate(Ticket("T1", T0, "P1", attributes={"tier": "gold"}), gold, as_of=at(30))
+    assert list(report.metrics) == ["response", "resolution", "next_reply", "followup"]
+
+
+def test_a_pause_stops_a_pausable_defined_metric_whose_target_an_slas_entry_gives():
+    entry = {"name": "vip", "when": GOLD, "targets": {"*": {"followup": "1h"}}}
+    gold = service({"response": "2h"}, (entry,))
+    events = (
+        Event(at(10), "status", status="pending_customer"),
+        Event(at(40), "status", status="open"),
+    )
+    status = evaluate(Ticket("T1", T0, "P1", events=events, attributes={"tier": "gold"}), gold, as_of=at(60))
+    assert status["followup"].sla == "vip"
+    assert status["followup"].elapsed == timedelta(minutes=30)  # 60 minutes less the 30 paused
+
+
+RELATIVE_TODAY = {"due": "end_of_business_day", "days": 0, "calendar": "default"}
+
+
+def test_a_relative_deadline_on_a_repeating_defined_metric_is_taken_from_each_run_start():
+    gold = service({"followup": RELATIVE_TODAY})
+    # Monday 09:00 created: the first run is due Monday 18:00 (9h); an agent reply at 11:00 ends it and starts
+    # the next, due Monday 18:00 as well (7h); a reply at 19:00 (closed) starts one due Tuesday 18:00 (9h)
+    early = ticket(Event(at(120), "reply", author="agent"))
+    status = evaluate(early, gold, as_of=at(180))["followup"]
+    assert (status.state, status.deadline, status.target) == (
+        MetricState.RUNNING,
+        datetime(2026, 3, 2, 18, tzinfo=UTC),
+        timedelta(hours=7),
+    )
+    late = ticket(Event(at(600), "reply", author="agent"))  # 19:00: the first run was breached at 18:00
+    status = evaluate(late, gold, as_of=at(660))["followup"]
+    assert status.deadline == datetime(2026, 3, 3, 18, tzinfo=UTC)
+    assert status.target == timedelta(hours=9)
+    assert status.state is MetricState.BREACHED  # an earlier run went over its deadline
+    assert [gap.overdue for gap in status.gaps] == [timedelta(0)]  # 18:00 to 19:00 counts no business time
+
+
+def test_escalation_facts_of_a_relative_defined_metric_agree_with_the_report():
+    from slakit.escalation import evaluate as escalate
+
+    breached = {"fact": "sla.followup.state", "op": "eq", "value": "breached"}
+    config = {
+        "calendars": BUSINESS,
+        "priorities": {"P1": {"name": "urgent", "rank": 1, "targets": {"followup": RELATIVE_TODAY}}},
+        "metrics": {"followup": FOLLOWUP},
+        "escalation": {"rules": [{"name": "late", "when": breached, "level": 0}]},
+    }
+    both = ServicePolicy.from_config(config)
+    late = ticket(Event(at(600), "reply", author="agent"))
+    fired = escalate(late, both, as_of=at(660)).fired
+    assert [(e.rule, e.fired_at) for e in fired] == [("late", datetime(2026, 3, 2, 18, tzinfo=UTC))]
+
+
+def test_a_report_with_defined_metrics_round_trips_through_json_and_validates():
+    import json
+
+    import jsonschema
+
+    from slakit import schema
+    from slakit.sla import SLAReport
+
+    entry = {"name": "vip", "when": GOLD, "targets": {"*": {"followup": "4h"}}}
+    gold = service({"response": "2h", "next_reply": "2h"}, (entry,))
+    events = (
+        customer(10),
+        Event(at(20), "reply", author="agent"),
+        Event(at(30), "extend", metric="next_reply", until=at(500), reason="waiting on a vendor"),
+        customer(40),
+    )
+    report = evaluate(Ticket("T1", T0, "P1", events=events, attributes={"tier": "gold"}), gold, as_of=at(90))
+    data = json.loads(json.dumps(report.to_dict()))
+    jsonschema.validate(data, schema.report())
+    assert set(data["metrics"]) == {"response", "next_reply", "followup"}
+    assert data["targets"]["followup"]["sla"] == "vip"
+    assert SLAReport.from_dict(data, gold) == report
+    broken = {**data, "metrics": {**data["metrics"], "next reply": data["metrics"]["next_reply"]}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema.report())
+
+
+def test_an_extend_event_naming_a_defined_metric_round_trips_through_json():
+    import jsonschema
+
+    from slakit import schema
+
+    event = Event(at(1), "extend", metric="next_reply", until=at(100), reason="vendor", customer_agreed=True)
+    data = event.to_dict()
+    jsonschema.validate(data, schema.event())
+    assert data["metric"] == "next_reply"
+    assert Event.from_dict(data) == event
+    with pytest.raises(InvalidTicketError, match="'metric'"):
+        Event.from_dict({**data, "metric": "next reply"})
+    whole = Ticket("T1", T0, "P1", events=(event,))
+    assert Ticket.from_dict(whole.to_dict()) == whole

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slakit import presets
+from slakit import ServicePolicy, presets
 from slakit.errors import InvalidTicketError, NaiveDatetimeError, UnknownPriorityError
 from slakit.instants import to_us
 from slakit.sla import Event, MetricState, Policy, Ticket, evaluate
@@ -631,3 +631,216 @@ def test_a_resolve_and_a_reopen_at_one_instant_start_a_running_cycle_with_restar
     )
     assert resolution.elapsed == timedelta(hours=2)
     assert [cycle["resolution"].state for cycle in report.cycles] == [MetricState.MET]
+
+
+# -- conditional SLAs (slas) and relative deadlines, by hand -------------------------------------------------
+
+
+def _conditional(on_reopen: str = "resume", **changes: object) -> ServicePolicy:
+    """The p1-p3 preset (Mon-Fri 09:00-18:00 Shanghai; response P1 2h, P2 4h, P3 8h; resolution 24h/48h/72h) with
+    the issue's two entries: gold tier on a 24x7 calendar, and phone tickets answered within 30 s."""
+    config = presets.config("p1-p3")
+    config["calendars"]["support-24x7"] = {"timezone": "Asia/Shanghai", "hours": {"mon-sun": "00:00-24:00"}}
+    config["on_reopen"] = on_reopen
+    config["slas"] = [
+        {
+            "name": "vip",
+            "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+            "calendar": "support-24x7",
+            "targets": {"P1": {"response": "30m", "resolution": "4h"}, "*": {"update": "1h"}},
+        },
+        {
+            "name": "phone",
+            "when": {"fact": "ticket.channel", "op": "eq", "value": "电话"},
+            "targets": {"*": {"response": {"within": "30s", "clock": "calendar"}}},
+        },
+    ]
+    config.update(changes)
+    return ServicePolicy.from_config(config)
+
+
+CONDITIONAL = _conditional()
+MINUTES_30 = timedelta(minutes=30)
+MONDAY_10 = sh(2025, 9, 22, 10, 0)
+
+
+def _gold(priority: str = "P1", *events: Event, channel: str | None = None) -> Ticket:
+    return Ticket("T", MONDAY_10, priority, channel=channel, attributes={"tier": "gold"}, events=events)
+
+
+def test_the_first_entry_that_holds_and_gives_the_metric_supplies_it():
+    report = evaluate(_gold("P1", channel="电话"), CONDITIONAL, as_of=sh(2025, 9, 22, 10, 10))
+    assert (report["response"].sla, report["response"].target, report["response"].clock) == (
+        "vip",
+        MINUTES_30,
+        "support-24x7",
+    )
+    assert (report["resolution"].sla, report["resolution"].target) == ("vip", timedelta(hours=4))
+    assert (report["update"].sla, report["update"].target) == ("vip", timedelta(hours=1))  # from "*"
+    assert (report["acknowledge"].sla, report["acknowledge"].target) == (None, timedelta(hours=1))  # no entry gives it
+    # P2: vip gives no response for P2 (nor "*"), so phone's does; resolution is the base table's
+    report = evaluate(_gold("P2", channel="电话"), CONDITIONAL, as_of=sh(2025, 9, 22, 10, 10))
+    assert (report["response"].sla, report["response"].target, report["response"].clock) == (
+        "phone",
+        timedelta(seconds=30),
+        "24x7",
+    )
+    assert report["response"].breached_at == sh(2025, 9, 22, 10, 0, 30)
+    assert (report["resolution"].sla, report["resolution"].target) == (None, timedelta(hours=48))
+
+
+def test_a_ticket_no_entry_holds_for_is_measured_by_the_base_table():
+    ticket = Ticket("T", MONDAY_10, "P1", channel="email", attributes={"tier": "silver"})
+    report = evaluate(ticket, CONDITIONAL, as_of=sh(2025, 9, 22, 11))
+    base = evaluate(ticket, presets.load("p1-p3"), as_of=sh(2025, 9, 22, 11))
+    assert report == base
+    assert all(status.sla is None for status in report.values())
+    untagged = Ticket("T", MONDAY_10, "P1")  # a missing attribute makes the comparison false
+    assert evaluate(untagged, CONDITIONAL, as_of=sh(2025, 9, 22, 11)) == evaluate(
+        untagged, presets.load("p1-p3"), as_of=sh(2025, 9, 22, 11)
+    )
+
+
+def test_explain_says_which_entry_and_why():
+    text = evaluate(_gold("P1"), CONDITIONAL, as_of=sh(2025, 9, 22, 10, 10)).explain()
+    assert "target of SLA 'vip', whose 'when' held: ticket.attributes.tier = gold (eq gold)" in text
+    assert "目标来自 SLA「vip」" in evaluate(_gold("P1"), CONDITIONAL, as_of=sh(2025, 9, 22, 10, 10)).explain("zh-CN")
+
+
+def test_a_priority_change_chooses_again_with_the_new_priority():
+    # gold P2 (response: the base P2 4h business) raised to P1 at 10:20: vip's 30m (24x7) is in force from then,
+    # counted from the clock's start: due 10:30
+    ticket = _gold("P2", Event(sh(2025, 9, 22, 10, 20), "priority", priority="P1"))
+    before = evaluate(ticket, CONDITIONAL, as_of=sh(2025, 9, 22, 10, 15))
+    assert (before["response"].sla, before["response"].target) == (None, timedelta(hours=4))
+    after = evaluate(ticket, CONDITIONAL, as_of=sh(2025, 9, 22, 10, 25))
+    assert (after["response"].sla, after["response"].target) == ("vip", MINUTES_30)
+    assert after["response"].deadline == sh(2025, 9, 22, 10, 30)
+    assert after["resolution"].sla == "vip"
+    # ticket.priority in a when is the priority whose targets are chosen
+    priority_only = _conditional(
+        slas=[
+            {
+                "name": "p1-gold",
+                "when": {
+                    "all": [
+                        {"fact": "ticket.priority", "op": "eq", "value": "P1"},
+                        {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+                    ]
+                },
+                "targets": {"*": {"response": "1h"}},
+            }
+        ]
+    )
+    assert evaluate(ticket, priority_only, as_of=sh(2025, 9, 22, 10, 15))["response"].sla is None
+    assert evaluate(ticket, priority_only, as_of=sh(2025, 9, 22, 10, 25))["response"].sla == "p1-gold"
+
+
+def test_a_priority_change_at_the_creation_instant_is_in_force_from_the_start():
+    ticket = _gold(
+        "P3", Event(MONDAY_10, "priority", priority="P1"), Event(sh(2025, 9, 22, 10, 30), "reply", author="agent")
+    )
+    report = evaluate(ticket, CONDITIONAL, as_of=sh(2025, 9, 22, 11))
+    assert (report["response"].sla, report["response"].state) == ("vip", MetricState.MET)
+    assert report["response"].deadline == sh(2025, 9, 22, 10, 30)  # met exactly at the deadline
+    late = _gold(
+        "P3", Event(MONDAY_10, "priority", priority="P1"), Event(sh(2025, 9, 22, 10, 30, 1), "reply", author="agent")
+    )
+    assert evaluate(late, CONDITIONAL, as_of=sh(2025, 9, 22, 11))["response"].state is MetricState.BREACHED
+
+
+def test_reopen_keeps_the_entry_and_restart_measures_each_cycle_by_it():
+    events = (
+        Event(sh(2025, 9, 22, 11), "resolve"),
+        Event(sh(2025, 9, 22, 13), "reopen"),
+    )
+    # resume: resolution (vip 4h, 24x7) ran 10:00-11:00, stood still while resolved, runs again from 13:00: due 16:00
+    resumed = evaluate(_gold("P1", *events), CONDITIONAL, as_of=sh(2025, 9, 22, 14))
+    assert (resumed["resolution"].sla, resumed["resolution"].deadline) == ("vip", sh(2025, 9, 22, 16))
+    restart = _conditional("restart")
+    report = evaluate(_gold("P1", *events), restart, as_of=sh(2025, 9, 22, 14))
+    assert report.cycles[0]["resolution"].sla == "vip"
+    assert (report["resolution"].sla, report["resolution"].deadline) == ("vip", sh(2025, 9, 22, 17))
+
+
+# relative deadlines: p1-p3 (Mon-Fri 09:00-18:00 Shanghai) with resolution due at the end of the next business day
+def _relative(**target: object) -> ServicePolicy:
+    config = presets.config("p1-p3")
+    config["priorities"]["P1"]["targets"]["resolution"] = {"due": "end_of_business_day", "days": 1, **target}
+    config["priorities"]["P2"]["targets"]["resolution"] = {"due": "end_of_business_day", "days": 2}
+    return ServicePolicy.from_config(config)
+
+
+RELATIVE = _relative()
+TUESDAY_10 = sh(2025, 9, 23, 10)
+
+
+def test_a_relative_target_is_due_at_the_end_of_the_nth_business_day():
+    ticket = Ticket("R", TUESDAY_10, "P1")
+    status = evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 23, 11))["resolution"]
+    # its length: the open time from the start to Wednesday 18:00 (8h on Tuesday, 9h on Wednesday)
+    assert (status.deadline, status.target, status.elapsed) == (
+        sh(2025, 9, 24, 18),
+        timedelta(hours=17),
+        timedelta(hours=1),
+    )
+    assert not status.at_risk
+    # at risk once 75% of the 17h are used (12h45m): Wednesday 13:45
+    assert not evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 13, 44))["resolution"].at_risk
+    assert evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 13, 45))["resolution"].at_risk
+    assert evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 18))["resolution"].state is MetricState.RUNNING
+    late = evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 25, 9, 30))["resolution"]
+    assert (late.state, late.breached_at, late.remaining) == (
+        MetricState.BREACHED,
+        sh(2025, 9, 24, 18),
+        -timedelta(minutes=30),
+    )
+    friday = evaluate(Ticket("F", sh(2025, 9, 12, 19), "P1"), RELATIVE, as_of=sh(2025, 9, 12, 20))["resolution"]
+    assert friday.deadline == sh(2025, 9, 16, 18)  # Monday is the start's business day; days 1 -> Tuesday
+    # Sunday 2025-09-28 is a make-up workday in China: the business day after Friday 2025-09-26 19:00
+    before_holidays = evaluate(Ticket("F", sh(2025, 9, 26, 19), "P1"), RELATIVE, as_of=sh(2025, 9, 26, 20))
+    assert before_holidays["resolution"].deadline == sh(2025, 9, 29, 18)
+
+
+def test_a_relative_target_after_a_priority_change_counts_from_the_clocks_start():
+    # P1 (days 1: Wednesday 18:00) lowered to P2 (days 2) on Wednesday: due Thursday 18:00, counted from Tuesday
+    ticket = Ticket("R", TUESDAY_10, "P1", events=(Event(sh(2025, 9, 24, 11), "priority", priority="P2"),))
+    assert evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 12))["resolution"].deadline == sh(2025, 9, 25, 18)
+
+
+def test_a_relative_target_stands_still_while_resolved_and_an_agreed_extension_replaces_it():
+    # resolved Tuesday 15:00, reopened Wednesday 10:00: 4h of business time stood still, so due Thursday 13:00
+    ticket = Ticket(
+        "R", TUESDAY_10, "P1", events=(Event(sh(2025, 9, 23, 15), "resolve"), Event(sh(2025, 9, 24, 10), "reopen"))
+    )
+    assert evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 11))["resolution"].deadline == sh(2025, 9, 25, 13)
+    extended = Ticket(
+        "R",
+        TUESDAY_10,
+        "P1",
+        events=(
+            Event(sh(2025, 9, 24, 10), "extend", metric="resolution", until=sh(2025, 9, 26, 18), customer_agreed=True),
+        ),
+    )
+    assert evaluate(extended, RELATIVE, as_of=sh(2025, 9, 24, 11))["resolution"].deadline == sh(2025, 9, 26, 18)
+
+
+def test_pauses_do_not_stop_a_relative_target():
+    ticket = Ticket("R", TUESDAY_10, "P1", events=(Event(sh(2025, 9, 23, 11), "status", status="pending_customer"),))
+    status = evaluate(ticket, RELATIVE, as_of=sh(2025, 9, 24, 11))["resolution"]
+    assert (status.pausable, status.state, status.deadline) == (False, MetricState.RUNNING, sh(2025, 9, 24, 18))
+
+
+@pytest.mark.parametrize(
+    "section", ["## Conditional SLAs (`slas`)", "## Relative deadlines (`due: end_of_business_day`)"]
+)
+def test_the_docs_examples_run(section):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sla.md").read_text(encoding="utf-8")
+    part = text[text.index(section) :]
+    code = re.search(r"```python\n(.*?)```", part, re.DOTALL).group(1)
+    exec(compile(code, "docs/sla.md", "exec"), {})  # noqa: S102 -- running our own docs is the point
+    if "explain()" in code:  # the block asserts what explain() says (it no longer prints it)
+        assert "whose 'when' held: ticket.attributes.tier = gold (eq gold)\" in vip_report.explain()" in code

@@ -133,3 +133,40 @@ def test_a_report_on_days_whose_make_up_workdays_are_not_published_says_so():
     assert evaluate(december, policy, as_of=datetime(known, 12, 31, 17, 30, tzinfo=sh)).notes == (note,)
     earlier = Ticket("T", datetime(known, 3, 2, 9, tzinfo=sh), "P1")
     assert evaluate(earlier, policy, as_of=datetime(known, 3, 2, 10, tzinfo=sh)).notes == ()
+
+
+def test_an_extension_the_host_gave_an_id_is_named_by_it(policy):
+    """Issue #21, item 5: a breach can point at the event behind it, in the trace and in the JSON."""
+    sh = ZoneInfo("Asia/Shanghai")
+    created = datetime(2025, 9, 22, 9, tzinfo=sh)
+    agreed = {"type": "extend", "metric": "resolution", "customer_agreed": True}
+    ticket = Ticket(
+        "T-9",
+        created,
+        "P1",
+        events=(
+            Event(
+                created + timedelta(hours=1),
+                **agreed,
+                until=created + timedelta(days=2),
+                id="msg-7",
+                meta={"channel": "mail"},
+            ),
+            Event(
+                created + timedelta(hours=2),
+                "extend",
+                metric="resolution",
+                until=created + timedelta(days=3),
+                id="msg-8",
+            ),
+        ),
+    )
+    report = evaluate(ticket, policy, as_of=created + timedelta(days=4))
+    assert "deadline moved by an agreed extension to 2025-09-24 09:00 Wed (event msg-7)" in report.explain()
+    assert "ignored extension of resolution recorded 2025-09-22 11:00 Mon:" in report.explain()
+    assert report.explain().count("(event msg-8)") == 1
+    assert "（事件 msg-7）" in report.explain("zh-CN")
+    data = report.to_dict()
+    assert data["metrics"]["resolution"]["extensions"][0]["event"]["id"] == "msg-7"
+    assert data["metrics"]["resolution"]["extensions"][0]["event"]["meta"] == {"channel": "mail"}
+    assert data["ignored_extensions"][0]["event"]["id"] == "msg-8"

@@ -1,12 +1,18 @@
 """Policies load from every config source, resolve targets, and reject malformed configs by name."""
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slakit import presets
-from slakit.errors import ConfigError, UnknownPriorityError
+from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, UnknownPriorityError
+from slakit.escalation import evaluate as evaluate_escalations
 from slakit.sla import Event, Policy, Ticket, evaluate
+from slakit.testing import strategies as sst
 from tests.sla.conftest import sh
 
 YAML = """
@@ -126,3 +132,88 @@ def test_a_whole_policy_file_is_refused_with_where_to_read_it():
     assert info.value.path in ("priority_matrix", "classification", "survey", "escalation")
     with pytest.raises(ConfigError, match="'escalation' section"):
         Policy.from_config(YAML + "\nescalation: {rules: []}\n")
+
+
+# -- check a ticket without evaluating it (issue #21, item 3) ------------------------------------------------
+
+
+def _ticket_with(priority, *event_priorities):
+
+    created = datetime(2025, 9, 22, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    events = [
+        Event(created + timedelta(hours=i + 1), "priority", priority=code) for i, code in enumerate(event_priorities)
+    ]
+    return Ticket("T", created, priority, events=[Event(created, "note"), *events])
+
+
+def test_problems_lists_every_unknown_priority_as_evaluate_would_raise_it():
+
+    policy = presets.load("p1-p3").sla
+    ticket = _ticket_with("P9", "P1", "P0", "P7")
+    problems = policy.problems(ticket)
+    assert [type(p) for p in problems] == [UnknownPriorityError] * 3
+    assert [str(p) for p in problems] == [
+        "'priority' must be one of P1, P2, P3 (got 'P9')",
+        "'events[2].priority' must be one of P1, P2, P3 (got 'P0')",
+        "'events[3].priority' must be one of P1, P2, P3 (got 'P7')",
+    ]
+    with pytest.raises(UnknownPriorityError, match=r"^'priority' must be one of P1, P2, P3 \(got 'P9'\)$"):
+        policy.check(ticket)
+    assert policy.check(_ticket_with("P1", "P2")) == _ticket_with("P1", "P2")
+    assert policy.problems(_ticket_with("P1", "P2")) == []
+    # as of an instant, later priority events do not count, as for the escalation engine
+    late = _ticket_with("P1", "P2", "P0")
+    assert policy.problems(late, as_of=late.created_at + timedelta(hours=2, microseconds=-1)) == []
+    assert len(policy.problems(late, as_of=late.created_at + timedelta(hours=2))) == 1
+
+
+def test_problems_reads_ticket_data_and_reports_what_it_cannot_read():
+
+    service = presets.load("p1-p3")
+    data = _ticket_with("P1", "P0").to_dict()
+    assert [str(p) for p in service.problems(data)] == ["'events[1].priority' must be one of P1, P2, P3 (got 'P0')"]
+    assert service.check(_ticket_with("P1").to_dict()) == _ticket_with("P1")
+    naive = {**data, "created_at": "2025-09-22T09:00:00"}
+    (problem,) = service.problems(naive)
+    assert isinstance(problem, NaiveDatetimeError)
+    with pytest.raises(NaiveDatetimeError, match="created_at"):
+        service.check(naive)
+    (problem,) = service.problems({**data, "events": [{"at": "2025-09-22T10:00:00+08:00", "type": "lunch"}]})
+    assert isinstance(problem, InvalidTicketError)
+    with pytest.raises(NaiveDatetimeError, match="as_of"):
+        service.problems(data, as_of=datetime(2025, 9, 22))
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_check_raises_exactly_what_evaluate_raises(data):
+    """The oracle is evaluation itself: a ticket has no problem exactly when both engines evaluate it, and
+    the first problem is the error they raise."""
+
+    service = presets.load("p1-p3")
+    ticket = data.draw(sst.tickets(service, max_events=6))
+    codes = st.sampled_from(["P1", "P2", "P3", "P0", "High"])
+    if data.draw(st.booleans()):
+        ticket = replace(ticket, priority=data.draw(codes))
+    extra = data.draw(st.lists(st.tuples(st.integers(0, 72), codes), max_size=3))
+    ticket = ticket.with_events(Event(ticket.created_at + timedelta(hours=h), "priority", priority=c) for h, c in extra)
+    as_of = ticket.created_at + timedelta(hours=data.draw(st.integers(0, 96)))
+    for run, found in (
+        (lambda: evaluate(ticket, service, as_of=as_of), service.problems(ticket)),
+        (lambda: evaluate_escalations(ticket, service, as_of=as_of), service.problems(ticket, as_of=as_of)),
+    ):
+        raised = _raised(run)
+        if raised is None:
+            assert found == []
+        else:
+            assert found
+            assert type(found[0]) is type(raised)
+            assert str(found[0]) == str(raised)
+
+
+def _raised(run):
+    try:
+        run()
+    except UnknownPriorityError as exc:
+        return exc
+    return None

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slakit import presets
+from slakit import ServicePolicy, presets
 from slakit.sla import EVENT_TYPES, Event, MetricState, Policy, Ticket, evaluate
 from slakit.testing import strategies as sst
+from tests.sla import conditional_strategies as conditional
 
 POLICY = presets.load("p1-p3")
 NO_STATUS = [kind for kind in EVENT_TYPES if kind != "status"]
@@ -249,3 +250,52 @@ def test_nothing_breaches_while_on_hold(case, first, later):
         then = evaluate(ticket, policy, as_of=moment)
         assert all(then[metric].state is MetricState.PAUSED for metric in held), moment
         assert report.next_change_at is None or report.next_change_at > as_of
+
+
+# -- conditional SLAs ----------------------------------------------------------------------------------------
+
+
+@given(conditional.policy_configs(never=True), st.data())
+def test_an_slas_condition_that_never_holds_leaves_every_figure_as_the_base_table_gives_it(configs, data):
+    base_config, conditional_config = configs
+    base, chosen = ServicePolicy.from_config(base_config), ServicePolicy.from_config(conditional_config)
+    ticket, as_of = data.draw(conditional.attributed(base))
+    report = evaluate(ticket, chosen, as_of=as_of)
+    assert report == evaluate(ticket, base, as_of=as_of)
+    assert report.explain() == evaluate(ticket, base, as_of=as_of).explain()
+    assert all(status.sla is None for status in report.values())
+
+
+@given(conditional.conditional_cases())
+def test_each_metric_is_measured_against_the_target_the_selection_rule_gives(case):
+    """The rule as the issue states it, for the ticket's current priority: the first entry whose when holds and
+    whose targets give the metric for the priority (its own code, else "*"), else the base table."""
+    policy, ticket, as_of = case
+    report = evaluate(ticket, policy, as_of=as_of)
+    code = report.priority
+    for metric, status in report.items():
+        expected = None
+        for entry in policy.config.slas:
+            own = entry.targets.get(code, {}).get(metric) or entry.targets.get("*", {}).get(metric)
+            if own is not None and _holds(entry.when, ticket, code):
+                expected = entry.name
+                break
+        if status.figures is not None and status.figures.final is not None and status.figures.final[3] == code:
+            assert status.sla == expected, metric
+
+
+def _holds(when, ticket, code):
+    """An independent reading of the few conditions the strategies draw."""
+    if "any" in when:
+        return any(_holds(part, ticket, code) for part in when["any"])
+    if "not" in when:
+        return not _holds(when["not"], ticket, code)
+    fact, op, value = when["fact"], when["op"], when["value"]
+    if fact == "ticket.priority":
+        return code in value
+    if fact == "ticket.channel":
+        return ticket.channel == value
+    actual = ticket.attributes.get(fact.removeprefix("ticket.attributes."))
+    if op == "eq":
+        return isinstance(actual, str) and actual == value
+    return isinstance(actual, int | float) and not isinstance(actual, bool) and actual >= value

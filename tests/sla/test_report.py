@@ -30,8 +30,8 @@ def test_the_written_out_constructor_takes_every_field_in_order(cls):
 def test_a_status_holds_what_it_was_given():
     gap = Gap(NOW, None, 2 * HOUR, NOW)
     values = ("update", HOUR, MetricState.BREACHED, NOW, 2 * HOUR, -HOUR, False, NOW, None, NOW, "default", True, 1)
-    status = MetricStatus(*values, gaps=(gap,))
-    assert [getattr(status, f.name) for f in fields(status)] == [*values, (gap,), (), None]
+    status = MetricStatus(*values, gaps=(gap,), sla="vip")
+    assert [getattr(status, f.name) for f in fields(status)] == [*values, (gap,), (), None, "vip"]
     assert status == replace(status)
     assert hash(status) == hash(replace(status))
     assert pickle.loads(pickle.dumps(status)) == status  # noqa: S301 -- our own bytes

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -138,3 +140,112 @@ def test_yes_no_fields_take_json_booleans_and_the_words_true_and_false_in_any_ca
                 ],
             }
         )
+
+
+# -- an event's own id and meta (issue #21, item 5) ---------------------------------------------------------
+
+
+def test_an_event_carries_the_hosts_id_and_meta_read_only_and_through_json():
+    import json
+    import pickle
+    from types import MappingProxyType
+
+    at = datetime(2025, 10, 9, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    meta = {"channel": "mail", "links": [{"url": "https://example.com/m/1"}], "n": 1.5, "ok": None}
+    event = Event(at, "reply", author="agent", id="msg-1", meta=meta)
+    meta["channel"] = "changed"  # the event keeps its own copy
+    assert event.meta["channel"] == "mail"
+    assert isinstance(event.meta, MappingProxyType)
+    assert event.meta["links"] == ({"url": "https://example.com/m/1"},)  # lists as tuples
+    with pytest.raises(TypeError):
+        event.meta["links"][0]["url"] = "x"  # type: ignore[index]  # read-only all the way down
+    data = event.to_dict()
+    assert data["id"] == "msg-1"
+    assert data["meta"] == {"channel": "mail", "links": [{"url": "https://example.com/m/1"}], "n": 1.5, "ok": None}
+    assert Event.from_dict(json.loads(json.dumps(data))) == event
+    assert pickle.loads(pickle.dumps(event)) == event  # noqa: S301 -- our own bytes
+    assert hash(event) == hash(Event(at, "reply", author="agent", id="msg-1"))  # meta is not hashed
+    plain = Event(at, "note")
+    assert "id" not in plain.to_dict()
+    assert "meta" not in plain.to_dict()
+    assert Event.from_dict({"at": at.isoformat(), "type": "note", "id": 17}).id == "17"  # as exports write keys
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"id": ""}, "'id' must be a non-empty string"),
+        ({"id": "x" * 1001}, "at most 1000 characters"),
+        ({"meta": ["a"]}, "'meta' must be a mapping of JSON data"),
+        ({"meta": {"at": datetime(2025, 1, 1, tzinfo=UTC)}}, r"'meta\.at' must be JSON data"),
+        ({"meta": {"x": float("nan")}}, r"'meta\.x' must be JSON data"),
+        ({"meta": {1: "a"}}, "keys must be strings"),
+        ({"meta": {"big": "x" * 5000}}, "at most 4096 characters"),
+        ({"meta": {"many": list(range(5000))}}, "at most 4096 characters"),
+    ],
+)
+def test_an_events_id_and_meta_are_checked(changes, message):
+    at = datetime(2025, 10, 9, 10, tzinfo=UTC)
+    with pytest.raises(InvalidTicketError, match=message):
+        Event(at, "note", **changes)
+
+
+def test_deep_meta_is_refused_without_walking_it_all():
+    deep: dict = {}
+    place = deep
+    for _ in range(100_000):
+        place["x"] = {}
+        place = place["x"]
+    with pytest.raises(InvalidTicketError, match="8 levels deep"):
+        Event(datetime(2025, 10, 9, tzinfo=UTC), "note", meta=deep)
+
+
+# -- attributes ----------------------------------------------------------------------------------------------
+
+
+def _at(**kwargs):
+    return Ticket("A", datetime(2025, 9, 22, 10, tzinfo=UTC), "P1", **kwargs)
+
+
+def test_attributes_are_an_immutable_hashable_picklable_mapping():
+    import pickle
+
+    ticket = _at(attributes={"tier": "gold", "seats": 40, "ratio": 0.5, "trial": False})
+    assert dict(ticket.attributes) == {"tier": "gold", "seats": 40, "ratio": 0.5, "trial": False}
+    assert ticket.attributes["tier"] == "gold"
+    assert ticket.attributes.get("region") is None
+    assert ticket.attributes == {"seats": 40, "tier": "gold", "ratio": 0.5, "trial": False}
+    assert hash(ticket) == hash(_at(attributes={"trial": False, "ratio": 0.5, "seats": 40, "tier": "gold"}))
+    assert pickle.loads(pickle.dumps(ticket)) == ticket  # noqa: S301 -- our own bytes
+    with pytest.raises(TypeError):
+        ticket.attributes["tier"] = "silver"  # type: ignore[index]
+    assert _at().attributes == {}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"tier": ["gold"]}, "'attributes.tier' must be text, a finite number or true/false (got ['gold'])"),
+        ({"tier": None}, "'attributes.tier' must be text"),
+        ({"ratio": float("nan")}, "'attributes.ratio' must be text, a finite number"),
+        ({"a.b": 1}, "an attribute name must be non-empty text without a dot"),
+        ({"": 1}, "an attribute name must be non-empty"),
+        ({1: 1}, "an attribute name"),
+        ("gold", "'attributes' must be a mapping"),
+    ],
+)
+def test_attributes_are_checked(attributes, message):
+    with pytest.raises(InvalidTicketError) as raised:
+        _at(attributes=attributes)
+    assert message in str(raised.value)
+
+
+def test_attributes_go_through_to_dict_and_from_dict():
+    ticket = _at(attributes={"tier": "gold", "seats": 40})
+    data = ticket.to_dict()
+    assert data["attributes"] == {"seats": 40, "tier": "gold"}
+    assert Ticket.from_dict(json.loads(json.dumps(data))) == ticket
+    assert "attributes" not in _at().to_dict()  # as before attributes existed
+    assert Ticket.from_dict({**_at().to_dict(), "attributes": None}) == _at()
+    with pytest.raises(InvalidTicketError, match=r"'attributes\.tier' must be text"):
+        Ticket.from_dict({**_at().to_dict(), "attributes": {"tier": {"a": 1}}})

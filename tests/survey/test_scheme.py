@@ -198,3 +198,16 @@ def test_survey_on_time(manual):
     assert not manual.survey_on_time(resolved, datetime(2024, 5, 2, 9, 0, 1, tzinfo=SHANGHAI))
     with pytest.raises(NaiveDatetimeError):
         manual.survey_on_time(resolved, datetime(2024, 5, 2, 9, 0))
+
+
+def test_survey_on_time_in_microseconds_is_the_same_rule():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from slakit.instants import to_us
+
+    scheme = SurveyScheme.from_config({"dimensions": ["a"], "due_within": "24h"})
+    resolved = datetime(2025, 9, 1, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for sent in (resolved + timedelta(hours=24), resolved + timedelta(hours=24, microseconds=1)):
+        assert scheme.survey_on_time_us(to_us(resolved), to_us(sent)) is scheme.survey_on_time(resolved, sent)
+    assert scheme.survey_due_us(to_us(resolved)) == to_us(scheme.survey_due(resolved))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
+from calendar import monthrange
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -22,25 +23,29 @@ from typing import Any
 from slakit import presets
 from slakit._rounding import round_half_up
 from slakit.batch.distribution import Distribution
-from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, TicketFacts, check_by, hours, rate
+from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, Derived, TicketFacts, check_by, hours, rate
 from slakit.batch.records import Rejected, RowWarning, TicketResult
 from slakit.batch.summary import (
     Breach,
     Compliance,
     EscalationFigures,
     Figures,
+    FirstResponse,
     Group,
     HandlingTime,
+    RetentionFigures,
     Satisfaction,
     Stats,
     Summary,
+    SurveyTimeliness,
+    TopIssue,
     TopIssues,
 )
 from slakit.instants import from_us, to_us
 from slakit.policy import ServicePolicy
 from slakit.sla import METRICS, Policy
 
-__all__ = ["BREACHES_SHOWN", "HISTOGRAM", "REJECTED_SHOWN", "Accumulator", "summarize"]
+__all__ = ["BREACHES_SHOWN", "HISTOGRAM", "REJECTED_SHOWN", "Accumulator", "quarter_after", "summarize"]
 
 BREACHES_SHOWN = 200
 REJECTED_SHOWN = 50
@@ -60,6 +65,39 @@ def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
+def _by_rank(counts: Mapping[str, int], ranks: Mapping[str, int]) -> dict[str, int]:
+    """Priority codes by rank (most urgent first), unknown codes after them by code."""
+    return dict(sorted(counts.items(), key=lambda item: (ranks.get(item[0], len(ranks)), item[0])))
+
+
+def quarter_after(as_of: date) -> tuple[date, date]:
+    """The window ``(as_of, end]`` of "the next quarter after the as-of": ``end`` is the same day three months
+    later (the month's last day when it has no such day: 30 November -> 28 or 29 February)."""
+    month = as_of.month + 3
+    year, month = as_of.year + (month - 1) // 12, (month - 1) % 12 + 1
+    if year > date.max.year:
+        return as_of, date.max
+    return as_of, date(year, month, min(as_of.day, monthrange(year, month)[1]))
+
+
+class _IssueState:
+    """One frequent problem's running figures: tickets, resolved ones and their business handling, categories."""
+
+    __slots__ = ("categories", "handled", "handling_us", "tickets")
+
+    def __init__(self) -> None:
+        self.tickets = 0
+        self.handled = 0
+        self.handling_us = 0
+        self.categories: Counter[str] = Counter()
+
+    def merge(self, other: _IssueState) -> None:
+        self.tickets += other.tickets
+        self.handled += other.handled
+        self.handling_us += other.handling_us
+        self.categories.update(other.categories)
+
+
 class _GroupState:
     """The running figures of one group."""
 
@@ -69,12 +107,16 @@ class _GroupState:
         "by_level",
         "by_priority",
         "by_product",
+        "by_route",
         "by_rule",
         "by_type",
         "by_week",
+        "classified",
         "dimensions",
         "escalated",
         "fcr",
+        "first_business",
+        "first_wall",
         "follow_up",
         "histogram",
         "issue_sources",
@@ -82,8 +124,12 @@ class _GroupState:
         "overall_sum",
         "resolved",
         "responses",
+        "retain",
         "satisfied",
         "sla",
+        "survey_dated",
+        "survey_due",
+        "survey_on_time",
         "thresholds",
         "tickets",
         "wall",
@@ -96,6 +142,14 @@ class _GroupState:
         self.by_product: Counter[str] = Counter()
         self.by_channel: Counter[str] = Counter()
         self.by_week: Counter[str] = Counter()
+        self.by_route: Counter[str] = Counter()
+        self.classified = 0
+        self.first_business: dict[str, Distribution] = {}  # priority -> created -> first public agent reply
+        self.first_wall: dict[str, Distribution] = {}
+        self.survey_on_time = 0
+        self.survey_due = 0
+        self.survey_dated = 0
+        self.retain: Counter[date] = Counter()
         self.resolved = 0
         self.business = Distribution()
         self.wall = Distribution()
@@ -108,7 +162,7 @@ class _GroupState:
         self.satisfied = 0
         self.thresholds = 0
         self.follow_up = 0
-        self.issues: Counter[str] = Counter()
+        self.issues: dict[tuple[str, str], _IssueState] = {}  # (source, issue) -> figures
         self.issue_sources: Counter[str] = Counter()
         self.escalated = 0
         self.by_rule: Counter[str] = Counter()
@@ -121,6 +175,10 @@ class _GroupState:
         self.by_product[facts.product or _NONE] += 1
         self.by_channel[facts.channel or _NONE] += 1
         self.by_week[week] += 1
+        self.by_route[facts.route or _NONE] += 1
+        derived = facts.derived
+        if derived is not None:
+            self._add_derived(facts, derived)
         if facts.resolved:
             self.resolved += 1
             business = facts.business_us
@@ -144,7 +202,15 @@ class _GroupState:
                 self.satisfied += score.overall >= score.follow_up_below
             self.follow_up += score.needs_follow_up
         if facts.issue is not None and facts.issue_source is not None:
-            self.issues[facts.issue] += 1
+            key = (facts.issue_source, facts.issue)
+            issue = self.issues.get(key)
+            if issue is None:
+                issue = self.issues[key] = _IssueState()
+            issue.tickets += 1
+            if facts.resolved:
+                issue.handled += 1
+                issue.handling_us += facts.business_us
+            issue.categories[facts.category or _NONE] += 1
             self.issue_sources[facts.issue_source] += 1
         if facts.escalated:
             self.escalated += 1
@@ -152,10 +218,40 @@ class _GroupState:
                 self.by_rule[rule] += 1
             self.by_level[str(facts.level)] += 1
 
+    def _add_derived(self, facts: TicketFacts, derived: Derived) -> None:
+        self.classified += derived.category_source == "subject"
+        first = derived.first_response_business_us
+        if first is not None and derived.first_response_wall_us is not None:
+            business = self.first_business.get(facts.priority)
+            if business is None:
+                business = self.first_business[facts.priority] = Distribution()
+                self.first_wall[facts.priority] = Distribution()
+            business.add(first)
+            self.first_wall[facts.priority].add(derived.first_response_wall_us)
+        if derived.survey_on_time is not None:
+            self.survey_due += 1
+            self.survey_on_time += derived.survey_on_time
+        self.survey_dated += derived.survey_dated
+        if derived.retain_until is not None:
+            self.retain[derived.retain_until] += 1
+
     def merge(self, other: _GroupState) -> None:
         self.tickets += other.tickets
-        for name in ("by_type", "by_priority", "by_product", "by_channel", "by_week", "issues", "issue_sources"):
+        for name in ("by_type", "by_priority", "by_product", "by_channel", "by_week", "by_route", "issue_sources"):
             getattr(self, name).update(getattr(other, name))
+        for key, issue in other.issues.items():
+            self.issues.setdefault(key, _IssueState()).merge(issue)
+        self.classified += other.classified
+        for priority, distribution in other.first_business.items():
+            if priority not in self.first_business:
+                self.first_business[priority] = Distribution()
+                self.first_wall[priority] = Distribution()
+            self.first_business[priority].merge(distribution)
+            self.first_wall[priority].merge(other.first_wall[priority])
+        self.survey_on_time += other.survey_on_time
+        self.survey_due += other.survey_due
+        self.survey_dated += other.survey_dated
+        self.retain.update(other.retain)
         self.by_rule.update(other.by_rule)
         self.by_level.update(other.by_level)
         self.resolved += other.resolved
@@ -184,7 +280,52 @@ class _GroupState:
                 per_metric.setdefault(metric, [0, 0, 0, 0])[state] += n
         return counts
 
-    def figures(self, context: Context) -> Figures:
+    def _top_issues(self) -> TopIssues:
+        source = "subject" if self.issue_sources["subject"] else "category"
+        counted = self.issue_sources[source]
+        mine = [(issue, state) for (kind, issue), state in self.issues.items() if kind == source]
+        mine.sort(key=lambda item: (-item[1].tickets, item[0]))
+        return TopIssues(
+            source,
+            tuple(
+                TopIssue(
+                    issue,
+                    state.tickets,
+                    rate(state.tickets, counted),
+                    float(round_half_up(Fraction(state.handling_us, state.handled * US_PER_HOUR), 2))
+                    if state.handled
+                    else None,
+                    _ordered(state.categories),
+                )
+                for issue, state in mine[:5]
+            ),
+        )
+
+    def _first_response(self, ranks: Mapping[str, int]) -> tuple[dict[str, FirstResponse], FirstResponse]:
+        order = sorted(self.first_business, key=lambda code: (ranks.get(code, len(ranks)), code))
+        per = {code: FirstResponse(_stats(self.first_business[code]), _stats(self.first_wall[code])) for code in order}
+        business, wall = Distribution(), Distribution()
+        for code in order:
+            business.merge(self.first_business[code])
+            wall.merge(self.first_wall[code])
+        return per, FirstResponse(_stats(business), _stats(wall))
+
+    def _retention(self, context: Context, as_of: datetime | None) -> RetentionFigures | None:
+        if context.retention is None or as_of is None:
+            return None
+        start, end = quarter_after(as_of.astimezone(context.zone).date())
+        ending = sum(n for day, n in self.retain.items() if start < day <= end)
+        ended = sum(n for day, n in self.retain.items() if day <= start)
+        return RetentionFigures(ending, ended, start.isoformat(), end.isoformat())
+
+    def _timeliness(self, context: Context) -> SurveyTimeliness | None:
+        if context.survey is None:
+            return None
+        due_within = hours(context.survey.due_within // timedelta(microseconds=1))
+        measured = rate(self.survey_on_time, self.survey_due) if self.survey_dated else None
+        return SurveyTimeliness(self.survey_on_time, self.survey_due, measured, due_within)
+
+    def figures(self, context: Context, as_of: datetime | None = None) -> Figures:
         ranks = context.priority_ranks
         by_priority = self._sla_counts()
         priorities = sorted(by_priority, key=lambda code: (ranks.get(code, len(ranks)), code))
@@ -212,12 +353,11 @@ class _GroupState:
             )
             for name in names
         }
-        issue_source = "category" if self.issue_sources["category"] >= self.issue_sources["subject"] else "subject"
-        top = sorted(self.issues.items(), key=lambda item: (-item[1], item[0]))[:5]
+        first_response, first_overall = self._first_response(ranks)
         return Figures(
             tickets=self.tickets,
             by_type=_ordered(self.by_type),
-            by_priority=_ordered(self.by_priority),
+            by_priority=_by_rank(self.by_priority, ranks),
             by_product=_ordered(self.by_product),
             by_channel=_ordered(self.by_channel),
             volume_by_week=dict(sorted(self.by_week.items())),
@@ -237,8 +377,15 @@ class _GroupState:
                 csat=rate(self.satisfied, self.thresholds),
                 follow_up=self.follow_up,
             ),
-            top_issues=TopIssues(issue_source, tuple(top)),
+            top_issues=self._top_issues(),
             escalations=EscalationFigures(self.escalated, _ordered(self.by_rule), _ordered(self.by_level)),
+            by_route=_ordered(self.by_route),
+            classified_from_subject=self.classified,
+            resolution_rate=rate(self.resolved, self.tickets),
+            first_response=first_response,
+            first_response_overall=first_overall,
+            survey_timeliness=self._timeliness(context),
+            retention=self._retention(context, as_of),
         )
 
 
@@ -410,8 +557,10 @@ class Accumulator:
             group_by=self.by,
             rows=self.evaluated + self.rejected_total,
             evaluated=self.evaluated,
-            overall=overall.figures(context),
-            groups=tuple(Group(dict(zip(self.by, key, strict=True)), state.figures(context)) for key, state in groups),
+            overall=overall.figures(context, self.as_of),
+            groups=tuple(
+                Group(dict(zip(self.by, key, strict=True)), state.figures(context, self.as_of)) for key, state in groups
+            ),
             breaches_total=self.breaches_total,
             breached_tickets=self.breached_tickets,
             breaches=tuple(
@@ -426,6 +575,11 @@ class Accumulator:
             warnings_total=self.warnings_total,
             warning_reasons=_ordered(self.warning_reasons),
             warnings_first=_firsts(self.warning_reasons, self.warnings_first),
+            timezone=str(context.zone),
+            priorities={
+                code: (context.priority_names.get(code), rank)
+                for code, rank in sorted(context.priority_ranks.items(), key=lambda item: (item[1], item[0]))
+            },
         )
 
     def _notes(self, context: Context) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from slakit import presets
 from slakit.batch import parallel
+from slakit.batch.flat import typed_attributes
 from slakit.batch.records import InputTicket, Rejected, TicketResult
 from slakit.batch.values import Priorities
 from slakit.calendar import BusinessCalendar
@@ -82,7 +83,17 @@ class Evaluator:
                 code: {metric: target for metric, target in by_metric.items() if metric in given}
                 for code, by_metric in sla.targets.items()
             }
-            effective = self._measured[measured] = replace(sla, targets=targets)
+            slas = tuple(
+                replace(
+                    entry,
+                    targets={
+                        code: {metric: target for metric, target in by_metric.items() if metric in given}
+                        for code, by_metric in entry.targets.items()
+                    },
+                )
+                for entry in sla.slas
+            )
+            effective = self._measured[measured] = replace(sla, targets=targets, slas=slas)
         return effective
 
     def evaluate(self, item: Ticket | Rejected, position: int) -> TicketResult:
@@ -141,6 +152,8 @@ class Evaluator:
         survey = None
         survey_from = None
         if isinstance(ticket, InputTicket):
+            if ticket.measured is not None and ticket.attributes and self.policy.attribute_kinds:
+                ticket = typed_attributes(ticket, self.policy.attribute_kinds)  # a flat row's cells are text
             sla = self.sla_for(ticket.measured)
             survey_from = to_us(ticket.survey_at) if ticket.survey_at is not None else None
             if ticket.survey and self.scheme is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -23,15 +23,39 @@ from slakit.sla import METRICS, MetricState, SLAReport, Timeline, build_timeline
 if TYPE_CHECKING:
     from slakit.batch.records import RowWarning, TicketResult
     from slakit.escalation import EscalationReport
-    from slakit.priority import Classifier
-    from slakit.survey import SurveyScore
+    from slakit.priority import Classification, Classifier
+    from slakit.retention import Retention
+    from slakit.sla import Ticket
+    from slakit.survey import SurveyScheme, SurveyScore
 
-__all__ = ["GROUP_KEYS", "Context", "EscalationCells", "MetricCells", "TicketFacts"]
+__all__ = [
+    "GROUP_KEYS",
+    "Context",
+    "Derived",
+    "EscalationCells",
+    "MetricCells",
+    "TicketFacts",
+    "derive",
+    "is_group_key",
+]
 
-GROUP_KEYS = ("month", "quarter", "week", "priority", "type", "category", "channel", "product", "customer", "agent")
+GROUP_KEYS = (
+    "month",
+    "quarter",
+    "week",
+    "priority",
+    "type",
+    "category",
+    "route",
+    "channel",
+    "product",
+    "customer",
+    "agent",
+)
 """What ``by`` accepts: periods of ``created_at`` in the policy's zone, and ticket fields."""
 
 US_PER_HOUR = 3_600_000_000
+_MAX_SUBJECTS = 4096
 _TWO_HOURS = 2 * US_PER_HOUR
 _STATE_INDEX = {
     MetricState.MET: 0,
@@ -67,12 +91,20 @@ def rate(part: int, whole: int) -> float | None:
     return float(round_half_up(Fraction(part, whole), 4)) if whole else None
 
 
+def is_group_key(key: str) -> bool:
+    """Whether ``key`` groups a report: one of :data:`GROUP_KEYS`, or ``attributes.<name>`` (a ticket attribute)."""
+    name = key.removeprefix("attributes.")
+    return key in GROUP_KEYS or (
+        key.startswith("attributes.") and bool(name) and "." not in name and name == name.strip()
+    )
+
+
 def check_by(by: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """``by`` as a tuple of known group keys; a ConfigError naming the unknown one otherwise."""
     keys = (by,) if isinstance(by, str) else tuple(by)
     for key in keys:
-        if key not in GROUP_KEYS:
-            raise ConfigError.for_value("by", key, f"one of {', '.join(GROUP_KEYS)}")
+        if not isinstance(key, str) or not is_group_key(key):
+            raise ConfigError.for_value("by", key, f"one of {', '.join(GROUP_KEYS)} or attributes.<name>")
     if len(set(keys)) != len(keys):
         raise ConfigError.for_value("by", list(keys), "distinct group keys")
     return keys
@@ -83,7 +115,9 @@ class Context:
     """What summarising needs from the policy, without holding on to the policy itself.
 
     ``zone`` and ``calendar`` are the policy's default calendar's (periods, business handling time);
-    ``types`` maps each category path and bare subtype of the taxonomy to its top-level type.
+    ``types`` maps each category path and bare subtype of the taxonomy to its top-level type and
+    ``routes`` each type to its dispatch route; ``survey`` is the survey scheme (its ``due_within``)
+    and ``retention`` the policy's record retention.
     """
 
     zone: tzinfo
@@ -94,16 +128,24 @@ class Context:
     dimension_labels: Mapping[str, str] = field(default_factory=dict)
     priority_ranks: Mapping[str, int] = field(default_factory=dict)
     metrics: tuple[str, ...] = METRICS
+    priority_names: Mapping[str, str] = field(default_factory=dict)
+    routes: Mapping[str, str] = field(default_factory=dict)
+    survey: SurveyScheme | None = None
+    retention: Retention | None = None
+    _classified: dict[str, Classification | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, policy: ServicePolicy) -> Context:
         """The context of ``policy``."""
         types: dict[str, str] = {}
+        routes: dict[str, str] = {}
         classifier = policy.classifier
         if classifier is not None:
             subtypes: dict[str, set[str]] = {}
             for ticket_type in classifier.taxonomy.types.values():
                 types[ticket_type.name] = ticket_type.name
+                if ticket_type.route is not None:
+                    routes[ticket_type.name] = ticket_type.route
                 for subtype in ticket_type.subtypes:
                     types[f"{ticket_type.name}/{subtype}"] = ticket_type.name
                     subtypes.setdefault(subtype, set()).add(ticket_type.name)
@@ -123,6 +165,10 @@ class Context:
             dimension_labels=labels,
             priority_ranks={code: p.rank for code, p in sla.priorities.items()},
             metrics=tuple(metric for metric in sla.plan.metrics if metric in tracked),
+            priority_names={code: p.name for code, p in sla.priorities.items() if p.name},
+            routes=routes,
+            survey=policy.survey,
+            retention=policy.retention,
         )
 
     @classmethod
@@ -154,15 +200,109 @@ class Context:
             return known
         return category.split("/", 1)[0] if "/" in category else category
 
-    def issue_of(self, category: str | None, subject: str | None) -> tuple[str | None, str | None]:
-        """The issue a ticket counts under for "top issues", and where it came from (category or subject)."""
-        if category is not None:
-            return category.rsplit("/", 1)[-1], "category"
-        if subject and self.classifier is not None:
-            found = self.classifier.classify(subject)
-            if found is not None:
-                return found.subtype or found.type, "subject"
-        return None, None
+    def classify(self, subject: str | None) -> Classification | None:
+        """The policy's keyword classifier over a ticket's subject (None without either, or without a match)."""
+        if not subject or self.classifier is None:
+            return None
+        known = self._classified  # exports repeat subjects: each is classified once (at most 4,096 kept)
+        if subject in known:
+            return known[subject]
+        if len(known) >= _MAX_SUBJECTS:
+            known.clear()
+        found = known[subject] = self.classifier.classify(subject)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """The per-ticket values the report and the results files derive from a ticket beyond its SLA figures.
+
+    ``category`` is the ticket's own category or, when it has none, the one the policy's classifier gives its
+    subject (``category_source`` says which: ``"ticket"``, ``"subject"`` or None); ``type`` and ``route`` follow
+    from it (``classification.types.<type>.route``). ``phrase`` is the classifier's matched problem phrase in the
+    subject (the keyword that decided the category, :attr:`~slakit.priority.Classification.phrase`), which the
+    top problems count; ``issue``/``issue_source`` what the ticket counts under there (the phrase, else the
+    category's subtype). ``first_response_business_us`` and ``..._wall_us`` run from creation to the first public
+    agent reply (None without one). ``survey_on_time`` says whether the survey came within the scheme's
+    ``due_within`` of the resolution (None while it still can, when unresolved, or without a scheme).
+    ``retain_until`` is the date the record may be deleted from (:class:`~slakit.retention.Retention`), from the
+    resolution's local date; None while unresolved or without ``retention``. ``survey_dated`` says whether the
+    ticket carries the instant its survey came (``survey_at``).
+    """
+
+    category: str | None
+    category_source: str | None
+    type: str | None
+    route: str | None
+    phrase: str | None
+    issue: str | None
+    issue_source: str | None
+    first_response_business_us: int | None
+    first_response_wall_us: int | None
+    survey_on_time: bool | None
+    retain_until: date | None
+    survey_dated: bool = False
+
+
+def derive(ticket: Ticket, line: Timeline, resolved_at: int | None, context: Context) -> Derived:
+    """The :class:`Derived` values of one evaluated ticket: every per-ticket field of the results files and the
+    report beyond the SLA figures is computed here, once (every batch engine calls this function).
+
+    ``line`` is the ticket's timeline (its ``as_of`` is the evaluation instant) and ``resolved_at`` its last
+    resolution while resolved (epoch µs), else None.
+    """
+    category = ticket.category
+    source = "ticket" if category is not None else None
+    found = context.classify(ticket.subject)
+    if category is None and found is not None:
+        category, source = found.category, "subject"
+    kind = context.type_of(category)
+    phrase = found.phrase if found is not None else None
+    issue: str | None
+    issue_source: str | None
+    if phrase is not None:
+        issue, issue_source = phrase, "subject"
+    elif category is not None:
+        issue, issue_source = category.rsplit("/", 1)[-1], "category"
+    else:
+        issue = issue_source = None
+    created = line.created
+    first = line.first_response
+    business = context.calendar.elapsed_us(created, first) if first is not None else None
+    on_time = retain = None
+    if resolved_at is not None:
+        on_time = _survey_on_time(ticket, resolved_at, line.as_of, context.survey)
+        if context.retention is not None:
+            retain = context.retention.retain_until(from_us(resolved_at, context.zone).date())
+    return Derived(
+        category=category,
+        category_source=source,
+        type=kind,
+        route=context.routes.get(kind) if kind is not None else None,
+        phrase=phrase,
+        issue=issue,
+        issue_source=issue_source,
+        first_response_business_us=business,
+        first_response_wall_us=first - created if first is not None else None,
+        survey_on_time=on_time,
+        retain_until=retain,
+        survey_dated=getattr(ticket, "survey_at", None) is not None,
+    )
+
+
+def _survey_on_time(ticket: Ticket, resolved: int, as_of: int, scheme: SurveyScheme | None) -> bool | None:
+    """Whether the resolved ticket's survey came within ``due_within`` (the scheme's own rule); False once the
+    time is up without one, None while it may still come (or without a scheme)."""
+    if scheme is None:
+        return None
+    survey_at: datetime | None = getattr(ticket, "survey_at", None)
+    if survey_at is not None:
+        return scheme.survey_on_time_us(resolved, to_us(survey_at))
+    if getattr(ticket, "survey", None):  # answered, but the export does not say when: not measured
+        return None
+    if scheme.survey_due_us(resolved) <= as_of:
+        return False
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +315,8 @@ class TicketFacts:
     ``(metric, state, deadline, completed_at, elapsed_hours, remaining_hours)`` and ``escalation_cells``
     the escalations' (None without rules), as results.csv and results.jsonl write them; ``latest`` the latest
     instant its figures depend on (creation or a deadline, epoch µs), for the report's notes; ``warnings`` the
-    row's ignored cells (warnings.csv).
+    row's ignored cells (warnings.csv); ``derived`` the values :func:`derive` works out (route, first response,
+    survey timeliness, retention, problem phrase), always set by :meth:`from_result`.
     """
 
     line: int | None
@@ -183,6 +324,7 @@ class TicketFacts:
     priority: str
     category: str | None
     type: str | None
+    route: str | None
     channel: str | None
     product: str | None
     customer: str | None
@@ -208,6 +350,8 @@ class TicketFacts:
     escalation_cells: EscalationCells | None
     latest: int = 0
     warnings: tuple[RowWarning, ...] = ()
+    derived: Derived | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_result(cls, result: TicketResult, context: Context, timeline: Timeline | None = None) -> TicketFacts:
@@ -223,23 +367,23 @@ class TicketFacts:
             business = context.calendar.elapsed_us(created, resolved_at)
             wall = resolved_at - created
         reopens = len(line.reopens)
-        category = ticket.category
-        issue, issue_source = context.issue_of(category, ticket.subject)
+        derived = derive(ticket, line, resolved_at, context)
         escalations = result.escalations
         rules = tuple(dict.fromkeys(item.rule for item in escalations.fired)) if escalations is not None else ()
         return cls(
             line=result.line,
             id=ticket.id,
             priority=report.priority,
-            category=category,
-            type=context.type_of(category),
+            category=derived.category,
+            type=derived.type,
+            route=derived.route,
             channel=ticket.channel,
             product=ticket.product,
             customer=ticket.customer,
             agent=line.assignee,
             created=ticket.created_at.astimezone(context.zone),
-            issue=issue,
-            issue_source=issue_source,
+            issue=derived.issue,
+            issue_source=derived.issue_source,
             replies=line.public_replies,
             reopens=reopens,
             complaints=len(line.complaints),
@@ -258,6 +402,8 @@ class TicketFacts:
             escalation_cells=_escalation_cells(escalations) if escalations is not None else None,
             latest=_latest(report, created),
             warnings=result.warnings,
+            derived=derived,
+            attributes=tuple((name, _attribute_text(value)) for name, value in ticket.attributes.items()),
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
@@ -279,8 +425,19 @@ class TicketFacts:
             return week_of(created)
         if part == "quarter":
             return f"{created.year:04d}-Q{(created.month - 1) // 3 + 1}"
+        if part.startswith("attributes."):
+            name = part[len("attributes.") :]
+            return next((value for key, value in self.attributes if key == name), None)
         value: str | None = getattr(self, part)
         return value
+
+
+def _attribute_text(value: object) -> str:
+    """An attribute's value as a report group shows it: text as it is, true/false in lower case, numbers as
+    Python writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _latest(report: SLAReport, created: int) -> int:

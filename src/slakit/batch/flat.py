@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -30,9 +31,17 @@ from slakit.batch.values import ValueMap, map_value
 from slakit.durations import format_duration, parse_duration
 from slakit.errors import ConfigError, InvalidTicketError, NaiveDatetimeError, SlakitError
 from slakit.instants import td_to_us, to_us, zone_named
-from slakit.sla import Event
+from slakit.sla import Attributes, Event
 
-__all__ = ["COLUMNS", "EXTRA_COLUMNS", "MAX_COUNT", "FlatLayout", "resolve_zone"]
+__all__ = [
+    "ATTRIBUTE_PREFIX",
+    "COLUMNS",
+    "EXTRA_COLUMNS",
+    "MAX_COUNT",
+    "FlatLayout",
+    "resolve_zone",
+    "typed_attributes",
+]
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -66,6 +75,9 @@ the first response and the resolution as wall-clock time after ``created_at`` (m
 
 REQUIRED = ("id", "created_at", "priority")
 SURVEY_PREFIX = "survey_"
+ATTRIBUTE_PREFIX = "attributes."
+"""Columns ``attributes.<name>`` are the ticket's attributes (text; a policy that compares one with numbers or
+true/false has its cells read so when evaluated: docs/report.md)."""
 MAX_COUNT = 1000
 """The most complaints or agent replies a row may claim (each becomes an event)."""
 
@@ -138,11 +150,16 @@ class FlatLayout:
         mapping = dict(column_map or {})
         known = set(COLUMNS) | set(EXTRA_COLUMNS)
         for name, target in mapping.items():
-            if name not in known and not (name.startswith(SURVEY_PREFIX) and len(name) > len(SURVEY_PREFIX)):
+            if (
+                name not in known
+                and not (name.startswith(SURVEY_PREFIX) and len(name) > len(SURVEY_PREFIX))
+                and not _attribute_name(name)
+            ):
                 raise ConfigError.for_value(
                     "column_map",
                     name,
-                    f"a column name among {', '.join((*COLUMNS, *EXTRA_COLUMNS))} or survey_<dimension>",
+                    f"a column name among {', '.join((*COLUMNS, *EXTRA_COLUMNS))}, survey_<dimension> or "
+                    "attributes.<name>",
                 )
             if not isinstance(target, str) or target.strip() not in self.header:
                 raise ConfigError(
@@ -171,10 +188,25 @@ class FlatLayout:
         for position, cell in enumerate(self.header):
             if cell.startswith(SURVEY_PREFIX) and cell != "survey_at" and position not in taken:
                 self.survey.append((cell[len(SURVEY_PREFIX) :], position))
+        self.attributes = self._attribute_columns(mapping, taken)
         self.measured = self._measured()
         self._durations = "first_response_after" in self.index or "resolved_after" in self.index
         fields = (*COLUMNS, *EXTRA_COLUMNS)
         self._getter = itemgetter(*(self.index.get(name, -1) for name in fields))
+
+    def _attribute_columns(self, mapping: Mapping[str, str], taken: set[int]) -> list[tuple[str, int]]:
+        """``(name, position)`` of each attribute: those ``column_map`` maps, then the columns ``attributes.<name>``."""
+        found: list[tuple[str, int]] = []
+        for name, target in mapping.items():
+            if _attribute_name(name):
+                found.append((name[len(ATTRIBUTE_PREFIX) :], self.header.index(target.strip())))
+        named = {name for name, _ in found}
+        for position, cell in enumerate(self.header):
+            name = cell[len(ATTRIBUTE_PREFIX) :]
+            if _attribute_name(cell) and name not in named and position not in taken:
+                found.append((name, position))
+                named.add(name)
+        return found
 
     def _find(self, name: str, *, exact: bool) -> int | None:
         name = name.strip()
@@ -338,6 +370,7 @@ class FlatLayout:
             replies, warnings = self._ignored(line, ticket_id, replies, first_response, agent, assigned)
         events = self._events(created, created_us, times[:5], stamps[:5], agent, max(replies, 1), complaints)
         survey = self._survey(cells)
+        attributes = self._attributes(cells) if self.attributes else None
         flag_text = _text(flags)
         category, channel = _text(category), _text(channel)
         if self.values:
@@ -356,6 +389,7 @@ class FlatLayout:
             flags=frozenset(flag for flag in _FLAG_SPLIT.split(flag_text) if flag) if flag_text else _NO_FLAGS,
             events=events,
             subject=_text(subject),
+            attributes=attributes,  # type: ignore[arg-type]  # Ticket makes its Attributes of the mapping
             line=line,
             survey=survey,
             survey_at=survey_at,
@@ -420,6 +454,24 @@ class FlatLayout:
                 )
             )
         return replies, tuple(warnings)
+
+    def _attributes(self, cells: list[Any]) -> dict[str, Any] | None:
+        """The row's attributes by name (text stripped; an empty cell gives none); None when it has none."""
+        found: dict[str, Any] | None = None
+        for name, position in self.attributes:
+            value = cells[position]
+            if value.__class__ is str:
+                value = value.strip()
+                if not value:
+                    continue
+            elif value is None or value != value:  # NaN from a DataFrame
+                continue
+            elif not isinstance(value, str | int | float | bool):  # a DataFrame's other values, as text
+                value = str(value)
+            if found is None:
+                found = {}
+            found[name] = value
+        return found
 
     def _survey(self, cells: list[Any]) -> dict[str, Any] | None:
         """The row's survey answers by dimension; None when it has none."""
@@ -542,6 +594,54 @@ def _duration(value: Any, column: str) -> timedelta:
             f"invalid duration in {column}",
         )
     return delta
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def typed_attributes(ticket: InputTicket, kinds: Mapping[str, str]) -> InputTicket:
+    """A flat row's ticket with each text attribute the policy compares with numbers or true/false (``kinds``, by
+    name: :attr:`slakit.ServicePolicy.attribute_kinds`) read as one: ``40``, ``-3``, ``12.5`` and ``1e3`` as
+    numbers, ``true``/``false`` in any case as true/false. A cell that is not one is an
+    :class:`~slakit.errors.InvalidTicketError` naming the attribute: the row is rejected, not read as missing."""
+    changed: dict[str, Any] = {}
+    for name, value in ticket.attributes.items():
+        kind = kinds.get(name)
+        if kind is None or kind == "text" or value.__class__ is not str:
+            continue
+        assert isinstance(value, str)  # noqa: S101 -- checked above
+        if kind == "bool":
+            if value.lower() not in ("true", "false"):
+                raise InvalidTicketError(
+                    f"'attributes.{name}' must be true or false, as the policy compares it with true/false "
+                    f"(got {value!r:.40})"
+                )
+            changed[name] = value.lower() == "true"
+            continue
+        number: int | float | None = None
+        if _WHOLE.fullmatch(value):
+            number = int(value)
+        else:
+            try:
+                decimal = Decimal(value)
+            except InvalidOperation:
+                decimal = None
+            if decimal is not None and decimal.is_finite():
+                number = float(decimal)
+        if number is None:
+            raise InvalidTicketError(
+                f"'attributes.{name}' must be a number, as the policy compares it with numbers (got {value!r:.40})"
+            )
+        changed[name] = number
+    if not changed:
+        return ticket
+    return replace(ticket, attributes=Attributes({**ticket.attributes, **changed}))
+
+
+def _attribute_name(column: str) -> bool:
+    """Whether ``column`` names an attribute: ``attributes.<name>``, a name without a dot or surrounding spaces."""
+    name = column[len(ATTRIBUTE_PREFIX) :]
+    return column.startswith(ATTRIBUTE_PREFIX) and bool(name) and "." not in name and name == name.strip()
 
 
 def _text(value: Any) -> str | None:

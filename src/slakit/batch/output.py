@@ -45,7 +45,17 @@ _BASE_COLUMNS = (
     "first_contact_resolution",
 )
 _METRIC_COLUMNS = ("state", "deadline", "completed_at", "elapsed_hours", "late_by_hours")
-_TAIL_COLUMNS = ("breached", "survey_overall", "survey_follow_up", "escalation_level", "escalation_rules")
+_TAIL_COLUMNS = (
+    "breached",
+    "survey_overall",
+    "survey_follow_up",
+    "escalation_level",
+    "escalation_rules",
+    "route",
+    "retain_until",
+)
+"""The last columns; ``route`` and ``retain_until`` came last of all, so that readers of the earlier columns
+keep working."""
 
 
 _NO_METRIC = (None, None, None, None, None)
@@ -122,6 +132,15 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _route_retain(facts: TicketFacts) -> tuple[str | None, str | None]:
+    """The ticket's route and ``retain_until`` (ISO date), from :func:`~slakit.batch.facts.derive`."""
+    derived = facts.derived
+    if derived is None:
+        return facts.route, None
+    until = derived.retain_until
+    return facts.route, until.isoformat() if until is not None else None
+
+
 class TicketWriter:
     """Turns evaluated tickets into rows of results.csv and lines of results.jsonl, for ``metrics``."""
 
@@ -184,6 +203,8 @@ class TicketWriter:
             facts.level,
             made(";".join(facts.rules)),
         )
+        route, retain = _route_retain(facts)
+        row += (made(route), retain)
         return row
 
     def csv_line(self, facts: TicketFacts) -> str:
@@ -209,6 +230,7 @@ class TicketWriter:
         else:
             return self._csv_module_line(facts)
         number, survey, level = facts.line, facts.survey, facts.level
+        route, retain = _route_retain(facts)
         made = safe_text
         line = (
             f"{'' if number is None else number},{made(facts.id)},{made(facts.priority)},{made(facts.type)},"
@@ -219,7 +241,8 @@ class TicketWriter:
             f"{';'.join([metric for metric, state in facts.states if state == 1])},"
             f"{'' if survey is None else floats[float(survey.overall)]},"
             f"{'' if survey is None else 'true' if survey.needs_follow_up else 'false'},"
-            f"{'' if level is None else level},{made(';'.join(facts.rules))}"
+            f"{'' if level is None else level},{made(';'.join(facts.rules))},"
+            f"{'' if route is None else made(route)},{retain or ''}"
         )
         if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(self.header) - 1:
             return self._csv_module_line(facts)
@@ -265,6 +288,8 @@ class TicketWriter:
             "breached": [metric for metric, state in facts.states if state == 1],
             "survey": _survey(survey) if survey is not None else None,
             "escalations": _escalations(escalations) if escalations is not None else None,
+            "route": _route_retain(facts)[0],
+            "retain_until": _route_retain(facts)[1],
         }
 
     @staticmethod
@@ -298,6 +323,7 @@ class TicketWriter:
                 ]
             )
             fired = f'{{"level":{level:d},"fired":[{fired}],"next_at":{_text(next_at)}}}'
+        route, retain = _route_retain(facts)
         kind, category, channel, product, customer, agent = (
             facts.type,
             facts.category,
@@ -318,7 +344,8 @@ class TicketWriter:
             f'"handling_hours":{handling},'
             f'"public_agent_replies":{facts.replies},"reopens":{facts.reopens},"complaints":{facts.complaints},'
             f'"first_contact_resolution":{"true" if facts.fcr else "false"},"sla":{{{sla}}},"breached":[{breached}],'
-            f'"survey":{_survey_json(survey) if survey is not None else "null"},"escalations":{fired}}}\n'
+            f'"survey":{_survey_json(survey) if survey is not None else "null"},"escalations":{fired},'
+            f'"route":{_text(route)},"retain_until":{_text(retain)}}}\n'
         )
 
     @staticmethod

@@ -19,11 +19,15 @@ __all__ = [
     "Compliance",
     "EscalationFigures",
     "Figures",
+    "FirstResponse",
     "Group",
     "HandlingTime",
+    "RetentionFigures",
     "Satisfaction",
     "Stats",
     "Summary",
+    "SurveyTimeliness",
+    "TopIssue",
     "TopIssues",
 ]
 
@@ -111,15 +115,80 @@ class Satisfaction:
 
 
 @dataclass(frozen=True, slots=True)
-class TopIssues:
-    """The five most frequent issues, from the tickets' categories or (without) their classified subjects."""
+class FirstResponse:
+    """Created -> first public agent reply of the tickets that had one, in business and wall-clock hours."""
 
-    source: str
-    items: tuple[tuple[str, int], ...]
+    business: Stats
+    wall: Stats
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
-        return {"source": self.source, "items": [{"issue": issue, "count": count} for issue, count in self.items]}
+        return {"business": self.business.to_dict(), "wall": self.wall.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyTimeliness:
+    """Surveys that came within the scheme's ``due_within`` of the resolution (``on_time``) out of the resolved
+    tickets whose survey is due (``due``: it came, or the time is up); ``rate`` None when nothing is measured."""
+
+    on_time: int
+    due: int
+    rate: float | None
+    due_within_hours: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"on_time": self.on_time, "due": self.due, "rate": self.rate, "due_within_hours": self.due_within_hours}
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionFigures:
+    """Tickets whose ``retain_until`` falls after the as-of date and at most three months after it (``ending``:
+    the window ``(start, end]``), and those whose retention has already ended (``ended``)."""
+
+    ending: int
+    ended: int
+    start: str
+    end: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"ending_next_quarter": self.ending, "ended": self.ended, "after": self.start, "until": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class TopIssue:
+    """One frequent problem: its phrase (or category), tickets, share of the counted tickets, mean business
+    handling hours of the resolved ones, and the tickets' categories with their counts."""
+
+    issue: str
+    count: int
+    share: float | None
+    mean_handling_hours: float | None
+    categories: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "issue": self.issue,
+            "count": self.count,
+            "share": self.share,
+            "mean_handling_hours": self.mean_handling_hours,
+            "categories": dict(self.categories),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TopIssues:
+    """The five most frequent problems: by the classifier's matched phrase in the subject (``source``
+    ``"subject"``), or, when no subject matched, by the tickets' categories (``"category"``)."""
+
+    source: str
+    items: tuple[TopIssue, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"source": self.source, "items": [item.to_dict() for item in self.items]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +222,18 @@ class Figures:
     satisfaction: Satisfaction
     top_issues: TopIssues
     escalations: EscalationFigures
+    by_route: Mapping[str, int] = field(default_factory=dict)
+    classified_from_subject: int = 0
+    resolution_rate: float | None = None
+    first_response: Mapping[str, FirstResponse] = field(default_factory=dict)
+    first_response_overall: FirstResponse | None = None
+    survey_timeliness: SurveyTimeliness | None = None
+    retention: RetentionFigures | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``<Figures>`` object of ``slakit.summary/1``."""
         fcr_count, fcr_rate = self.first_contact_resolution
+        overall = self.first_response_overall
         return {
             "tickets": self.tickets,
             "by_type": dict(self.by_type),
@@ -175,6 +252,13 @@ class Figures:
             "satisfaction": self.satisfaction.to_dict(),
             "top_issues": self.top_issues.to_dict(),
             "escalations": self.escalations.to_dict(),
+            "by_route": dict(self.by_route),
+            "classified_from_subject": self.classified_from_subject,
+            "resolution_rate": self.resolution_rate,
+            "first_response": {priority: one.to_dict() for priority, one in self.first_response.items()},
+            "first_response_overall": overall.to_dict() if overall is not None else None,
+            "survey_timeliness": self.survey_timeliness.to_dict() if self.survey_timeliness is not None else None,
+            "retention": self.retention.to_dict() if self.retention is not None else None,
         }
 
 
@@ -251,6 +335,8 @@ class Summary:
     warnings_total: int = 0
     warning_reasons: Mapping[str, int] = field(default_factory=dict)
     warnings_first: Mapping[str, tuple[int | None, str | None, str]] = field(default_factory=dict)
+    timezone: str | None = None
+    priorities: Mapping[str, tuple[str | None, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``slakit.summary/1`` JSON object (docs/report.md)."""
@@ -258,6 +344,8 @@ class Summary:
             "schema": SCHEMA,
             "policy": self.policy,
             "as_of": self.as_of.isoformat() if self.as_of is not None else None,
+            "timezone": self.timezone,
+            "priorities": {code: {"name": name, "rank": rank} for code, (name, rank) in self.priorities.items()},
             "group_by": list(self.group_by),
             "rows": {"total": self.rows, "evaluated": self.evaluated, "rejected": self.rejected_total},
             "overall": self.overall.to_dict(),

@@ -18,7 +18,7 @@ def _country_shorthand(value: Any) -> Any:
     return {"country": value} if isinstance(value, str) else value
 
 
-Intervals = Annotated[tuple[str, ...], BeforeValidator(_listify)]
+Intervals = Annotated[tuple[str, ...], BeforeValidator(_listify, json_schema_input_type=str | list[str])]
 
 
 class HolidaySource(BaseModel):
@@ -47,7 +47,9 @@ class CalendarConfig(BaseModel):
     timezone: str
     hours: dict[str, Intervals] = Field(default_factory=dict)
     workday_hours: Intervals | None = None
-    holidays: Annotated[HolidaySource | None, BeforeValidator(_country_shorthand)] = None
+    holidays: Annotated[
+        HolidaySource | None, BeforeValidator(_country_shorthand, json_schema_input_type=HolidaySource | str | None)
+    ] = None
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
     special_hours: dict[date, Intervals] = Field(default_factory=dict)

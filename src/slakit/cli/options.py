@@ -141,11 +141,14 @@ def formats(text: str) -> tuple[str, ...]:
 def group_keys(text: str) -> tuple[str, ...]:
     """Comma-separated, distinct report group keys."""
     from slakit.batch import GROUP_KEYS
+    from slakit.batch.facts import is_group_key
 
     keys = tuple(key.strip() for key in text.split(",") if key.strip())
-    unknown = [key for key in keys if key not in GROUP_KEYS]
+    unknown = [key for key in keys if not is_group_key(key)]
     if unknown or not keys or len(set(keys)) != len(keys):
-        raise argparse.ArgumentTypeError(f"must be distinct keys among {','.join(GROUP_KEYS)} (got {text!r})")
+        raise argparse.ArgumentTypeError(
+            f"must be distinct keys among {','.join(GROUP_KEYS)} or attributes.<name> (got {text!r})"
+        )
     return keys
 
 

@@ -9,6 +9,7 @@ from slakit.cli.demo import register as register_demo
 from slakit.cli.evaluate import register as register_evaluate
 from slakit.cli.exits import EXIT_CODES
 from slakit.cli.number import register as register_number
+from slakit.cli.schema import register as register_schema
 
 __all__ = ["build_parser"]
 
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    for register in (register_evaluate, register_demo, register_deadline, register_number):
+    for register in (register_evaluate, register_demo, register_deadline, register_number, register_schema):
         register(commands)
     return parser
 

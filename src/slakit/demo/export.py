@@ -40,7 +40,7 @@ __all__ = ["CSV_COLUMNS", "DemoFiles", "DemoTicket", "generate", "write_export"]
 CSV_COLUMNS = (
     "id", "created_at", "priority", "category", "channel", "product", "customer", "agent", "assigned_at",
     "acknowledged_at", "first_response_at", "agent_replies", "resolved_at", "reopened_at", "complaints",
-    "affected_customers", "flags", "subject", "survey_efficiency", "survey_ability", "survey_attitude", "survey_at",
+    "affected_customers", "flags", "subject", "survey_solved", "survey_speed", "survey_attitude", "survey_at",
 )  # fmt: skip
 """The flat export's columns, in order."""
 
@@ -127,7 +127,7 @@ class DemoTicket:
             "affected_customers": t.affected_customers,
             "flags": ";".join(sorted(t.flags)),
             "subject": t.subject,
-            **{f"survey_{name}": survey.get(name) for name in ("efficiency", "ability", "attitude")},
+            **{f"survey_{name}": survey.get(name) for name in ("solved", "speed", "attitude")},
             "survey_at": self.survey_at,
         }
 
@@ -320,7 +320,7 @@ class _Maker:
         if at > self.as_of:
             return None, None
         weights = (2, 5, 18, 35, 40) if breached or ticket.complaints else (1, 2, 7, 30, 60)
-        scores = {d: rng.choices((1, 2, 3, 4, 5), weights=weights)[0] for d in ("efficiency", "ability", "attitude")}
+        scores = {d: rng.choices((1, 2, 3, 4, 5), weights=weights)[0] for d in ("solved", "speed", "attitude")}
         return scores, at
 
 

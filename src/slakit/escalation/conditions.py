@@ -18,7 +18,7 @@ from slakit.durations import format_duration, parse_duration
 from slakit.errors import ConfigError, shown
 from slakit.sla import METRICS, MetricState
 
-__all__ = ["OPS", "Condition", "Leaf", "parse_condition"]
+__all__ = ["ATTRIBUTE_PREFIX", "OPS", "Condition", "Leaf", "attribute_as", "parse_condition"]
 
 # fact type -> allowed operators
 _OPS_BY_TYPE = {
@@ -62,13 +62,22 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+ATTRIBUTE_PREFIX = "ticket.attributes."
+"""Facts ``ticket.attributes.<name>``: a ticket attribute, whose type is that of the values a leaf compares it
+with (text, a number or true/false); a ticket whose attribute is missing or of another type makes the leaf false."""
+
+
 def fact_type(
     fact: str, *, survey_dimensions: frozenset[str] | None, metrics: frozenset[str] | None = None
 ) -> str | None:
-    """The type of ``fact``, or None when there is no such fact; ``metrics`` are the metric names the policy
-    defines besides the built-ins (``sla.<metric>.<field>``)."""
+    """The type of ``fact``, or None when there is no such fact (``attribute`` for ``ticket.attributes.<name>``,
+    whose type the leaf's value gives); ``metrics`` are the metric names the policy defines besides the built-ins
+    (``sla.<metric>.<field>``)."""
     scope, _, rest = fact.partition(".")
     if scope == "ticket":
+        if fact.startswith(ATTRIBUTE_PREFIX):
+            name = fact[len(ATTRIBUTE_PREFIX) :]
+            return "attribute" if name and "." not in name and name == name.strip() else None
         return _TICKET_FACTS.get(rest)
     if scope == "sla":
         metric, _, field = rest.partition(".")
@@ -83,7 +92,7 @@ def known_facts() -> str:
     """The fact names, for messages."""
     return (
         ", ".join(f"ticket.{name}" for name in _TICKET_FACTS)
-        + ", sla.<metric>.<"
+        + ", ticket.attributes.<name>, sla.<metric>.<"
         + "|".join(_SLA_FIELDS)
         + ">, survey.overall, survey.<dimension>"
     )
@@ -97,12 +106,18 @@ class Leaf:
     op: str
     value: Any
     kind: str
+    attribute: bool = False
 
     def holds(self, facts: Mapping[str, Any]) -> bool:
-        """Whether the leaf holds for ``facts``; a missing fact (None) never holds."""
+        """Whether the leaf holds for ``facts``; a missing fact (None) never holds, nor an attribute of another
+        type than the leaf compares it with."""
         actual = facts.get(self.fact)
         if actual is None:
             return False
+        if self.attribute:
+            actual = attribute_as(actual, self.kind)
+            if actual is None:
+                return False
         return _COMPARE[self.op](actual, self.value)
 
     def leaves(self) -> Iterator[Leaf]:
@@ -194,6 +209,16 @@ def _leaf(
     kind = fact_type(fact, survey_dimensions=survey_dimensions, metrics=metrics) if isinstance(fact, str) else None
     if kind is None:
         raise _error(rule, f"{path}.fact", f"must be a fact: {known_facts()} (got {shown(fact)})")
+    attribute = kind == "attribute"
+    if attribute:
+        kind = _attribute_kind(value)
+        if kind is None:
+            raise _error(
+                rule,
+                f"{path}.value",
+                f"must be text, a number or true/false (or a non-empty list of one of them) to compare {fact} with "
+                f"(got {shown(value)})",
+            )
     if op not in OPS:
         raise _error(rule, f"{path}.op", f"must be one of {', '.join(OPS)} (got {shown(op)})")
     if op not in _OPS_BY_TYPE[kind]:
@@ -213,7 +238,34 @@ def _leaf(
             converted = _convert(value, kind, fact)
     except (ValueError, ConfigError) as exc:
         raise _error(rule, f"{path}.value", f"must be {exc} for {fact} {op} (got {shown(value)})") from None
-    return Leaf(fact, op, converted, kind)
+    return Leaf(fact, op, converted, kind, attribute)
+
+
+def _attribute_kind(value: Any) -> str | None:
+    """The type a leaf on a ticket attribute compares it as: that of its value (of each item, for ``in``)."""
+    kinds = set()
+    for item in value if isinstance(value, list) and value else [value]:
+        if isinstance(item, bool):
+            kinds.add("bool")
+        elif isinstance(item, int | float):
+            kinds.add("number")
+        elif isinstance(item, str):
+            kinds.add("text")
+        else:
+            return None
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def attribute_as(value: Any, kind: str) -> Any:
+    """A ticket attribute's value as a leaf of type ``kind`` compares it, or None when it is of another type (a
+    number is never read from text, nor true/false from a number)."""
+    if kind == "text":
+        return value if isinstance(value, str) else None
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def _convert(value: Any, kind: str, fact: str) -> Any:  # noqa: C901 -- one branch per type of fact
@@ -254,7 +306,10 @@ def _convert(value: Any, kind: str, fact: str) -> Any:  # noqa: C901 -- one bran
 
 
 def _error(rule: str, path: str, problem: str) -> ConfigError:
-    return ConfigError(f"escalation rule {rule!r}: {path!r} {problem}", path=path)
+    """The error of a condition; ``rule`` names the escalation rule it belongs to ("": a condition of no rule,
+    such as an ``slas`` entry's ``when``, whose ``path`` says where it is)."""
+    prefix = f"escalation rule {rule!r}: " if rule else ""
+    return ConfigError(f"{prefix}{path!r} {problem}", path=path)
 
 
 def format_value(value: Any) -> str:

@@ -111,10 +111,10 @@ def evaluate_ticket(
     rulers, and both shown. ``as_of`` is an aware datetime and ``as_of_us`` its epoch microseconds (the
     caller converts it once); ``survey_from`` as for :func:`~slakit.escalation.fire`."""
     check_ticket(ticket, sla)
-    plan = sla.plan
+    plan = sla.plan_for(ticket)
     line = build_timeline(ticket, as_of_us, plan.pause_statuses, plan.definitions, restart=plan.restart)
     rulers = Rulers()
-    report = sla_report(ticket.id, as_of, line, measure(line, sla, rulers), plan)
+    report = sla_report(ticket.id, as_of, line, measure(line, sla, rulers, plan=plan), plan)
     escalations = None
     if rules is not None:
         firing = fire(ticket, line, sla, rules, survey=survey, survey_from=survey_from, rulers=rulers)
@@ -133,6 +133,7 @@ def escalation_report(ticket_id: str, as_of: datetime, firing: Firing, zone: tzi
             from_us(item.contact_by, zone) if item.contact_by is not None else None,
             item.reason,
             item.cycle,
+            from_us(item.seen, zone),
         )
         for item in firing.fired
     )

@@ -12,7 +12,15 @@ from slakit.sla import HoldsPolicy, Policy, SLAReport, Ticket, build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScore
 
-__all__ = ["facts_at", "known_at", "snapshot"]
+__all__ = ["facts_at", "known_at", "snapshot", "ticket_fact"]
+
+
+def ticket_fact(ticket: Ticket, name: str) -> Any:
+    """The ticket's own fact ``ticket.<name>`` that does not change over time (its category, flags, an attribute
+    ``attributes.<name>``, ...); None when missing."""
+    if name.startswith("attributes."):
+        return ticket.attributes.get(name[len("attributes.") :])
+    return getattr(ticket, name)
 
 
 def known_at(ticket: Ticket, as_of: datetime) -> Ticket:
@@ -52,6 +60,8 @@ def snapshot(ticket: Ticket, report: SLAReport, at: datetime, survey: SurveyScor
         "ticket.complaints": complaints,
         "ticket.reopens": reopens,
     }
+    for name, value in ticket.attributes.items():
+        facts[f"ticket.attributes.{name}"] = value
     for metric, status in report.items():
         prefix = f"sla.{metric}."
         facts[prefix + "state"] = status.state

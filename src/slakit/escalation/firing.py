@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
 from slakit.escalation.conditions import Leaf
+from slakit.escalation.facts import ticket_fact
 from slakit.escalation.measured import measured_phases
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
@@ -34,13 +35,16 @@ __all__ = ["FactsOverTime", "Fired", "Firing", "fire"]
 
 class Fired(NamedTuple):
     """One rule that fired: at ``at`` in reopen ``cycle``, the contact deadline ``contact_by`` (None
-    without ``contact_within``) and the ``reason`` (each fact of its condition at that instant)."""
+    without ``contact_within``), the ``reason`` (each fact of its condition at that instant) and ``seen``,
+    the first instant an evaluation shows it (``at``, or one microsecond later when a strict threshold
+    passed at ``at``)."""
 
     rule: Rule
     at: int
     cycle: int
     contact_by: int | None
     reason: str
+    seen: int
 
 
 class Firing(NamedTuple):
@@ -86,7 +90,7 @@ class FactsOverTime:
         self.ticket = ticket
         self.line = line
         self.policy = policy
-        self.plan = policy.plan
+        self.plan = policy.plan_for(ticket)  # the targets chosen for this ticket (slas), as the SLA core has them
         self.rulers = rulers
         self.created = line.created
         self.survey = survey
@@ -156,7 +160,7 @@ class FactsOverTime:
             else:
                 contact_by = t + within
         facts = {leaf.fact: self.fact(leaf.fact, seen) for leaf in rule.condition.leaves()}
-        return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts))
+        return Fired(rule, t, cycle, contact_by, rule.condition.describe(facts), seen)
 
     def _spans(self, node: Node) -> Spans:
         """The instants (from creation on) at which ``node`` holds."""
@@ -166,7 +170,7 @@ class FactsOverTime:
             return metric_spans(node[1], node[3], node[4], starts, phases, self.plan.ratio)
         if kind == STATIC:
             leaf = node[1]
-            return [(self.created, INF)] if leaf.holds({leaf.fact: getattr(self.ticket, node[2])}) else []
+            return [(self.created, INF)] if leaf.holds({leaf.fact: ticket_fact(self.ticket, node[2])}) else []
         if kind == NOT:
             return complement(self._spans(node[1][0]), self.created)
         if kind in (ALL, ANY):
@@ -197,7 +201,7 @@ class FactsOverTime:
         if name == "complaints" or name == "reopens":
             instants = self.line.complaints if name == "complaints" else self.line.reopens
             return [(created, 0), *((t, count) for count, t in enumerate(instants, start=1))]
-        return [(created, getattr(self.ticket, name))]
+        return [(created, ticket_fact(self.ticket, name))]
 
     def history(self, metric: Metric) -> tuple[list[int], list[Phase]]:
         """The phases of ``metric`` and the instant each starts."""
@@ -239,6 +243,8 @@ class FactsOverTime:
         """Every fact at instant ``t``, as :func:`slakit.escalation.facts.snapshot` gives them (for tests)."""
         names = ["priority", "category", "channel", "product", "customer", "affected_customers", "flags"]
         values = {f"ticket.{name}": self.fact(f"ticket.{name}", t) for name in [*names, "complaints", "reopens"]}
+        for name in self.ticket.attributes:
+            values[f"ticket.attributes.{name}"] = self.fact(f"ticket.attributes.{name}", t)
         for metric in self.plan.metrics:
             starts, phases = self.history(metric)
             if phases[bisect_right(starts, t) - 1].state is None:

@@ -42,6 +42,7 @@ from slakit.sla.track import (
     moved_by_priority,
     passed_in_force,
     running_segments,
+    target_length,
 )
 
 __all__ = ["INF", "Phase", "metric_phases"]
@@ -257,6 +258,8 @@ class _Sweep:
     def begin(self, start: int) -> None:
         """A stretch of its own from ``start`` (the window's start, a cycle's, or an agent update): the target
         in force at its start, nothing counted."""
+        if self.plan.relative:
+            self._lengths_from(start)
         for clock in self.clocks:
             clock.begin(start)
         first = in_force_from(self.sinces, start).start
@@ -268,6 +271,16 @@ class _Sweep:
         self.next_extension = bisect_left(self.extension_times, start)
         self.passed = False
         self.stretch = start
+
+    def _lengths_from(self, start: int) -> None:
+        """Relative targets' lengths are those from the stretch's ``start``: the timeline's and the clocks'."""
+        self.timeline = [
+            (since, within if own is None else target_length(own, start), code)
+            for (since, within, code), own in zip(self.timeline, self.owns, strict=True)
+        ]
+        for clock in self.clocks:
+            found = {item[1] for item, of in zip(self.timeline, self.clocks_of, strict=True) if of is clock}
+            clock.withins = sorted(within for within in found if within is not None)
 
     def breached(self, horizon: int) -> bool:
         """Whether a target in force in this stretch or an earlier one passed its deadline before ``horizon``."""
@@ -339,7 +352,7 @@ class _Sweep:
         pause = -1  # the last pause begun
         main = 0  # the item of the timeline in force (the target the figures are measured against)
         priorities, priority = line.priorities, 0  # the ticket's priority (for a clock not started yet)
-        withins, metric = self.plan.withins, self.metric
+        metric, targets = self.metric, self.plan.targets
         # the resolution in force changes only where one begins or ends
         bounds = sorted({t for span in line.resolved for t in span if t is not None}) if line.resolved else []
         bound = 0
@@ -367,8 +380,8 @@ class _Sweep:
             for s in instants[:begins]:
                 while priority + 1 < len(priorities) and priorities[priority + 1][0] <= s:
                     priority += 1
-                within = withins[priorities[priority][1]].get(metric)
-                state, remaining = (None, 0) if within is None else (_PENDING, within)
+                own = targets[priorities[priority][1]].get(metric)
+                state, remaining = (None, 0) if own is None else (_PENDING, target_length(own, line.created))
                 if still != (state, True, 0, remaining):  # else the same facts go on
                     still = (state, True, 0, remaining)
                     append(new(Phase, (s, state, None, 0, remaining, False, False, None, None)))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -121,6 +123,12 @@ class EscalationRules:
                 Rule(rule.name, condition, rule.level, levels.get(rule.level), rule.contact_within, rule.clock, i)
             )
         return cls(levels, tuple(rules))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, survey_dimensions: frozenset[str] | None = None) -> EscalationRules:
+        """Compile an ``escalation`` section kept in a YAML, JSON or TOML file of its own (``levels`` and
+        ``rules`` at its top)."""
+        return cls.from_config(Path(path), survey_dimensions=survey_dimensions)
 
 
 def _node(condition: Condition | Leaf) -> Node:

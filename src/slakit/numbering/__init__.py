@@ -20,7 +20,7 @@ from slakit.numbering.check_digits import CheckMethod, check_digits, luhn_check_
 from slakit.numbering.numberer import DEFAULT_TIMEZONE, Overflow, Reset, TicketNumberer
 from slakit.numbering.pattern import DEFAULT_PATTERN, NumberPattern
 from slakit.numbering.postgres_store import PostgresSequenceStore
-from slakit.numbering.prefixes import DEFAULT_PREFIXES, PrefixMap
+from slakit.numbering.prefixes import DEFAULT_PREFIXES, Numberers, PrefixMap
 from slakit.numbering.scheme import NumberingScheme
 from slakit.numbering.sqlite_store import SQLiteSequenceStore, Synchronous
 from slakit.numbering.stores import MemorySequenceStore, SchemeRegistry, SequenceStore
@@ -34,6 +34,7 @@ __all__ = [
     "CheckMethod",
     "MemorySequenceStore",
     "NumberPattern",
+    "Numberers",
     "NumberingScheme",
     "Overflow",
     "PostgresSequenceStore",

@@ -42,7 +42,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from slakit._config import ConfigSource, config_model
-from slakit.errors import shown
+from slakit.errors import listed, shown
 from slakit.priority.taxonomy import SEPARATOR, Category, Taxonomy, TaxonomyConfig, TypeConfig
 
 __all__ = ["Classification", "ClassificationConfig", "Classifier", "RuleConfig", "normalize_text"]
@@ -108,7 +108,9 @@ class RuleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category: str
-    keywords: Annotated[tuple[str, ...], BeforeValidator(_keyword_list)]
+    keywords: Annotated[
+        tuple[str, ...], BeforeValidator(_keyword_list, json_schema_input_type=str | int | list[str | int])
+    ]
     weight: Decimal = Decimal(1)
 
     @field_validator("keywords")
@@ -149,7 +151,7 @@ class ClassificationConfig(TaxonomyConfig):
 
     rules: tuple[RuleConfig, ...] = ()
 
-    @field_validator("rules", mode="before")
+    @field_validator("rules", mode="before", json_schema_input_type=tuple[RuleConfig, ...] | None)
     @classmethod
     def _no_rules(cls, value: Any) -> Any:
         return () if value is None else value
@@ -169,7 +171,9 @@ class ClassificationConfig(TaxonomyConfig):
         seen: dict[tuple[str, str], str] = {}
         for index, rule in enumerate(value):
             if rule.category not in known:
-                raise ValueError(f"'rules[{index}].category' must be one of {', '.join(paths)} (got {rule.category!r})")
+                raise ValueError(
+                    f"'rules[{index}].category' must be one of {listed(paths)} (got {shown(rule.category)})"
+                )
             for position, keyword in enumerate(rule.keywords):
                 where = f"rules[{index}].keywords[{position}]"
                 key = (rule.category, _literal(keyword))
@@ -188,8 +192,9 @@ class Classification:
 
     ``category`` is the path (``技术支持类/软件故障排查`` or a type alone), ``type`` and ``subtype``
     (``None`` for a type) its parts, ``code`` the type's English code, ``keywords`` the matched
-    keywords as configured, in order of first appearance in the text, and ``score`` the sum of their
-    weights.
+    keywords as configured, in order of first appearance in the text, ``score`` the sum of their
+    weights and ``route`` the role the type's tickets are dispatched to
+    (``classification.types.<type>.route``; None when the policy names none).
     """
 
     category: str
@@ -198,6 +203,14 @@ class Classification:
     code: str
     keywords: tuple[str, ...]
     score: Decimal
+    route: str | None = None
+
+    @property
+    def phrase(self) -> str:
+        """The problem phrase that decided the category: its first matched keyword in the text (at one
+        position the longest, so "设备无法启动" rather than "无法启动"), without a trailing ``*``.
+        The report's top problems count tickets by it."""
+        return self.keywords[0].removesuffix(_STAR)
 
 
 class _Candidate(NamedTuple):
@@ -255,7 +268,9 @@ class Classifier:
 
     config: ClassificationConfig = field(hash=False)
     taxonomy: Taxonomy = field(init=False, repr=False, compare=False, hash=False)
-    _places: tuple[tuple[str, str, str | None, str], ...] = field(init=False, repr=False, compare=False, hash=False)
+    _places: tuple[tuple[str, str, str | None, str, str | None], ...] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
     _tie: tuple[tuple[bool, int], ...] = field(init=False, repr=False, compare=False, hash=False)
     _terms: tuple[_Term, ...] = field(init=False, repr=False, compare=False, hash=False)
     _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
@@ -306,7 +321,7 @@ class Classifier:
         }
         set_ = object.__setattr__
         set_(self, "taxonomy", taxonomy)
-        set_(self, "_places", tuple((c.path, c.type, c.subtype, c.code) for c in categories))
+        set_(self, "_places", tuple((c.path, c.type, c.subtype, c.code, c.route) for c in categories))
         # On equal scores a subtype beats a type, then the category of the earlier first rule
         # (categories are numbered in order of their first rule).
         set_(self, "_tie", tuple((c.is_subtype, -index) for index, c in enumerate(categories)))
@@ -370,9 +385,9 @@ class Classifier:
         return scores, keywords
 
     def _result(self, category: int, score: Decimal, keywords: list[str]) -> Classification:
-        path, type_, subtype, code = self._places[category]
+        path, type_, subtype, code, route = self._places[category]
         return Classification(
-            category=path, type=type_, subtype=subtype, code=code, keywords=tuple(keywords), score=score
+            category=path, type=type_, subtype=subtype, code=code, keywords=tuple(keywords), score=score, route=route
         )
 
     def _scan(self, text: str) -> dict[int, None]:

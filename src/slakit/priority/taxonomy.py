@@ -40,13 +40,15 @@ def _check_name(field_name: str, value: str, what: str) -> None:
 
 
 class TypeConfig(BaseModel):
-    """One ticket type as configured: ``code`` (an English code; defaults to the type's name) and
-    ``subtypes`` (names, default none)."""
+    """One ticket type as configured: ``code`` (an English code; defaults to the type's name),
+    ``subtypes`` (names, default none) and ``route`` (the role its tickets are dispatched to, such as
+    ``support_engineer``; default none)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str | None = None
     subtypes: tuple[str, ...] = ()
+    route: str | None = None
 
 
 class TaxonomyConfig(BaseModel):
@@ -62,7 +64,7 @@ class TaxonomyConfig(BaseModel):
 
     types: dict[str, TypeConfig]
 
-    @field_validator("types", mode="before")
+    @field_validator("types", mode="before", json_schema_input_type=dict[str, TypeConfig | None])
     @classmethod
     def _type_without_settings(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
@@ -84,6 +86,8 @@ class TaxonomyConfig(BaseModel):
                     f"'types.{name}.code' must be unique (got {code!r}, already the code of {codes[code]!r})"
                 )
             codes[code] = name
+            if spec.route is not None:
+                _check_name(f"types.{name}.route", spec.route, "role such as 'support_engineer'")
             seen: set[str] = set()
             for index, subtype in enumerate(spec.subtypes):
                 _check_name(f"types.{name}.subtypes[{index}]", subtype, "subtype name")
@@ -97,23 +101,27 @@ class TaxonomyConfig(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class TicketType:
-    """One ticket type: its ``name`` (``技术支持类``), English ``code`` and ``subtypes`` in order."""
+    """One ticket type: its ``name`` (``技术支持类``), English ``code``, ``subtypes`` in order and the
+    ``route`` its tickets are dispatched to (None when the policy names none)."""
 
     name: str
     code: str
     subtypes: tuple[str, ...]
+    route: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Category:
     """A place in the taxonomy: a ``type`` alone or a ``type`` and one of its ``subtype`` s.
 
-    ``code`` is the type's English code; :attr:`path` is how configs and reports name the category.
+    ``code`` is the type's English code and ``route`` its type's dispatch role (None when not set);
+    :attr:`path` is how configs and reports name the category.
     """
 
     type: str
     subtype: str | None
     code: str
+    route: str | None = None
 
     @property
     def path(self) -> str:
@@ -151,9 +159,9 @@ class Taxonomy:
         categories: dict[str, Category] = {}
         for name, spec in self.config.types.items():
             code = name if spec.code is None else spec.code
-            types[name] = TicketType(name=name, code=code, subtypes=spec.subtypes)
+            types[name] = TicketType(name=name, code=code, subtypes=spec.subtypes, route=spec.route)
             for subtype in (None, *spec.subtypes):
-                category = Category(type=name, subtype=subtype, code=code)
+                category = Category(type=name, subtype=subtype, code=code, route=spec.route)
                 categories[category.path] = category
         object.__setattr__(self, "types", MappingProxyType(types))
         object.__setattr__(self, "_categories", MappingProxyType(categories))

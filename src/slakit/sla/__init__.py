@@ -15,8 +15,11 @@ from slakit.sla.policy import (
     Policy,
     PolicyConfig,
     PriorityConfig,
+    Sla,
+    SlaConfig,
     Target,
     TargetConfig,
+    TicketCondition,
 )
 from slakit.sla.report import (
     AppliedExtension,
@@ -27,7 +30,7 @@ from slakit.sla.report import (
     SLAReport,
     Trace,
 )
-from slakit.sla.ticket import EVENT_TYPES, Event, EventType, Ticket
+from slakit.sla.ticket import EVENT_TYPES, Attributes, AttributeValue, Event, EventType, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = [
@@ -36,6 +39,8 @@ __all__ = [
     "MATCHER_EVENTS",
     "METRICS",
     "AppliedExtension",
+    "AttributeValue",
+    "Attributes",
     "Event",
     "EventType",
     "Gap",
@@ -54,9 +59,12 @@ __all__ = [
     "PolicyConfig",
     "PriorityConfig",
     "SLAReport",
+    "Sla",
+    "SlaConfig",
     "Target",
     "TargetConfig",
     "Ticket",
+    "TicketCondition",
     "Timeline",
     "Trace",
     "build_timeline",

@@ -25,6 +25,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from slakit.calendar import Rulers
+from slakit.errors import ConfigError
 from slakit.instants import to_us
 from slakit.sla.policy import HoldsPolicy, Metric, Plan, Policy, Target, sla_policy
 from slakit.sla.report import MetricState
@@ -40,6 +41,7 @@ from slakit.sla.track import (
     in_force_from,
     running_segments,
     single_target,
+    target_length,
 )
 
 __all__ = [
@@ -141,19 +143,24 @@ class Measurement(NamedTuple):
     targets: dict[Metric, Target]
 
 
-def measure(line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None) -> Measurement:
+def measure(
+    line: Timeline, policy: Policy | HoldsPolicy, rulers: Rulers | None = None, *, plan: Plan | None = None
+) -> Measurement:
     """Every tracked clock of the ticket ``line`` describes, under ``policy`` (a :class:`slakit.ServicePolicy`
     or its ``.sla``), as of ``line.as_of``.
 
-    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). A
-    priority on the timeline that the policy does not define is an
+    ``rulers`` are the calendar rulers of this evaluation (shared with the escalation engine's). ``plan`` is
+    the ticket's (:meth:`~slakit.sla.Policy.plan_for`), which a policy with ``slas`` needs (a
+    :class:`~slakit.errors.ConfigError` without it). A priority on the timeline that the policy does not define is an
     :class:`~slakit.errors.UnknownPriorityError`.
     """
     sla = sla_policy(policy)
     for _, code in line.priorities:
         if code not in sla.plan.targets:
             sla.priority(code)  # raises, naming the priorities there are
-    return Measuring(line, sla.plan, rulers if rulers is not None else Rulers()).measurement()
+    if plan is None and sla.slas:
+        raise ConfigError.for_value("plan", plan, "the ticket's plan, policy.plan_for(ticket), for a policy with slas")
+    return Measuring(line, sla.plan if plan is None else plan, rulers if rulers is not None else Rulers()).measurement()
 
 
 def windows(metric: Metric, line: Timeline, restart: bool) -> list[Window]:
@@ -479,6 +486,8 @@ class Measuring:
 
         ``whole`` is the clock of the whole window; a run counts what ``whole`` counted during it.
         """
+        if self.plan.relative:  # a relative target's length depends on where the run starts: no shortcut
+            return False
         limit = self.withins[metric] if self.plain else self._least_target(metric, gap_start, gap_end)
         if limit is None:
             return False
@@ -530,7 +539,9 @@ class Measuring:
         running = not completed and not (self.paused and self.targets[metric].pausable)
         outcome: Outcome | None
         if self.plain:  # one target all along, no extension: the common case, without pieces
-            within = self.withins[metric]
+            within = (
+                self.withins[metric] if not self.plan.relative else target_length(self.targets[metric], track.start)
+            )
             elapsed, deadline, breached_at, next_change, at_risk = single_target(
                 track, within, running, self.plan.ratio
             )
@@ -578,6 +589,12 @@ class Measuring:
         head = pieces[0]
         if head.since < start:
             pieces[0] = Piece(start, head.within, None, head.source)
+        if self.plan.relative:  # a relative target's length is that from the clock's start
+            targets = self.plan.targets
+            for i, piece in enumerate(pieces):
+                own = targets[piece.source].get(metric)
+                if own is not None and own.days is not None:
+                    pieces[i] = Piece(piece.since, target_length(own, start), None, piece.source)
         others = self._other_clocks(metric)
         if others:
             # an earlier priority's target counts on its own clock, or a later change of clock could undo a
@@ -673,4 +690,7 @@ class Measuring:
         )
 
     def _pending(self, metric: Metric, target: Target) -> MetricFigures:
-        return MetricFigures(metric, target, target.within_us, _PENDING, None, 0, False, None, None, None)
+        """A metric whose clock has not started: its target (a relative one's length as from the ticket's
+        creation)."""
+        within = target_length(target, self.line.created)
+        return MetricFigures(metric, target, within, _PENDING, None, 0, False, None, None, None)

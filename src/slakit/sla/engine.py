@@ -27,20 +27,18 @@ def evaluate(ticket: Ticket, policy: Policy | HoldsPolicy, *, as_of: datetime) -
     require_aware(as_of, "as_of")
     sla = sla_policy(policy)
     check_ticket(ticket, sla)
-    plan = sla.plan
-    line = build_timeline(ticket, to_us(as_of), plan.pause_statuses, plan.definitions, restart=plan.restart)
-    return sla_report(ticket.id, as_of, line, measure(line, sla), sla.plan)
+    base = sla.plan
+    line = build_timeline(ticket, to_us(as_of), base.pause_statuses, base.definitions, restart=base.restart)
+    plan = sla.plan_for(ticket)
+    return sla_report(ticket.id, as_of, line, measure(line, sla, plan=plan), plan)
 
 
 def check_ticket(ticket: Ticket, policy: Policy, *, until: int | None = None) -> None:
-    """Raise :class:`~slakit.errors.UnknownPriorityError` for a priority (of the ticket or a priority
-    event, up to the instant ``until`` if given) that ``policy`` does not define."""
-    priorities = policy.priorities
-    if ticket.priority not in priorities:
-        policy.priority(ticket.priority)
-    for event in ticket.events:
-        if event.type == "priority" and event.priority not in priorities and (until is None or event.at_us <= until):
-            policy.priority(event.priority or "")
+    """Raise the first problem :meth:`Policy.problems <slakit.sla.Policy.problems>` finds in ``ticket`` (an
+    :class:`~slakit.errors.UnknownPriorityError` for a priority of the ticket or of a priority event, up to
+    the instant ``until`` if given, that ``policy`` does not define): the check every evaluation makes."""
+    for problem in policy._problems(ticket, until):
+        raise problem
 
 
 def sla_report(ticket_id: str, as_of: datetime, line: Timeline, measured: Measurement, plan: Plan) -> SLAReport:
@@ -106,6 +104,7 @@ class _Shown:
             tuple(self._gap(gap) for gap in item.gaps) if item.gaps else (),
             tuple(AppliedExtension(self.extensions[i][1], within) for i in item.extensions) if item.extensions else (),
             item,
+            target.sla,
         )
 
     def _gap(self, gap: GapFigures) -> Gap:

@@ -33,6 +33,8 @@ _TEXT: dict[str, dict[str, Any]] = {
             "breached": "breached",
         },
         "target": "{metric}: target {target} on {clock} ({pausable}); {state}",
+        "sla": "  target of SLA '{name}', whose 'when' held: {why}",
+        "relative": "  due at the last closing of business day {days} after the clock's own (0: that day)",
         "pausable": "pauses stop the clock",
         "not_pausable": "pauses do not stop the clock",
         "started": "  started {at}",
@@ -54,6 +56,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "pending": "  not started",
         "24x7": "24x7 time",
         "calendar": "business hours of calendar '{name}'",
+        "event": " (event {id})",
     },
     "zh-CN": {
         "header": "工单 {id}，截至 {as_of}，优先级 {priority}",
@@ -66,6 +69,8 @@ _TEXT: dict[str, dict[str, Any]] = {
             "breached": "已超时",
         },
         "target": "{metric}：目标 {target}，按{clock}计算（{pausable}）；{state}",
+        "sla": "  目标来自 SLA「{name}」，其条件成立：{why}",
+        "relative": "  截止于计时开始当天之后第 {days} 个工作日的下班时间",
         "pausable": "暂停状态停止计时",
         "not_pausable": "暂停状态不停止计时",
         "started": "  开始于 {at}",
@@ -87,6 +92,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "pending": "  尚未开始",
         "24x7": "自然时间（7x24）",
         "calendar": "日历「{name}」的工作时间",
+        "event": "（事件 {id}）",
     },
 }
 
@@ -112,6 +118,7 @@ def explain(report: SLAReport, lang: str = "en") -> str:
                 at=_show(item.event.at, zone),
                 reason=item.reason,
             )
+            + _event_id(item.event.id, text)
         )
     lines.extend(text["note"].format(note=note) for note in report.notes)
     return "\n".join(lines)
@@ -130,6 +137,12 @@ def _metric_lines(status: MetricStatus, text: dict[str, Any]) -> list[str]:
             state=text["state"][status.state.value],
         )
     ]
+    target = status.figures.target if status.figures is not None else None
+    if status.sla is not None:
+        why = target.why if target is not None and target.sla == status.sla else None
+        lines.append(text["sla"].format(name=status.sla, why=why or "—"))
+    if target is not None and target.days is not None:
+        lines.append(text["relative"].format(days=target.days))
     if status.started_at is None:
         lines.append(text["pending"])
         return lines
@@ -141,7 +154,9 @@ def _metric_lines(status: MetricStatus, text: dict[str, Any]) -> list[str]:
         items = [f"{_show_us(a, zone)} – {_show_us(b, zone)} ({reason})" for a, b, reason in trace.paused]
         lines.append(text["paused"].format(items="; ".join(items)))
     for extension in status.extensions:
-        lines.append(text["extension"].format(until=_show(extension.event.until, zone)))
+        lines.append(
+            text["extension"].format(until=_show(extension.event.until, zone)) + _event_id(extension.event.id, text)
+        )
     if status.deadline is not None:
         lines.append(text["deadline"].format(deadline=_show(status.deadline, zone)))
     if status.completed_at is not None:
@@ -191,6 +206,11 @@ def _calendar_lines(
     if makeup:
         lines.append(text["makeup"].format(items=", ".join(makeup)))
     return lines
+
+
+def _event_id(event_id: str | None, text: dict[str, Any]) -> str:
+    """`` (event E-17)`` after a line about an event the host gave an id, else nothing."""
+    return "" if event_id is None else text["event"].format(id=event_id)
 
 
 def _show(value: datetime | None, zone: tzinfo | None, *, time_only: bool = False) -> str:

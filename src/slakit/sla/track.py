@@ -14,10 +14,15 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
-from slakit.calendar import Ruler
+from slakit.calendar import HORIZON_YEARS, BusinessCalendar, Ruler
+from slakit.calendar.table import wall_instant
+from slakit.errors import UnsatisfiableError
+from slakit.instants import from_us
+from slakit.sla.policy import Target
 
 __all__ = [
     "Figures",
@@ -29,6 +34,7 @@ __all__ = [
     "breach_instant",
     "clock_stop",
     "due_in_stretch",
+    "end_of_business_day",
     "evaluate_track",
     "first_open",
     "hole_reach",
@@ -40,6 +46,7 @@ __all__ = [
     "passed_in_force",
     "running_segments",
     "single_target",
+    "target_length",
 ]
 
 # How a target appears in a trace: (since, within, until, source), the shape of Trace.targets items.
@@ -124,6 +131,76 @@ def due_in_stretch(clock: Ruler, a: int, b: int, need: int, *, stops: bool) -> i
         return due if due < b else None
     due = clock.add(a, need)
     return due if due < b or (due == b and not stops) else None
+
+
+def end_of_business_day(
+    calendar: BusinessCalendar, start: int, days: int, closes: dict[date, int | None] | None = None
+) -> int:
+    """The deadline of a relative target (``due: end_of_business_day``) whose clock starts at ``start``: the last
+    closing instant of the calendar's ``days``-th business day after the business day of the start.
+
+    The business day of the start is its own local date when that date's hours close after the start (the
+    calendar is open then, or opens again later that day), else the next business day; a business day is a date
+    with hours (holidays closed, make-up workdays open, special hours as given). Its last closing instant is that
+    of its last interval (after a lunch break; past midnight for hours that cross it), by the calendar's own rule
+    for wall times (:func:`slakit.calendar.table.wall_instant`, so DST moves it as it moves any closing).
+    :class:`~slakit.errors.UnsatisfiableError` when the calendar has no such day within its search horizon.
+    ``closes``, when given, keeps each date's last closing instant for later calls on the same calendar.
+    """
+    memo: dict[date, int | None] = {} if closes is None else closes
+    if len(memo) > _MEMO_DAYS:
+        memo.clear()
+    zone = calendar.timezone
+    day = from_us(start, zone).date()
+    close = _last_close(calendar, day, memo)
+    if close is None or close <= start:
+        day, close = _next_business_day(calendar, day, memo)
+    for _ in range(days):
+        day, close = _next_business_day(calendar, day, memo)
+    return close
+
+
+_MEMO_DAYS = 20_000
+
+
+def _last_close(calendar: BusinessCalendar, day: date, memo: dict[date, int | None]) -> int | None:
+    """The last closing instant of ``day``'s hours, None when it has none (a day with no open time)."""
+    if day in memo:
+        return memo[day]
+    zone = calendar.timezone
+    closes = []
+    for r in calendar.schedule(day).ranges:
+        close = wall_instant(day, r.end, zone, closing=True)
+        if close > wall_instant(day, r.start, zone, closing=False):  # not emptied by a DST gap
+            closes.append(close)
+    found = memo[day] = max(closes) if closes else None
+    return found
+
+
+_MAX_DAYS = HORIZON_YEARS * 366
+
+
+def _next_business_day(calendar: BusinessCalendar, day: date, memo: dict[date, int | None]) -> tuple[date, int]:
+    """The first business day after ``day``, with its last closing instant."""
+    for _ in range(_MAX_DAYS):
+        day += timedelta(days=1)
+        close = _last_close(calendar, day, memo)
+        if close is not None:
+            return day, close
+    raise UnsatisfiableError(
+        f"the calendar has no business day within {HORIZON_YEARS} years after {day.isoformat()}: a relative "
+        "deadline (due: end_of_business_day) cannot fall"
+    )
+
+
+def target_length(target: Target, start: int) -> int:
+    """The length of ``target`` for a clock started at ``start``: its ``within``; for a relative target the open
+    time of its calendar from the start to its deadline (:func:`end_of_business_day`), so that a clock running
+    straight on is due exactly at that deadline (:func:`due_in_stretch`, the one rule of where a deadline falls),
+    and elapsed, remaining and at-risk are measured against that length like any other target's."""
+    if target.days is None:
+        return target.within_us
+    return target.clock.elapsed_us(start, end_of_business_day(target.clock, start, target.days, target.closes))
 
 
 def running_segments(

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from slakit._config import ConfigSource, config_model
-from slakit.durations import parse_duration
+from slakit.durations import DurationInput, parse_duration
 from slakit.errors import InvalidSurveyResponseError
 from slakit.instants import from_us, require_aware, td_to_us, to_us
 from slakit.survey._numbers import Answer, Scale, plain, round_half_up
@@ -84,10 +84,12 @@ class SurveySchemeConfig(BaseModel):
     dimensions: dict[str, DimensionConfig]
     whole_numbers: bool | None = Field(default=None, validate_default=True)
     follow_up_below: Decimal | None = None
-    due_within: Annotated[timedelta, BeforeValidator(_due_within)] = timedelta(hours=24)
+    due_within: Annotated[timedelta, BeforeValidator(_due_within, json_schema_input_type=DurationInput)] = timedelta(
+        hours=24
+    )
     allow_partial: bool = False
 
-    @field_validator("dimensions", mode="before")
+    @field_validator("dimensions", mode="before", json_schema_input_type=dict[str, DimensionConfig | None] | list[str])
     @classmethod
     def _names_or_mapping(cls, value: Any) -> Any:
         if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
@@ -278,8 +280,17 @@ class SurveyScheme:
         zone = require_aware(resolved_at, "resolved_at").tzinfo
         if zone is None:  # pragma: no cover - require_aware guarantees a zone
             raise AssertionError("aware datetime without tzinfo")
-        return from_us(to_us(resolved_at) + td_to_us(self.due_within), zone)
+        return from_us(self.survey_due_us(to_us(resolved_at)), zone)
+
+    def survey_due_us(self, resolved_us: int) -> int:
+        """:meth:`survey_due` on epoch microseconds (the rule itself: ``resolved + due_within`` elapsed)."""
+        return resolved_us + td_to_us(self.due_within)
+
+    def survey_on_time_us(self, resolved_us: int, sent_us: int) -> bool:
+        """:meth:`survey_on_time` on epoch microseconds: at or before the due instant counts."""
+        return sent_us <= self.survey_due_us(resolved_us)
 
     def survey_on_time(self, resolved_at: datetime, sent_at: datetime) -> bool:
         """Whether a survey sent at ``sent_at`` met :meth:`survey_due` (at or before it counts)."""
-        return require_aware(sent_at, "sent_at") <= self.survey_due(resolved_at)
+        require_aware(resolved_at, "resolved_at")
+        return self.survey_on_time_us(to_us(resolved_at), to_us(require_aware(sent_at, "sent_at")))

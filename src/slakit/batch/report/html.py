@@ -6,14 +6,16 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from slakit.batch.report._format import display
+from slakit.batch.report._format import display, short_hours
 from slakit.batch.report.charts import charts
-from slakit.batch.report.definitions import DEFINITIONS, describe_run
+from slakit.batch.report.definitions import DEFINITIONS, describe_run, rejected_warning
 from slakit.batch.report.tables import (
     Table,
     breaches_table,
     figure_tables,
+    first_response_table,
     overview_table,
+    priority_labels,
     rejected_reasons_table,
     rejected_rows_table,
 )
@@ -45,6 +47,7 @@ svg.chart text { font-size: 12px; fill: var(--ink); }
 svg.chart .tick, svg.chart .empty { fill: var(--muted); }
 svg.chart .value { font-size: 11px; }
 svg.chart .small { font-size: 9px; }
+svg.chart .value.inside { fill: #fff; }
 svg.chart .grid { stroke: var(--line); }
 svg.chart .axis { stroke: #9aa5b1; }
 svg.chart .line { stroke-width: 2.5; }
@@ -55,6 +58,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
 tr.all td { font-weight: 600; }
 #table-overview td, #table-breaches td { white-space: nowrap; }
+.banner { background: #fdecea; border: 1px solid #e5a5a0; color: #8a1c13; border-radius: 8px; padding: 10px 14px;
+  margin: 16px 0; font-weight: 600; }
 dl { font-size: 13px; } dt { font-weight: 600; margin-top: 8px; } dd { margin: 0 0 0 16px; color: var(--muted); }
 @media print { body { background: #fff; } .card, .kpi { break-inside: avoid; border-color: #ccc; } }
 """
@@ -72,7 +77,7 @@ def _table(table: Table, *, heading: bool = True) -> str:
     body = []
     for row in table.rows:
         cells = "".join(
-            f"<td{' class=num' if column.kind != 'text' else ''}>{escape(display(value, column.kind))}</td>"
+            f"<td{' class=num' if column.kind != 'text' else ''}>{escape(column.show(value))}</td>"
             for column, value in zip(table.columns, row, strict=True)
         )
         marker = ' class="all"' if row and row[0] == "(all)" else ""
@@ -92,6 +97,8 @@ def _kpis(summary: Mapping[str, Any]) -> str:
     handling = _mapping(_mapping(figures.get("handling_time")).get("business"))
     sla = _mapping(figures.get("sla_overall"))
     satisfaction = _mapping(figures.get("satisfaction"))
+    timeliness = _mapping(figures.get("survey_timeliness"))
+    retention = _mapping(figures.get("retention"))
     items = [
         ("tickets", "Tickets 工单量", display(figures.get("tickets"), "count"), ""),
         ("resolved", "Resolved 已解决", display(figures.get("resolved"), "count"), ""),
@@ -121,10 +128,36 @@ def _kpis(summary: Mapping[str, Any]) -> str:
             f"CSAT {display(satisfaction.get('csat'), 'rate')} · "
             f"{display(satisfaction.get('responses'), 'count')} responses",
         ),
+        (
+            "first_response",
+            "Mean first response 平均首次响应",
+            display(_mapping(_mapping(figures.get("first_response_overall")).get("business")).get("mean"), "hours"),
+            "business hours · wall clock "
+            + display(_mapping(_mapping(figures.get("first_response_overall")).get("wall")).get("mean"), "hours"),
+        ),
+        ("resolution_rate", "Resolution rate 解决率", display(figures.get("resolution_rate"), "rate"), ""),
+        (
+            "survey_on_time",
+            "Surveyed in time 及时回访率",
+            display(timeliness.get("rate"), "rate"),
+            f"within {short_hours(timeliness.get('due_within_hours'))} h of resolution"
+            if timeliness.get("due_within_hours") is not None
+            else "",
+        ),
         ("escalated", "Escalated 升级工单", display(_mapping(figures.get("escalations")).get("tickets"), "count"), ""),
         ("breaches", "SLA breaches 超时", display(_mapping(summary.get("breaches")).get("total"), "count"), ""),
         ("rejected", "Rejected rows 无效行", display(_mapping(summary.get("rows")).get("rejected"), "count"), ""),
     ]
+    if retention:
+        items.append(
+            (
+                "retention",
+                "Retention ending next quarter 下季度到期存档",
+                display(retention.get("ending_next_quarter"), "count"),
+                f"after {retention.get('after')} until {retention.get('until')} · "
+                f"{display(retention.get('ended'), 'count')} already ended",
+            )
+        )
     cards = "".join(
         f'<div class="kpi" data-kpi="{key}"><span class="kpi-value">{escape(value)}</span>'
         f'<span class="kpi-label">{escape(label)}</span>'
@@ -135,13 +168,20 @@ def _kpis(summary: Mapping[str, Any]) -> str:
     return f'<section class="kpis" id="key-figures">{cards}</section>'
 
 
+def _banner(summary: Mapping[str, Any]) -> str:
+    warning = rejected_warning(summary)
+    if warning is None:
+        return ""
+    return f'<div class="banner" id="warning-rejected" role="alert">{escape(warning)}</div>\n'
+
+
 def _section(section_id: str, title: str, body: str) -> str:
     return f'<section id="{section_id}"><h2>{escape(title)}</h2>{body}</section>'
 
 
 def render_html(summary: dict[str, Any]) -> str:
     """The report as one self-contained HTML page; every text from the summary is escaped."""
-    tables = {table.name: table for table in figure_tables(_mapping(summary.get("overall")))}
+    tables = {table.name: table for table in figure_tables(_mapping(summary.get("overall")), priority_labels(summary))}
     figures = "".join(
         f'<figure class="card" id="figure-{chart.name}"><h3>{escape(chart.title)}</h3>{chart.svg}</figure>'
         for chart in charts(summary)
@@ -152,13 +192,21 @@ def render_html(summary: dict[str, Any]) -> str:
             "tickets",
             "Tickets · 工单量",
             '<div class="grid">'
-            + "".join(_table(tables[name]) for name in ("by_type", "by_priority", "by_product", "by_channel"))
+            + "".join(
+                _table(tables[name]) for name in ("by_type", "by_priority", "by_route", "by_product", "by_channel")
+            )
             + "</div>",
         ),
         _section(
             "handling",
             "Handling time · 处理时长",
             f'<div class="grid">{_table(tables["handling_time"])}{_table(tables["handling_time_histogram"])}</div>',
+        ),
+        _section(
+            "first-response",
+            "First response · 首次响应",
+            f'<div class="grid">{_table(tables["first_response"])}</div>'
+            + _table(first_response_table(summary), heading=True),
         ),
         _section("sla", "SLA compliance · SLA 达成率", _table(tables["sla"], heading=False)),
         _section(
@@ -192,7 +240,7 @@ def render_html(summary: dict[str, Any]) -> str:
         '<meta name="generator" content="slakit">\n'
         f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f'<header><h1>Service report · 服务报告</h1><p class="meta">{escape(describe_run(summary))}</p></header>\n'
-        f"{_kpis(summary)}\n"
+        f"{_banner(summary)}{_kpis(summary)}\n"
         + "\n".join(sections)
         + f"\n<footer><p>Generated by slakit · {escape(str(summary.get('schema', '')))}</p></footer>\n"
         "</main>\n</body>\n</html>\n"

@@ -38,11 +38,18 @@ class Bar:
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """A named sequence of values, one per label of a grouped or line chart."""
+    """A named sequence of values, one per label of a grouped or line chart; ``label`` is what the legend shows
+    (the name when empty), the name is what ``data-series`` carries."""
 
     name: str
     values: tuple[float | None, ...]
     texts: tuple[str, ...]
+    label: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The legend's text."""
+        return self.label or self.name
 
 
 def _n(value: float) -> str:
@@ -77,6 +84,11 @@ def _open(name: str, title: str, height: float, marks: str, count: int) -> str:
         f'viewBox="0 0 {WIDTH} {_n(height)}" role="img" aria-label="{_attr(title)}">'
         f"<title>{escape(title)}</title>"
     )
+
+
+def _nothing(values: Sequence[float | None]) -> bool:
+    """Whether there is nothing to draw: no value above 0 (an axis of 0, 0, 0, 1, 1 ticks would say nothing)."""
+    return not any(value is not None and value > 0 for value in values)
 
 
 def _empty(name: str, title: str, marks: str) -> str:
@@ -132,7 +144,7 @@ def column_chart(
 ) -> str:
     """Vertical columns, one per bar, left to right (volume by week, the handling-time histogram)."""
     drawn = [bar for bar in bars if bar.value is not None]
-    if not bars:
+    if _nothing([bar.value for bar in bars]):
         return _empty(name, title, "bars")
     top, step = nice_top(max_value if max_value is not None else max((b.value or 0 for b in drawn), default=0))
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, height - _TOP - _BOTTOM
@@ -155,18 +167,35 @@ def column_chart(
     return "".join(parts) + "</svg>"
 
 
-def bar_chart(name: str, title: str, bars: Sequence[Bar], *, max_value: float | None = None) -> str:
-    """Horizontal bars, top to bottom, for long (Chinese) labels: satisfaction, top issues."""
-    if not bars:
+def bar_chart(
+    name: str,
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    max_value: float | None = None,
+    tick_text: Callable[[float], str] = lambda v: f"{v:,.0f}",
+) -> str:
+    """Horizontal bars, top to bottom, for long (Chinese) labels: satisfaction, top issues; a value axis with
+    round ticks runs under them (``class="tick"`` labels)."""
+    if _nothing([bar.value for bar in bars]):
         return _empty(name, title, "bars")
-    row, pad = 30.0, 10.0
+    row, pad, axis_h = 30.0, 10.0, 22.0
     label_w = min(220.0, max(display_width(bar.label) for bar in bars) * FONT + 12)
     text_w = max(display_width(bar.text) for bar in bars) * FONT + 12
     left, plot_w = label_w, WIDTH - label_w - text_w - _RIGHT
-    top = max_value if max_value is not None else max((bar.value or 0 for bar in bars), default=0) or 1.0
-    height = pad * 2 + row * len(bars)
+    top, step = nice_top(max_value if max_value is not None else max((bar.value or 0 for bar in bars), default=0))
+    bottom = pad + row * len(bars)
+    height = bottom + axis_h + pad
     drawn = sum(1 for bar in bars if bar.value is not None)
     parts = [_open(name, title, height, "bars", drawn)]
+    for i in range(round(top / step) + 1):
+        x = left + i * step / top * plot_w
+        parts.append(
+            f'<line class="grid" x1="{_n(x)}" x2="{_n(x)}" y1="{pad}" y2="{_n(bottom)}"/>'
+            f'<text class="tick" x="{_n(x)}" y="{_n(bottom + 16)}" text-anchor="middle">'
+            f"{escape(tick_text(i * step))}</text>"
+        )
+    parts.append(f'<line class="axis" x1="{_n(left)}" x2="{_n(left + plot_w)}" y1="{_n(bottom)}" y2="{_n(bottom)}"/>')
     for i, bar in enumerate(bars):
         y = pad + row * i
         parts.append(
@@ -177,7 +206,7 @@ def bar_chart(name: str, title: str, bars: Sequence[Bar], *, max_value: float | 
         if bar.value is not None:
             parts.append(_rect((left, y + 5, w, row - 10), PALETTE[0], bar))
         parts.append(f'<text class="value" x="{_n(left + w + 6)}" y="{_n(y + row / 2 + 4)}">{escape(bar.text)}</text>')
-    parts.append(f'<line class="axis" x1="{_n(left)}" x2="{_n(left)}" y1="{pad}" y2="{_n(height - pad)}"/>')
+    parts.append(f'<line class="axis" x1="{_n(left)}" x2="{_n(left)}" y1="{pad}" y2="{_n(bottom)}"/>')
     return "".join(parts) + "</svg>"
 
 
@@ -185,12 +214,12 @@ def _legend(series: Sequence[Series]) -> tuple[list[str], float]:
     """The legend's marks, wrapped to the chart's width, and the extra height its second and later rows take."""
     parts, x, y = [], float(_LEFT), 4.0
     for i, one in enumerate(series):
-        width = 14 + display_width(one.name) * FONT + 16
+        width = 14 + display_width(one.shown) * FONT + 16
         if x > _LEFT and x + width > WIDTH - _RIGHT:
             x, y = float(_LEFT), y + 16
         parts.append(
             f'<g class="legend"><rect x="{_n(x)}" y="{_n(y)}" width="10" height="10" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{_n(x + 14)}" y="{_n(y + 9)}">{escape(one.name)}</text></g>'
+            f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{_n(x + 14)}" y="{_n(y + 9)}">{escape(one.shown)}</text></g>'
         )
         x += width
     return parts, y - 4
@@ -210,11 +239,17 @@ def grouped_column_chart(
     tick_text: Callable[[float], str],
     max_value: float | None = None,
     height: float = 280,
+    labels: Sequence[str] = (),
 ) -> str:
-    """Columns per group, one per series side by side, with a legend (SLA compliance per priority and metric)."""
-    if not groups or not series:
-        return _empty(name, title, "bars")
+    """Columns per group, one per series side by side, with a legend (SLA compliance per priority and metric).
+
+    ``labels`` are what the axis shows for the groups (the groups themselves when empty; ``data-group`` carries the
+    group). Each column's value is written vertically (``class="value small"``, ``data-for`` naming its group and
+    series), inside the column when it is tall enough, else above it, so that neighbouring values never overlap;
+    columns too narrow for a line of text carry it in their tooltip only."""
     values = [v for one in series for v in one.values if v is not None]
+    if not groups or not series or _nothing(values):
+        return _empty(name, title, "bars")
     top, step = nice_top(max_value if max_value is not None else max(values, default=0))
     legend, extra = _legend(series)
     margin, plot_w, plot_h = _TOP + extra, WIDTH - _LEFT - _RIGHT, height - _TOP - _BOTTOM
@@ -237,14 +272,28 @@ def grouped_column_chart(
             extra_attrs = f' data-group="{_attr(group)}" data-series="{_attr(one.name)}"'
             bar = Bar(f"{group} {one.name}", value, one.texts[g])
             parts.append(_rect((x, y, width - 2, h), colour, bar, extra_attrs))
-            if width >= display_width(one.texts[g]) * (FONT - 3):
-                parts.append(
-                    f'<text class="value small" x="{_n(x + width / 2 - 1)}" y="{_n(y - 4)}" text-anchor="middle">'
-                    f"{escape(one.texts[g])}</text>"
-                )
-    parts += _x_labels(list(groups), slot, plot_h, margin)
+            if width - 2 >= _SMALL + 2:
+                parts.append(_vertical_value(x + (width - 2) / 2, y, h, one.texts[g], f"{group} {one.name}"))
+    parts += _x_labels(list(labels) if labels else list(groups), slot, plot_h, margin)
     parts.append(_axis(plot_h, margin))
     return "".join(parts) + "</svg>"
+
+
+_SMALL = 9  # px: the font size of ``.value.small`` in the page's CSS
+
+
+def _vertical_value(centre: float, top: float, h: float, text: str, owner: str) -> str:
+    """A column's value written bottom to top, centred on the column: inside it (white) when it fits, else above."""
+    length = display_width(text) * _SMALL
+    x = centre + _SMALL * 0.35  # the rotated baseline: the glyphs sit centred on the column
+    if h >= length + 8:
+        y, where = top + h - 4, "inside"
+    else:
+        y, where = top - 4, "above"
+    return (
+        f'<text class="value small {where}" x="{_n(x)}" y="{_n(y)}" transform="rotate(-90 {_n(x)} {_n(y)})" '
+        f'data-for="{_attr(owner)}">{escape(text)}</text>'
+    )
 
 
 def line_chart(
@@ -258,9 +307,9 @@ def line_chart(
     height: float = 260,
 ) -> str:
     """One line per series over ``labels`` (a trend per month); a missing value breaks the line."""
-    if not labels or not series:
-        return _empty(name, title, "points")
     values = [v for one in series for v in one.values if v is not None]
+    if not labels or not series or not values:
+        return _empty(name, title, "points")
     top, step = nice_top(max_value if max_value is not None else max(values, default=0))
     legend, extra = _legend(series)
     margin, plot_w, plot_h = _TOP + extra, WIDTH - _LEFT - _RIGHT, height - _TOP - _BOTTOM

@@ -6,24 +6,31 @@ writes them as they are, Markdown and HTML format each column by its :data:`~._f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slakit.batch.report._format import Kind, display
+from slakit.batch.report._format import Kind, display, short_hours
 
 __all__ = [
     "ALL",
+    "COUNT_TABLES",
+    "METRIC_LABELS",
     "OVERVIEW_COLUMNS",
     "Column",
     "Table",
     "breaches_table",
+    "count_table",
     "csv_tables",
     "figure_tables",
+    "first_response_table",
     "group_columns",
     "group_label",
+    "metric_label",
     "overview_table",
     "overview_values",
+    "priority_labels",
     "rejected_reasons_table",
     "rejected_rows_table",
     "sla_metrics",
@@ -35,11 +42,60 @@ ALL = "(all)"
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column: ``name`` heads the CSV, ``title`` the human reports, ``kind`` says how cells read."""
+    """A column: ``name`` heads the CSV, ``title`` the human reports, ``kind`` says how cells read.
+
+    ``labels`` are ``(value, label)`` pairs the human reports show instead of a value (priority ``P1`` as
+    ``P1 紧急``, metric ``response`` as ``Response 首次响应``); the CSV export keeps the raw value.
+    """
 
     name: str
     title: str
     kind: Kind = "text"
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def show(self, value: Any) -> str:
+        """``value`` as the human reports show it in this column."""
+        if self.labels and isinstance(value, str):
+            for raw, label in self.labels:
+                if raw == value:
+                    return label
+        return display(value, self.kind)
+
+
+METRIC_LABELS: Mapping[str, str] = {
+    "response": "Response 首次响应",
+    "acknowledge": "Acknowledge 受理确认",
+    "update": "Update 进展更新",
+    "resolution": "Resolution 解决",
+}
+"""Each built-in metric in English and Chinese, as the human reports name it."""
+
+
+def metric_label(metric: str) -> str:
+    """``response`` -> ``Response 首次响应``; a metric without a label as it is."""
+    return METRIC_LABELS.get(metric, metric)
+
+
+def priority_labels(summary: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``(code, "P1 紧急")`` for each priority the summary names (``summary["priorities"]``), by rank."""
+    priorities = _mapping(summary.get("priorities"))
+    ranked = sorted(priorities.items(), key=lambda item: (_rank(item[1]), item[0]))
+    labels = []
+    for code, spec in ranked:
+        name = _mapping(spec).get("name")
+        labels.append((str(code), f"{code} {name}" if name and name != code else str(code)))
+    return tuple(labels)
+
+
+def _rank(spec: Any) -> float:
+    rank = _mapping(spec).get("rank")
+    return float(rank) if isinstance(rank, int | float) and not isinstance(rank, bool) else math.inf
+
+
+def _by_rank(items: Iterable[tuple[str, Any]], labels: tuple[tuple[str, str], ...]) -> list[tuple[str, Any]]:
+    """Items keyed by priority code in rank order (the labels' order), others after them in their own order."""
+    order = {code: i for i, (code, _) in enumerate(labels)}
+    return sorted(items, key=lambda item: order.get(item[0], len(order)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +120,22 @@ def _share(count: int, total: int) -> float | None:
 _COUNT_COLUMNS = (Column("tickets", "Tickets", "count"), Column("share", "Share", "rate"))
 
 
-def _count_table(name: str, title: str, label: Column, counts: Mapping[str, int]) -> Table:
+def count_table(name: str, title: str, label: Column, counts: Mapping[str, int], note: str = "") -> Table:
+    """Tickets and share per value of one grouping key (type, priority, route, an attribute, ...)."""
     total = sum(counts.values())
     rows = tuple((key, count, _share(count, total)) for key, count in counts.items())
-    return Table(name, title, (label, *_COUNT_COLUMNS), rows)
+    return Table(name, title, (label, *_COUNT_COLUMNS), rows, note=note)
 
 
-_COUNTS = (
+COUNT_TABLES: tuple[tuple[str, str, str, str], ...] = (
     ("by_type", "Tickets by type · 按类型", "type", "Type"),
     ("by_priority", "Tickets by priority · 按优先级", "priority", "Priority"),
     ("by_product", "Tickets by product · 按产品型号", "product", "Product"),
     ("by_channel", "Tickets by channel · 按渠道", "channel", "Channel"),
+    ("by_route", "Tickets by route · 按派单角色", "route", "Route"),
 )
+"""``(figures key, title, CSV column, heading)`` of each "tickets by" table: one line per grouping key (a ticket
+attribute's counts, ``by_attribute.tier``, would be one more line)."""
 
 
 def sla_metrics(figures: Mapping[str, Any]) -> list[str]:
@@ -86,12 +146,29 @@ def sla_metrics(figures: Mapping[str, Any]) -> list[str]:
     return list(seen)
 
 
-def figure_tables(figures: Mapping[str, Any]) -> list[Table]:
-    """The tables of one ``<Figures>`` mapping (the whole run or one group)."""
-    tables = [
-        _count_table(name, title, Column(column, heading), _mapping(figures.get(name)))
-        for name, title, column, heading in _COUNTS
-    ]
+def _counts_note(name: str, figures: Mapping[str, Any]) -> str:
+    classified = figures.get("classified_from_subject") or 0
+    if name in ("by_type", "by_route") and classified:
+        return (
+            f"{display(classified, 'count')} of {display(figures.get('tickets'), 'count')} tickets had no category in "
+            "the export: their type comes from the policy's keyword classifier over the subject, as in the top "
+            "problems."
+        )
+    return ""
+
+
+def figure_tables(figures: Mapping[str, Any], priorities: tuple[tuple[str, str], ...] = ()) -> list[Table]:
+    """The tables of one ``<Figures>`` mapping (the whole run or one group); ``priorities`` are the
+    :func:`priority_labels` (priority tables in rank order, codes shown with their names)."""
+    tables = []
+    for name, title, column, heading in COUNT_TABLES:
+        counts = _mapping(figures.get(name))
+        if name == "by_priority":
+            counts = dict(_by_rank(counts.items(), priorities))
+        labels = priorities if name == "by_priority" else ()
+        tables.append(
+            count_table(name, title, Column(column, heading, labels=labels), counts, _counts_note(name, figures))
+        )
     tables += [
         Table(
             "volume_by_week",
@@ -124,7 +201,7 @@ def figure_tables(figures: Mapping[str, Any]) -> list[Table]:
             tuple((label, count, _share(count, resolved)) for label, count in buckets),
         )
     )
-    tables.append(_sla_table(figures))
+    tables.append(_sla_table(figures, priorities))
     satisfaction = _mapping(figures.get("satisfaction"))
     tables.append(
         Table(
@@ -135,20 +212,44 @@ def figure_tables(figures: Mapping[str, Any]) -> list[Table]:
                 (name, _mapping(dim).get("label", name), _mapping(dim).get("mean"))
                 for name, dim in _mapping(satisfaction.get("dimensions")).items()
             ),
-            note=_satisfaction_note(satisfaction),
+            note=_satisfaction_note(satisfaction, _mapping(figures.get("survey_timeliness")) or None),
         )
     )
     top = _mapping(figures.get("top_issues"))
     tables.append(
         Table(
             "top_issues",
-            "Top issues · 高频问题",
-            (Column("rank", "Rank", "count"), Column("issue", "Issue"), Column("tickets", "Tickets", "count")),
+            "Top 5 problems · 高频问题",
+            (
+                Column("rank", "Rank", "count"),
+                Column("issue", "Problem"),
+                Column("tickets", "Tickets", "count"),
+                Column("share", "Share", "rate"),
+                Column("mean_handling_hours", "Mean handling (business)", "hours"),
+                Column("categories", "Categories"),
+            ),
             tuple(
-                (rank, _mapping(item).get("issue"), _mapping(item).get("count"))
+                (
+                    rank,
+                    _mapping(item).get("issue"),
+                    _mapping(item).get("count"),
+                    _mapping(item).get("share"),
+                    _mapping(item).get("mean_handling_hours"),
+                    _categories(_mapping(item).get("categories")),
+                )
                 for rank, item in enumerate(top.get("items") or (), start=1)
             ),
             note=_TOP_SOURCES.get(str(top.get("source")), ""),
+        )
+    )
+    tables.append(
+        Table(
+            "first_response",
+            "First response per priority · 首次响应时长",
+            (Column("priority", "Priority", labels=priorities), *_FIRST_RESPONSE_COLUMNS),
+            tuple(_first_response_rows(figures, priorities)),
+            note="Created to the first public agent reply, in business hours (the policy calendar's open time) and "
+            "wall-clock hours.",
         )
     )
     escalations = _mapping(figures.get("escalations"))
@@ -171,30 +272,86 @@ def figure_tables(figures: Mapping[str, Any]) -> list[Table]:
     return tables
 
 
-def _satisfaction_note(satisfaction: Mapping[str, Any]) -> str:
-    return (
+def _satisfaction_note(satisfaction: Mapping[str, Any], timeliness: Mapping[str, Any] | None = None) -> str:
+    note = (
         f"{display(satisfaction.get('responses'), 'count')} responses · overall "
         f"{display(satisfaction.get('mean_overall'), 'score')} · CSAT {display(satisfaction.get('csat'), 'rate')} · "
         f"{display(satisfaction.get('follow_up'), 'count')} need follow-up"
     )
+    if timeliness:
+        within = timeliness.get("due_within_hours")
+        note += (
+            f" · surveyed within {short_hours(within)} h of resolution: {display(timeliness.get('rate'), 'rate')}"
+            f" ({display(timeliness.get('on_time'), 'count')} of {display(timeliness.get('due'), 'count')} due)"
+        )
+    return note
 
 
 _TOP_SOURCES = {
-    "category": "Counted by the ticket's category (its subtype where there is one).",
-    "subject": "Counted by the policy's keyword classifier over each ticket's subject.",
+    "category": "No subject matched a keyword: counted by the ticket's category (its subtype where there is one).",
+    "subject": "Counted by the problem phrase the policy's keyword classifier matched in each ticket's subject "
+    "(the keyword that decided its category); share of the tickets with a phrase; handling of the resolved ones.",
 }
 
 
-def _sla_table(figures: Mapping[str, Any]) -> Table:
+def _categories(value: Any) -> str | None:
+    """``{"售后服务类/硬件维修": 3, ...}`` as ``售后服务类/硬件维修 ×3 · ...`` (None when there are none)."""
+    categories = _mapping(value)
+    if not categories:
+        return None
+    return " · ".join(f"{category} ×{count}" for category, count in categories.items())
+
+
+def _first_response_rows(figures: Mapping[str, Any], priorities: tuple[tuple[str, str], ...]) -> list[tuple[Any, ...]]:
+    per = _by_rank(_mapping(figures.get("first_response")).items(), priorities)
+    per.append((ALL, figures.get("first_response_overall")))
+    rows = []
+    for priority, one in per:
+        business, wall = _mapping(_mapping(one).get("business")), _mapping(_mapping(one).get("wall"))
+        rows.append(
+            (priority, business.get("count"), business.get("mean"), business.get("median"), wall.get("mean"),
+             wall.get("median"))
+        )  # fmt: skip
+    return rows
+
+
+_FIRST_RESPONSE_COLUMNS = (
+    Column("replied", "Replied", "count"),
+    Column("business_mean", "Mean (business)", "hours"),
+    Column("business_median", "Median (business)", "hours"),
+    Column("wall_mean", "Mean (wall clock)", "hours"),
+    Column("wall_median", "Median (wall clock)", "hours"),
+)
+
+
+def first_response_table(summary: Mapping[str, Any]) -> Table:
+    """Mean and median first-response time per priority, for the whole run and then per group (period)."""
+    priorities = priority_labels(summary)
+    rows = tuple((*key, *row) for key, figures in _groups(summary) for row in _first_response_rows(figures, priorities))
+    return Table(
+        "first_response_by_group",
+        "First response per priority and "
+        + (", ".join(str(k) for k in summary.get("group_by") or ()) or "run")
+        + " · 首次响应时长",
+        (*group_columns(summary), Column("priority", "Priority", labels=priorities), *_FIRST_RESPONSE_COLUMNS),
+        rows,
+        note="Created to the first public agent reply of the tickets that had one.",
+    )
+
+
+def _sla_table(figures: Mapping[str, Any], priorities: tuple[tuple[str, str], ...] = ()) -> Table:
     columns = (
-        Column("priority", "Priority"),
-        Column("metric", "Metric"),
+        Column("priority", "Priority", labels=priorities),
+        Column("metric", "Metric", labels=tuple(METRIC_LABELS.items())),
         Column("met", "Met", "count"),
         Column("breached", "Breached", "count"),
         Column("running", "Running", "count"),
         Column("compliance", "Compliance", "rate"),
     )
-    per_priority = [(priority, _mapping(metrics)) for priority, metrics in _mapping(figures.get("sla")).items()]
+    per_priority = [
+        (priority, _mapping(metrics))
+        for priority, metrics in _by_rank(_mapping(figures.get("sla")).items(), priorities)
+    ]
     per_priority.append((ALL, _mapping(figures.get("sla_overall"))))
     rows = tuple(
         (priority, metric, *(_mapping(counts).get(k) for k in ("met", "breached", "running", "compliance")))
@@ -222,8 +379,15 @@ OVERVIEW_COLUMNS = (
     Column("satisfaction_mean", "Satisfaction", "score"),
     Column("csat", "CSAT", "rate"),
     Column("escalated_tickets", "Escalated", "count"),
+    Column("resolution_rate", "Resolution rate", "rate"),
+    Column("first_response_business_mean", "Mean first response (business)", "hours"),
+    Column("first_response_business_median", "Median first response (business)", "hours"),
+    Column("first_response_wall_mean", "Mean first response (wall clock)", "hours"),
+    Column("first_response_wall_median", "Median first response (wall clock)", "hours"),
+    Column("survey_on_time_rate", "Surveyed in time", "rate"),
 )
-"""The headline figures of a group: one row per group in the overview table."""
+"""The headline figures of a group: one row per group in the overview table (the columns added last come last,
+so that readers of summary_overview.csv keep working)."""
 
 
 def overview_values(figures: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -244,7 +408,16 @@ def overview_values(figures: Mapping[str, Any]) -> tuple[Any, ...]:
         satisfaction.get("mean_overall"),
         satisfaction.get("csat"),
         _mapping(figures.get("escalations")).get("tickets"),
+        figures.get("resolution_rate"),
+        *_first_figures(figures),
+        _mapping(figures.get("survey_timeliness")).get("rate"),
     )
+
+
+def _first_figures(figures: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+    first = _mapping(figures.get("first_response_overall"))
+    business, wall = _mapping(first.get("business")), _mapping(first.get("wall"))
+    return business.get("mean"), business.get("median"), wall.get("mean"), wall.get("median")
 
 
 def group_columns(summary: Mapping[str, Any]) -> tuple[Column, ...]:
@@ -279,9 +452,10 @@ def overview_table(summary: Mapping[str, Any]) -> Table:
 def csv_tables(summary: Mapping[str, Any]) -> list[Table]:
     """Every table for the CSV export: the overview, then each figure table with rows for all and per group."""
     prefix = group_columns(summary)
+    priorities = priority_labels(summary)
     merged: dict[str, Table] = {}
     for key, figures in _groups(summary):
-        for table in figure_tables(figures):
+        for table in figure_tables(figures, priorities):
             rows = tuple((*key, *row) for row in table.rows)
             if table.name in merged:
                 merged[table.name] = replace(merged[table.name], rows=merged[table.name].rows + rows)
@@ -298,8 +472,8 @@ def breaches_table(summary: Mapping[str, Any]) -> Table:
     columns = (
         Column("ticket", "Ticket"),
         Column("line", "Line"),
-        Column("priority", "Priority"),
-        Column("metric", "Metric"),
+        Column("priority", "Priority", labels=priority_labels(summary)),
+        Column("metric", "Metric", labels=tuple(METRIC_LABELS.items())),
         Column("deadline", "Deadline"),
         Column("completed_at", "Completed"),
         Column("late_by_hours", "Late by (business)", "hours"),

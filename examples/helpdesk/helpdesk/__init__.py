@@ -1,0 +1,1 @@
+"""A small helpdesk service embedding slakit: FastAPI + SQLAlchemy on SQLite (see README.md)."""
