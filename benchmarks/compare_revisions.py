@@ -9,8 +9,10 @@ second and the median of the paired ratios (this checkout / the other): above 1 
 
     .venv/bin/python benchmarks/compare_revisions.py 8e315c5            # a commit, a tag or a branch
     .venv/bin/python benchmarks/compare_revisions.py 8e315c5 --runs 7 --tickets 3000
+    .venv/bin/python benchmarks/compare_revisions.py ../main/src --runs 7   # another checkout's src folder
 
-The other revision is checked out with ``git worktree`` into a temporary folder and removed after.
+The other revision is checked out with ``git worktree`` into a temporary folder and removed after; a folder
+(another checkout's ``src``) is used as it is.
 """
 
 from __future__ import annotations
@@ -74,28 +76,47 @@ def _rates(src: Path, tickets: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("revision", help="the other revision (commit, tag or branch)")
+    parser.add_argument("revision", help="the other revision (commit, tag or branch), or another checkout's src")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tickets", type=int, default=2000)
     args = parser.parse_args()
+    if Path(args.revision).is_dir():
+        here_runs, other_runs = _turns(Path(args.revision), args.runs, args.tickets)
+    else:
+        here_runs, other_runs = _against_revision(args.revision, args.runs, args.tickets)
+    _show(args.revision, args.runs, args.tickets, here_runs, other_runs)
+
+
+Rates = list[dict[str, float]]
+
+
+def _turns(other_src: Path, runs: int, tickets: int) -> tuple[Rates, Rates]:
+    here_runs, other_runs = [], []
+    for _ in range(runs):  # taking turns, so that both see the same machine
+        here_runs.append(_rates(ROOT / "src", tickets))
+        other_runs.append(_rates(other_src, tickets))
+    return here_runs, other_runs
+
+
+def _against_revision(revision: str, runs: int, tickets: int) -> tuple[Rates, Rates]:
     with tempfile.TemporaryDirectory() as folder:
         other = Path(folder) / "other"
         git = ["git", "-C", str(ROOT)]
-        subprocess.run([*git, "worktree", "add", "--detach", "--quiet", str(other), args.revision], check=True)  # noqa: S603
+        subprocess.run([*git, "worktree", "add", "--detach", "--quiet", str(other), revision], check=True)  # noqa: S603
         try:
-            here_runs, other_runs = [], []
-            for _ in range(args.runs):  # taking turns, so that both see the same machine
-                here_runs.append(_rates(ROOT / "src", args.tickets))
-                other_runs.append(_rates(other / "src", args.tickets))
+            return _turns(other / "src", runs, tickets)
         finally:
             subprocess.run([*git, "worktree", "remove", "--force", str(other)], check=True)  # noqa: S603
-    print(f"tickets/s, CPU time, medians of {args.runs} runs of {args.tickets} tickets, taking turns; "
-          f"ratio: this checkout / {args.revision}, the median of the paired ratios")  # fmt: skip
+
+
+def _show(revision: str, runs: int, tickets: int, here_runs: Rates, other_runs: Rates) -> None:
+    print(f"tickets/s, CPU time, medians of {runs} runs of {tickets} tickets, taking turns; "
+          f"ratio: this checkout / {revision}, the median of the paired ratios")  # fmt: skip
     for name in SCENARIOS:
         here = [run[name] for run in here_runs]
         there = [run[name] for run in other_runs]
         ratio = statistics.median(a / b for a, b in zip(here, there, strict=True))
-        print(f"{name:>28}: this {statistics.median(here):>8,.0f}   {args.revision} {statistics.median(there):>8,.0f}"
+        print(f"{name:>28}: this {statistics.median(here):>8,.0f}   {revision} {statistics.median(there):>8,.0f}"
               f"   ratio {ratio:.2f} (min {min(a / b for a, b in zip(here, there, strict=True)):.2f},"
               f" max {max(a / b for a, b in zip(here, there, strict=True)):.2f})")  # fmt: skip
 

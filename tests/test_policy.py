@@ -172,12 +172,26 @@ def test_every_shipped_preset_validates_against_the_policy_schema(policy_schema,
     policy_schema.validate(_as_an_editor_reads(presets.config(name)))
 
 
+def test_a_policy_with_defined_metrics_and_slas_validates_against_the_policy_schema(policy_schema):
+    config = presets.config("p1-p3")
+    config["metrics"] = {"next_reply": {"start": [{"event": "reply", "author": "customer"}], "stop": ["reply"]}}
+    config["priorities"]["P1"]["targets"]["next_reply"] = "2h"
+    config["slas"] = [
+        {"name": "vip", "when": GOLD, "targets": {"*": {"next_reply": "1h", "response": {"within": "30m"}}}}
+    ]
+    ServicePolicy.from_config(config)  # and slakit builds it
+    policy_schema.validate(_as_an_editor_reads(config))
+    config["slas"][0]["targets"]["*"]["next-reply"] = "1h"
+    with pytest.raises(jsonschema.ValidationError):
+        policy_schema.validate(_as_an_editor_reads(config))
+
+
 @pytest.mark.parametrize(
     ("path", "value"),
     [
         (("priorities", "P1", "rank"), "first"),
         (("priorities", "P1", "targets", "response"), ["2h"]),
-        (("priorities", "P1", "targets", "responze"), "2h"),
+        (("priorities", "P1", "targets", "respon-ze"), "2h"),  # no metric's name (any name may be defined)
         (("priorities", "P1", "targets", "response"), {"within": "2h", "clock": "wall"}),
         (("calendars", "default", "hours"), "09:00-18:00"),
         (("at_risk",), "high"),

@@ -20,7 +20,16 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired, TypeVar
 
 from dateutil import parser as date_parser
-from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, ValidationError, with_config
+from pydantic import (
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    with_config,
+)
 from typing_extensions import TypedDict
 
 from slakit._config import config_error_from
@@ -62,7 +71,24 @@ DecimalText = Annotated[
     str,
     Field(pattern=r"^-?\d+(\.\d+)?$", description="a decimal number written as a string, e.g. '3.67'"),
 ]
-MetricName = Literal["response", "acknowledge", "update", "resolution"]
+_METRIC_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+MetricName = Annotated[
+    str,
+    StringConstraints(pattern=_METRIC_PATTERN),
+    # the pattern inside allOf: as a mapping's key, a bare pattern would become patternProperties, which lets
+    # a key that does not match through (JSON Schema checks only the keys that match a pattern)
+    WithJsonSchema(
+        {
+            "type": "string",
+            "allOf": [{"pattern": _METRIC_PATTERN}],
+            "examples": ["response", "acknowledge", "update", "resolution"],
+            "description": (
+                "a metric's name: response, acknowledge, update, resolution, or one the policy's 'metrics' "
+                "section defines (letters, digits and underscores, starting with a letter)"
+            ),
+        }
+    ),
+]
 
 
 @with_config(_FORBID)

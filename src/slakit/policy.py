@@ -87,7 +87,7 @@ class ServicePolicy:
                 raise ConfigError(message, path=f"priority_matrix.{exc.path}") from exc
         classifier = Classifier.from_config(config.classification) if config.classification is not None else None
         survey = SurveyScheme(config.survey) if config.survey is not None else None
-        escalation = _escalation(config.escalation, survey)
+        escalation = _escalation(config.escalation, survey, frozenset(config.metrics))
         return cls(config, sla, escalation, survey, classifier, matrix, config.retention)
 
     @classmethod
@@ -154,11 +154,13 @@ def _attribute_kinds(policy: ServicePolicy) -> dict[str, str]:
 _KIND_NAMES = {"text": "text", "number": "number", "bool": "true/false value"}
 
 
-def _escalation(section: EscalationConfig | None, survey: SurveyScheme | None) -> EscalationRules:
+def _escalation(
+    section: EscalationConfig | None, survey: SurveyScheme | None, metrics: frozenset[str]
+) -> EscalationRules:
     if section is None:
         return NO_RULES
     dimensions = frozenset(survey.dimensions) if survey is not None else None
     try:
-        return EscalationRules.from_config(section, survey_dimensions=dimensions)
+        return EscalationRules.from_config(section, survey_dimensions=dimensions, metrics=metrics)
     except ConfigError as exc:
         raise ConfigError(f"invalid policy: escalation: {exc}", path=f"escalation.{exc.path}") from exc

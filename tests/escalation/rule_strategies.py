@@ -21,8 +21,11 @@ def _duration(field: str) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def leaves(draw: st.DrawFn, *, survey: bool = False, attributes: bool = False) -> dict[str, Any]:
-    """One leaf ``{fact, op, value}`` of any kind (``attributes``: ``ticket.attributes.tier`` and ``seats`` too)."""
+def leaves(
+    draw: st.DrawFn, *, survey: bool = False, attributes: bool = False, metrics: tuple[str, ...] = METRICS
+) -> dict[str, Any]:
+    """One leaf ``{fact, op, value}`` of any kind (``sla.<metric>.*`` of ``metrics``; ``attributes``:
+    ``ticket.attributes.tier`` and ``seats`` too)."""
     kinds = (
         ["sla", "sla", "sla", "sla", "ticket"] + (["survey"] if survey else []) + (["attribute"] if attributes else [])
     )
@@ -40,7 +43,7 @@ def leaves(draw: st.DrawFn, *, survey: bool = False, attributes: bool = False) -
             "value": draw(st.sampled_from([5, 10, 12.5])),
         }
     if kind == "sla":
-        metric = draw(st.sampled_from(METRICS))
+        metric = draw(st.sampled_from(metrics))
         field = draw(st.sampled_from(["state", "elapsed", "remaining", "overdue", "elapsed_ratio", "at_risk"]))
         fact = f"sla.{metric}.{field}"
         if field == "state":
@@ -76,10 +79,12 @@ def leaves(draw: st.DrawFn, *, survey: bool = False, attributes: bool = False) -
     return {"fact": f"ticket.{fact}", "op": op, "value": value}
 
 
-def conditions(*, survey: bool = False, attributes: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def conditions(
+    *, survey: bool = False, attributes: bool = False, metrics: tuple[str, ...] = METRICS
+) -> st.SearchStrategy[dict[str, Any]]:
     """Leaves combined with all / any / not, up to a few levels deep."""
     return st.recursive(
-        leaves(survey=survey, attributes=attributes),
+        leaves(survey=survey, attributes=attributes, metrics=metrics),
         lambda inner: st.one_of(
             st.lists(inner, min_size=1, max_size=3).map(lambda parts: {"all": parts}),
             st.lists(inner, min_size=1, max_size=3).map(lambda parts: {"any": parts}),
@@ -90,13 +95,15 @@ def conditions(*, survey: bool = False, attributes: bool = False) -> st.SearchSt
 
 
 @st.composite
-def rule_sets(draw: st.DrawFn, *, survey: bool = False, attributes: bool = False) -> EscalationRules:
-    """1-4 rules with random conditions, levels 0-2, some with a contact deadline."""
+def rule_sets(
+    draw: st.DrawFn, *, survey: bool = False, attributes: bool = False, metrics: tuple[str, ...] = METRICS
+) -> EscalationRules:
+    """1-4 rules with random conditions (over ``metrics``), levels 0-2, some with a contact deadline."""
     count = draw(st.integers(1, 4))
     rules = [
         {
             "name": f"r{i}",
-            "when": draw(conditions(survey=survey, attributes=attributes)),
+            "when": draw(conditions(survey=survey, attributes=attributes, metrics=metrics)),
             "level": draw(st.integers(0, 2)),
             **({"contact_within": "2h"} if draw(st.booleans()) else {}),
             **({"clock": "calendar"} if draw(st.booleans()) else {}),
@@ -105,4 +112,7 @@ def rule_sets(draw: st.DrawFn, *, survey: bool = False, attributes: bool = False
     ]
     levels = [{"level": 1, "role": "主管"}, {"level": 2, "role": "部门负责人"}]
     dimensions = frozenset({"efficiency", "attitude"}) if survey else None
-    return EscalationRules.from_config({"levels": levels, "rules": rules}, survey_dimensions=dimensions)
+    extra = frozenset(metrics) - frozenset(METRICS)
+    return EscalationRules.from_config(
+        {"levels": levels, "rules": rules}, survey_dimensions=dimensions, metrics=extra or None
+    )

@@ -14,7 +14,8 @@ from slakit.escalation import evaluate
 from slakit.numbering import DEFAULT_PREFIXES
 from slakit.priority import Classifier, PriorityMatrix, Taxonomy
 from slakit.retention import Retention
-from slakit.sla import Ticket
+from slakit.sla import Event, MetricState, Ticket
+from slakit.sla import evaluate as evaluate_sla
 
 NAMES = ["four-level", "p1-p3", "severity"]
 TOP_LEVEL = [
@@ -25,12 +26,15 @@ TOP_LEVEL = [
     "pause_statuses",
     "at_risk",
     "on_reopen",
+    "slas",
+    "metrics",
     "priority_matrix",
     "classification",
     "survey",
     "escalation",
     "retention",
 ]
+OPTIONAL = {"slas", "metrics"}  # four-level's channel SLAs and daily follow-up; the others have none
 TARGETS = {"response", "acknowledge", "update", "resolution"}
 
 
@@ -48,7 +52,8 @@ def test_every_preset_is_shipped():
 
 
 def test_same_top_level_shape(preset):
-    assert list(preset) == TOP_LEVEL
+    assert list(preset) == [key for key in TOP_LEVEL if key not in OPTIONAL or key in preset]
+    assert (set(preset) >= OPTIONAL) == (preset["name"] == "four-level")
     assert preset == presets.config(preset["name"])
 
 
@@ -68,14 +73,19 @@ def test_priorities_are_ranked_named_and_timed(preset):
     for code, spec in priorities.items():
         assert code.isascii()
         assert set(spec) == {"name", "rank", "targets"}
-        assert set(spec["targets"]) <= TARGETS
+        assert set(spec["targets"]) <= TARGETS | set(preset.get("metrics", {}))
         for metric, target in spec["targets"].items():
-            parse_duration(target, field=f"{code}.{metric}")
+            parse_duration(_within(target), field=f"{code}.{metric}")
+
+
+def _within(target):
+    """A target's duration, from its short form or its long form's ``within``."""
+    return target["within"] if isinstance(target, dict) else target
 
 
 def targets(preset):
     return {
-        code: {metric: parse_duration(value) for metric, value in spec["targets"].items()}
+        code: {metric: parse_duration(_within(value)) for metric, value in spec["targets"].items()}
         for code, spec in preset["priorities"].items()
     }
 
@@ -105,11 +115,21 @@ def test_four_level_targets():
         ("low", "低", 4),
     ]
     assert four["priorities"]["urgent"]["targets"]["response"] == "0s"
+    day = 24 * h  # [standard] the customer hears from the agent at least once a day
     assert targets(four) == {
-        "urgent": {"response": timedelta(0), "acknowledge": h, "update": 4 * h},
-        "high": {"response": 2 * h, "acknowledge": h, "update": 4 * h},
-        "medium": {"response": 4 * h, "acknowledge": h, "update": 4 * h},
-        "low": {"response": 24 * h, "acknowledge": h, "update": 4 * h},
+        "urgent": {"response": timedelta(0), "acknowledge": h, "update": 4 * h, "customer_followup": day},
+        "high": {"response": 2 * h, "acknowledge": h, "update": 4 * h, "customer_followup": day},
+        "medium": {"response": 4 * h, "acknowledge": h, "update": 4 * h, "customer_followup": day},
+        "low": {"response": 24 * h, "acknowledge": h, "update": 4 * h, "customer_followup": day},
+    }
+    for spec in four["priorities"].values():
+        assert spec["targets"]["customer_followup"]["clock"] == "calendar"
+    assert [entry["name"] for entry in four["slas"]] == ["phone-30s", "online-at-once"]
+    assert four["metrics"]["customer_followup"] == {
+        "start": ["created", {"event": "reply", "author": "agent", "public": True}],
+        "stop": [{"event": "reply", "author": "agent", "public": True}],
+        "repeat": True,
+        "pausable": True,
     }
 
 
@@ -343,3 +363,66 @@ def test_every_preset_type_has_a_ticket_number_prefix(name):
 def test_every_preset_keeps_records_three_calendar_years(name):
     assert presets.load(name).retention == Retention(3)
     assert raw(name)["retention"] == "3y"
+
+
+# -- four-level: by channel and daily follow-up (conditional SLAs, a metric defined by events) ---------------
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def _sh(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2025, 9, day, hour, minute, second, tzinfo=SH)  # 22 September 2025 is a Monday
+
+
+@functools.cache
+def _four_level():
+    return presets.load("four-level")
+
+
+def _reply(at: datetime) -> Event:
+    return Event(at, "reply", author="agent", public=True)
+
+
+def test_four_level_answers_the_phone_within_30_seconds_on_the_calendar_clock():
+    created = _sh(22, 18, 30)  # Monday 18:30, after hours: the calendar clock counts anyway
+    answered = Ticket("T1", created, "high", channel="电话", events=(_reply(_sh(22, 18, 30, 20)),))
+    status = evaluate_sla(answered, _four_level(), as_of=_sh(22, 18, 31))["response"]
+    assert (status.state, status.sla, status.target) == (MetricState.MET, "phone-30s", timedelta(seconds=30))
+    assert status.clock == "24x7"
+    waiting = Ticket("T2", created, "high", channel="电话")
+    status = evaluate_sla(waiting, _four_level(), as_of=_sh(22, 18, 30, 31))["response"]
+    assert (status.state, status.deadline) == (MetricState.BREACHED, _sh(22, 18, 30, 30))
+
+
+@pytest.mark.parametrize(("reply", "state"), [((0, 45), MetricState.MET), ((1, 1), MetricState.BREACHED)])
+def test_four_level_replies_to_online_channels_within_a_minute(reply, state):
+    created = _sh(22, 12, 0)
+    minute, second = reply
+    ticket = Ticket("T1", created, "medium", channel="在线客服", events=(_reply(_sh(22, 12, minute, second)),))
+    status = evaluate_sla(ticket, _four_level(), as_of=_sh(22, 12, 5))["response"]
+    assert (status.state, status.sla, status.target) == (state, "online-at-once", timedelta(minutes=1))
+
+
+def test_four_level_email_keeps_its_prioritys_response_limit():
+    ticket = Ticket("T1", _sh(22, 10, 0), "high", channel="邮件")
+    status = evaluate_sla(ticket, _four_level(), as_of=_sh(22, 11, 0))["response"]
+    assert (status.state, status.sla, status.target) == (MetricState.RUNNING, None, timedelta(hours=2))
+    assert status.deadline == _sh(22, 12, 0)  # two business hours
+
+
+def test_four_level_follows_up_with_the_customer_once_a_day_pausing_while_waiting_on_them():
+    events = (
+        _reply(_sh(22, 10, 0)),  # Monday: the first follow-up run (09:00-10:00) met; the next starts
+        Event(_sh(23, 9, 0), "status", status="pending_customer"),  # Tuesday 09:00-12:00: paused 3 h
+        Event(_sh(23, 12, 0), "status", status="open"),
+        _reply(_sh(24, 11, 0)),  # Wednesday 11:00: 49 h after Monday 10:00, 46 h counted
+    )
+    ticket = Ticket("T1", _sh(22, 9, 0), "low", channel="邮件", events=events)
+    status = evaluate_sla(ticket, _four_level(), as_of=_sh(24, 12, 0))["customer_followup"]
+    assert status.state is MetricState.BREACHED  # the Monday-Wednesday run went over 24 h
+    assert (status.pausable, status.clock, status.target) == (True, "24x7", timedelta(hours=24))
+    assert [(gap.started_at, gap.ended_at, gap.overdue) for gap in status.gaps] == [
+        (_sh(22, 10, 0), _sh(24, 11, 0), timedelta(hours=22))
+    ]
+    assert status.breached_at == _sh(23, 13, 0)  # 23 h by Tuesday 09:00, the 24th after the pause
+    assert status.elapsed == timedelta(hours=1)  # the current run, from Wednesday 11:00

@@ -54,7 +54,9 @@ def test_a_bad_event_is_refused_with_slakits_message_and_nothing_is_stored(clien
     refused = client.post(f"/tickets/{number}/events", json={"type": "priority", "priority": "P9"})
     assert refused.status_code == 422
     assert "P9" in refused.json()["detail"]
-    refused = client.post(f"/tickets/{number}/events", json={"type": "extend", "metric": "speed", "until": None})
+    refused = client.post(
+        f"/tickets/{number}/events", json={"type": "extend", "metric": "first response", "until": None}
+    )
     assert refused.status_code == 422
     assert "'metric' must be one of" in refused.json()["detail"]
     refused = client.post(f"/tickets/{number}/events", json={"type": "teleport"})

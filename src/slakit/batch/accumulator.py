@@ -416,7 +416,9 @@ class _GroupState:
         ranks = context.priority_ranks
         by_priority = self._sla_counts()
         priorities = sorted(by_priority, key=lambda code: (ranks.get(code, len(ranks)), code))
-        metrics = [metric for metric in METRICS if any(metric in by_priority[p] for p in priorities)]
+        seen = {metric for p in priorities for metric in by_priority[p]}
+        order = [*context.metrics, *METRICS]  # the policy's metrics in its order; the rest (inferred) after
+        metrics = [metric for metric in dict.fromkeys([*order, *sorted(seen)]) if metric in seen]
         sla: dict[str, dict[str, Compliance]] = {}
         for priority in priorities:
             by_metric = by_priority[priority]

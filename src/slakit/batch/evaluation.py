@@ -32,7 +32,7 @@ from slakit.errors import (
 from slakit.escalation.engine import evaluate_ticket
 from slakit.instants import require_aware, to_us
 from slakit.policy import ServicePolicy
-from slakit.sla import Policy, Ticket, Timeline
+from slakit.sla import BUILT_IN, Policy, Ticket, Timeline
 from slakit.survey import SurveyScore
 
 __all__ = ["CHUNK_SIZE", "Evaluator", "evaluate_many"]
@@ -68,20 +68,26 @@ class Evaluator:
         return replace(self.policy, sla=self.sla_for(measured))
 
     def sla_for(self, measured: frozenset[str] | None) -> Policy:
-        """The SLA policy without the targets an export cannot measure."""
+        """The SLA policy without the targets an export cannot measure.
+
+        ``measured`` names the built-ins an export's columns give; a metric the policy defines by events is
+        measured only if it is one of those restated as it is built in (a flat row has no event history
+        for any other definition: it is not measured, as ``update`` is not)."""
         effective = self._measured.get(measured)
         if effective is None:
             assert measured is not None  # noqa: S101 -- None is always there
             sla = self.policy.sla
+            defined = sla.definitions
+            given = {m for m in measured if m not in defined or defined[m] == BUILT_IN.get(m)}
             targets = {
-                code: {metric: target for metric, target in by_metric.items() if metric in measured}
+                code: {metric: target for metric, target in by_metric.items() if metric in given}
                 for code, by_metric in sla.targets.items()
             }
             slas = tuple(
                 replace(
                     entry,
                     targets={
-                        code: {metric: target for metric, target in by_metric.items() if metric in measured}
+                        code: {metric: target for metric, target in by_metric.items() if metric in given}
                         for code, by_metric in entry.targets.items()
                     },
                 )

@@ -166,7 +166,7 @@ class Context:
             classifier=classifier,
             dimension_labels=labels,
             priority_ranks={code: p.rank for code, p in sla.priorities.items()},
-            metrics=tuple(metric for metric in METRICS if metric in tracked),
+            metrics=tuple(metric for metric in sla.plan.metrics if metric in tracked),
             priority_names={code: p.name for code, p in sla.priorities.items() if p.name},
             routes=routes,
             survey=policy.survey,

@@ -67,9 +67,12 @@ ATTRIBUTE_PREFIX = "ticket.attributes."
 with (text, a number or true/false); a ticket whose attribute is missing or of another type makes the leaf false."""
 
 
-def fact_type(fact: str, *, survey_dimensions: frozenset[str] | None) -> str | None:
+def fact_type(
+    fact: str, *, survey_dimensions: frozenset[str] | None, metrics: frozenset[str] | None = None
+) -> str | None:
     """The type of ``fact``, or None when there is no such fact (``attribute`` for ``ticket.attributes.<name>``,
-    whose type the leaf's value gives)."""
+    whose type the leaf's value gives); ``metrics`` are the metric names the policy defines besides the built-ins
+    (``sla.<metric>.<field>``)."""
     scope, _, rest = fact.partition(".")
     if scope == "ticket":
         if fact.startswith(ATTRIBUTE_PREFIX):
@@ -78,7 +81,7 @@ def fact_type(fact: str, *, survey_dimensions: frozenset[str] | None) -> str | N
         return _TICKET_FACTS.get(rest)
     if scope == "sla":
         metric, _, field = rest.partition(".")
-        return _SLA_FIELDS.get(field) if metric in METRICS else None
+        return _SLA_FIELDS.get(field) if metric in METRICS or (metrics is not None and metric in metrics) else None
     known_dimension = rest == "overall" or survey_dimensions is None or rest in survey_dimensions
     if scope == "survey" and rest and "." not in rest and known_dimension:
         return "number"
@@ -154,12 +157,14 @@ class Condition:
         return " and ".join(part.describe(facts) for part in parts)
 
 
-def parse_condition(data: Any, *, path: str, rule: str, survey_dimensions: frozenset[str] | None) -> Condition | Leaf:
+def parse_condition(
+    data: Any, *, path: str, rule: str, survey_dimensions: frozenset[str] | None, metrics: frozenset[str] | None = None
+) -> Condition | Leaf:
     """Build a condition from config, raising :class:`ConfigError` naming ``rule`` and ``path``."""
     if not isinstance(data, Mapping) or not data:
         raise _error(rule, path, f"must be a mapping with 'all', 'any', 'not' or 'fact' (got {shown(data)})")
     if set(data) <= {"fact", "op", "value"}:
-        return _leaf(data, path=path, rule=rule, survey_dimensions=survey_dimensions)
+        return _leaf(data, path=path, rule=rule, survey_dimensions=survey_dimensions, metrics=metrics)
     if len(data) != 1 or next(iter(data)) not in ("all", "any", "not"):
         raise _error(
             rule,
@@ -169,25 +174,39 @@ def parse_condition(data: Any, *, path: str, rule: str, survey_dimensions: froze
     mode, body = next(iter(data.items()))
     if mode == "not":
         return Condition(
-            "not", (parse_condition(body, path=f"{path}.not", rule=rule, survey_dimensions=survey_dimensions),)
+            "not",
+            (
+                parse_condition(
+                    body, path=f"{path}.not", rule=rule, survey_dimensions=survey_dimensions, metrics=metrics
+                ),
+            ),
         )
     if not isinstance(body, list) or not body:
         raise _error(rule, f"{path}.{mode}", f"must be a non-empty list of conditions (got {shown(body)})")
     return Condition(
         mode,
         tuple(
-            parse_condition(part, path=f"{path}.{mode}[{i}]", rule=rule, survey_dimensions=survey_dimensions)
+            parse_condition(
+                part, path=f"{path}.{mode}[{i}]", rule=rule, survey_dimensions=survey_dimensions, metrics=metrics
+            )
             for i, part in enumerate(body)
         ),
     )
 
 
-def _leaf(data: Mapping[str, Any], *, path: str, rule: str, survey_dimensions: frozenset[str] | None) -> Leaf:
+def _leaf(
+    data: Mapping[str, Any],
+    *,
+    path: str,
+    rule: str,
+    survey_dimensions: frozenset[str] | None,
+    metrics: frozenset[str] | None = None,
+) -> Leaf:
     missing = [key for key in ("fact", "op", "value") if key not in data]
     if missing:
         raise _error(rule, path, f"a leaf needs 'fact', 'op' and 'value' (missing {', '.join(missing)})")
     fact, op, value = data["fact"], data["op"], data["value"]
-    kind = fact_type(fact, survey_dimensions=survey_dimensions) if isinstance(fact, str) else None
+    kind = fact_type(fact, survey_dimensions=survey_dimensions, metrics=metrics) if isinstance(fact, str) else None
     if kind is None:
         raise _error(rule, f"{path}.fact", f"must be a fact: {known_facts()} (got {shown(fact)})")
     attribute = kind == "attribute"

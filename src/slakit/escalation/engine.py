@@ -56,7 +56,7 @@ def evaluate(
     sla = sla_policy(policy)
     at = to_us(as_of)
     check_ticket(ticket, sla, until=at)
-    line = build_timeline(ticket, at, sla.plan.pause_statuses)
+    line = build_timeline(ticket, at, sla.plan.pause_statuses, sla.plan.definitions, restart=sla.plan.restart)
     survey_from = to_us(survey_at) if survey_at is not None else None
     rules = rules if rules is not None else _rules_of(policy)
     firing = fire(ticket, line, sla, rules, survey=survey, survey_from=survey_from)
@@ -112,7 +112,7 @@ def evaluate_ticket(
     caller converts it once); ``survey_from`` as for :func:`~slakit.escalation.fire`."""
     check_ticket(ticket, sla)
     plan = sla.plan_for(ticket)
-    line = build_timeline(ticket, as_of_us, plan.pause_statuses)
+    line = build_timeline(ticket, as_of_us, plan.pause_statuses, plan.definitions, restart=plan.restart)
     rulers = Rulers()
     report = sla_report(ticket.id, as_of, line, measure(line, sla, rulers, plan=plan), plan)
     escalations = None

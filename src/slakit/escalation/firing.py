@@ -15,16 +15,17 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from slakit.calendar import Rulers
 from slakit.escalation._spans import Spans, complement, intersect, metric_spans, union, value_after, value_at
 from slakit.escalation.conditions import Leaf
 from slakit.escalation.facts import ticket_fact
+from slakit.escalation.measured import measured_phases
 from slakit.escalation.phases import INF, Phase, metric_phases
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STATIC, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
-from slakit.sla import METRICS, Metric, Policy, Ticket, Timeline
+from slakit.sla import Metric, Policy, Ticket, Timeline
 from slakit.sla.clocks import cycle_starts
 from slakit.sla.policy import HoldsPolicy, sla_policy
 from slakit.survey import SurveyScore
@@ -206,7 +207,10 @@ class FactsOverTime:
         """The phases of ``metric`` and the instant each starts."""
         history = self.histories.get(metric)
         if history is None:
-            phases = metric_phases(metric, self.line, self.plan, self.rulers)
+            if metric in self.plan.definitions:
+                phases = measured_phases(metric, self.ticket, self.line, self.plan, self.rulers)
+            else:
+                phases = metric_phases(metric, self.line, self.plan, self.rulers)
             history = self.histories[metric] = ([phase.start for phase in phases], phases)
         return history
 
@@ -215,7 +219,7 @@ class FactsOverTime:
         scope, _, name = fact.partition(".")
         if scope == "sla":
             metric, _, field = name.partition(".")
-            starts, phases = self.history(cast("Metric", metric))  # the rules name only metrics (checked at load)
+            starts, phases = self.history(metric)  # the rules name only metrics (checked at load)
             return value_at(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
         value = None
         for since, step in self._steps(scope, name):
@@ -232,7 +236,7 @@ class FactsOverTime:
         if scope != "sla":
             return self.fact(fact, t)
         metric, _, field = name.partition(".")
-        starts, phases = self.history(cast("Metric", metric))
+        starts, phases = self.history(metric)
         return value_after(phases[bisect_right(starts, t) - 1], field, t, self.plan.ratio)
 
     def facts(self, t: int) -> Mapping[str, Any]:
@@ -241,7 +245,7 @@ class FactsOverTime:
         values = {f"ticket.{name}": self.fact(f"ticket.{name}", t) for name in [*names, "complaints", "reopens"]}
         for name in self.ticket.attributes:
             values[f"ticket.attributes.{name}"] = self.fact(f"ticket.attributes.{name}", t)
-        for metric in METRICS:
+        for metric in self.plan.metrics:
             starts, phases = self.history(metric)
             if phases[bisect_right(starts, t) - 1].state is None:
                 continue

@@ -88,9 +88,14 @@ class EscalationRules:
 
     @classmethod
     def from_config(
-        cls, source: ConfigSource | EscalationConfig, *, survey_dimensions: frozenset[str] | None = None
+        cls,
+        source: ConfigSource | EscalationConfig,
+        *,
+        survey_dimensions: frozenset[str] | None = None,
+        metrics: frozenset[str] | None = None,
     ) -> EscalationRules:
-        """Compile an ``escalation`` section; ``survey_dimensions`` checks ``survey.<dimension>`` facts."""
+        """Compile an ``escalation`` section; ``survey_dimensions`` checks ``survey.<dimension>`` facts, ``metrics``
+        (the metrics the policy defines by events) ``sla.<metric>.*`` facts beside the built-ins'."""
         config = config_model(EscalationConfig, source, what="escalation")
         levels: dict[int, str] = {}
         for i, level in enumerate(config.levels):
@@ -112,7 +117,7 @@ class EscalationRules:
                     path=f"rules[{i}].level",
                 )
             condition = parse_condition(
-                rule.when, path=f"rules[{i}].when", rule=rule.name, survey_dimensions=survey_dimensions
+                rule.when, path=f"rules[{i}].when", rule=rule.name, survey_dimensions=survey_dimensions, metrics=metrics
             )
             rules.append(
                 Rule(rule.name, condition, rule.level, levels.get(rule.level), rule.contact_within, rule.clock, i)

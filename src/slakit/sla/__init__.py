@@ -5,6 +5,7 @@ The core underneath ``evaluate`` is public too: :func:`build_timeline` (events -
 """
 
 from slakit.sla.clocks import Measurement, MetricFigures, measure
+from slakit.sla.definitions import BUILT_IN, MATCHER_EVENTS, Matcher, MetricConfig, MetricDefinition
 from slakit.sla.engine import evaluate
 from slakit.sla.policy import (
     METRICS,
@@ -33,7 +34,9 @@ from slakit.sla.ticket import EVENT_TYPES, Attributes, AttributeValue, Event, Ev
 from slakit.sla.timeline import Timeline, build_timeline
 
 __all__ = [
+    "BUILT_IN",
     "EVENT_TYPES",
+    "MATCHER_EVENTS",
     "METRICS",
     "AppliedExtension",
     "AttributeValue",
@@ -43,8 +46,11 @@ __all__ = [
     "Gap",
     "HoldsPolicy",
     "IgnoredExtension",
+    "Matcher",
     "Measurement",
     "Metric",
+    "MetricConfig",
+    "MetricDefinition",
     "MetricFigures",
     "MetricState",
     "MetricStatus",

@@ -27,7 +27,7 @@ from typing import NamedTuple
 from slakit.calendar import Rulers
 from slakit.errors import ConfigError
 from slakit.instants import to_us
-from slakit.sla.policy import METRICS, HoldsPolicy, Metric, Plan, Policy, Target, sla_policy
+from slakit.sla.policy import HoldsPolicy, Metric, Plan, Policy, Target, sla_policy
 from slakit.sla.report import MetricState
 from slakit.sla.timeline import Timeline
 from slakit.sla.track import (
@@ -48,9 +48,11 @@ __all__ = [
     "GapFigures",
     "Measurement",
     "MetricFigures",
+    "Run",
     "Window",
     "cycle_end",
     "cycle_starts",
+    "defined_windows",
     "holes",
     "measure",
     "once_per_ticket",
@@ -244,6 +246,39 @@ def once_per_ticket(metric: Metric, line: Timeline) -> tuple[int | None, int | N
     return start, clock_stop(line.resolved, start, natural)
 
 
+Run = tuple[int, int]
+"""One run of a repeating metric's clock within a window: ``(start, end)``, ``end`` the evaluation instant when it
+still runs; every run but the window's last is completed, the last when the window is."""
+
+
+def defined_windows(metric: Metric, line: Timeline, plan: Plan) -> list[tuple[Window, list[Run]]]:
+    """The stretches a metric the policy defines by events is measured over, one per cycle, with its runs.
+
+    Its runs are the timeline's (``line.defined``, the one rule of :class:`~slakit.sla.timeline.Instances`); a
+    metric that resumes after a reopen (without ``on_reopen: restart``) is completed by the resolution in force:
+    the runs begun before it (else the one begun at its instant) are cut there. A window goes from the first
+    run's start to the last run's end (the evaluation instant when it runs), completed when the last run is.
+    """
+    runs = line.defined.get(metric, ())
+    if not runs or line.as_of < line.created:
+        return []
+    as_of = line.as_of
+    if plan.definitions[metric].resume and not plan.restart:
+        resolved = resolution_at(line, as_of)
+        if resolved is not None:
+            before = [run for run in runs if run[0] < resolved] or [run for run in runs if run[0] == resolved]
+            runs = tuple((a, resolved if b is None or b > resolved else b, c) for a, b, c in before)
+    found: list[tuple[Window, list[Run]]] = []
+    for a, b, cycle in runs:
+        end = as_of if b is None else b
+        if found and found[-1][0][3] == cycle:
+            found[-1][1].append((a, end))
+            found[-1] = ((found[-1][0][0], end, b is not None, cycle), found[-1][1])
+        else:
+            found.append(((a, end, b is not None, cycle), [(a, end)]))
+    return found
+
+
 TargetTime = tuple[int, int | None, str]
 """A target coming into force: ``(since, within, priority)``, ``within`` None when the priority has none."""
 
@@ -273,8 +308,8 @@ class Measuring:
     _target_pieces: dict[Metric, list[Piece]] | None = None
     _others: dict[Metric, dict[str, Target]] | None = None
     _extensions: dict[Metric, tuple[list[int], list[tuple[int, int, bool, int]]]] | None = None
-    _least_update: tuple[list[int], list[int | None]] | None = None
-    _one_clock: bool | None = None
+    _least: dict[Metric, tuple[list[int], list[int | None]]] | None = None
+    _one_clock: dict[Metric, bool] | None = None
 
     def __init__(self, line: Timeline, plan: Plan, rulers: Rulers) -> None:
         self.line = line
@@ -290,7 +325,7 @@ class Measuring:
         if len(line.priorities) == 1:
             self.targets = dict(plan.targets[self.code])
         else:
-            self.targets = {metric: target for metric in METRICS if (target := self._target(metric)) is not None}
+            self.targets = {metric: target for metric in plan.metrics if (target := self._target(metric)) is not None}
         # one priority all along and no extension: each clock has one target, nothing else to apply
         self.plain = len(line.priorities) == 1 and not line.extensions
         self.withins = plan.withins[self.code]
@@ -370,6 +405,8 @@ class Measuring:
 
     def metric(self, metric: Metric, target: Target) -> list[MetricFigures]:
         """The metric's figures, one per cycle (pending when its clock has not started)."""
+        if metric in self.plan.definitions:
+            return self._defined(metric, target)
         found = windows(metric, self.line, self.plan.restart)
         if not found:
             return [self._pending(metric, target)] if metric in self.plan.targets[self.code] else []
@@ -393,18 +430,39 @@ class Measuring:
         bounds += updates[bisect_right(updates, start) : bisect_left(updates, horizon)]  # those strictly inside
         if not completed and updates and updates[-1] == horizon > start:
             bounds.append(horizon)
+        runs = list(zip(bounds, [*bounds[1:], horizon], strict=True))
+        return self.repeating("update", window, runs, target)
+
+    def _defined(self, metric: Metric, target: Target) -> list[MetricFigures]:
+        """A metric the policy defines by events: its figures, one per cycle (pending before its clock starts)."""
+        found = defined_windows(metric, self.line, self.plan)
+        if not found:
+            return [self._pending(metric, target)] if metric in self.plan.targets[self.code] else []
+        repeat = self.plan.definitions[metric].repeat
+        figures = []
+        for window, runs in found:
+            item = self.repeating(metric, window, runs, target) if repeat else self._single(metric, window, target)
+            if item is not None:
+                figures.append(item)
+        return figures
+
+    def repeating(self, metric: Metric, window: Window, runs: list[Run], target: Target) -> MetricFigures | None:
+        """A metric whose clock runs again and again (update, a defined metric with ``repeat``): each run is a
+        clock of its own; the figures are the last run's, breached once any run was, every run over its target
+        listed (as gaps)."""
+        start, horizon, completed, _ = window
         whole = self.track(target, start, horizon)
         gaps: list[GapFigures] = []
         first_breach: int | None = None
         last: tuple[Track, Outcome] | None = None
-        for i, gap_start in enumerate(bounds):
-            closed = i + 1 < len(bounds)
-            gap_end = bounds[i + 1] if closed else horizon
-            if closed and self._cannot_breach(gap_start, gap_end, whole):
+        final = len(runs) - 1
+        for i, (gap_start, gap_end) in enumerate(runs):
+            closed = i < final
+            if closed and self._cannot_breach(metric, gap_start, gap_end, whole):
                 continue
             gap_completed = closed or completed
             track = self.track(target, gap_start, gap_end)
-            outcome = self._outcome("update", track, gap_completed, record_change=False)
+            outcome = self._outcome(metric, track, gap_completed, record_change=False)
             if outcome is None:
                 continue
             if outcome.breached_at is not None:
@@ -420,51 +478,59 @@ class Measuring:
             outcome = outcome._replace(breached_at=first_breach, at_risk=False)
         elif outcome.next_change is not None:
             self.changes.append(outcome.next_change)
-        return self._figures("update", target, window, track, outcome, tuple(gaps))
+        return self._figures(metric, target, window, track, outcome, tuple(gaps))
 
-    def _cannot_breach(self, gap_start: int, gap_end: int, whole: Track) -> bool:
-        """A closed update gap that counted less than every target in force during it (and was not extended).
+    def _cannot_breach(self, metric: Metric, gap_start: int, gap_end: int, whole: Track) -> bool:
+        """A completed run of a repeating metric that counted less than every target in force during it (and was
+        not extended).
 
-        ``whole`` is the clock of the whole window; a gap counts what ``whole`` counted during it.
+        ``whole`` is the clock of the whole window; a run counts what ``whole`` counted during it.
         """
-        if self.plan.relative:  # a relative target's length depends on where the gap starts: no shortcut
+        if self.plan.relative:  # a relative target's length depends on where the run starts: no shortcut
             return False
-        limit = self.withins["update"] if self.plain else self._least_update_target(gap_start, gap_end)
+        limit = self.withins[metric] if self.plain else self._least_target(metric, gap_start, gap_end)
         if limit is None:
             return False
         # open time never exceeds wall time, so most gaps are ruled out without asking the calendar
         if gap_end - gap_start < limit:
             return True
-        return self._one_update_clock() and whole.elapsed_at(gap_end) - whole.elapsed_at(gap_start) < limit
+        return self._one_clock_of(metric) and whole.elapsed_at(gap_end) - whole.elapsed_at(gap_start) < limit
 
-    def _one_update_clock(self) -> bool:
-        """Whether every priority's update target counts on the current one's clock and pausability."""
+    def _one_clock_of(self, metric: Metric) -> bool:
+        """Whether every priority's target of ``metric`` counts on the current one's clock and pausability."""
         if self._one_clock is None:
-            current = self.targets["update"]
-            self._one_clock = True
+            self._one_clock = {}
+        found = self._one_clock.get(metric)
+        if found is None:
+            current = self.targets[metric]
+            found = True
             for _, code in self.line.priorities:
-                own = self.plan.targets[code].get("update")
+                own = self.plan.targets[code].get(metric)
                 if own is not None and (own.clock is not current.clock or own.pausable != current.pausable):
-                    self._one_clock = False
+                    found = False
                     break
-        return self._one_clock
+            self._one_clock[metric] = found
+        return found
 
-    def _least_update_target(self, gap_start: int, gap_end: int) -> int | None:
-        """The least update target in force during a gap (counting every target set before its end); None if one
-        is missing or an extension was recorded."""
-        instants, _ = self._metric_extensions("update")
+    def _least_target(self, metric: Metric, gap_start: int, gap_end: int) -> int | None:
+        """The least target of ``metric`` in force during a run (counting every target set before its end); None
+        if one is missing or an extension was recorded."""
+        instants, _ = self._metric_extensions(metric)
         if bisect_left(instants, gap_start) < bisect_left(instants, gap_end):
             return None
-        if self._least_update is None:  # the least target so far after each change, None once one is missing
-            self._targets_over_time("update")
-            sinces = self._target_times["update"][1]
+        if self._least is None:
+            self._least = {}
+        cached = self._least.get(metric)
+        if cached is None:  # the least target so far after each change, None once one is missing
+            self._targets_over_time(metric)
+            sinces = self._target_times[metric][1]
             least: list[int | None] = []
             low: int | None = None
-            for _, within, _ in self._targets_over_time("update"):
+            for _, within, _ in self._targets_over_time(metric):
                 low = None if within is None or (least and low is None) else within if low is None else min(low, within)
                 least.append(low)
-            self._least_update = (sinces, least)
-        sinces, least = self._least_update
+            cached = self._least[metric] = (sinces, least)
+        sinces, least = cached
         count = bisect_left(sinces, gap_end)
         return least[count - 1] if count else None
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import cast
 
 from slakit.instants import from_us, require_aware, to_us
 from slakit.sla.clocks import GapFigures, Measurement, MetricFigures, measure
-from slakit.sla.policy import HoldsPolicy, Plan, Policy, Target, sla_policy
+from slakit.sla.policy import HoldsPolicy, Plan, Policy, sla_policy
 from slakit.sla.report import AppliedExtension, Gap, IgnoredExtension, MetricStatus, SLAReport
 from slakit.sla.ticket import Event, Ticket
 from slakit.sla.timeline import Timeline, build_timeline
@@ -28,7 +27,8 @@ def evaluate(ticket: Ticket, policy: Policy | HoldsPolicy, *, as_of: datetime) -
     require_aware(as_of, "as_of")
     sla = sla_policy(policy)
     check_ticket(ticket, sla)
-    line = build_timeline(ticket, to_us(as_of), sla.plan.pause_statuses)
+    base = sla.plan
+    line = build_timeline(ticket, to_us(as_of), base.pause_statuses, base.definitions, restart=base.restart)
     plan = sla.plan_for(ticket)
     return sla_report(ticket.id, as_of, line, measure(line, sla, plan=plan), plan)
 
@@ -52,8 +52,7 @@ def sla_report(ticket_id: str, as_of: datetime, line: Timeline, measured: Measur
     if measured.ignored:
         ignored = tuple(IgnoredExtension(line.extensions[index][1], reason) for index, reason in measured.ignored)
     next_change = None if measured.next_change is None else from_us(measured.next_change, plan.zone)
-    targets = cast("dict[str, Target]", measured.targets)  # keyed by metric names
-    return SLAReport(ticket_id, as_of, measured.priority, metrics, next_change, cycles, ignored, targets)
+    return SLAReport(ticket_id, as_of, measured.priority, metrics, next_change, cycles, ignored, measured.targets)
 
 
 class _Shown:

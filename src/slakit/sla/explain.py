@@ -49,6 +49,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "breached": "  breached at {at}",
         "figures": "  elapsed {elapsed}, remaining {remaining}",
         "gaps": "  update gaps over target: {items}",
+        "runs": "  {metric} runs over target: {items}",
         "ignored": "ignored extension of {metric} recorded {at}: {reason}",
         "note": "note: {note}",
         "cycle": "earlier cycle {n}:",
@@ -84,6 +85,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         "breached": "  超时于 {at}",
         "figures": "  已用 {elapsed}，剩余 {remaining}",
         "gaps": "  超过目标的更新间隔：{items}",
+        "runs": "  超过目标的{metric}计时：{items}",
         "ignored": "未采用的{metric}延期（记录于 {at}）：{reason}",
         "note": "注意：{note}",
         "cycle": "第 {n} 个周期：",
@@ -128,7 +130,7 @@ def _metric_lines(status: MetricStatus, text: dict[str, Any]) -> list[str]:
     pausable = text["pausable"] if status.pausable else text["not_pausable"]
     lines = [
         text["target"].format(
-            metric=text["metric"][status.metric],
+            metric=text["metric"].get(status.metric, status.metric),
             target=format_duration(status.target),
             clock=clock_text,
             pausable=pausable,
@@ -163,7 +165,8 @@ def _metric_lines(status: MetricStatus, text: dict[str, Any]) -> list[str]:
         lines.append(text["breached"].format(at=_show(status.breached_at, zone)))
     if status.gaps:
         items = [f"{_show(g.started_at, zone)} → {_show(g.ended_at, zone) if g.ended_at else '…'}" for g in status.gaps]
-        lines.append(text["gaps"].format(items="; ".join(items)))
+        key = "gaps" if status.metric == "update" else "runs"
+        lines.append(text[key].format(items="; ".join(items), metric=status.metric))
     lines.append(
         text["figures"].format(elapsed=format_duration(status.elapsed), remaining=format_duration(status.remaining))
     )

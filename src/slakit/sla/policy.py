@@ -8,7 +8,7 @@ of these as ``.sla``; nothing here knows about those other sections.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from slakit._config import ConfigSource, load_file, load_mapping, validate
+from slakit._shapes import MetricName
 from slakit.calendar import BusinessCalendar, CalendarConfig
 from slakit.durations import Duration, DurationInput
 from slakit.errors import ConfigError, SlakitError, UnknownPriorityError
 from slakit.instants import require_aware, td_to_us, to_us
 from slakit.priority import Priority
+from slakit.sla.definitions import MetricConfig, MetricDefinition, compile_metrics
 from slakit.sla.ticket import Ticket
 
 if TYPE_CHECKING:
@@ -46,8 +48,10 @@ __all__ = [
     "sla_policy",
 ]
 
-Metric = Literal["response", "acknowledge", "update", "resolution"]
+Metric = str
+"""A metric's name: one of :data:`METRICS`, or one the policy's ``metrics:`` section defines."""
 METRICS: tuple[Metric, ...] = ("response", "acknowledge", "update", "resolution")
+"""The built-in metrics."""
 _PAUSABLE_BY_DEFAULT = {"response": False, "acknowledge": False, "update": True, "resolution": True}
 SERVICE_SECTIONS = ("priority_matrix", "classification", "survey", "escalation", "retention")
 """Sections of a policy file that are not the clocks': :class:`slakit.ServicePolicy` reads them."""
@@ -110,9 +114,9 @@ class PriorityConfig(BaseModel):
 
     name: str
     rank: int
-    targets: dict[Metric, TargetConfig] = Field(default_factory=dict)
+    targets: dict[str, TargetConfig] = Field(default_factory=dict)
 
-    @field_validator("targets", mode="before", json_schema_input_type=dict[Metric, TargetConfig | DurationInput])
+    @field_validator("targets", mode="before", json_schema_input_type=dict[MetricName, TargetConfig | DurationInput])
     @classmethod
     def _short_form(cls, value: Any) -> Any:
         return _short_forms(value)
@@ -132,7 +136,9 @@ class SlaConfig(BaseModel):
     calendar: str | None = None
     targets: dict[str, dict[str, TargetConfig]]
 
-    @field_validator("targets", mode="before")
+    @field_validator(
+        "targets", mode="before", json_schema_input_type=dict[str, dict[MetricName, TargetConfig | DurationInput]]
+    )
     @classmethod
     def _short_form(cls, value: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -156,9 +162,17 @@ class PolicyConfig(BaseModel):
     at_risk: float = Field(default=0.75, gt=0, le=1)
     on_reopen: Literal["resume", "restart"] = "resume"
     slas: tuple[SlaConfig, ...] = ()
+    metrics: dict[str, MetricConfig] = Field(default_factory=dict)
+
+    @property
+    def metric_names(self) -> tuple[Metric, ...]:
+        """Every metric a target may name: the built-ins, then those ``metrics:`` adds, in its order."""
+        return (*METRICS, *(name for name in self.metrics if name not in METRICS))
 
     @model_validator(mode="after")
     def _references(self) -> PolicyConfig:
+        compile_metrics(self.metrics)  # names and matchers, each error naming its path
+        known = self.metric_names
         if not self.priorities:
             raise ValueError("'priorities' must define at least one priority")
         ranks: dict[int, str] = {}
@@ -170,6 +184,8 @@ class PolicyConfig(BaseModel):
                 )
             ranks[priority.rank] = code
             for metric, target in priority.targets.items():
+                if metric not in known:
+                    raise ValueError(_no_metric(f"priorities.{code}.targets.{metric}", metric, known))
                 if target.clock == "business" and target.calendar not in self.calendars:
                     raise ValueError(
                         f"'priorities.{code}.targets.{metric}.calendar' must name one of the policy's "
@@ -224,11 +240,13 @@ CALENDAR_TIME = "24x7"
 class Plan:
     """What every evaluation needs of a policy, in the form it needs it; made once with the policy.
 
-    ``targets`` per priority in :data:`METRICS` order, ``withins`` each target's duration in
+    ``targets`` per priority in ``metrics`` order, ``withins`` each target's duration in
     microseconds, ``durations`` every target duration by its microseconds (to show without a
     conversion), ``ratio`` the at-risk ratio as ``(numerator, denominator)``, ``zone`` the zone
     reports are shown in (the default calendar's), ``restart`` whether a reopen starts a new cycle,
-    ``relative`` whether a target is a relative deadline (whose length depends on where its clock starts).
+    ``relative`` whether a target is a relative deadline (whose length depends on where its clock starts),
+    ``definitions`` the metrics the ``metrics:`` section defines (a built-in it restates included: that one is
+    measured by its definition), ``metrics`` every metric name in report order.
     A policy with ``slas`` has one plan per ticket (:meth:`Policy.plan_for`), with the targets chosen for it.
     """
 
@@ -240,12 +258,15 @@ class Plan:
     restart: bool
     pause_statuses: frozenset[str]
     relative: bool = False
+    definitions: Mapping[Metric, MetricDefinition] = field(default_factory=dict)
+    metrics: tuple[Metric, ...] = METRICS
 
     @classmethod
     def for_policy(cls, policy: Policy, table: Mapping[str, Mapping[Metric, Target]] | None = None) -> Plan:
         """The plan of ``policy`` (with the targets of ``table`` when given: a ticket's, chosen by ``slas``)."""
+        order = policy.config.metric_names
         targets = {
-            code: {metric: target for metric in METRICS if (target := by_metric.get(metric)) is not None}
+            code: {metric: target for metric in order if (target := by_metric.get(metric)) is not None}
             for code, by_metric in (policy.targets if table is None else table).items()
         }
         ratio = policy.at_risk_ratio
@@ -258,6 +279,8 @@ class Plan:
             restart=policy.config.on_reopen == "restart",
             pause_statuses=policy.config.pause_statuses,
             relative=any(t.relative for ts in targets.values() for t in ts.values()),
+            definitions=policy.definitions,
+            metrics=order,
         )
 
 
@@ -318,6 +341,7 @@ class Policy:
     targets: Mapping[str, Mapping[Metric, Target]]
     at_risk_ratio: Fraction
     slas: tuple[Sla, ...] = ()
+    definitions: Mapping[Metric, MetricDefinition] = field(default_factory=dict)
     plan: Plan = field(init=False, repr=False, compare=False)
     _plans: dict[Hashable, Plan] = field(init=False, repr=False, compare=False)
 
@@ -354,12 +378,14 @@ class Policy:
             except ConfigError as exc:
                 raise ConfigError(f"invalid policy: calendars.{name}: {exc}", path=f"calendars.{name}") from exc
         priorities = {code: Priority(rank=p.rank, code=code, name=p.name) for code, p in config.priorities.items()}
+        definitions = compile_metrics(config.metrics)
+        pausable_by_default = _PAUSABLE_BY_DEFAULT | {name: d.pausable for name, d in definitions.items()}
         targets = {
-            code: {metric: _target(metric, t, calendars) for metric, t in p.targets.items()}
+            code: {metric: _target(metric, t, calendars, pausable_by_default) for metric, t in p.targets.items()}
             for code, p in config.priorities.items()
         }
         slas = tuple(
-            _sla(entry, f"slas[{i}]", calendars, priorities, when)  # type: ignore[arg-type]  # checked above
+            _sla(entry, f"slas[{i}]", calendars, priorities, when, pausable_by_default)  # type: ignore[arg-type]  # checked above
             for i, entry in enumerate(config.slas)
         )
         names: dict[str, int] = {}
@@ -370,7 +396,9 @@ class Policy:
                     path=f"slas[{i}].name",
                 )
             names[entry.name] = i
-        return cls(config, calendars, priorities, targets, Fraction(str(config.at_risk)), slas)
+        return cls(
+            config, calendars, priorities, targets, Fraction(str(config.at_risk)), slas=slas, definitions=definitions
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Policy:
@@ -467,7 +495,7 @@ class Policy:
         for code, own in self.targets.items():
             holds: dict[str, str | None] = {}  # entry -> why it holds (None: it does not), asked once
             chosen: dict[Metric, Target] = {}
-            for metric in METRICS:
+            for metric in self.plan.metrics:
                 target = own.get(metric)
                 for entry in self.slas:
                     found = entry.target(code, metric)
@@ -501,10 +529,15 @@ class Policy:
 
 
 def _target(
-    metric: Metric, t: TargetConfig, calendars: Mapping[str, BusinessCalendar], calendar: str | None = None
+    metric: Metric,
+    t: TargetConfig,
+    calendars: Mapping[str, BusinessCalendar],
+    pausable_by_default: Mapping[Metric, bool],
+    calendar: str | None = None,
 ) -> Target:
     """The target ``t`` of ``metric``; ``calendar`` (an ``slas`` entry's) replaces the default calendar of a
-    business-clock target that names none."""
+    business-clock target that names none; ``pausable_by_default`` gives each metric's ``pausable`` when the
+    target does not say (the built-ins', or the one the metric's definition gives)."""
     name = calendar if calendar is not None and "calendar" not in t.model_fields_set else t.calendar
     if t.due is not None:
         return Target(metric, timedelta(0), calendars[name], name, False, t.days or 0)
@@ -514,7 +547,14 @@ def _target(
         within=t.within,
         clock=_ALWAYS if t.clock == "calendar" else calendars[name],
         clock_name=CALENDAR_TIME if t.clock == "calendar" else name,
-        pausable=_PAUSABLE_BY_DEFAULT[metric] if t.pausable is None else t.pausable,
+        pausable=pausable_by_default[metric] if t.pausable is None else t.pausable,
+    )
+
+
+def _no_metric(path: str, metric: str, known: Iterable[str]) -> str:
+    """``'priorities.P1.targets.X' names no metric (got 'X')``, with the metrics a target may name."""
+    return (
+        f"{path!r} names no metric (got {metric!r}); the metrics are {', '.join(known)} (define others under 'metrics')"
     )
 
 
@@ -533,8 +573,10 @@ def _sla(
     calendars: Mapping[str, BusinessCalendar],
     priorities: Mapping[str, Priority],
     when: WhenCompiler,
+    pausable_by_default: Mapping[Metric, bool],
 ) -> Sla:
-    """An ``slas`` entry, every name it uses checked (priorities, metrics, calendars) and its ``when`` compiled."""
+    """An ``slas`` entry, every name it uses checked (priorities, metrics, calendars) and its ``when`` compiled;
+    ``pausable_by_default`` has every metric a target may name (:func:`_target`)."""
     if entry.calendar is not None and entry.calendar not in calendars:
         raise _names_no(f"{path}.calendar", "calendar", entry.calendar, list(calendars))
     targets: dict[str, dict[Metric, Target]] = {}
@@ -544,8 +586,13 @@ def _sla(
         chosen: dict[Metric, Target] = {}
         for metric, target in by_metric.items():
             where = f"{path}.targets.{code}.{metric}"
-            if metric not in METRICS:
-                raise _names_no(where, "metric", metric, list(METRICS))
+            if metric not in pausable_by_default:
+                known = list(pausable_by_default)
+                raise ConfigError(
+                    f"invalid policy: {_no_metric(where, metric, known)}",
+                    path=where,
+                    expected=f"one of {', '.join(known)}",
+                )
             calendar = (
                 entry.calendar
                 if entry.calendar is not None and "calendar" not in target.model_fields_set
@@ -553,7 +600,7 @@ def _sla(
             )
             if (target.clock == "business" or target.relative) and calendar not in calendars:
                 raise _names_no(f"{where}.calendar", "calendar", calendar, list(calendars))
-            chosen[metric] = _target(metric, target, calendars, entry.calendar)
+            chosen[metric] = _target(metric, target, calendars, pausable_by_default, entry.calendar)
         targets[code] = chosen
     return Sla(entry.name, when(entry.when, f"{path}.when"), targets)
 
@@ -586,5 +633,5 @@ def _refuse_service_sections(data: Mapping[str, Any]) -> None:
             "file with slakit.ServicePolicy (slakit.ServicePolicy.from_config or .load, or slakit.presets.load) "
             "and pass it, or its .sla, where a policy is wanted",
             path=found[0],
-            expected="only calendars, priorities, pause_statuses, at_risk, on_reopen, name and description",
+            expected="only calendars, priorities, pause_statuses, at_risk, on_reopen, metrics, name and description",
         )

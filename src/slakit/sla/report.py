@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import TypeAdapter
 
@@ -377,14 +377,12 @@ class SLAReport(Mapping[str, MetricStatus]):
             "ticket_id": self.ticket_id,
             "as_of": instant_to_json(self.as_of),
             "priority": self.priority,
-            "metrics": {cast("Metric", metric): status.to_dict() for metric, status in self.metrics.items()},
+            "metrics": {metric: status.to_dict() for metric, status in self.metrics.items()},
             "next_change_at": _instant_or_none(self.next_change_at),
-            "cycles": [
-                {cast("Metric", metric): status.to_dict() for metric, status in cycle.items()} for cycle in self.cycles
-            ],
+            "cycles": [{metric: status.to_dict() for metric, status in cycle.items()} for cycle in self.cycles],
             "ignored_extensions": [item.to_dict() for item in self.ignored_extensions],
             "targets": {
-                cast("Metric", metric): {
+                metric: {
                     "within": duration_to_json(t.within),
                     "clock": t.clock_name,
                     "pausable": t.pausable,

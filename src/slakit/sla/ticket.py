@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
@@ -43,6 +44,7 @@ EventType = Literal[
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 _METRICS = ("response", "acknowledge", "update", "resolution")
+_METRIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")  # as metrics: names them (slakit.sla.definitions)
 _NO_META: Mapping[str, Any] = MappingProxyType({})
 MAX_EVENT_ID = 1000
 """The longest event ``id`` accepted, in characters (an e-mail Message-ID fits)."""
@@ -97,9 +99,10 @@ class Event:
         if self.type == "priority" and not self.priority:
             raise InvalidTicketError(f"a priority event needs 'priority' (got {self.priority!r})")
         if self.type == "extend":
-            if self.metric not in _METRICS:
+            if not isinstance(self.metric, str) or not _METRIC_NAME.match(self.metric):
                 raise InvalidTicketError(
-                    f"an extend event's 'metric' must be one of {', '.join(_METRICS)} (got {self.metric!r})"
+                    f"an extend event's 'metric' must be one of {', '.join(_METRICS)} or the name of a metric the "
+                    f"policy defines (got {self.metric!r})"
                 )
             if self.until is None:
                 raise InvalidTicketError("an extend event needs 'until', the agreed new deadline")

@@ -60,8 +60,10 @@ def _selected(report: SLAReport, metrics: Iterable[str] | None) -> list[MetricSt
         return list(report.values())
     chosen = list(metrics)
     for metric in chosen:
-        if metric not in METRICS:
-            raise ConfigError.for_value("metrics", metric, f"one of {', '.join(METRICS)}")
+        if metric not in METRICS and metric not in report:  # a metric the policy defines is in its reports
+            raise ConfigError.for_value(
+                "metrics", metric, f"one of {', '.join(METRICS)}, or a metric the policy's 'metrics:' defines"
+            )
         if metric not in report:
             raise AssertionError(
                 f"metric {metric!r} is not tracked for ticket {report.ticket_id!r} "
