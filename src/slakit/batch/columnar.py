@@ -1254,7 +1254,7 @@ def _targets(plan: Plan, metric: str, priority: _Col) -> tuple[np.ndarray, np.nd
     clock_of = []
     calendars: dict[int, BusinessCalendar] = {}
     for code in priority.values:
-        target = plan.sla.targets.get(code, {}).get(metric) if code is not None and code is not _BAD else None  # type: ignore[call-overload]
+        target = plan.sla.targets.get(code, {}).get(metric) if code is not None and code is not _BAD else None
         within.append(target.within_us if target is not None else 0)
         clock_of.append(id(target.clock) if target is not None else 0)
         if target is not None:
