@@ -228,7 +228,7 @@ json_data = st.recursive(
 @settings(max_examples=40, deadline=None)
 @given(evaluated(), st.data())
 def test_event_ids_and_meta_change_no_figure_and_travel_with_the_event(case, data):
-    """Issue #21, item 5: the same ticket with its events given ids and meta evaluates to the same figures,
+    """Issue #15, item 5: the same ticket with its events given ids and meta evaluates to the same figures,
     and every event in the reports' JSON carries its id and meta back."""
     policy, ticket, sla, _ = case
     span = (sla.as_of - ticket.created_at) // timedelta(minutes=1)
