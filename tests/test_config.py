@@ -492,7 +492,7 @@ def _config_classes():
 
 @pytest.mark.parametrize(("cls", "data"), _config_classes(), ids=lambda value: getattr(value, "__name__", ""))
 def test_every_config_class_reads_files_from_paths_and_text_from_strings(cls, data, tmp_path, monkeypatch):
-    """Issue #21: ``PrefixMap.from_config("numbering.toml")`` read the name as TOML text and there was no
+    """Issue #15: ``PrefixMap.from_config("numbering.toml")`` read the name as TOML text and there was no
     ``PrefixMap.load``; every class follows one convention, and the message for a file name says what to do."""
     expected = cls.from_config(data)
     file = tmp_path / "config.yaml"

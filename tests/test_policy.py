@@ -148,7 +148,7 @@ def test_a_service_config_with_other_sections_is_no_sla_policy():
     assert Policy.from_config(config.sla_config()).priorities.keys() == {"P1", "P2", "P3"}
 
 
-# -- the policy file's JSON Schema (issue #21, item 2) -----------------------------------------------------
+# -- the policy file's JSON Schema (issue #15, item 2) -----------------------------------------------------
 
 
 def _as_an_editor_reads(data):

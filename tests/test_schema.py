@@ -1,7 +1,7 @@
 """JSON forms: every to_dict() is JSON, validates against its published schema, and reads back equal."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -162,7 +162,7 @@ def test_every_report_ticket_and_escalation_is_json_that_validates_and_reads_bac
     ]
     data = valid("ticket", roundtrip(ticket.to_dict()))
     assert Ticket.from_dict(data).to_dict() == data
-    if not _names_a_local_time_in_a_gap(ticket):
+    if not _names_a_wall_time_a_dst_change_skips_or_repeats(ticket):
         assert Ticket.from_dict(data) == ticket
     for event in ticket.events:
         back = Event.from_dict(valid("event", roundtrip(event.to_dict())))
@@ -170,14 +170,15 @@ def test_every_report_ticket_and_escalation_is_json_that_validates_and_reads_bac
         assert back.to_dict() == event.to_dict()
 
 
-def _names_a_local_time_in_a_gap(ticket: Ticket) -> bool:
-    """Whether a datetime of ``ticket`` is a wall time a DST gap skips (2025-03-30 02:00 in Berlin).
+def _names_a_wall_time_a_dst_change_skips_or_repeats(ticket: Ticket) -> bool:
+    """Whether a datetime of ``ticket`` is a wall time a DST change skips or repeats (2025-03-30 02:00 in
+    Berlin, 2025-11-02 01:00 in New York): those whose offset depends on ``fold``.
 
     Python compares such a datetime unequal to every datetime of another zone (PEP 495), so one read
     back from its ISO text (a fixed offset) is the same instant but not ``==``: docs/sla.md says so.
     """
     stamps = [ticket.created_at, *(e.at for e in ticket.events), *(e.until for e in ticket.events if e.until)]
-    return any(t.astimezone(UTC).astimezone(t.tzinfo).replace(tzinfo=None) != t.replace(tzinfo=None) for t in stamps)
+    return any(t.replace(fold=1 - t.fold).utcoffset() != t.utcoffset() for t in stamps)
 
 
 @st.composite
@@ -228,7 +229,7 @@ json_data = st.recursive(
 @settings(max_examples=40, deadline=None)
 @given(evaluated(), st.data())
 def test_event_ids_and_meta_change_no_figure_and_travel_with_the_event(case, data):
-    """Issue #21, item 5: the same ticket with its events given ids and meta evaluates to the same figures,
+    """Issue #15, item 5: the same ticket with its events given ids and meta evaluates to the same figures,
     and every event in the reports' JSON carries its id and meta back."""
     policy, ticket, sla, _ = case
     span = (sla.as_of - ticket.created_at) // timedelta(minutes=1)
@@ -264,3 +265,13 @@ def test_event_ids_and_meta_change_no_figure_and_travel_with_the_event(case, dat
     for item in [*shown["ignored_extensions"], *(x for s in shown["metrics"].values() for x in s["extensions"])]:
         assert Event.from_dict(item["event"]) == events[item["event"]["id"]]
     assert SLAReport.from_dict(shown) == report
+
+
+def test_a_wall_time_a_dst_change_repeats_reads_back_as_the_same_instant_and_json() -> None:
+    """Regression (found by hypothesis in CI): 2025-11-02 01:00 in New York is in the repeated hour."""
+    at = datetime(2025, 11, 2, 1, 0, tzinfo=ZoneInfo("America/New_York"))
+    ticket = Ticket("T1", at, "P1", events=(Event(at, "note"),))
+    back = Ticket.from_dict(json.loads(json.dumps(ticket.to_dict())))
+    assert _names_a_wall_time_a_dst_change_skips_or_repeats(ticket)
+    assert back.to_dict() == ticket.to_dict()
+    assert [e.at_us for e in back.events] == [e.at_us for e in ticket.events]

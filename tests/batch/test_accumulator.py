@@ -396,7 +396,7 @@ def test_the_summary_notes_unpublished_make_up_workdays_and_the_header_shows_it(
     assert summarize(evaluate_many([early], policy, as_of=datetime(known, 6, 1, 10, tzinfo=sh))).notes == ()
 
 
-# Issue #20: survey timeliness, subjects classified for "by type", priorities by rank
+# Issue #14: survey timeliness, subjects classified for "by type", priorities by rank
 
 
 def test_survey_timeliness_rate_and_classified_subjects() -> None:

@@ -13,13 +13,12 @@ from slakit import ServicePolicy
 from slakit.calendar import Rulers
 from slakit.errors import ConfigError
 from slakit.escalation import evaluate
-from slakit.escalation.facts import snapshot
 from slakit.escalation.firing import FactsOverTime
-from slakit.escalation.phases import INF
-from slakit.instants import from_us, to_us
+from slakit.instants import to_us
 from slakit.sla import BUILT_IN, Event, MetricState, Ticket, build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.testing import strategies as sst
+from tests.escalation.fact_check import assert_every_fact_is_the_reports
 from tests.escalation.reference import evaluate_reference
 from tests.escalation.rule_strategies import rule_sets
 
@@ -95,19 +94,7 @@ def test_every_fact_of_a_defined_metric_is_what_the_sla_report_says(case, offset
     policy, ticket, as_of = case
     plan = policy.sla.plan
     line = build_timeline(ticket, to_us(as_of), plan.pause_statuses, plan.definitions, restart=plan.restart)
-    evaluation = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
-    known = replace(ticket, events=tuple(e for e in ticket.events if e.at <= as_of))
-    instants = {evaluation.created + offset for offset in offsets}
-    for metric in plan.metrics:
-        for phase in evaluation.history(metric)[1]:
-            instants.update((phase.start - 1, phase.start, phase.start + 1))
-            if phase.breach is not None and phase.breach < INF:
-                instants.update((phase.breach - 1, phase.breach))
-    zone = policy.sla.default_calendar.timezone
-    for t in sorted(t for t in instants if t >= evaluation.created):
-        at = from_us(t, zone)
-        expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)
-        assert dict(evaluation.facts(t)) == expected, at.isoformat()
+    assert_every_fact_is_the_reports(policy, ticket, as_of, line, offsets, plan.metrics)
 
 
 POLICY = {

@@ -17,17 +17,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slakit import ServicePolicy, presets
-from slakit.calendar import Rulers
 from slakit.escalation import evaluate, evaluate_with_sla
-from slakit.escalation.facts import snapshot
-from slakit.escalation.firing import FactsOverTime
-from slakit.escalation.phases import INF
-from slakit.instants import from_us, to_us
+from slakit.instants import to_us
 from slakit.sla import Event, Ticket, build_timeline
 from slakit.sla import evaluate as evaluate_sla
 from slakit.survey import SurveyScheme
 from slakit.testing import strategies as sst
 from tests.escalation.boundary_strategies import boundary_cases
+from tests.escalation.fact_check import assert_every_fact_is_the_reports
 from tests.escalation.reference import evaluate_reference
 from tests.escalation.rule_strategies import rule_sets
 from tests.escalation.test_engine import RULES
@@ -94,19 +91,9 @@ def test_same_report_as_the_reference_on_the_preset(case, survey):
 def test_every_fact_is_what_the_sla_report_says(case, offsets):
     policy, ticket, as_of = case
     line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
-    evaluation = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
-    known = replace(ticket, events=tuple(e for e in ticket.events if e.at <= as_of))
-    instants = {evaluation.created + offset for offset in offsets}
-    for metric in ("response", "acknowledge", "update", "resolution"):
-        for phase in evaluation.history(metric)[1]:
-            instants.update((phase.start - 1, phase.start, phase.start + 1))
-            if phase.breach is not None and phase.breach < INF:
-                instants.update((phase.breach - 1, phase.breach))
-    zone = policy.sla.default_calendar.timezone
-    for t in sorted(t for t in instants if t >= evaluation.created):
-        at = from_us(t, zone)
-        expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)
-        assert dict(evaluation.facts(t)) == expected, at.isoformat()
+    assert_every_fact_is_the_reports(
+        policy, ticket, as_of, line, offsets, ("response", "acknowledge", "update", "resolution")
+    )
 
 
 @given(cases(), rule_sets(survey=True), surveys())
@@ -164,16 +151,6 @@ def test_every_fact_is_what_the_sla_report_says_with_slas_and_relative_targets(c
     """The phases of a metric whose target an slas entry (or a relative deadline) gives, against the SLA core."""
     policy, ticket, as_of = case
     line = build_timeline(ticket, to_us(as_of), policy.sla.plan.pause_statuses)
-    evaluation = FactsOverTime(ticket, line, policy.sla, Rulers(), None, None)
-    known = replace(ticket, events=tuple(e for e in ticket.events if e.at <= as_of))
-    instants = {evaluation.created + offset for offset in offsets}
-    for metric in ("response", "acknowledge", "update", "resolution"):
-        for phase in evaluation.history(metric)[1]:
-            instants.update((phase.start - 1, phase.start, phase.start + 1))
-            if phase.breach is not None and phase.breach < INF:
-                instants.update((phase.breach - 1, phase.breach))
-    zone = policy.sla.default_calendar.timezone
-    for t in sorted(t for t in instants if t >= evaluation.created):
-        at = from_us(t, zone)
-        expected = snapshot(known, evaluate_sla(known, policy, as_of=at), at, None)
-        assert dict(evaluation.facts(t)) == expected, at.isoformat()
+    assert_every_fact_is_the_reports(
+        policy, ticket, as_of, line, offsets, ("response", "acknowledge", "update", "resolution")
+    )

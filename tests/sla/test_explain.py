@@ -136,7 +136,7 @@ def test_a_report_on_days_whose_make_up_workdays_are_not_published_says_so():
 
 
 def test_an_extension_the_host_gave_an_id_is_named_by_it(policy):
-    """Issue #21, item 5: a breach can point at the event behind it, in the trace and in the JSON."""
+    """Issue #15, item 5: a breach can point at the event behind it, in the trace and in the JSON."""
     sh = ZoneInfo("Asia/Shanghai")
     created = datetime(2025, 9, 22, 9, tzinfo=sh)
     agreed = {"type": "extend", "metric": "resolution", "customer_agreed": True}

@@ -134,7 +134,7 @@ def test_a_whole_policy_file_is_refused_with_where_to_read_it():
         Policy.from_config(YAML + "\nescalation: {rules: []}\n")
 
 
-# -- check a ticket without evaluating it (issue #21, item 3) ------------------------------------------------
+# -- check a ticket without evaluating it (issue #15, item 3) ------------------------------------------------
 
 
 def _ticket_with(priority, *event_priorities):

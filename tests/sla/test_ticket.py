@@ -142,7 +142,7 @@ def test_yes_no_fields_take_json_booleans_and_the_words_true_and_false_in_any_ca
         )
 
 
-# -- an event's own id and meta (issue #21, item 5) ---------------------------------------------------------
+# -- an event's own id and meta (issue #15, item 5) ---------------------------------------------------------
 
 
 def test_an_event_carries_the_hosts_id_and_meta_read_only_and_through_json():

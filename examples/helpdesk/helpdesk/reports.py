@@ -1,4 +1,4 @@
-"""slakit's reports as the JSON the API returns (slakit's own `to_dict()` shapes, issue #21)."""
+"""slakit's reports as the JSON the API returns (slakit's own `to_dict()` shapes, issue #15)."""
 
 from __future__ import annotations
 

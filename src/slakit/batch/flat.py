@@ -467,14 +467,10 @@ class FlatLayout:
         """The row's attributes by name (text stripped; an empty cell gives none); None when it has none."""
         found: dict[str, Any] | None = None
         for name, position in self.attributes:
-            value = cells[position]
-            if value.__class__ is str:
-                value = value.strip()
-                if not value:
-                    continue
-            elif value is None or value != value:  # NaN from a DataFrame
+            value = _given(cells[position])
+            if value is None:
                 continue
-            elif not isinstance(value, str | int | float | bool):  # a DataFrame's other values, as text
+            if not isinstance(value, str | int | float | bool):  # a DataFrame's other values, as text
                 value = str(value)
             if found is None:
                 found = {}
@@ -485,12 +481,8 @@ class FlatLayout:
         """The row's survey answers by dimension; None when it has none."""
         survey: dict[str, Any] | None = None
         for dimension, position in self.survey:
-            answer = cells[position]
-            if answer.__class__ is str:
-                answer = answer.strip()
-                if not answer:
-                    continue
-            elif answer is None or answer != answer:  # NaN from a DataFrame
+            answer = _given(cells[position])
+            if answer is None:
                 continue
             if survey is None:
                 survey = {}
@@ -693,3 +685,12 @@ def _whole(value: Any) -> int | None:
     if not number.is_finite() or number != number.to_integral_value():
         return None
     return int(number)
+
+
+def _given(value: Any) -> Any:
+    """A cell's value, text stripped; None for an empty cell (blank text, None, or a DataFrame's NaN)."""
+    if value.__class__ is str:
+        return value.strip() or None
+    if value is None or value != value:  # NaN is the one value unequal to itself
+        return None
+    return value

@@ -141,7 +141,11 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
-    executor.shutdown(wait=False, cancel_futures=True)
+    # the pool's own thread reaps the ended workers too: wait for it, so none is left half-accounted for
+    executor.shutdown(wait=True, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(5)
+            if process.is_alive():  # SIGTERM not heeded in time (a handler it inherited, a blocked call)
+                process.kill()
+                process.join()
