@@ -15,7 +15,7 @@ from bisect import bisect_right
 from calendar import monthrange
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -95,10 +95,11 @@ def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class GroupCounts:
-    """Many evaluated tickets of one group (without escalations), counted by an engine that evaluates whole
-    columns: what :meth:`_GroupState.add` of each would count. ``business`` and ``wall`` are ``(microseconds,
-    tickets)`` of the resolved ones, ``sla`` tickets by ``(priority, states)``, ``surveys`` ``(score, tickets)``,
-    ``issues`` tickets by ``(source, problem)``.
+    """Many evaluated tickets of one group, counted by an engine that evaluates whole columns: what
+    :meth:`_GroupState.add` of each would count. ``business`` and ``wall`` are ``(microseconds, tickets)`` of the
+    resolved ones, ``sla`` tickets by ``(priority, states)``, ``surveys`` ``(score, tickets)``, ``issues`` tickets by
+    ``(source, problem)``, ``escalated`` the tickets on which a rule fired, ``by_rule`` those of each rule and
+    ``by_level`` those by the level reached (as text).
 
     Not counted here yet: what :func:`slakit.batch.facts.derive` works out per ticket (routes, first response,
     survey timeliness, retention, the problems' handling and categories); the columnar engine takes no run until
@@ -119,6 +120,9 @@ class GroupCounts:
     surveys: tuple[tuple[SurveyScore, int], ...]
     issues: Mapping[tuple[str, str], int]
     issue_sources: Mapping[str, int]
+    escalated: int = 0
+    by_rule: Mapping[str, int] = field(default_factory=dict)
+    by_level: Mapping[str, int] = field(default_factory=dict)
 
 
 def _by_rank(counts: Mapping[str, int], ranks: Mapping[str, int]) -> dict[str, int]:
@@ -304,6 +308,9 @@ class _GroupState:
         for key, n in counts.issues.items():
             self.issues.setdefault(key, _IssueState()).tickets += n
         self.issue_sources.update(counts.issue_sources)
+        self.escalated += counts.escalated
+        self.by_rule.update(counts.by_rule)
+        self.by_level.update(counts.by_level)
 
     def _add_derived(self, facts: TicketFacts, derived: Derived) -> None:
         self.classified += derived.category_source == "subject"

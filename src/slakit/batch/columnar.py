@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from slakit.batch import csv_safe
+from slakit.batch import columnar_rules, csv_safe
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, periods_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
-from slakit.batch.flat import FlatLayout, ProblemError, text_cell
+from slakit.batch.flat import FlatLayout, ProblemError, flag_set, text_cell
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
 from slakit.errors import SlakitError, UnsatisfiableError
@@ -59,7 +59,7 @@ MISSING = "numpy and pyarrow are not installed (pip install 'slakit[batch]')"
 
 _NONE = "(none)"
 _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
-_EMPTY = -(1 << 63)  # an empty time cell
+_EMPTY = columnar_rules.NO_TIME  # an empty time cell
 _BAD = _EMPTY + 1  # a cell the row engine must read
 _LOW = to_us(datetime.fromisoformat("1900-01-01T00:00:00+00:00"))
 _HIGH = to_us(datetime.fromisoformat("2200-01-01T00:00:00+00:00"))
@@ -118,8 +118,6 @@ def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, 
         return MISSING
     if fmt != "csv" or layout is None:
         return "the input is not a flat CSV/TSV export (JSONL, tickets and DataFrames keep the row engine)"
-    if evaluator.rules is not None:
-        return "the policy has escalation rules (the columnar engine does not evaluate them yet)"
     if layout.values:
         return "a value map is given"
     if "first_response_after" in layout.index or "resolved_after" in layout.index:
@@ -132,6 +130,10 @@ def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, 
 def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
     """Why the policy or the export's columns keep the row engine (None when nothing does)."""
     sla = evaluator.sla_for(layout.measured)
+    if evaluator.rules is not None:
+        why = columnar_rules.refusal(evaluator.rules, frozenset(sla.definitions))
+        if why is not None:
+            return why
     if sla.slas:
         return "the policy has conditional SLAs (slas: entries; the columnar engine does not choose per row yet)"
     if layout.attributes:
@@ -438,6 +440,7 @@ class _Chunk:
         self.n = table.num_rows
         self.first = first
         self.ok = np.ones(self.n, dtype=bool)
+        self.survey_at: np.ndarray | None = None
 
     # the cells, one distinct value at a time
 
@@ -530,6 +533,8 @@ class _Chunk:
         }
         replies_cell = self.col("agent_replies", "agent_replies", _counter("agent_replies", -1), -1)
         affected = self.col("affected_customers", "affected_customers", _counter("affected_customers", 1), 1)
+        cols["affected_customers"] = affected
+        cols["flags"] = self.col("flags", "flags", flag_set, frozenset())
         ok &= ~cols["id"].where(lambda v: v is None) & ~cols["priority"].where(lambda v: v is None or v is _BAD)
         for column in (replies_cell, affected, cols["complaints"], cols["survey"]):
             ok &= ~column.bad()
@@ -560,6 +565,7 @@ class _Chunk:
         ok &= ~(cols["agent"].where(lambda v: v is not None) & ~present["assigned_at"])
         covered = np.nonzero(ok)[0]
         block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
+        self.survey_at = survey_at
         block.evaluate(created, assigned, acknowledged, responded, resolved, reopened, replies_given, as_of)
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
@@ -757,6 +763,8 @@ class _Block:
         self.plan = chunk.plan
         self.covered = covered
         self.cols = cols
+        self.clocks: dict[str, columnar_rules.MetricClock] = {}
+        self.escalations: columnar_rules.Escalations | None = None
 
     def evaluate(
         self,
@@ -840,6 +848,9 @@ class _Block:
                 elapsed = np.where(mask, counted, elapsed)
                 deadline = np.where(mask, due, deadline)
             breached = active & is_breached(deadline, horizon)
+            self.clocks[metric] = columnar_rules.MetricClock(
+                tracked, start, stop, within, deadline, clock_of, calendars
+            )
             state = np.full(count, _PENDING, dtype=np.int64)
             state[active & stopped] = _MET
             state[active & ~stopped] = _RUNNING
@@ -852,14 +863,52 @@ class _Block:
                 "elapsed": np.where(active, elapsed, 0),
                 "remaining": np.where(active, within - elapsed, within),
             }
-        if not keep.all():  # instants past the calendar's table: the row engine's
+        keep &= self._fire((assigned, acknowledged, responded, resolved, reopened), as_of)
+        if not keep.all():  # instants past the calendar's table (or where the rules' instants are)
             self.covered = self.covered[keep]
+            self.escalations = self.escalations and self.escalations.take(keep)
             for name in ("created", "resolved", "replies", "reopens", "is_resolved", "wall", "business"):
                 setattr(self, name, getattr(self, name)[keep])
             self.cols = {name: column.take(keep) for name, column in self.cols.items()}
             for figures in self.figures.values():
                 for name in list(figures):
                     figures[name] = figures[name][keep]
+
+    def _fire(self, times: tuple[np.ndarray, ...], as_of: int) -> np.ndarray:
+        """The policy's escalation rules fired on the rows into ``self.escalations`` (None without rules), and the
+        rows they cover: the facts of :meth:`slakit.batch.flat.FlatLayout.ticket` (complaints at the row's latest
+        instant; survey facts from ``survey_at``, else the last resolve, else creation) handed to
+        :mod:`~slakit.batch.columnar_rules`."""
+        import numpy as np
+
+        rules = self.plan.evaluator.rules
+        self.escalations = None
+        if rules is None:
+            return np.ones(len(self.covered), dtype=bool)
+        created = self.created
+        survey_at = self.chunk.survey_at[self.covered] if self.chunk.survey_at is not None else None
+        latest = created
+        for instants in times:
+            latest = np.maximum(latest, instants)  # an empty time (_EMPTY) is before every instant
+        resolved, reopened = times[3], times[4]
+        last_resolve = np.where(resolved != _EMPTY, resolved, np.where(reopened != _EMPTY, reopened, created))
+        survey_from = last_resolve if survey_at is None else np.where(survey_at != _EMPTY, survey_at, last_resolve)
+        names = ("priority", "category", "channel", "product", "customer", "affected_customers", "flags", "complaints")
+        rows = columnar_rules.RuleRows(
+            created=created,
+            facts={name: self.cols[name] for name in names},
+            complaints_at=latest,
+            reopened=reopened,
+            survey=self.cols["survey"],
+            survey_from=survey_from,
+            metrics=self.clocks,
+            tables=_BlockTables(self),
+            calendar=self.plan.sla.default_calendar,
+            ratio=self.plan.sla.plan.ratio,
+            as_of=as_of,
+        )
+        self.escalations = columnar_rules.escalations(rules, rows)
+        return self.escalations.covered
 
     def _table(self, calendar: BusinessCalendar) -> tuple[Any, tuple[np.ndarray, ...]] | None:
         """The calendar's open intervals (starts, ends, cumulative open time before and after each), from before
@@ -1026,6 +1075,7 @@ class _Block:
                 breaches_total += int(breached.sum())
                 breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
         survey_overall = survey.texts(make.overall)
+        escalation_level, escalation_rules, escalations_json = self._escalation_texts(make)
         survey_follow = survey.texts(lambda s: "" if s is None or s is _BAD else true_false[bool(s.needs_follow_up)])
         results = _fields(
             lines, csv_of["id"], csv_of["priority"], csv_of["type"], csv_of["category"], csv_of["channel"],
@@ -1033,7 +1083,7 @@ class _Block:
             _choose(resolved, business, ""), _choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
             *metric_csv,
             _trimmed(_cat("", *breached_csv) if breached_csv else _choose(np.zeros(count, dtype=bool), "", ""), ";"),
-            survey_overall, survey_follow, "", "\r\n",
+            survey_overall, survey_follow, escalation_level, _cat(escalation_rules, "\r\n"),
         )  # fmt: skip
         sla = _trimmed(_cat("", *metric_json), ",") if metric_json else _choose(np.zeros(count, dtype=bool), "", "")
         breached_list = (
@@ -1079,12 +1129,80 @@ class _Block:
             breached_list,
             '],"survey":',
             survey.texts(make.survey),
-            ',"escalations":null}\n',
+            ',"escalations":',
+            escalations_json,
+            "}\n",
         )
         breaches = _cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
         self._count(summary, kinds, issues, latest)
         _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
         return _Texts(results, jsonl, breaches)
+
+    def _escalation_texts(self, make: _TextMaker) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """results.csv's ``escalation_level`` and ``escalation_rules`` and results.jsonl's ``"escalations"`` of each
+        row, as :mod:`slakit.batch.output` writes them (``_escalation_cells``: each fired rule in the order they show,
+        its level, role, ``fired_at``, ``contact_by`` and cycle; the level reached; ``next_at``)."""
+        import numpy as np
+        import pyarrow as pa
+
+        count = len(self.covered)
+        found = self.escalations
+        if found is None:
+            return (
+                _choose(np.zeros(count, dtype=bool), "", ""),
+                _choose(np.zeros(count, dtype=bool), "", ""),
+                (_choose(np.zeros(count, dtype=bool), "", "null")),
+            )
+        items = []
+        names = []
+        for column, rule in enumerate(found.rules):
+            fired_at = make.instants(found.fired_at[:, column])[1]
+            contact_by = make.instants(found.contact_by[:, column])[1]
+            items.append(
+                _cat(
+                    f'{{"rule":{make.json_string(rule.name)},"level":{rule.level:d},"role":{make.json_string(rule.role)},'
+                    '"fired_at":',
+                    fired_at,
+                    ',"contact_by":',
+                    contact_by,
+                    ',"cycle":0}',
+                )
+            )
+            names.append(pa.array([rule.name] * count, pa.string()))
+        fired = found.fired.sum(axis=1)
+        order = found.order()
+        every_item = pa.concat_arrays(items) if items else pa.array([], pa.string())
+        every_name = pa.concat_arrays(names) if names else pa.array([], pa.string())
+        listed: list[pa.Array] = []
+        named: list[pa.Array] = []
+        for k in range(len(found.rules)):
+            take = pa.array(order[:, k] * count + np.arange(count))
+            shown = fired > k
+            listed.append(_choose(shown, _cat("," if k else "", every_item.take(take)), ""))
+            named.append(_choose(shown, _cat(";" if k else "", every_name.take(take)), ""))
+        empty = _choose(np.zeros(count, dtype=bool), "", "")
+        joined = _cat("", *named) if named else empty
+        rules_csv = _Chunk.read_distinct(self.plan, joined, "rules", make.csv_cell).texts(str)
+        next_at = make.instants(found.next_at)[1]
+        level = _numbers(found.level)
+        json = _cat(
+            '{"level":', level, ',"fired":[', _cat("", *listed) if listed else empty, '],"next_at":', next_at, "}"
+        )
+        return level, rules_csv, json
+
+    def _escalation_counts(self, members: np.ndarray) -> dict[str, Any]:
+        """The escalation counts of a group (``members``) of the rows: tickets escalated, by rule, by level reached."""
+        from collections import Counter
+
+        found = self.escalations
+        if found is None:
+            return {}
+        escalated = members & found.fired.any(axis=1)
+        by_rule = Counter(
+            {rule.name: int((found.fired[:, column] & members).sum()) for column, rule in enumerate(found.rules)}
+        )
+        by_level = Counter(str(level) for level in found.level[escalated].tolist())
+        return {"escalated": int(escalated.sum()), "by_rule": +by_rule, "by_level": by_level}
 
     def _shown_breaches(
         self, metric: str, breached: np.ndarray, figures: dict[str, np.ndarray], make: _TextMaker
@@ -1206,8 +1324,24 @@ class _Block:
                 surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
                 issues=issues.counts(members & has_issue, lambda v: (v[1], v[0])),
                 issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
+                **self._escalation_counts(members),
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)
+
+
+class _BlockTables:
+    """A block's calendar table functions, as :class:`slakit.batch.columnar_rules.Tables`."""
+
+    def __init__(self, block: _Block) -> None:
+        self.block = block
+
+    def elapsed(self, calendar: BusinessCalendar, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.block._elapsed(calendar, a, b)
+
+    def deadline(
+        self, calendar: BusinessCalendar, start: np.ndarray, within: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.block._deadline(calendar, start, within)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, list[int]]:

@@ -40,6 +40,7 @@ __all__ = [
     "MAX_COUNT",
     "FlatLayout",
     "ProblemError",
+    "flag_set",
     "resolve_zone",
     "text_cell",
     "typed_attributes",
@@ -379,7 +380,6 @@ class FlatLayout:
         events = self._events(created, created_us, times[:5], stamps[:5], agent, max(replies, 1), complaints)
         survey = self._survey(cells)
         attributes = self._attributes(cells) if self.attributes else None
-        flag_text = _text(flags)
         category, channel = _text(category), _text(channel)
         if self.values:
             priority = map_value(self._priority_map, priority) or priority
@@ -394,7 +394,7 @@ class FlatLayout:
             product=_text(product),
             customer=_text(customer),
             affected_customers=affected,
-            flags=frozenset(flag for flag in _FLAG_SPLIT.split(flag_text) if flag) if flag_text else _NO_FLAGS,
+            flags=flag_set(flags),
             events=events,
             subject=_text(subject),
             attributes=attributes,  # type: ignore[arg-type]  # Ticket makes its Attributes of the mapping
@@ -594,6 +594,13 @@ def _duration(value: Any, column: str) -> timedelta:
             f"invalid duration in {column}",
         )
     return delta
+
+
+def flag_set(value: Any) -> frozenset[str]:
+    """A ``flags`` cell as a ticket holds it: the flags separated by ``;``, ``,``, ``|`` or blanks (the one rule
+    both engines read flags by)."""
+    text = _text(value)
+    return frozenset(flag for flag in _FLAG_SPLIT.split(text) if flag) if text else _NO_FLAGS
 
 
 def text_cell(value: Any) -> str | None:
