@@ -11,6 +11,8 @@ and a policy whose rules use every leaf the columnar engine fires.
 
 from __future__ import annotations
 
+import csv
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,9 @@ from slakit import presets  # noqa: E402
 from slakit.batch import columnar, columnar_rules  # noqa: E402
 from slakit.batch.accumulator import Accumulator  # noqa: E402
 from slakit.batch.evaluation import Evaluator  # noqa: E402
-from slakit.batch.facts import Context  # noqa: E402
+from slakit.batch.facts import Context, TicketFacts  # noqa: E402
 from slakit.batch.flat import FlatLayout  # noqa: E402
+from slakit.batch.output import TicketWriter  # noqa: E402
 from slakit.instants import to_us, zone_named  # noqa: E402
 from slakit.policy import ServicePolicy  # noqa: E402
 
@@ -340,3 +343,72 @@ def test_a_rule_the_columnar_engine_cannot_fire_keeps_the_row_engine(tmp_path: P
     why = columnar.plan_for(evaluator, Context.of(evaluator.policy_for(layout.measured)), layout, "csv", "utf-8")
     assert isinstance(why, str)
     assert "elapsed_ratio" in why
+
+
+# -- the files' escalation cells and the summary's counts ----------------------------------------------------------
+
+
+def _texts(
+    policy: ServicePolicy, rows: list[list[str]], as_of: datetime, by: tuple[str, ...]
+) -> tuple[list[int], list[str], list[str], Accumulator, Accumulator]:
+    """The covered rows, their results.csv and results.jsonl lines from the columnar engine, its summary, and the
+    row engine's summary of the same rows."""
+    evaluator = Evaluator(policy, as_of)
+    layout = FlatLayout(HEADER)
+    context = Context.of(evaluator.policy_for(layout.measured))
+    plan = columnar.Plan(evaluator, context, layout)
+    table = plan.read("\n".join(",".join(row) for row in rows) + "\n", ",")
+    assert table is not None
+    mine = Accumulator(by, as_of=as_of)
+    texts = columnar._Chunk(plan, table, 2).run(mine, lambda item, line, summary: ("", "", "", "", ""))
+    covered = [i for i, row in enumerate(rows) if row[0] != "" and i not in _uncovered(texts, rows)]
+    theirs = Accumulator(by, as_of=as_of)
+    for position in covered:
+        result, timeline = evaluator.evaluate_with_timeline(layout.ticket(rows[position], 2 + position), 2 + position)
+        theirs.add_facts(TicketFacts.from_result(result, context, timeline))
+    csv_lines = texts.results_csv.decode().splitlines(keepends=True)
+    json_lines = texts.results_jsonl.decode().splitlines(keepends=True)
+    return covered, csv_lines, json_lines, mine, theirs
+
+
+def _uncovered(texts: Any, rows: list[list[str]]) -> set[int]:
+    """The rows the columnar engine left to the row engine (their lines are empty in ``texts``: the stand-in row
+    engine writes nothing)."""
+    lines = texts.results_jsonl.decode().splitlines()
+    written = {json.loads(line)["line"] - 2 for line in lines}
+    return set(range(len(rows))) - written
+
+
+def _escalations_text(line: str) -> str:
+    """The text of ``"escalations"`` in a results.jsonl line."""
+    found = line.split('"escalations":', 1)[1]
+    return found.split(',"route":', 1)[0] if ',"route":' in found else found.rstrip("\n")[:-1]
+
+
+@pytest.mark.usefixtures("policies")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), name=st.sampled_from(["p1-p3", "every-leaf", "new-york"]))
+def test_escalation_cells_and_counts_are_the_row_engines(data: st.DataObject, name: str) -> None:
+    as_of_half_hours = data.draw(st.integers(min_value=0, max_value=4 * 7 * 48))
+    rows = data.draw(st.lists(_rows(_PRIORITIES[name], as_of_half_hours), min_size=1, max_size=20))
+    as_of = _START + timedelta(minutes=30 * as_of_half_hours)
+    by = data.draw(st.sampled_from([(), ("priority",), ("month",)]))
+    policy = _POLICIES[name]
+    covered, csv_lines, json_lines, mine, theirs = _texts(policy, rows, as_of, by)
+    evaluator = Evaluator(policy, as_of)
+    layout = FlatLayout(HEADER)
+    context = Context.of(evaluator.policy_for(layout.measured))
+    writer = TicketWriter(context.metrics)
+    level_at = writer.header.index("escalation_level")
+    for position, csv_line, json_line in zip(covered, csv_lines, json_lines, strict=True):
+        result, timeline = evaluator.evaluate_with_timeline(layout.ticket(rows[position], 2 + position), 2 + position)
+        facts = TicketFacts.from_result(result, context, timeline)
+        expected_cells = next(csv.reader([writer.csv_line(facts)]))
+        cells = next(csv.reader([csv_line]))
+        assert cells[level_at : level_at + 2] == expected_cells[level_at : level_at + 2]
+        assert _escalations_text(json_line) == _escalations_text(writer.json_line(facts))
+    overall, expected = mine.finish().overall.escalations, theirs.finish().overall.escalations
+    assert overall == expected
+    assert [g.figures.escalations for g in mine.finish().groups] == [
+        g.figures.escalations for g in theirs.finish().groups
+    ]
