@@ -44,21 +44,16 @@ HEADER = (
 )
 
 
-UNTIL_DERIVED = pytest.mark.skip(
-    reason="the columnar engine takes no run until it works out slakit.batch.facts.derive's values "
-    "(columnar.UNDERIVED): it covers no row to count"
-)
-
-
-def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume") -> Path:
-    """p1-p3 without its escalation rules (the columnar engine evaluates no rules yet)."""
+def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume", rules: bool = True) -> Path:
+    """p1-p3 (without its escalation rules unless ``rules``), reopens as ``reopen`` says, on ``calendar``."""
     config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
-    config.pop("escalation")
-    config["name"] = "p1-p3-plain"
+    if not rules:
+        config.pop("escalation")
+    config["name"] = "p1-p3-plain" if not rules else "p1-p3-copy"
     config["on_reopen"] = reopen
     if calendar == "24x7":
         config["calendars"]["default"] = {"timezone": "Europe/Berlin", "hours": {"mon-sun": ["00:00-24:00"]}}
-    path = tmp / f"policy-{calendar}-{reopen}.yaml"
+    path = tmp / f"policy-{calendar}-{reopen}-{rules}.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -215,7 +210,8 @@ def _rows(draw: st.DrawFn) -> list[str]:
     calendar=st.sampled_from([None, "24x7"]),
     reopen=st.sampled_from(["resume", "resume", "restart"]),
     as_of_day=st.integers(min_value=20, max_value=120),
-    by=st.sampled_from([("month",), ("week", "priority"), ("agent",), ()]),
+    by=st.sampled_from([("month",), ("week", "priority"), ("agent",), (), ("category",), ("route", "type")]),
+    rules=st.booleans(),
 )
 def test_generated_exports_give_the_same_files(
     tmp_path_factory: pytest.TempPathFactory,
@@ -224,19 +220,19 @@ def test_generated_exports_give_the_same_files(
     reopen: str,
     as_of_day: int,
     by: tuple[str, ...],
+    rules: bool,
 ) -> None:
     tmp = tmp_path_factory.mktemp("export")
     source = tmp / "export.csv"
     source.write_text("\r\n".join([HEADER, *(",".join(row) for row in rows)]) + "\r\n", encoding="utf-8")
     as_of = _BASE + timedelta(days=as_of_day)
     rows_outcome, auto_outcome = _both(
-        tmp, source, _policy(tmp, calendar=calendar, reopen=reopen), as_of=as_of, by=by, chunk_size=7
+        tmp, source, _policy(tmp, calendar=calendar, reopen=reopen, rules=rules), as_of=as_of, by=by, chunk_size=7
     )
     assert sum(auto_outcome.engines.values()) == len(rows)
     assert rows_outcome.engines == ({"rows": len(rows)} if rows else {})
 
 
-@UNTIL_DERIVED
 def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=400, seed=7, as_of=AS_OF)
     rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
@@ -244,7 +240,6 @@ def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
     assert rows_outcome.summary == auto_outcome.summary
 
 
-@UNTIL_DERIVED
 def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=300, seed=3, as_of=AS_OF)
     policy = _policy(tmp_path)
@@ -254,7 +249,6 @@ def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
     assert outcome.engines["columnar"] > 0
 
 
-@UNTIL_DERIVED
 def test_progress_is_reported_alike(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=120, seed=5, as_of=AS_OF)
     policy = _policy(tmp_path)
@@ -283,7 +277,6 @@ def test_quoted_cells_go_to_the_row_engine(tmp_path: Path) -> None:
     assert outcome.engines == {"rows": 1}
 
 
-@UNTIL_DERIVED
 def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> None:
     source = tmp_path / "export.tsv"
     cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * 15
@@ -327,7 +320,6 @@ def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
         run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
 
 
-@UNTIL_DERIVED
 def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     """Rows with numeric dates go to the row engine; the orders they show are counted whichever process read them."""
     source = tmp_path / "export.csv"
@@ -347,17 +339,14 @@ def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     assert found[1].engines == {"columnar": 40, "rows": 40}
 
 
-def test_every_run_keeps_the_row_engine_until_derive_is_columnar(tmp_path: Path) -> None:
-    """Regression: after ticket attributes, conditional SLAs, relative deadlines and derive()'s per-ticket values
-    joined the row engine, the columnar engine wrote results without route and retain_until; it takes no run."""
+def test_route_and_retain_until_are_the_row_engines(tmp_path: Path) -> None:
+    """Regression: after derive()'s per-ticket values joined the row engine, the columnar engine wrote results
+    without route and retain_until; it now works them out by derive's own functions and writes the same files."""
     files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
-    rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
-    assert rows_outcome.engines == auto_outcome.engines == {"rows": 20}
-    assert auto_outcome.engine_note == columnar.UNDERIVED
+    _, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
+    assert auto_outcome.engines == {"columnar": 20}
     header = (tmp_path / "auto" / "results.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith(",route,retain_until")
-    with pytest.raises(ConfigError, match="derive"):
-        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
 
 
 def test_conditional_slas_relative_targets_and_attributes_keep_the_row_engine(tmp_path: Path) -> None:

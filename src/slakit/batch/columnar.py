@@ -29,11 +29,11 @@ import importlib.util
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slakit.batch import columnar_rules, csv_safe
-from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, periods_of
+from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
 from slakit.batch.flat import FlatLayout, ProblemError, flag_set, text_cell
 from slakit.batch.output import quote_json, survey_json
@@ -124,7 +124,7 @@ def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, 
         return "the export gives durations (first_response_after, resolved_after)"
     if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf8"):
         return f"the export's encoding is {encoding}, not UTF-8"
-    return _refusal(evaluator, layout) or UNDERIVED
+    return _refusal(evaluator, layout) or Plan(evaluator, context, layout)
 
 
 def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
@@ -145,15 +145,6 @@ def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
             if target.within_us <= 0:
                 return "a target is zero"
     return None
-
-
-UNDERIVED = (
-    "the columnar engine does not work out the per-ticket values of slakit.batch.facts.derive yet (route, "
-    "retain_until, a category from the subject, first response, survey timeliness, the problems' handling)"
-)
-"""Why the columnar engine takes no run for now: every run's results files and summary carry what
-:func:`slakit.batch.facts.derive` works out per ticket, which the columnar engine does not compute; until it calls
-that function (per row or per distinct input it depends on), the row engine evaluates every row."""
 
 
 class Plan:
@@ -371,6 +362,29 @@ def _pair(a: _Col, b: _Col, function: Callable[[Any, Any], Any]) -> _Col:
     return _Col(inverse.reshape(-1).astype(np.int64), values)
 
 
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """What each row's category and subject decide, by :func:`slakit.batch.facts.labels` once per distinct pair:
+    the category (the export's, else the subject's), where it came from, type, route and the problem counted."""
+
+    category: _Col
+    source: _Col
+    kind: _Col
+    route: _Col
+    issue: _Col  # (problem, source) or (None, None)
+
+    @classmethod
+    def of(cls, category: _Col, subject: _Col, context: Context) -> _Labels:
+        found = _pair(category, subject, lambda c, t: labels(c, t, context))
+        return cls(
+            found.mapped(lambda v: v[0]),
+            found.mapped(lambda v: v[1]),
+            found.mapped(lambda v: v[2]),
+            found.mapped(lambda v: v[3]),
+            found.mapped(lambda v: v[5:]),
+        )
+
+
 def _distinct(values: np.ndarray) -> _Col:
     """An integer column as distinct values and codes."""
     import numpy as np
@@ -440,7 +454,6 @@ class _Chunk:
         self.n = table.num_rows
         self.first = first
         self.ok = np.ones(self.n, dtype=bool)
-        self.survey_at: np.ndarray | None = None
 
     # the cells, one distinct value at a time
 
@@ -565,8 +578,11 @@ class _Chunk:
         ok &= ~(cols["agent"].where(lambda v: v is not None) & ~present["assigned_at"])
         covered = np.nonzero(ok)[0]
         block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
-        self.survey_at = survey_at
-        block.evaluate(created, assigned, acknowledged, responded, resolved, reopened, replies_given, as_of)
+        block.evaluate(
+            dict(zip(_TIMES, (created, assigned, acknowledged, responded, resolved, reopened, survey_at), strict=True)),
+            replies_given,
+            as_of,
+        )
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
 
@@ -755,6 +771,21 @@ class _Texts:
     breaches: pa.Array
 
 
+_ROW_FIGURES = (
+    "created",
+    "resolved",
+    "replies",
+    "reopens",
+    "is_resolved",
+    "wall",
+    "business",
+    "responded",
+    "survey_at",
+    "first_business",
+)
+"""The per-row arrays of a :class:`_Block` (besides its cells and each metric's figures)."""
+
+
 class _Block:
     """The covered rows of a chunk, evaluated."""
 
@@ -766,28 +797,21 @@ class _Block:
         self.clocks: dict[str, columnar_rules.MetricClock] = {}
         self.escalations: columnar_rules.Escalations | None = None
 
-    def evaluate(
-        self,
-        created: np.ndarray,
-        assigned: np.ndarray,
-        acknowledged: np.ndarray,
-        responded: np.ndarray,
-        resolved: np.ndarray,
-        reopened: np.ndarray,
-        replies_given: np.ndarray,
-        as_of: int,
+    def evaluate(  # noqa: PLR0915 -- every figure of the covered rows, and their escalations
+        self, times: dict[str, np.ndarray], replies_given: np.ndarray, as_of: int
     ) -> None:
+        """Every figure of the covered rows, from the chunk's time columns (``times``, by column name)."""
         import numpy as np
 
         rows = self.covered
         count = len(rows)
-        # (continued below)
-        self.created = created[rows]
-        assigned = assigned[rows]
-        acknowledged = acknowledged[rows]
-        responded = responded[rows]
-        self.resolved = resolved = resolved[rows]
-        reopened = reopened[rows]
+        self.created = times["created_at"][rows]
+        assigned = times["assigned_at"][rows]
+        acknowledged = times["acknowledged_at"][rows]
+        self.responded = responded = times["first_response_at"][rows]
+        self.resolved = resolved = times["resolved_at"][rows]
+        reopened = times["reopened_at"][rows]
+        self.survey_at = times["survey_at"][rows]
         has_reopen = reopened != _EMPTY
         self.reopens = has_reopen.astype(np.int64)
         has_resolve = resolved != _EMPTY
@@ -802,6 +826,7 @@ class _Block:
         )
         keep &= good
         self.business = np.where(has_resolve, business, 0)
+        keep &= self._first_reply()
         # each metric: when its clock starts and stops for good (_EMPTY: not started, still running)
         clocks = {
             "response": (self.created, _stop(own=responded, resolved=first_resolve, start=self.created)),
@@ -867,7 +892,7 @@ class _Block:
         if not keep.all():  # instants past the calendar's table (or where the rules' instants are)
             self.covered = self.covered[keep]
             self.escalations = self.escalations and self.escalations.take(keep)
-            for name in ("created", "resolved", "replies", "reopens", "is_resolved", "wall", "business"):
+            for name in _ROW_FIGURES:
                 setattr(self, name, getattr(self, name)[keep])
             self.cols = {name: column.take(keep) for name, column in self.cols.items()}
             for figures in self.figures.values():
@@ -886,13 +911,13 @@ class _Block:
         if rules is None:
             return np.ones(len(self.covered), dtype=bool)
         created = self.created
-        survey_at = self.chunk.survey_at[self.covered] if self.chunk.survey_at is not None else None
+        survey_at = self.survey_at
         latest = created
         for instants in times:
             latest = np.maximum(latest, instants)  # an empty time (_EMPTY) is before every instant
         resolved, reopened = times[3], times[4]
         last_resolve = np.where(resolved != _EMPTY, resolved, np.where(reopened != _EMPTY, reopened, created))
-        survey_from = last_resolve if survey_at is None else np.where(survey_at != _EMPTY, survey_at, last_resolve)
+        survey_from = np.where(survey_at != _EMPTY, survey_at, last_resolve)
         names = ("priority", "category", "channel", "product", "customer", "affected_customers", "flags", "complaints")
         rows = columnar_rules.RuleRows(
             created=created,
@@ -909,6 +934,18 @@ class _Block:
         )
         self.escalations = columnar_rules.escalations(rules, rows)
         return self.escalations.covered
+
+    def _first_reply(self) -> np.ndarray:
+        """``derive``'s time from creation to the first public agent reply in business time (``first_business``;
+        the wall time is the difference); returns where the calendar's table covers it."""
+        import numpy as np
+
+        has_first = self.responded != _EMPTY
+        first, good = self._elapsed(
+            self.plan.context.calendar, self.created, np.where(has_first, self.responded, self.created)
+        )
+        self.first_business = np.where(has_first, first, 0)
+        return good
 
     def _table(self, calendar: BusinessCalendar) -> tuple[Any, tuple[np.ndarray, ...]] | None:
         """The calendar's open intervals (starts, ends, cumulative open time before and after each), from before
@@ -980,18 +1017,13 @@ class _Block:
         context = plan.context
         count = len(self.covered)
         make = _TextMaker(plan)
-        kinds = cols["category"].mapped(context.type_of)
-        issues = _pair(cols["category"], cols["subject"], lambda c, t: labels(c, t, context)[5:])
-        csv_of = {
-            name: cols[name].texts(make.csv_cell)
-            for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
-        }
-        csv_of["type"] = kinds.texts(make.csv_cell)
-        json_of = {
-            name: cols[name].texts(make.json_string)
-            for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
-        }
-        json_of["type"] = kinds.texts(make.json_string)
+        derived = _Labels.of(cols["category"], cols["subject"], context)
+        cols = self.cols = {**cols, "category": derived.category, "type": derived.kind, "route": derived.route}
+        names = ("id", "priority", "type", "category", "channel", "product", "customer", "agent", "route")
+        csv_of = {name: cols[name].texts(make.csv_cell) for name in names}
+        json_of = {name: cols[name].texts(make.json_string) for name in names}
+        retain_dates = self._retained(make)
+        retain_text = retain_dates.texts(lambda day: "" if day is None else day.isoformat())
         lines = _numbers(self.chunk.first + self.covered)
         resolved = self.is_resolved
         fcr = resolved & (self.replies == 1) & (self.reopens == 0)
@@ -1083,7 +1115,8 @@ class _Block:
             _choose(resolved, business, ""), _choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
             *metric_csv,
             _trimmed(_cat("", *breached_csv) if breached_csv else _choose(np.zeros(count, dtype=bool), "", ""), ";"),
-            survey_overall, survey_follow, escalation_level, _cat(escalation_rules, "\r\n"),
+            survey_overall, survey_follow, escalation_level, escalation_rules, csv_of["route"],
+            _cat(retain_text, "\r\n"),
         )  # fmt: skip
         sla = _trimmed(_cat("", *metric_json), ",") if metric_json else _choose(np.zeros(count, dtype=bool), "", "")
         breached_list = (
@@ -1131,10 +1164,14 @@ class _Block:
             survey.texts(make.survey),
             ',"escalations":',
             escalations_json,
+            ',"route":',
+            json_of["route"],
+            ',"retain_until":',
+            _choose(retain_dates.where(lambda day: day is None), "null", _cat('"', retain_text, '"')),
             "}\n",
         )
         breaches = _cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
-        self._count(summary, kinds, issues, latest)
+        self._count(summary, derived, retain_dates, latest)
         _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
         return _Texts(results, jsonl, breaches)
 
@@ -1238,7 +1275,36 @@ class _Block:
             )
         return found
 
-    def _count(self, summary: Accumulator, kinds: _Col, issues: _Col, latest: int) -> None:
+    def _retained(self, make: _TextMaker) -> _Col:
+        """Each row's ``retain_until`` (None while unresolved or without ``retention``): the retention's own rule
+        once per distinct local date of the resolution."""
+        import numpy as np
+
+        retention = self.plan.context.retention
+        if retention is None:
+            return _Col(np.zeros(len(self.covered), dtype=np.int64), [None])
+        days = make.dates(np.where(self.is_resolved, self.resolved, _EMPTY))
+        return days.mapped(lambda day: None if day is None else retention.retain_until(day))
+
+    def _survey_timing(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which rows' survey timeliness is measured and which of those came in time (``derive``'s
+        ``survey_on_time`` True, False or None), by the scheme's own rules applied to whole columns."""
+        import numpy as np
+
+        scheme = self.plan.context.survey
+        count = len(self.covered)
+        if scheme is None:
+            return np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
+        rules: Any = scheme  # its rules are sums and comparisons: numpy columns go through them as they are
+        resolved = np.where(self.is_resolved, self.resolved, 0)
+        dated = self.survey_at != _EMPTY
+        answered = self.cols["survey"].where(lambda score: score is not None)
+        due = np.asarray(rules.survey_due_us(resolved), dtype=np.int64)
+        on_time = np.asarray(rules.survey_on_time_us(resolved, self.survey_at), dtype=bool)
+        measured = self.is_resolved & (dated | (~answered & (due <= self.plan.evaluator.as_of_us)))
+        return measured, measured & dated & on_time
+
+    def _count(self, summary: Accumulator, derived: _Labels, retained: _Col, latest: int) -> None:
         """Count the covered rows into ``summary``, each group at once."""
         import numpy as np
 
@@ -1256,10 +1322,9 @@ class _Block:
             local_periods.append(periods)
         weeks = _Col(created.codes, [p["week"] for p in local_periods])
         parts: list[_Col] = []
+        kinds, issues = cols["type"], derived.issue
         named = {
-            "priority": cols["priority"],
-            "type": kinds,
-            **{k: cols[k] for k in ("category", "channel", "product", "customer", "agent")},
+            k: cols[k] for k in ("priority", "type", "category", "route", "channel", "product", "customer", "agent")
         }
         for part in summary.by:
             if part in ("month", "quarter", "week"):
@@ -1299,6 +1364,11 @@ class _Block:
         state_values = [decode(code) for code in state_col.values]
         state_col = _Col(state_col.codes, state_values)
         has_issue = issues.where(lambda v: v[0] is not None and v[1] is not None)
+        classified = derived.source.where(lambda source: source == "subject")
+        has_first = self.responded != _EMPTY
+        wall_first = self.responded - self.created
+        survey_due, survey_on_time = self._survey_timing()
+        dated = self.survey_at != _EMPTY
         for g, code in enumerate(distinct.tolist()):
             members = inverse == g
             key = []
@@ -1322,11 +1392,70 @@ class _Block:
                 fcr=int((fcr & members).sum()),
                 sla=state_col.counts(members),
                 surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
-                issues=issues.counts(members & has_issue, lambda v: (v[1], v[0])),
+                issues=self._issues(members & has_issue, issues),
                 issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
                 **self._escalation_counts(members),
+                by_route=cols["route"].counts(members, lambda v: v or _NONE),
+                classified=int((members & classified).sum()),
+                first_response=self._first_response(members & has_first, wall_first),
+                survey_on_time=int((members & survey_on_time).sum()),
+                survey_due=int((members & survey_due).sum()),
+                survey_dated=int((members & dated).sum()),
+                retain={day: n for day, n in retained.counts(members & self.is_resolved).items() if day is not None},
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)
+
+    def _issues(self, rows: np.ndarray, issues: _Col) -> dict[tuple[str, str], IssueCounts]:
+        """The frequent problems of ``rows`` (a mask of rows that count under one): tickets, the resolved ones'
+        business handling time, categories."""
+        import numpy as np
+
+        found: dict[tuple[str, str], IssueCounts] = {}
+        resolved = self.is_resolved[rows]
+        business = self.business[rows]
+        categories = self.cols["category"].take(np.nonzero(rows)[0])
+        for code in np.unique(issues.codes[rows]).tolist():
+            mine = issues.codes[rows] == code
+            done = mine & resolved
+            issue, source = issues.values[code]
+            key = (source, issue)
+            counted = IssueCounts(
+                int(mine.sum()),
+                int(done.sum()),
+                int(business[done].sum()),
+                categories.counts(mine, lambda v: v or _NONE),
+            )
+            known = found.get(key)
+            found[key] = counted if known is None else _issue_sum(known, counted)
+        return found
+
+    def _first_response(
+        self, rows: np.ndarray, wall: np.ndarray
+    ) -> dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]]:
+        """Per priority, the ``(microseconds, tickets)`` from creation to the first reply of ``rows``, in business
+        and in wall time."""
+        import numpy as np
+
+        priority = self.cols["priority"]
+        found: dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]] = {}
+        for code in np.unique(priority.codes[rows]).tolist():
+            mine = rows & (priority.codes == code)
+            business = tuple(_Col(*_codes(self.first_business[mine])).counts().items())
+            walls = tuple(_Col(*_codes(wall[mine])).counts().items())
+            name = priority.values[code]
+            if name in found:
+                business, walls = found[name][0] + business, found[name][1] + walls
+            found[name] = (business, walls)
+        return found
+
+
+def _issue_sum(a: IssueCounts, b: IssueCounts) -> IssueCounts:
+    return IssueCounts(
+        a.tickets + b.tickets,
+        a.handled + b.handled,
+        a.handling_us + b.handling_us,
+        Counter(a.categories) + Counter(b.categories),
+    )
 
 
 class _BlockTables:
@@ -1444,18 +1573,8 @@ class _TextMaker:
         offsets = np.zeros(len(distinct), dtype=np.int64)
         suffixes: list[str] = []
         mixed = np.zeros(len(distinct), dtype=bool)
-        known = self.plan.cache("offset")
         for i, hour in enumerate(distinct.tolist()):
-            found = known.get(hour)
-            if found is None:
-                begin, end = (
-                    from_us(hour * US_PER_HOUR, self.zone),
-                    from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone),
-                )
-                first, last = begin.utcoffset(), end.utcoffset()
-                offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
-                found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
-            offsets[i], suffix, mixed[i] = found
+            offsets[i], suffix, mixed[i] = self._hour(hour)
             suffixes.append(suffix)
         local = at + offsets[inverse]
         texts = _cat(_local_texts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
@@ -1470,6 +1589,35 @@ class _TextMaker:
         csv = pc.if_else(pa.array(present), texts, pa.scalar("", pa.string()))
         json = pc.if_else(pa.array(present), _cat('"', texts, '"'), pa.scalar("null", pa.string()))
         return csv, json
+
+    def _hour(self, hour: int) -> tuple[int, str, bool]:
+        """The zone's offset (µs) and its ``isoformat`` suffix at the start of the hour ``hour`` (hours since the
+        epoch), and whether the offset changes within the hour."""
+        known = self.plan.cache("offset")
+        found = known.get(hour)
+        if found is None:
+            begin = from_us(hour * US_PER_HOUR, self.zone)
+            first, last = begin.utcoffset(), from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone).utcoffset()
+            offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
+            found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
+        return found  # type: ignore[no-any-return]
+
+    def dates(self, values: np.ndarray) -> _Col:
+        """The date of each instant in the policy's zone (``from_us(us, zone).date()``), None for :data:`_EMPTY`:
+        the offset looked up once per hour (an hour with a change of offset in it one instant at a time)."""
+        import numpy as np
+
+        present = values != _EMPTY
+        at = np.where(present, values, 0)
+        hours_of = _distinct(at // US_PER_HOUR)
+        looked = [self._hour(hour) for hour in hours_of.values]
+        local = at + np.array([offset for offset, _, _ in looked] or [0], dtype=np.int64)[hours_of.codes]
+        mixed = np.array([changes for _, _, changes in looked] or [False], dtype=bool)[hours_of.codes] & present
+        days = local // (24 * US_PER_HOUR)
+        for r in np.nonzero(mixed)[0].tolist():
+            days[r] = from_us(int(at[r]), self.zone).date().toordinal() - _EPOCH_ORDINAL
+        found = _distinct(np.where(present, days, _EMPTY))
+        return found.mapped(lambda day: None if day == _EMPTY else date.fromordinal(day + _EPOCH_ORDINAL))
 
     @staticmethod
     def hours(us: int) -> str:
@@ -1510,6 +1658,7 @@ class _TextMaker:
         return "null" if score is None or score is _BAD else survey_json(score)
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _TWO_DIGITS = tuple(f"{k:02d}" for k in range(100))
 _YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
 
