@@ -1178,53 +1178,40 @@ class _Block:
     def _escalation_texts(self, make: _TextMaker) -> tuple[pa.Array, pa.Array, pa.Array]:
         """results.csv's ``escalation_level`` and ``escalation_rules`` and results.jsonl's ``"escalations"`` of each
         row, as :mod:`slakit.batch.output` writes them (``_escalation_cells``: each fired rule in the order they show,
-        its level, role, ``fired_at``, ``contact_by`` and cycle; the level reached; ``next_at``)."""
+        its level, role, ``fired_at``, ``contact_by`` and cycle; the level reached; ``next_at``). The fired rules of
+        all rows are made one after the other, then joined per row."""
         import numpy as np
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        count = len(self.covered)
         found = self.escalations
         if found is None:
-            return (
-                _choose(np.zeros(count, dtype=bool), "", ""),
-                _choose(np.zeros(count, dtype=bool), "", ""),
-                (_choose(np.zeros(count, dtype=bool), "", "null")),
-            )
-        items = []
-        names = []
-        for column, rule in enumerate(found.rules):
-            fired_at = make.instants(found.fired_at[:, column])[1]
-            contact_by = make.instants(found.contact_by[:, column])[1]
-            items.append(
-                _cat(
-                    f'{{"rule":{make.json_string(rule.name)},"level":{rule.level:d},"role":{make.json_string(rule.role)},'
-                    '"fired_at":',
-                    fired_at,
-                    ',"contact_by":',
-                    contact_by,
-                    ',"cycle":0}',
-                )
-            )
-            names.append(pa.array([rule.name] * count, pa.string()))
-        fired = found.fired.sum(axis=1)
+            none = np.zeros(len(self.covered), dtype=bool)
+            return _choose(none, "", ""), _choose(none, "", ""), _choose(none, "", "null")
         order = found.order()
-        every_item = pa.concat_arrays(items) if items else pa.array([], pa.string())
-        every_name = pa.concat_arrays(names) if names else pa.array([], pa.string())
-        listed: list[pa.Array] = []
-        named: list[pa.Array] = []
-        for k in range(len(found.rules)):
-            take = pa.array(order[:, k] * count + np.arange(count))
-            shown = fired > k
-            listed.append(_choose(shown, _cat("," if k else "", every_item.take(take)), ""))
-            named.append(_choose(shown, _cat(";" if k else "", every_name.take(take)), ""))
-        empty = _choose(np.zeros(count, dtype=bool), "", "")
-        joined = _cat("", *named) if named else empty
+        listed = np.take_along_axis(found.fired, order, 1)  # fired ones first, in the order they show
+        rows, positions = np.nonzero(listed)
+        columns = order[rows, positions]
+        offsets = pa.array(np.concatenate([[0], np.cumsum(listed.sum(axis=1))]), pa.int32())
+        take = pa.array(columns, pa.int64())
+        heads = pa.array(
+            [
+                f'{{"rule":{make.json_string(rule.name)},"level":{rule.level:d},"role":{make.json_string(rule.role)},'
+                '"fired_at":'
+                for rule in found.rules
+            ],
+            pa.string(),
+        ).take(take)
+        fired_at = make.instants(found.fired_at[rows, columns])[1]
+        contact_by = make.instants(found.contact_by[rows, columns])[1]
+        items = _cat(heads, fired_at, ',"contact_by":', contact_by, ',"cycle":0}')
+        fired = pc.binary_join(pa.ListArray.from_arrays(offsets, items), ",")
+        names = pa.array([rule.name for rule in found.rules], pa.string()).take(take)
+        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, names), ";")
         rules_csv = _Chunk.read_distinct(self.plan, joined, "rules", make.csv_cell).texts(str)
-        next_at = make.instants(found.next_at)[1]
         level = _numbers(found.level)
-        json = _cat(
-            '{"level":', level, ',"fired":[', _cat("", *listed) if listed else empty, '],"next_at":', next_at, "}"
-        )
+        next_at = make.instants(found.next_at)[1]
+        json = _cat('{"level":', level, ',"fired":[', fired, '],"next_at":', next_at, "}")
         return level, rules_csv, json
 
     def _escalation_counts(self, members: np.ndarray) -> dict[str, Any]:

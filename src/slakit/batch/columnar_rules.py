@@ -255,6 +255,20 @@ class _Spans:
     def union(self, other: _Spans) -> _Spans:
         import numpy as np
 
+        mine, theirs = self.a < self.b, other.a < other.b
+        if not theirs.any():
+            return self
+        if not mine.any():
+            return other
+        if mine.shape[1] == 1 and theirs.shape[1] == 1:  # one span each (the usual case): merged where they touch
+            mine, theirs = mine[:, 0], theirs[:, 0]
+            a, b, c, d = self.a[:, 0], self.b[:, 0], other.a[:, 0], other.b[:, 0]
+            both = mine & theirs
+            if not (both & ((a > d) | (c > b))).any():
+                low = np.where(both, np.minimum(a, c), np.where(mine, a, c))
+                high = np.where(both, np.maximum(b, d), np.where(mine, b, d))
+                real = mine | theirs
+                return _Spans(np.where(real, low, INF)[:, None], np.where(real, high, INF)[:, None])
         return _Spans(np.concatenate([self.a, other.a], axis=1), np.concatenate([self.b, other.b], axis=1)).normal()
 
     def intersect(self, other: _Spans) -> _Spans:
