@@ -375,3 +375,15 @@ def test_conditional_slas_relative_targets_and_attributes_keep_the_row_engine(tm
     )
     with pytest.raises(ConfigError, match="attribute columns"):
         run(tiered, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "tiered", engine="columnar")
+
+
+def test_a_chunk_ending_in_a_blank_line_is_read_as_the_csv_module_reads_it(tmp_path: Path) -> None:
+    """Regression: a chunk whose text ended with a blank line was read by Arrow with one more, empty row, which the
+    row engine rejected for its missing id (the csv module skips blank lines); such a chunk is the row engine's."""
+    source = tmp_path / "export.csv"
+    row = "B{},2025-09-01T10:00:00+08:00,P1" + "," * 19
+    lines = [HEADER, *(row.format(i) for i in range(2)), "", *(row.format(i) for i in range(2, 6))]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows_outcome, auto_outcome = _both(tmp_path, source, _policy(tmp_path), chunk_size=3)
+    assert rows_outcome.rows == auto_outcome.rows == 6
+    assert auto_outcome.engines.get("columnar", 0) > 0

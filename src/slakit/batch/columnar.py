@@ -197,8 +197,14 @@ class Plan:
         if not text or '"' in text or text.count("\r") != text.count("\r\n"):
             return None
         body = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
-        if not body or "\n\n" in body or "\n\r\n" in body or body.startswith(("\n", "\r\n")) or body.endswith("\r"):
-            return None
+        if (
+            not body
+            or "\n\n" in body
+            or "\n\r\n" in body
+            or body.startswith(("\n", "\r\n"))
+            or body.endswith(("\r", "\n"))
+        ):
+            return None  # a blank line (the csv module skips it), at the chunk's end too
         lines = body.count("\n") + 1
         width = self.layout.width
         names = [f"c{i}" for i in range(width)]
