@@ -112,7 +112,7 @@ EVERY_LEAF = [
 
 def _policy(tmp: Path, name: str) -> Path:
     """A policy the columnar engine takes (conditional SLAs, zero targets and defined metrics left out)."""
-    base = "p1-p3" if name in ("p1-p3", "new-york", "every-leaf") else name
+    base = "p1-p3" if name in ("p1-p3", "new-york", "every-leaf", "restart") else name
     config = yaml.safe_load((PRESETS / f"{base}.yaml").read_text(encoding="utf-8"))
     if name == "four-level":
         config.pop("slas")
@@ -129,6 +129,8 @@ def _policy(tmp: Path, name: str) -> Path:
         }
     if name == "every-leaf":
         config["escalation"]["rules"] = EVERY_LEAF
+    if name == "restart":  # clocks restart on reopen: rows without a reopen are the columnar engine's
+        config["on_reopen"] = "restart"
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
@@ -199,12 +201,18 @@ _ZONE = zone_named("Asia/Shanghai")
 _START = datetime(2025, 9, 22, 9, 0, tzinfo=_ZONE)  # a Monday; National Day (1-8 October) two weeks later
 
 
-def _at(half_hours: int, seconds: int = 0) -> str:
-    return (_START + timedelta(minutes=30 * half_hours, seconds=seconds)).isoformat()
+_STARTS = {  # New York: four weeks over the end of daylight saving time (2 November 2025)
+    "new-york": datetime(2025, 10, 20, 8, 0, tzinfo=zone_named("America/New_York")),
+}
+
+
+def _at(half_hours: int, seconds: int = 0, start: datetime = _START) -> str:
+    """An instant on the grid of half hours of local time from ``start`` (and ``seconds``)."""
+    return (start + timedelta(minutes=30 * half_hours, seconds=seconds)).isoformat()
 
 
 @st.composite
-def _rows(draw: st.DrawFn, priorities: tuple[str, ...], until: int) -> list[str]:
+def _rows(draw: st.DrawFn, priorities: tuple[str, ...], until: int, start: datetime = _START) -> list[str]:
     """A row created on the grid up to ``until`` (half hours from the start), its events on the grid (or a second
     either side of a grid instant) up to about ``until``."""
     created = draw(st.integers(min_value=0, max_value=until))
@@ -214,10 +222,10 @@ def _rows(draw: st.DrawFn, priorities: tuple[str, ...], until: int) -> list[str]
             return ""
         low = created if after is None else after
         nudges = [0, 0, 0, 1] if after is not None else [0, 0, 0, 1, -1]
-        return _at(draw(st.integers(low, max(low, until))), draw(st.sampled_from(nudges)))
+        return _at(draw(st.integers(low, max(low, until))), draw(st.sampled_from(nudges)), start)
 
     assigned_at = draw(st.integers(created, max(created, until)))
-    assigned = _at(assigned_at) if draw(st.integers(0, 3)) else ""
+    assigned = _at(assigned_at, 0, start) if draw(st.integers(0, 3)) else ""
     acknowledged = later(assigned_at) if assigned else ""
     responded, resolved = later(), later()
     reopened = later() if draw(st.integers(0, 3)) == 0 else ""
@@ -225,7 +233,7 @@ def _rows(draw: st.DrawFn, priorities: tuple[str, ...], until: int) -> list[str]
     answers = [draw(st.sampled_from(["5", "4", "2", "1"])) if answered else "" for _ in range(3)]
     return [
         f"T{draw(st.integers(0, 10**6))}",
-        _at(created),
+        _at(created, 0, start),
         draw(st.sampled_from(priorities)),
         draw(st.sampled_from(["技术支持类/软件故障排查", "售后服务类/硬件维修", ""])),
         draw(st.sampled_from(["电话", "邮件", ""])),
@@ -251,6 +259,7 @@ _PRIORITIES = {
     "p1-p3": ("P1", "P2", "P3"),
     "new-york": ("P1", "P2", "P3"),
     "every-leaf": ("P1", "P2", "P3"),
+    "restart": ("P1", "P2", "P3"),
     "severity": ("critical", "major", "minor", "trivial"),
     "four-level": ("urgent", "high", "medium", "low"),
 }
@@ -274,9 +283,10 @@ def policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ServicePolic
 def test_covered_rows_fire_as_the_row_engine(data: st.DataObject, name: str) -> None:
     policies = _POLICIES
     as_of_half_hours = data.draw(st.integers(min_value=0, max_value=4 * 7 * 48))
-    rows = data.draw(st.lists(_rows(_PRIORITIES[name], as_of_half_hours), min_size=1, max_size=30))
+    start = _STARTS.get(name, _START)
+    rows = data.draw(st.lists(_rows(_PRIORITIES[name], as_of_half_hours, start), min_size=1, max_size=30))
     nudge = data.draw(st.sampled_from([0, 0, 1, -1, 1_000_000]))
-    as_of = _START + timedelta(minutes=30 * as_of_half_hours, microseconds=nudge)
+    as_of = start + timedelta(minutes=30 * as_of_half_hours, microseconds=nudge)
     block, reports, _ = _columns(policies[name], rows, as_of.astimezone(UTC))
     _check(block, reports)
 
@@ -387,11 +397,12 @@ def _escalations_text(line: str) -> str:
 
 @pytest.mark.usefixtures("policies")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), name=st.sampled_from(["p1-p3", "every-leaf", "new-york"]))
+@given(data=st.data(), name=st.sampled_from(["p1-p3", "every-leaf", "new-york", "restart"]))
 def test_escalation_cells_and_counts_are_the_row_engines(data: st.DataObject, name: str) -> None:
     as_of_half_hours = data.draw(st.integers(min_value=0, max_value=4 * 7 * 48))
-    rows = data.draw(st.lists(_rows(_PRIORITIES[name], as_of_half_hours), min_size=1, max_size=20))
-    as_of = _START + timedelta(minutes=30 * as_of_half_hours)
+    start = _STARTS.get(name, _START)
+    rows = data.draw(st.lists(_rows(_PRIORITIES[name], as_of_half_hours, start), min_size=1, max_size=20))
+    as_of = start + timedelta(minutes=30 * as_of_half_hours)
     by = data.draw(st.sampled_from([(), ("priority",), ("month",)]))
     policy = _POLICIES[name]
     covered, csv_lines, json_lines, mine, theirs = _texts(policy, rows, as_of, by)
