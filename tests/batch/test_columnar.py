@@ -58,12 +58,16 @@ def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume", r
     return path
 
 
-def _ratio_policy(tmp: Path) -> Path:
-    """p1-p3 with a rule on ``elapsed_ratio``, which the columnar engine does not fire (slakit.batch.columnar_rules)."""
+def _defined_policy(tmp: Path) -> Path:
+    """p1-p3 with a rule on a metric it defines by events, which the columnar engine does not fire."""
     config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
-    rule = {"name": "half-way", "when": {"fact": "sla.resolution.elapsed_ratio", "op": "ge", "value": 0.5}, "level": 0}
-    config["escalation"]["rules"].append(rule)
-    path = tmp / "policy-ratio.yaml"
+    reply = {"event": "reply", "author": "agent", "public": True}
+    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
+    for entry in config["priorities"].values():
+        entry["targets"]["followup"] = "24h"
+    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
+    config["escalation"]["rules"].append({**rule, "level": 0})
+    path = tmp / "policy-defined.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -287,8 +291,8 @@ def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> Non
 
 def test_columnar_refuses_what_it_cannot_take(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
-    with pytest.raises(ConfigError, match="elapsed_ratio"):
-        run(files.csv, _ratio_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="columnar")
+    with pytest.raises(ConfigError, match="defines by events"):
+        run(files.csv, _defined_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="columnar")
     with pytest.raises(ConfigError, match="not a flat CSV"):
         run(files.jsonl, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "b", engine="columnar")
     with pytest.raises(ConfigError, match="'engine'"):
@@ -297,10 +301,10 @@ def test_columnar_refuses_what_it_cannot_take(tmp_path: Path) -> None:
 
 def test_auto_says_why_the_row_engine_took_every_row(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
-    outcome = run(files.csv, _ratio_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="auto")
+    outcome = run(files.csv, _defined_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="auto")
     assert outcome.engines == {"rows": 20}
     assert outcome.engine_note is not None
-    assert "elapsed_ratio" in outcome.engine_note
+    assert "defines by events" in outcome.engine_note
 
 
 def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(

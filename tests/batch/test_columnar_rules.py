@@ -105,6 +105,17 @@ EVERY_LEAF = [
         },
         "level": 1,
     },
+    {"name": "half-way", "when": {"fact": "sla.resolution.elapsed_ratio", "op": "ge", "value": 0.5}, "level": 0},
+    {"name": "past-third", "when": {"fact": "sla.response.elapsed_ratio", "op": "gt", "value": "0.3333"}, "level": 0},
+    {
+        "name": "ratio-not-quarter",
+        "when": {"not": {"fact": "sla.acknowledge.elapsed_ratio", "op": "in", "value": [0, 0.25, 1]}},
+        "level": 0,
+    },
+    {"name": "ratio-at-most-1", "when": {"fact": "sla.resolution.elapsed_ratio", "op": "le", "value": 1}, "level": 0},
+    {"name": "ratio-exactly-1", "when": {"fact": "sla.response.elapsed_ratio", "op": "eq", "value": 1}, "level": 0},
+    {"name": "ratio-below-2", "when": {"fact": "sla.response.elapsed_ratio", "op": "lt", "value": 2}, "level": 0},
+    {"name": "ratio-ne-0", "when": {"fact": "sla.response.elapsed_ratio", "op": "ne", "value": 0}, "level": 0},
     {"name": "gold-tier", "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}, "level": 2},
     {"name": "update-late", "when": {"fact": "sla.update.state", "op": "eq", "value": "breached"}, "level": 2},
 ]
@@ -338,21 +349,24 @@ def test_thresholds_on_the_edges_of_open_intervals(policies: dict[str, ServicePo
         _check(block, reports)
 
 
-def test_a_rule_the_columnar_engine_cannot_fire_keeps_the_row_engine(tmp_path: Path) -> None:
+def test_a_rule_on_a_metric_defined_by_events_keeps_the_row_engine(tmp_path: Path) -> None:
     config = yaml.safe_load((PRESETS / "p1-p3.yaml").read_text(encoding="utf-8"))
-    config["escalation"]["rules"].append(
-        {"name": "ratio", "when": {"fact": "sla.resolution.elapsed_ratio", "op": "ge", "value": 0.5}, "level": 0}
-    )
-    path = tmp_path / "ratio.yaml"
+    reply = {"event": "reply", "author": "agent", "public": True}
+    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
+    for entry in config["priorities"].values():
+        entry["targets"]["followup"] = "24h"
+    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
+    config["escalation"]["rules"].append({**rule, "level": 0})
+    path = tmp_path / "defined.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     policy = presets.resolve(path)
-    assert columnar_rules.refusal(policy.escalation, frozenset()) is not None
+    assert columnar_rules.refusal(policy.escalation, frozenset(policy.sla.definitions)) is not None
     assert columnar_rules.refusal(presets.resolve("p1-p3").escalation, frozenset()) is None
     evaluator = Evaluator(policy, datetime(2025, 10, 1, tzinfo=UTC))
     layout = FlatLayout(HEADER)
     why = columnar.plan_for(evaluator, Context.of(evaluator.policy_for(layout.measured)), layout, "csv", "utf-8")
     assert isinstance(why, str)
-    assert "elapsed_ratio" in why
+    assert "follow-up-late" in why
 
 
 # -- the files' escalation cells and the summary's counts ----------------------------------------------------------

@@ -512,24 +512,20 @@ def test_the_console_says_how_many_rows_each_engine_took(export, tmp_path):
         "evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "e"), "--engine", "auto"
     )
     assert "  rows by engine: columnar 2, rows 2" in escalating.stdout.splitlines()  # its rules fired column-wise
-    ratio = tmp_path / "ratio.yaml"
+    defined = tmp_path / "defined.yaml"
     config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
-    rule = {"name": "half-way", "when": {"fact": "sla.resolution.elapsed_ratio", "op": "ge", "value": 0.5}, "level": 0}
-    config["escalation"]["rules"].append(rule)
-    ratio.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    reply = {"event": "reply", "author": "agent", "public": True}
+    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
+    for entry in config["priorities"].values():
+        entry["targets"]["followup"] = "24h"
+    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
+    config["escalation"]["rules"].append({**rule, "level": 0})
+    defined.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     refused = run(
-        "evaluate",
-        str(export),
-        "--policy",
-        str(ratio),
-        "--as-of",
-        AS_OF,
-        "--out",
-        str(tmp_path / "r"),
-        "--engine",
-        "auto",
-    )
-    assert "(the columnar engine cannot: escalation rule 'half-way' reads elapsed_ratio" in refused.stdout
+        "evaluate", str(export), "--policy", str(defined), "--as-of", AS_OF, "--out", str(tmp_path / "r"),
+        "--engine", "auto",
+    )  # fmt: skip
+    assert "(the columnar engine cannot: escalation rule 'follow-up-late' reads followup" in refused.stdout
 
 
 def test_attributes_are_mapped_and_group_the_report(tmp_path):

@@ -23,15 +23,18 @@ starts and ends (:class:`_Spans`, ``INF`` for an empty slot):
   calendar's open-interval table turns into instants exactly (the first instant by which the clock has counted
   ``e``: a deadline for another target length, ``Tables.deadline``). ``at_risk`` holds from the first
   ``e`` at which :func:`slakit.sla.track.is_at_risk` (:func:`~slakit.sla.track.at_risk_threshold`) until the
-  breach or the stop.
+  breach or the stop. ``elapsed_ratio`` is the Decimal quotient of ``e`` by the target (fixed for a flat row), so
+  a threshold on it is the least ``e`` at which that quotient reaches or passes it (``_least``, a search on the
+  same quotient, as ``_ratio.ratio_spans`` does it).
 - A rule's ``fired_at`` (``_began``; reference ``FactsOverTime._began`` and ``_spans.value_after``) is one
   microsecond before the first instant its spans show when its condition holds just after that instant (a strict
   threshold passed there); ``contact_by`` is that plus ``contact_within`` on the policy's default calendar
   (business) or the wall clock (reference ``FactsOverTime._fired``). Rules are in the order they show, then in
   rule order, and the level is the highest fired (reference ``FactsOverTime.fire``).
 
-What is not restated here keeps the row engine (:func:`refusal`, for the whole run): ``elapsed_ratio`` and
-metrics the policy defines by events. A row whose instants reach past the calendar's table is not ``covered``.
+What is not restated here keeps the row engine (:func:`refusal`, for the whole run): facts of metrics the policy
+defines by events (the row engine measures those at each event). A row whose instants reach past the calendar's
+table is not ``covered``.
 """
 
 from __future__ import annotations
@@ -159,15 +162,11 @@ class Escalations:
 
 
 def refusal(rules: EscalationRules, defined: frozenset[str]) -> str | None:
-    """Why the columnar engine cannot fire ``rules`` (None when it can): a leaf on ``elapsed_ratio``, or on a metric
-    of ``defined`` (those the policy defines by events)."""
+    """Why the columnar engine cannot fire ``rules`` (None when it can): a leaf on a metric of ``defined`` (those
+    the policy defines by events)."""
     for rule, node in rules.compiled:
         for leaf in _leaves(node):
-            if leaf[0] != SLA:
-                continue
-            if leaf[3] == "elapsed_ratio":
-                return f"escalation rule {rule.name!r} reads elapsed_ratio (the columnar engine does not fire it yet)"
-            if leaf[2] in defined:
+            if leaf[0] == SLA and leaf[2] in defined:
                 return f"escalation rule {rule.name!r} reads {leaf[2]}, a metric the policy defines by events"
     return None
 
@@ -318,6 +317,62 @@ def _reach(field: str, op: str, x: int, within: np.ndarray) -> tuple[np.ndarray,
     reached = np.zeros(len(within), dtype=np.int64) if x <= 0 else within + x
     passed = np.zeros(len(within), dtype=np.int64) if x < 0 else within + x + 1
     return reached, passed
+
+
+def _ratio_reach(values: Any, within: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each value ``y``, the open time counted at which ``elapsed_ratio`` (the Decimal quotient of the elapsed
+    time by the target, as ``_spans.value_at`` has it) reaches ``y`` and passes it, per row's target: the ratio
+    grows with the clock, so a threshold is found by a search on that quotient, once per distinct target."""
+    import numpy as np
+
+    distinct, inverse = np.unique(within, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    found = []
+    for y in values:
+        reached = [_least(int(w), y, strict=False) for w in distinct.tolist()]
+        passed = [_least(int(w), y, strict=True) for w in distinct.tolist()]
+        found.append(
+            (
+                np.array(reached or [0], dtype=np.int64)[inverse],
+                np.array(passed or [0], dtype=np.int64)[inverse],
+            )
+        )
+    return found
+
+
+def _least(target: int, y: Decimal, *, strict: bool) -> int:
+    """The least elapsed time ``e`` >= 0 at which ``Decimal(e) / Decimal(target)`` reaches ``y`` (passes it when
+    ``strict``); ``INF`` when it never does before ``INF``. A gallop from ``y * target``, then bisection (the
+    quotient rounds, so the guess may be off by a little)."""
+
+    def holds(e: int) -> bool:
+        value = Decimal(e) / Decimal(target)
+        return value > y if strict else value >= y
+
+    if holds(0):
+        return 0
+    guess = min(max(int(y * target), 1), INF)
+    if not holds(INF):
+        return INF
+    step = 1
+    good, bad = guess, 0
+    if holds(guess):  # bad < good: find a bad below
+        while guess - step > 0 and holds(guess - step):
+            step *= 2
+        bad = max(guess - step, 0)
+    else:
+        bad = guess
+        while not holds(min(bad + step, INF)):
+            bad += step
+            step *= 2
+        good = min(bad + step, INF)
+    while good - bad > 1:  # holds at good, not at bad
+        middle = (bad + good) // 2
+        if holds(middle):
+            good = middle
+        else:
+            bad = middle
+    return good
 
 
 def _runs(op: str, reached: np.ndarray, passed: np.ndarray) -> list[tuple[np.ndarray | int, np.ndarray | int]]:
@@ -521,12 +576,20 @@ class _Work:
             if when_false:
                 found = found.union(risky.complement(created).intersect(_Spans.of(tracked, created, INF)))
             return found
-        op, x = prepared
-        reached, passed = _reach(field, op, x, clock.within)
+        runs: list[tuple[np.ndarray | int, np.ndarray | int]]
+        if field == "elapsed_ratio":
+            leaf = node[1]
+            if leaf.op == "in":
+                runs = [(low, high) for low, high in _ratio_reach(leaf.value, clock.within)]
+            else:
+                runs = _runs(leaf.op, *_ratio_reach((leaf.value,), clock.within)[0])
+        else:
+            op, x = prepared
+            runs = _runs(op, *_reach(field, op, x, clock.within))
         found = _Spans.of(np.zeros(self.n, dtype=bool), 0, 0)
-        for low, high in _runs(op, reached, passed):
+        for low, high in runs:
             a = self.instant(metric, low, created)
-            b = self.instant(metric, high, created) if not isinstance(high, int) else np.full(self.n, INF)
+            b = self.instant(metric, high, created)
             found = found.union(_Spans.of(tracked, a, b))
         return found
 
@@ -600,9 +663,19 @@ class _Work:
             when_true, when_false = prepared
             at_risk: np.ndarray = tracked & np.where(risky, when_true, when_false)
             return at_risk
-        op, x = prepared
-        reached, passed = _reach(field, op, x, clock.within)
-        rising = moving & (counted >= (clock.within if field == "overdue" else 0))
+        if field == "elapsed_ratio":  # the target is fixed: the ratio grows with the clock
+            leaf = node[1]
+            ranges = _ratio_reach(leaf.value if leaf.op == "in" else (leaf.value,), clock.within)
+            if leaf.op == "in":  # JustAfter in a set: equal to one of its values and not moving
+                inside = np.logical_or.reduce([(counted >= low) & (counted < high) for low, high in ranges])
+                found = tracked & inside & ~moving
+                return found
+            op, (reached, passed) = leaf.op, ranges[0]
+            rising = moving
+        else:
+            op, x = prepared
+            reached, passed = _reach(field, op, x, clock.within)
+            rising = moving & (counted >= (clock.within if field == "overdue" else 0))
         at = counted >= reached
         equal = at & (counted < passed)
         found = tracked & _just_after(op, at, equal, rising)
