@@ -30,14 +30,16 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slakit.batch import csv_safe
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
-from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
+from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, text_cell
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
+from slakit.batch.records import Rejected
 from slakit.errors import SlakitError, UnsatisfiableError
 from slakit.instants import from_us, to_us
 from slakit.sla import METRICS
@@ -77,6 +79,8 @@ _TIMES = (
 _STATE_TEXT = ("met", "breached", "running", "pending")
 _MET, _BREACHED, _RUNNING, _PENDING = 0, 1, 2, 3
 _CSV_SPECIAL = (",", '"', "\r", "\n")
+_WHEN_FACTS = ("category", "channel", "product", "customer", "affected_customers", "flags")
+"""The ticket's own columns a ``when`` may read (besides its priority and attributes)."""
 
 
 def available() -> bool:
@@ -132,16 +136,11 @@ def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, 
 def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
     """Why the policy or the export's columns keep the row engine (None when nothing does)."""
     sla = evaluator.sla_for(layout.measured)
-    if sla.slas:
-        return "the policy has conditional SLAs (slas: entries; the columnar engine does not choose per row yet)"
-    if layout.attributes:
-        return "the export has attribute columns (attributes.<name>; the columnar engine does not read them yet)"
-    for targets in sla.targets.values():
-        for target in targets.values():
-            if target.relative:
+    for code, targets in sla.targets.items():
+        for metric, target in targets.items():
+            chosen = [target, *(entry.target(code, metric) for entry in sla.slas)]
+            if any(found is not None and found.relative for found in chosen):
                 return "a target is a relative deadline (due: end_of_business_day)"
-            if target.within_us <= 0:
-                return "a target is zero"
     return None
 
 
@@ -572,6 +571,7 @@ class _Chunk:
         ok &= ~((replies_given == 0) & present["first_response_at"])  # the row engine warns about these
         ok &= ~((replies_given > 0) & ~present["first_response_at"])
         ok &= ~(cols["agent"].where(lambda v: v is not None) & ~present["assigned_at"])
+        cols.update(self._chosen(ok, summary.by))
         covered = np.nonzero(ok)[0]
         block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
         block.evaluate(
@@ -581,6 +581,53 @@ class _Chunk:
         )
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
+
+    def _chosen(self, ok: np.ndarray, by: tuple[str, ...]) -> dict[str, _Col]:
+        """Each row's SLA plan (:meth:`slakit.sla.Policy.plan_for`: the ``slas`` entries that apply to it) and
+        its attributes as the report groups by them, and the rows whose ticket cannot be read (``ok`` cleared).
+
+        Both depend only on the cells of the columns the policy's ``when`` conditions and the attributes read:
+        rows with the same such cells get them from one ticket, the first such row's, read and prepared as the
+        row engine reads and prepares it (:meth:`~slakit.batch.flat.FlatLayout.ticket`,
+        :meth:`~slakit.batch.evaluation.Evaluator.prepared`)."""
+        import numpy as np
+
+        plan = self.plan
+        sla = plan.sla
+        zeros = np.zeros(self.n, dtype=np.int64)
+        named = [name for entry in sla.slas for name in getattr(entry.when, "names", _WHEN_FACTS)]
+        positions = sorted(
+            {plan.layout.index[name] for name in named if name in plan.layout.index}
+            | {position for _, position in plan.layout.attributes}
+        )
+        if not positions:
+            return {"plan": _Col(zeros, [sla.plan])}
+        combined = zeros
+        for position in positions:
+            column = self._raw(position)
+            combined = combined * max(len(column.values), 1) + column.codes
+        distinct, first, inverse = np.unique(np.where(ok, combined, -1), return_index=True, return_inverse=True)
+        tickets: list[Any] = []
+        for key, row in zip(distinct.tolist(), first.tolist(), strict=True):
+            tickets.append(_BAD if key == -1 else self._ticket(int(row)))
+        found = _Col(inverse.reshape(-1).astype(np.int64), tickets)
+        ok &= ~found.bad()
+        chosen = {"plan": found.mapped(lambda t: None if t is _BAD else sla.plan_for(t))}
+        for part in by:
+            if part.startswith("attributes."):
+                name = part[len("attributes.") :]
+                chosen[part] = found.mapped(partial(_attribute, name))
+        return chosen
+
+    def _ticket(self, row: int) -> Any:
+        """The ticket of the chunk's row ``row``, prepared for evaluation (:data:`_BAD` when it cannot be read)."""
+        width = self.plan.layout.width
+        cells = [self.table.column(i)[row].as_py() for i in range(width)]
+        try:
+            item = self.plan.layout.ticket(cells, self.first + row)
+            return _BAD if isinstance(item, Rejected) else self.plan.evaluator.prepared(item)
+        except (ProblemError, SlakitError, ValueError, OverflowError):
+            return _BAD
 
     def _ids(self) -> _Col:
         """The ``id`` cells: each row its own value (ids are distinct), read as the row engine reads text."""
@@ -753,6 +800,11 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     return found
 
 
+def _attribute(name: str, ticket: Any) -> str | None:
+    """The ticket's attribute ``name`` as the report groups by it (None without it, or for no ticket)."""
+    return None if ticket is _BAD else dict(attribute_texts(ticket)).get(name)
+
+
 def _counter(name: str, default: int) -> Callable[[str], int]:
     def read(value: str) -> int:
         return FlatLayout.count_cell(value, name, default)
@@ -767,6 +819,8 @@ class _Texts:
     breaches: pa.Array
 
 
+GROUP_COLUMNS = ("priority", "type", "category", "route", "channel", "product", "customer", "agent")
+"""The group keys (``by``) that are a column of each row."""
 _ROW_FIGURES = (
     "created",
     "resolved",
@@ -842,8 +896,7 @@ class _Block:
         for metric in METRICS:
             if metric not in clocks:
                 continue
-            within, clock_of, calendars = _targets(self.plan, metric, priority)
-            tracked = within > 0
+            tracked, within, clock_of, calendars = _targets(metric, self.cols["plan"], priority)
             if not tracked.any():
                 continue
             start, stop = clocks[metric]
@@ -942,20 +995,24 @@ class _Block:
     def _deadline(
         self, calendar: BusinessCalendar, start: np.ndarray, within: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The earliest instant by which a clock started at ``start`` has counted ``within`` (> 0) of open time
-        (``IntervalTable.forward``), and where the table reaches it."""
+        """The earliest instant by which a clock started at ``start`` has counted ``within`` of open time
+        (``IntervalTable.forward``), and where the table reaches it; a zero target is due at the first open
+        instant at or after the start (:func:`slakit.sla.track.due_in_stretch`: never in closed time)."""
         import numpy as np
 
         found = self._table(calendar)
         if found is None:
             return np.zeros(len(start), dtype=np.int64), np.zeros(len(start), dtype=bool)
         table, arrays = found
-        starts, _, cum, cum_end = arrays
+        starts, ends, cum, cum_end = arrays
         target = self._position(arrays, start) + within
         j = np.searchsorted(cum_end, target, side="left")
+        opening = np.searchsorted(ends, start, side="right")  # the first open interval that ends after the start
+        zero = within <= 0
+        j = np.where(zero, opening, j)
         good = (j < len(starts)) & (start >= table.lo)
         safe = np.minimum(j, len(starts) - 1)
-        return starts[safe] + target - cum[safe], good
+        return np.where(zero, np.maximum(start, starts[safe]), starts[safe] + target - cum[safe]), good
 
     # -- texts and the summary ---------------------------------------------------------------------
 
@@ -1204,9 +1261,7 @@ class _Block:
         weeks = _Col(created.codes, [p["week"] for p in local_periods])
         parts: list[_Col] = []
         kinds, issues = cols["type"], derived.issue
-        named = {
-            k: cols[k] for k in ("priority", "type", "category", "route", "channel", "product", "customer", "agent")
-        }
+        named = {k: cols[k] for k in (*GROUP_COLUMNS, *(k for k in cols if k.startswith("attributes.")))}
         for part in summary.by:
             if part in ("month", "quarter", "week"):
                 parts.append(_Col(created.codes, [p[part] for p in local_periods]).canonical())
@@ -1371,27 +1426,25 @@ def _stop(*, own: np.ndarray, resolved: np.ndarray, start: np.ndarray) -> np.nda
     return np.where(start != _EMPTY, stop, _EMPTY)
 
 
-def _targets(plan: Plan, metric: str, priority: _Col) -> tuple[np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
-    """The target of ``metric`` for each row (0: none), the key of the clock it runs on, and those clocks.
-
-    The one place a row's target is chosen: today by its priority (a condition on the row's other cells can
-    choose it here the same way, per distinct value)."""
+def _targets(
+    metric: str, plans: _Col, priority: _Col
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
+    """Which rows track ``metric``, its target for each row, the key of the clock it runs on, and those clocks:
+    the target of the row's plan (``plans``, :meth:`slakit.sla.Policy.plan_for` of its ticket) at its priority,
+    once per distinct pair."""
     import numpy as np
 
-    within = []
-    clock_of = []
-    calendars: dict[int, BusinessCalendar] = {}
-    for code in priority.values:
-        target = plan.sla.targets.get(code, {}).get(metric) if code is not None and code is not _BAD else None
-        within.append(target.within_us if target is not None else 0)
-        clock_of.append(id(target.clock) if target is not None else 0)
-        if target is not None:
-            calendars[id(target.clock)] = target.clock
-    return (
-        np.array(within or [0], dtype=np.int64)[priority.codes],
-        np.array(clock_of or [0], dtype=np.int64)[priority.codes],
-        calendars,
-    )
+    def target_of(plan: Any, code: Any) -> Any:
+        if plan is None or code is None or code is _BAD:
+            return None
+        return plan.targets.get(code, {}).get(metric)
+
+    targets = _pair(plans, priority, target_of)
+    calendars = {id(t.clock): t.clock for t in targets.values if t is not None}
+    tracked = np.array([t is not None for t in targets.values] or [False], dtype=bool)[targets.codes]
+    within = np.array([t.within_us if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
+    clock_of = np.array([id(t.clock) if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
+    return tracked, within[targets.codes], clock_of[targets.codes], calendars
 
 
 def is_breached(deadline: np.ndarray, horizon: np.ndarray) -> np.ndarray:
