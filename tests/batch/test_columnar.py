@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402 -- after the check that it is installed
 import pyarrow as pa  # noqa: E402
 
 from slakit import presets  # noqa: E402
-from slakit.batch import columnar, run  # noqa: E402
+from slakit.batch import columnar, distribution, run  # noqa: E402
 from slakit.batch.facts import hours  # noqa: E402
 from slakit.demo.export import write_export  # noqa: E402
 from slakit.errors import ConfigError  # noqa: E402
@@ -391,3 +391,42 @@ def test_relative_targets_keep_the_row_engine_and_conditional_slas_do_not(tmp_pa
     )
     _, outcome = _both(tmp_path / "vip", tiered, conditional, by=("attributes.tier",))
     assert outcome.engines == {"columnar": 10}
+
+
+_NEAR_BUCKET_EDGES = st.integers(min_value=1, max_value=2990).map(
+    lambda i: int(distribution.GAMMA**i)
+)  # values whose logarithm lies next to a bucket's edge
+
+
+@given(
+    st.lists(st.one_of(st.integers(min_value=0, max_value=10**13), _NEAR_BUCKET_EDGES, st.just(0)), max_size=60),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_column_distribution_is_the_one_add_builds(values: list[int], copies: int) -> None:
+    column = np.array(values * (1 + copies * 200), dtype=np.int64)  # past EXACT_LIMIT now and then
+    expected = distribution.Distribution()
+    for value in column.tolist():
+        expected.add(value)
+    found = columnar._distribution(column)
+    assert found == expected
+    merged = distribution.Distribution([5, 7])
+    merged.merge(found)
+    again = distribution.Distribution([5, 7])
+    again.merge(expected)
+    assert merged == again
+    assert merged.quantile(0.5) == again.quantile(0.5)
+
+
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=10**12), max_size=40), max_size=8), st.integers(1, 400))
+def test_column_distributions_merged_past_the_exact_limit_are_the_values_added(
+    parts: list[list[int]], copies: int
+) -> None:
+    """Merged column distributions keep their buckets, so that the sketch they become is the one of every value."""
+    merged, expected = distribution.Distribution(), distribution.Distribution()
+    for part in parts:
+        column = np.array(part * copies, dtype=np.int64)
+        merged.merge(columnar._distribution(column))
+        for value in column.tolist():
+            expected.add(value)
+    assert merged == expected
+    assert merged.quantile(0.9) == expected.quantile(0.9)
