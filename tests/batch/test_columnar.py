@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402 -- after the check that it is installed
 import pyarrow as pa  # noqa: E402
 
 from slakit import presets  # noqa: E402
-from slakit.batch import columnar, run  # noqa: E402
+from slakit.batch import columnar, distribution, run  # noqa: E402
 from slakit.batch.facts import hours  # noqa: E402
 from slakit.demo.export import write_export  # noqa: E402
 from slakit.errors import ConfigError  # noqa: E402
@@ -40,12 +40,28 @@ AS_OF = datetime.fromisoformat("2025-10-31T23:59:59+08:00")
 HEADER = (
     "id,created_at,priority,category,channel,product,customer,agent,assigned_at,acknowledged_at,first_response_at,"
     "agent_replies,resolved_at,reopened_at,complaints,affected_customers,flags,subject,survey_efficiency,"
-    "survey_ability,survey_attitude,survey_at"
+    "survey_ability,survey_attitude,survey_at,attributes.tier,attributes.level"
 )
 
 
-def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume", rules: bool = True) -> Path:
-    """p1-p3 (without its escalation rules unless ``rules``), reopens as ``reopen`` says, on ``calendar``."""
+_SLAS = [
+    {"name": "phone", "when": {"fact": "ticket.channel", "op": "eq", "value": "电话"},
+     "targets": {"*": {"response": {"within": "30s", "clock": "calendar"}}}},
+    {"name": "risk", "when": {"any": [{"fact": "ticket.flags", "op": "contains", "value": "public_opinion_risk"},
+                                      {"fact": "ticket.attributes.level", "op": "ge", "value": 5}]},
+     "targets": {"P2": {"resolution": "4h"}, "*": {"acknowledge": "0s"}}},
+    {"name": "gold", "when": {"all": [{"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+                                      {"fact": "ticket.priority", "op": "in", "value": ["P2", "P3"]}]},
+     "targets": {"*": {"response": "1h", "resolution": "0s"}}},
+]  # fmt: skip
+"""Conditional SLAs on the channel, flags, a text and a numeric attribute and the priority, with zero targets."""
+
+
+def _policy(
+    tmp: Path, *, calendar: str | None = None, reopen: str = "resume", slas: bool = False, rules: bool = True
+) -> Path:
+    """p1-p3 (without its escalation rules unless ``rules``), with ``slas`` the conditional SLAs :data:`_SLAS` and a
+    zero target."""
     config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
     if not rules:
         config.pop("escalation")
@@ -53,7 +69,10 @@ def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume", r
     config["on_reopen"] = reopen
     if calendar == "24x7":
         config["calendars"]["default"] = {"timezone": "Europe/Berlin", "hours": {"mon-sun": ["00:00-24:00"]}}
-    path = tmp / f"policy-{calendar}-{reopen}-{rules}.yaml"
+    if slas:
+        config["slas"] = _SLAS
+        config["priorities"]["P1"]["targets"]["acknowledge"] = "0s"
+    path = tmp / f"policy-{calendar}-{reopen}-{slas}-{rules}.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -200,6 +219,8 @@ def _rows(draw: st.DrawFn) -> list[str]:
         draw(st.sampled_from(["软件卡顿 报错", "如何设置打印模板", "", "hello"])),
         *answers,
         _time(survey_at),
+        draw(st.sampled_from(["", "gold", "silver", " gold "])),
+        draw(st.sampled_from(["", "7", "3", "x", "5.0"])),
     ]
 
 
@@ -214,7 +235,10 @@ def _rows(draw: st.DrawFn) -> list[str]:
     calendar=st.sampled_from([None, "24x7"]),
     reopen=st.sampled_from(["resume", "resume", "restart"]),
     as_of_day=st.integers(min_value=20, max_value=120),
-    by=st.sampled_from([("month",), ("week", "priority"), ("agent",), (), ("category",), ("route", "type")]),
+    by=st.sampled_from(
+        [("month",), ("week", "priority"), ("agent",), (), ("category",), ("route", "type"), ("attributes.tier",)]
+    ),
+    slas=st.booleans(),
     rules=st.booleans(),
 )
 def test_generated_exports_give_the_same_files(
@@ -224,6 +248,7 @@ def test_generated_exports_give_the_same_files(
     reopen: str,
     as_of_day: int,
     by: tuple[str, ...],
+    slas: bool,
     rules: bool,
 ) -> None:
     tmp = tmp_path_factory.mktemp("export")
@@ -231,7 +256,12 @@ def test_generated_exports_give_the_same_files(
     source.write_text("\r\n".join([HEADER, *(",".join(row) for row in rows)]) + "\r\n", encoding="utf-8")
     as_of = _BASE + timedelta(days=as_of_day)
     rows_outcome, auto_outcome = _both(
-        tmp, source, _policy(tmp, calendar=calendar, reopen=reopen, rules=rules), as_of=as_of, by=by, chunk_size=7
+        tmp,
+        source,
+        _policy(tmp, calendar=calendar, reopen=reopen, slas=slas, rules=rules),
+        as_of=as_of,
+        by=by,
+        chunk_size=7,
     )
     assert sum(auto_outcome.engines.values()) == len(rows)
     assert rows_outcome.engines == ({"rows": len(rows)} if rows else {})
@@ -283,7 +313,7 @@ def test_quoted_cells_go_to_the_row_engine(tmp_path: Path) -> None:
 
 def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> None:
     source = tmp_path / "export.tsv"
-    cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * 15
+    cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * (HEADER.count(",") - 6)
     source.write_text(HEADER.replace(",", "\t") + "\n" + "\t".join(cells) + "\n", encoding="utf-8")
     _, outcome = _both(tmp_path, source, _policy(tmp_path), delimiter="\t")
     assert outcome.engines == {"columnar": 1}
@@ -327,8 +357,8 @@ def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
 def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     """Rows with numeric dates go to the row engine; the orders they show are counted whichever process read them."""
     source = tmp_path / "export.csv"
-    rows = [f"T{i},2025-09-0{1 + i % 5}T10:00:00+08:00,P2" + "," * 19 for i in range(40)]
-    rows += [f"N{i},09/2{i % 8}/2025 10:00,P2" + "," * 19 for i in range(40)]
+    rows = [f"T{i},2025-09-0{1 + i % 5}T10:00:00+08:00,P2" + "," * (HEADER.count(",") - 2) for i in range(40)]
+    rows += [f"N{i},09/2{i % 8}/2025 10:00,P2" + "," * (HEADER.count(",") - 2) for i in range(40)]
     source.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     policy = _policy(tmp_path)
     found = []
@@ -353,41 +383,87 @@ def test_route_and_retain_until_are_the_row_engines(tmp_path: Path) -> None:
     assert header.endswith(",route,retain_until")
 
 
-def test_conditional_slas_relative_targets_and_attributes_keep_the_row_engine(tmp_path: Path) -> None:
+def test_relative_targets_keep_the_row_engine_and_conditional_slas_do_not(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=10, seed=2, as_of=AS_OF)
     config = yaml.safe_load(_policy(tmp_path).read_text(encoding="utf-8"))
-    vip = {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}
-    conditional = dict(config, slas=[{"name": "vip", "when": vip, "targets": {"*": {"response": "30m"}}}])
     relative = dict(config)
     relative["priorities"] = {
         code: {**entry, "targets": {**entry["targets"], "resolution": {"due": "end_of_business_day"}}}
         for code, entry in config["priorities"].items()
     }
-    for name, changed, reason in (("slas", conditional, "conditional SLAs"), ("due", relative, "relative deadline")):
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
-        with pytest.raises(ConfigError, match=reason):
-            run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / name, engine="columnar")
-        outcome = run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / f"{name}-auto", engine="auto")
-        assert outcome.engines == {"rows": 10}
-        assert outcome.engine_note is not None
-        assert reason in outcome.engine_note
+    path = tmp_path / "due.yaml"
+    path.write_text(yaml.safe_dump(relative, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="relative deadline"):
+        run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / "due", engine="columnar")
+    outcome = run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / "due-auto", engine="auto")
+    assert outcome.engines == {"rows": 10}
+    assert outcome.engine_note is not None
+    assert "relative deadline" in outcome.engine_note
     text = files.csv.read_text(encoding="utf-8").splitlines()
     tiered = tmp_path / "tiered.csv"
     tiered.write_text(
-        "\n".join([text[0] + ",attributes.tier", *(line + ",gold" for line in text[1:])]) + "\n", encoding="utf-8"
+        "\n".join(
+            [text[0] + ",attributes.tier", *(line + (",gold" if i % 2 else ",") for i, line in enumerate(text[1:]))]
+        )
+        + "\n",
+        encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match="attribute columns"):
-        run(tiered, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "tiered", engine="columnar")
+    vip = {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}
+    conditional = tmp_path / "vip.yaml"
+    conditional.write_text(
+        yaml.safe_dump(dict(config, slas=[{"name": "vip", "when": vip, "targets": {"*": {"response": "30m"}}}])),
+        encoding="utf-8",
+    )
+    _, outcome = _both(tmp_path / "vip", tiered, conditional, by=("attributes.tier",))
+    assert outcome.engines == {"columnar": 10}
 
 
 def test_a_chunk_ending_in_a_blank_line_is_read_as_the_csv_module_reads_it(tmp_path: Path) -> None:
     """Regression: a chunk whose text ended with a blank line was read by Arrow with one more, empty row, which the
     row engine rejected for its missing id (the csv module skips blank lines); such a chunk is the row engine's."""
     source = tmp_path / "export.csv"
-    row = "B{},2025-09-01T10:00:00+08:00,P1" + "," * 19
+    row = "B{},2025-09-01T10:00:00+08:00,P1" + "," * (HEADER.count(",") - 2)
     lines = [HEADER, *(row.format(i) for i in range(2)), "", *(row.format(i) for i in range(2, 6))]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rows_outcome, auto_outcome = _both(tmp_path, source, _policy(tmp_path), chunk_size=3)
     assert rows_outcome.rows == auto_outcome.rows == 6
     assert auto_outcome.engines.get("columnar", 0) > 0
+
+
+_NEAR_BUCKET_EDGES = st.integers(min_value=1, max_value=2990).map(
+    lambda i: int(distribution.GAMMA**i)
+)  # values whose logarithm lies next to a bucket's edge
+
+
+@given(
+    st.lists(st.one_of(st.integers(min_value=0, max_value=10**13), _NEAR_BUCKET_EDGES, st.just(0)), max_size=60),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_column_distribution_is_the_one_add_builds(values: list[int], copies: int) -> None:
+    column = np.array(values * (1 + copies * 200), dtype=np.int64)  # past EXACT_LIMIT now and then
+    expected = distribution.Distribution()
+    for value in column.tolist():
+        expected.add(value)
+    found = columnar._distribution(column)
+    assert found == expected
+    merged = distribution.Distribution([5, 7])
+    merged.merge(found)
+    again = distribution.Distribution([5, 7])
+    again.merge(expected)
+    assert merged == again
+    assert merged.quantile(0.5) == again.quantile(0.5)
+
+
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=10**12), max_size=40), max_size=8), st.integers(1, 400))
+def test_column_distributions_merged_past_the_exact_limit_are_the_values_added(
+    parts: list[list[int]], copies: int
+) -> None:
+    """Merged column distributions keep their buckets, so that the sketch they become is the one of every value."""
+    merged, expected = distribution.Distribution(), distribution.Distribution()
+    for part in parts:
+        column = np.array(part * copies, dtype=np.int64)
+        merged.merge(columnar._distribution(column))
+        for value in column.tolist():
+            expected.add(value)
+    assert merged == expected
+    assert merged.quantile(0.9) == expected.quantile(0.9)

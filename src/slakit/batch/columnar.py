@@ -30,14 +30,17 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slakit.batch import columnar_rules, csv_safe
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
-from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
+from slakit.batch.distribution import LOG_GAMMA, Distribution, bucket_of
+from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, flag_set, text_cell
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
+from slakit.batch.records import Rejected
 from slakit.errors import SlakitError, UnsatisfiableError
 from slakit.instants import from_us, to_us
 from slakit.sla import METRICS
@@ -77,6 +80,8 @@ _TIMES = (
 _STATE_TEXT = ("met", "breached", "running", "pending")
 _MET, _BREACHED, _RUNNING, _PENDING = 0, 1, 2, 3
 _CSV_SPECIAL = (",", '"', "\r", "\n")
+_WHEN_FACTS = ("category", "channel", "product", "customer", "affected_customers", "flags")
+"""The ticket's own columns a ``when`` may read (besides its priority and attributes)."""
 
 
 def available() -> bool:
@@ -134,16 +139,11 @@ def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
         why = columnar_rules.refusal(evaluator.rules, frozenset(sla.definitions))
         if why is not None:
             return why
-    if sla.slas:
-        return "the policy has conditional SLAs (slas: entries; the columnar engine does not choose per row yet)"
-    if layout.attributes:
-        return "the export has attribute columns (attributes.<name>; the columnar engine does not read them yet)"
-    for targets in sla.targets.values():
-        for target in targets.values():
-            if target.relative:
+    for code, targets in sla.targets.items():
+        for metric, target in targets.items():
+            chosen = [target, *(entry.target(code, metric) for entry in sla.slas)]
+            if any(found is not None and found.relative for found in chosen):
                 return "a target is a relative deadline (due: end_of_business_day)"
-            if target.within_us <= 0:
-                return "a target is zero"
     return None
 
 
@@ -289,15 +289,17 @@ class _Col:
         return pa.array([function(value) for value in self.values], pa.string()).take(self.codes)
 
     def counts(self, rows: np.ndarray | None = None, label: Callable[[Any], Any] | None = None) -> Counter[Any]:
-        """How many rows (of ``rows``, a boolean mask) hold each value (``label`` of it)."""
+        """How many rows (of ``rows``, a boolean mask or row numbers) hold each value (``label`` of it)."""
         import numpy as np
 
         codes = self.codes if rows is None else self.codes[rows]
         found: Counter[Any] = Counter()
-        for code, n in enumerate(np.bincount(codes, minlength=len(self.values)).tolist()):
-            if n:
-                value = self.values[code]
-                found[label(value) if label is not None else value] += n
+        if not len(codes):
+            return found
+        present, times = np.unique(codes, return_counts=True)
+        for code, n in zip(present.tolist(), times.tolist(), strict=True):
+            value = self.values[code]
+            found[label(value) if label is not None else value] += n
         return found
 
 
@@ -582,6 +584,7 @@ class _Chunk:
         ok &= ~((replies_given == 0) & present["first_response_at"])  # the row engine warns about these
         ok &= ~((replies_given > 0) & ~present["first_response_at"])
         ok &= ~(cols["agent"].where(lambda v: v is not None) & ~present["assigned_at"])
+        cols.update(self._chosen(ok, summary.by))
         covered = np.nonzero(ok)[0]
         block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
         block.evaluate(
@@ -591,6 +594,53 @@ class _Chunk:
         )
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
+
+    def _chosen(self, ok: np.ndarray, by: tuple[str, ...]) -> dict[str, _Col]:
+        """Each row's SLA plan (:meth:`slakit.sla.Policy.plan_for`: the ``slas`` entries that apply to it) and
+        its attributes as the report groups by them, and the rows whose ticket cannot be read (``ok`` cleared).
+
+        Both depend only on the cells of the columns the policy's ``when`` conditions and the attributes read:
+        rows with the same such cells get them from one ticket, the first such row's, read and prepared as the
+        row engine reads and prepares it (:meth:`~slakit.batch.flat.FlatLayout.ticket`,
+        :meth:`~slakit.batch.evaluation.Evaluator.prepared`)."""
+        import numpy as np
+
+        plan = self.plan
+        sla = plan.sla
+        zeros = np.zeros(self.n, dtype=np.int64)
+        named = [name for entry in sla.slas for name in getattr(entry.when, "names", _WHEN_FACTS)]
+        positions = sorted(
+            {plan.layout.index[name] for name in named if name in plan.layout.index}
+            | {position for _, position in plan.layout.attributes}
+        )
+        if not positions:
+            return {"plan": _Col(zeros, [sla.plan])}
+        combined = zeros
+        for position in positions:
+            column = self._raw(position)
+            combined = combined * max(len(column.values), 1) + column.codes
+        distinct, first, inverse = np.unique(np.where(ok, combined, -1), return_index=True, return_inverse=True)
+        tickets: list[Any] = []
+        for key, row in zip(distinct.tolist(), first.tolist(), strict=True):
+            tickets.append(_BAD if key == -1 else self._ticket(int(row)))
+        found = _Col(inverse.reshape(-1).astype(np.int64), tickets)
+        ok &= ~found.bad()
+        chosen = {"plan": found.mapped(lambda t: None if t is _BAD else sla.plan_for(t)), "ticket": found}
+        for part in by:
+            if part.startswith("attributes."):
+                name = part[len("attributes.") :]
+                chosen[part] = found.mapped(partial(_attribute, name))
+        return chosen
+
+    def _ticket(self, row: int) -> Any:
+        """The ticket of the chunk's row ``row``, prepared for evaluation (:data:`_BAD` when it cannot be read)."""
+        width = self.plan.layout.width
+        cells = [self.table.column(i)[row].as_py() for i in range(width)]
+        try:
+            item = self.plan.layout.ticket(cells, self.first + row)
+            return _BAD if isinstance(item, Rejected) else self.plan.evaluator.prepared(item)
+        except (ProblemError, SlakitError, ValueError, OverflowError):
+            return _BAD
 
     def _ids(self) -> _Col:
         """The ``id`` cells: each row its own value (ids are distinct), read as the row engine reads text."""
@@ -763,6 +813,16 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     return found
 
 
+def _attribute_value(name: str, ticket: Any) -> Any:
+    """The ticket's attribute ``name`` as conditions read it (``ticket.attributes.<name>``; None without it)."""
+    return None if ticket is _BAD else ticket.attributes.get(name)
+
+
+def _attribute(name: str, ticket: Any) -> str | None:
+    """The ticket's attribute ``name`` as the report groups by it (None without it, or for no ticket)."""
+    return None if ticket is _BAD else dict(attribute_texts(ticket)).get(name)
+
+
 def _counter(name: str, default: int) -> Callable[[str], int]:
     def read(value: str) -> int:
         return FlatLayout.count_cell(value, name, default)
@@ -777,6 +837,8 @@ class _Texts:
     breaches: pa.Array
 
 
+GROUP_COLUMNS = ("priority", "type", "category", "route", "channel", "product", "customer", "agent")
+"""The group keys (``by``) that are a column of each row."""
 _ROW_FIGURES = (
     "created",
     "resolved",
@@ -856,8 +918,7 @@ class _Block:
         for metric in METRICS:
             if metric not in clocks:
                 continue
-            within, clock_of, calendars = _targets(self.plan, metric, priority)
-            tracked = within > 0
+            tracked, within, clock_of, calendars = _targets(metric, self.cols["plan"], priority)
             if not tracked.any():
                 continue
             start, stop = clocks[metric]
@@ -925,9 +986,14 @@ class _Block:
         last_resolve = np.where(resolved != _EMPTY, resolved, np.where(reopened != _EMPTY, reopened, created))
         survey_from = np.where(survey_at != _EMPTY, survey_at, last_resolve)
         names = ("priority", "category", "channel", "product", "customer", "affected_customers", "flags", "complaints")
+        facts = {name: self.cols[name] for name in names}
+        tickets = self.cols.get("ticket")  # a row's attributes, as prepared for the row engine (_Chunk._chosen)
+        if tickets is not None:
+            for name, _ in self.plan.layout.attributes:
+                facts[f"attributes.{name}"] = tickets.mapped(partial(_attribute_value, name))
         rows = columnar_rules.RuleRows(
             created=created,
-            facts={name: self.cols[name] for name in names},
+            facts=facts,
             complaints_at=latest,
             reopened=reopened,
             survey=self.cols["survey"],
@@ -997,20 +1063,24 @@ class _Block:
     def _deadline(
         self, calendar: BusinessCalendar, start: np.ndarray, within: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The earliest instant by which a clock started at ``start`` has counted ``within`` (> 0) of open time
-        (``IntervalTable.forward``), and where the table reaches it."""
+        """The earliest instant by which a clock started at ``start`` has counted ``within`` of open time
+        (``IntervalTable.forward``), and where the table reaches it; a zero target is due at the first open
+        instant at or after the start (:func:`slakit.sla.track.due_in_stretch`: never in closed time)."""
         import numpy as np
 
         found = self._table(calendar)
         if found is None:
             return np.zeros(len(start), dtype=np.int64), np.zeros(len(start), dtype=bool)
         table, arrays = found
-        starts, _, cum, cum_end = arrays
+        starts, ends, cum, cum_end = arrays
         target = self._position(arrays, start) + within
         j = np.searchsorted(cum_end, target, side="left")
+        opening = np.searchsorted(ends, start, side="right")  # the first open interval that ends after the start
+        zero = within <= 0
+        j = np.where(zero, opening, j)
         good = (j < len(starts)) & (start >= table.lo)
         safe = np.minimum(j, len(starts) - 1)
-        return starts[safe] + target - cum[safe], good
+        return np.where(zero, np.maximum(start, starts[safe]), starts[safe] + target - cum[safe]), good
 
     # -- texts and the summary ---------------------------------------------------------------------
 
@@ -1221,17 +1291,17 @@ class _Block:
         return level, rules_csv, json
 
     def _escalation_counts(self, members: np.ndarray) -> dict[str, Any]:
-        """The escalation counts of a group (``members``) of the rows: tickets escalated, by rule, by level reached."""
+        """The escalation counts of a group of the rows (``members``: their row numbers): tickets escalated, by rule,
+        by level reached."""
         from collections import Counter
 
         found = self.escalations
         if found is None:
             return {}
-        escalated = members & found.fired.any(axis=1)
-        by_rule = Counter(
-            {rule.name: int((found.fired[:, column] & members).sum()) for column, rule in enumerate(found.rules)}
-        )
-        by_level = Counter(str(level) for level in found.level[escalated].tolist())
+        fired = found.fired[members]
+        escalated = fired.any(axis=1)
+        by_rule = Counter({rule.name: int(fired[:, column].sum()) for column, rule in enumerate(found.rules)})
+        by_level = Counter(str(level) for level in found.level[members][escalated].tolist())
         return {"escalated": int(escalated.sum()), "by_rule": +by_rule, "by_level": by_level}
 
     def _shown_breaches(
@@ -1315,10 +1385,8 @@ class _Block:
             local_periods.append(periods)
         weeks = _Col(created.codes, [p["week"] for p in local_periods])
         parts: list[_Col] = []
-        kinds, issues = cols["type"], derived.issue
-        named = {
-            k: cols[k] for k in ("priority", "type", "category", "route", "channel", "product", "customer", "agent")
-        }
+        kinds, issues = cols["type"], derived.issue.canonical()
+        named = {k: cols[k] for k in (*GROUP_COLUMNS, *(k for k in cols if k.startswith("attributes.")))}
         for part in summary.by:
             if part in ("month", "quarter", "week"):
                 parts.append(_Col(created.codes, [p[part] for p in local_periods]).canonical())
@@ -1362,82 +1430,86 @@ class _Block:
         wall_first = self.responded - self.created
         survey_due, survey_on_time = self._survey_timing()
         dated = self.survey_at != _EMPTY
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(distinct) + 1))
         for g, code in enumerate(distinct.tolist()):
-            members = inverse == g
+            members = order[bounds[g] : bounds[g + 1]]  # the group's rows, in input order
             key = []
             for part_col in reversed(parts):
                 width = max(len(part_col.values), 1)
                 key.append(part_col.values[code % width])
                 code //= width
-            done = members & resolved
+            done = members[resolved[members]]
             survey_counts = cols["survey"].counts(members)
+            issued = members[has_issue[members]]
             counts = GroupCounts(
-                tickets=int(members.sum()),
+                tickets=len(members),
                 by_type=kinds.counts(members, lambda v: v or _NONE),
                 by_priority=cols["priority"].counts(members),
                 by_product=cols["product"].counts(members, lambda v: v or _NONE),
                 by_channel=cols["channel"].counts(members, lambda v: v or _NONE),
                 by_week=weeks.counts(members),
-                resolved=int(done.sum()),
-                business=tuple(_Col(*_codes(self.business[done])).counts().items()),
-                wall=tuple(_Col(*_codes(self.wall[done])).counts().items()),
+                resolved=len(done),
+                business=_distribution(self.business[done]),
+                wall=_distribution(self.wall[done]),
                 histogram=tuple(np.bincount(bins[done], minlength=len(HISTOGRAM)).tolist()),
-                fcr=int((fcr & members).sum()),
+                fcr=int(fcr[members].sum()),
                 sla=state_col.counts(members),
                 surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
-                issues=self._issues(members & has_issue, issues),
-                issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
+                issues=self._issues(issued, issues),
+                issue_sources=issues.counts(issued, lambda v: v[1]),
                 **self._escalation_counts(members),
                 by_route=cols["route"].counts(members, lambda v: v or _NONE),
-                classified=int((members & classified).sum()),
-                first_response=self._first_response(members & has_first, wall_first),
-                survey_on_time=int((members & survey_on_time).sum()),
-                survey_due=int((members & survey_due).sum()),
-                survey_dated=int((members & dated).sum()),
-                retain={day: n for day, n in retained.counts(members & self.is_resolved).items() if day is not None},
+                classified=int(classified[members].sum()),
+                first_response=self._first_response(members[has_first[members]], wall_first),
+                survey_on_time=int(survey_on_time[members].sum()),
+                survey_due=int(survey_due[members].sum()),
+                survey_dated=int(dated[members].sum()),
+                retain={day: n for day, n in retained.counts(done).items() if day is not None},
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)
 
     def _issues(self, rows: np.ndarray, issues: _Col) -> dict[tuple[str, str], IssueCounts]:
-        """The frequent problems of ``rows`` (a mask of rows that count under one): tickets, the resolved ones'
-        business handling time, categories."""
+        """The frequent problems of ``rows`` (row numbers of rows that count under one): tickets, the resolved
+        ones' business handling time, categories."""
         import numpy as np
 
         found: dict[tuple[str, str], IssueCounts] = {}
-        resolved = self.is_resolved[rows]
-        business = self.business[rows]
-        categories = self.cols["category"].take(np.nonzero(rows)[0])
-        for code in np.unique(issues.codes[rows]).tolist():
-            mine = issues.codes[rows] == code
-            done = mine & resolved
+        if not len(rows):
+            return found
+        codes = issues.codes[rows]
+        order = np.argsort(codes, kind="stable")
+        present, starts = np.unique(codes[order], return_index=True)
+        ends = [*starts.tolist()[1:], len(rows)]
+        for code, start, end in zip(present.tolist(), starts.tolist(), ends, strict=True):
+            mine = rows[order[start:end]]
+            done = mine[self.is_resolved[mine]]
             issue, source = issues.values[code]
-            key = (source, issue)
             counted = IssueCounts(
-                int(mine.sum()),
-                int(done.sum()),
-                int(business[done].sum()),
-                categories.counts(mine, lambda v: v or _NONE),
+                len(mine),
+                len(done),
+                _sum(self.business[done]),
+                self.cols["category"].counts(mine, lambda v: v or _NONE),
             )
-            known = found.get(key)
-            found[key] = counted if known is None else _issue_sum(known, counted)
+            known = found.get((source, issue))
+            found[source, issue] = counted if known is None else _issue_sum(known, counted)
         return found
 
-    def _first_response(
-        self, rows: np.ndarray, wall: np.ndarray
-    ) -> dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]]:
-        """Per priority, the ``(microseconds, tickets)`` from creation to the first reply of ``rows``, in business
-        and in wall time."""
+    def _first_response(self, rows: np.ndarray, wall: np.ndarray) -> dict[str, tuple[Distribution, Distribution]]:
+        """Per priority, the distributions of the time from creation to the first reply of ``rows`` (row
+        numbers), in business and in wall time."""
         import numpy as np
 
         priority = self.cols["priority"]
-        found: dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]] = {}
-        for code in np.unique(priority.codes[rows]).tolist():
-            mine = rows & (priority.codes == code)
-            business = tuple(_Col(*_codes(self.first_business[mine])).counts().items())
-            walls = tuple(_Col(*_codes(wall[mine])).counts().items())
+        found: dict[str, tuple[Distribution, Distribution]] = {}
+        codes = priority.codes[rows]
+        for code in np.unique(codes).tolist():
+            mine = rows[codes == code]
+            business, walls = _distribution(self.first_business[mine]), _distribution(wall[mine])
             name = priority.values[code]
             if name in found:
-                business, walls = found[name][0] + business, found[name][1] + walls
+                business.merge(found[name][0])
+                walls.merge(found[name][1])
             found[name] = (business, walls)
         return found
 
@@ -1466,11 +1538,29 @@ class _BlockTables:
         return self.block._deadline(calendar, start, within)
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+def _distribution(values: np.ndarray) -> Distribution:
+    """The :class:`~slakit.batch.distribution.Distribution` of a column of values ``>= 0``: each value's bucket
+    computed for the whole column (``ceil(log(v) / LOG_GAMMA)`` with numpy), and by
+    :func:`~slakit.batch.distribution.bucket_of` itself wherever the quotient lies so near a whole number that
+    numpy's logarithm and the math module's could round it apart."""
     import numpy as np
 
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), distinct.tolist()
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    positive = values[values > 0]
+    quotient = np.log(positive.astype(np.float64)) / LOG_GAMMA
+    index = np.ceil(quotient).astype(np.int64)
+    near = np.abs(quotient - np.round(quotient)) < 1e-6
+    for i in np.nonzero(near)[0].tolist():
+        index[i] = bucket_of(int(positive[i]))
+    present, times = np.unique(index, return_counts=True)
+    buckets = dict(zip(present.tolist(), times.tolist(), strict=True))
+    return Distribution.of_column(values.tobytes(), _sum(values), buckets, len(values) - len(positive))
+
+
+def _sum(values: np.ndarray) -> int:
+    """The exact sum of non-negative int64 values (summed in two parts, so that no int64 overflows)."""
+    high, low = divmod(values, 1 << 20)
+    return int(high.sum()) * (1 << 20) + int(low.sum())
 
 
 def _trimmed(array: pa.Array, separator: str) -> pa.Array:
@@ -1499,27 +1589,25 @@ def _stop(*, own: np.ndarray, resolved: np.ndarray, start: np.ndarray) -> np.nda
     return np.where(start != _EMPTY, stop, _EMPTY)
 
 
-def _targets(plan: Plan, metric: str, priority: _Col) -> tuple[np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
-    """The target of ``metric`` for each row (0: none), the key of the clock it runs on, and those clocks.
-
-    The one place a row's target is chosen: today by its priority (a condition on the row's other cells can
-    choose it here the same way, per distinct value)."""
+def _targets(
+    metric: str, plans: _Col, priority: _Col
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
+    """Which rows track ``metric``, its target for each row, the key of the clock it runs on, and those clocks:
+    the target of the row's plan (``plans``, :meth:`slakit.sla.Policy.plan_for` of its ticket) at its priority,
+    once per distinct pair."""
     import numpy as np
 
-    within = []
-    clock_of = []
-    calendars: dict[int, BusinessCalendar] = {}
-    for code in priority.values:
-        target = plan.sla.targets.get(code, {}).get(metric) if code is not None and code is not _BAD else None
-        within.append(target.within_us if target is not None else 0)
-        clock_of.append(id(target.clock) if target is not None else 0)
-        if target is not None:
-            calendars[id(target.clock)] = target.clock
-    return (
-        np.array(within or [0], dtype=np.int64)[priority.codes],
-        np.array(clock_of or [0], dtype=np.int64)[priority.codes],
-        calendars,
-    )
+    def target_of(plan: Any, code: Any) -> Any:
+        if plan is None or code is None or code is _BAD:
+            return None
+        return plan.targets.get(code, {}).get(metric)
+
+    targets = _pair(plans, priority, target_of)
+    calendars = {id(t.clock): t.clock for t in targets.values if t is not None}
+    tracked = np.array([t is not None for t in targets.values] or [False], dtype=bool)[targets.codes]
+    within = np.array([t.within_us if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
+    clock_of = np.array([id(t.clock) if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
+    return tracked, within[targets.codes], clock_of[targets.codes], calendars
 
 
 def is_breached(deadline: np.ndarray, horizon: np.ndarray) -> np.ndarray:

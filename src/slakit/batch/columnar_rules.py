@@ -11,8 +11,8 @@ starts and ends (:class:`_Spans`, ``INF`` for an empty slot):
 - Ticket facts (``_static``, ``_steps``; reference ``FactsOverTime._steps``, ``_step_spans`` and
   :func:`slakit.batch.flat.FlatLayout._events`): category, channel, product, customer, affected customers, flags
   and the priority hold from creation on; the complaints are events at the row's latest instant (none before it);
-  the reopen is one at ``reopened_at``; attributes are never there (the columnar engine takes no attribute
-  column), so a leaf on one never holds. Each leaf is asked once per distinct value (:meth:`Leaf.holds`).
+  the reopen is one at ``reopened_at``; an attribute is the prepared ticket's (a leaf on one the row does not
+  have never holds). Each leaf is asked once per distinct value (:meth:`Leaf.holds`).
 - Survey facts (``_survey``; reference ``FactsOverTime.__init__`` and ``_steps``): from ``survey_at``, else from
   the last resolve, else from creation.
 - SLA facts (``_sla``; reference :mod:`slakit.escalation.phases` and ``_spans.metric_spans``): a flat row's
@@ -25,7 +25,8 @@ starts and ends (:class:`_Spans`, ``INF`` for an empty slot):
   ``e`` at which :func:`slakit.sla.track.is_at_risk` (:func:`~slakit.sla.track.at_risk_threshold`) until the
   breach or the stop. ``elapsed_ratio`` is the Decimal quotient of ``e`` by the target (fixed for a flat row), so
   a threshold on it is the least ``e`` at which that quotient reaches or passes it (``_least``, a search on the
-  same quotient, as ``_ratio.ratio_spans`` does it).
+  same quotient, as ``_ratio.ratio_spans`` does it; a zero target has no ratio). Targets are the row's own
+  (conditional SLAs chosen per row by the columnar engine).
 - A rule's ``fired_at`` (``_began``; reference ``FactsOverTime._began`` and ``_spans.value_after``) is one
   microsecond before the first instant its spans show when its condition holds just after that instant (a strict
   threshold passed there); ``contact_by`` is that plus ``contact_within`` on the policy's default calendar
@@ -105,7 +106,8 @@ class MetricClock:
 @dataclass(frozen=True, slots=True)
 class RuleRows:
     """What the rules read of the covered rows: creation, the ticket facts (``facts``: priority, category, channel,
-    product, customer, affected_customers, flags, complaints), the complaints' instant, the reopen, the survey
+    product, customer, affected_customers, flags, complaints, and ``attributes.<name>`` as prepared for evaluation:
+    an attribute not there never holds), the complaints' instant, the reopen, the survey
     score and the instant its facts hold from, each measured metric's clock, the calendar table functions, the
     policy's default calendar (contact deadlines) and at-risk ratio, and ``as_of``."""
 
@@ -329,8 +331,8 @@ def _ratio_reach(values: Any, within: np.ndarray) -> list[tuple[np.ndarray, np.n
     inverse = inverse.reshape(-1)
     found = []
     for y in values:
-        reached = [_least(int(w), y, strict=False) for w in distinct.tolist()]
-        passed = [_least(int(w), y, strict=True) for w in distinct.tolist()]
+        reached = [_least(int(w), y, strict=False) if w > 0 else INF for w in distinct.tolist()]
+        passed = [_least(int(w), y, strict=True) if w > 0 else INF for w in distinct.tolist()]
         found.append(
             (
                 np.array(reached or [0], dtype=np.int64)[inverse],
@@ -587,6 +589,8 @@ class _Work:
             op, x = prepared
             runs = _runs(op, *_reach(field, op, x, clock.within))
         found = _Spans.of(np.zeros(self.n, dtype=bool), 0, 0)
+        if field == "elapsed_ratio":  # a zero target has no ratio: the leaf never holds
+            tracked = tracked & (clock.within > 0)
         for low, high in runs:
             a = self.instant(metric, low, created)
             b = self.instant(metric, high, created)
@@ -666,6 +670,7 @@ class _Work:
         if field == "elapsed_ratio":  # the target is fixed: the ratio grows with the clock
             leaf = node[1]
             ranges = _ratio_reach(leaf.value if leaf.op == "in" else (leaf.value,), clock.within)
+            tracked = tracked & (clock.within > 0)  # a zero target has no ratio
             if leaf.op == "in":  # JustAfter in a set: equal to one of its values and not moving
                 inside = np.logical_or.reduce([(counted >= low) & (counted < high) for low, high in ranges])
                 found = tracked & inside & ~moving
