@@ -41,6 +41,7 @@ HEADER = [
     *("id", "created_at", "priority", "category", "channel", "product", "customer", "agent", "assigned_at"),
     *("acknowledged_at", "first_response_at", "agent_replies", "resolved_at", "reopened_at", "complaints"),
     *("affected_customers", "flags", "subject", "survey_solved", "survey_speed", "survey_attitude", "survey_at"),
+    *("attributes.tier", "attributes.level"),
 ]
 PRESETS = Path(presets.__file__).parent
 EVERY_LEAF = [
@@ -117,13 +118,38 @@ EVERY_LEAF = [
     {"name": "ratio-below-2", "when": {"fact": "sla.response.elapsed_ratio", "op": "lt", "value": 2}, "level": 0},
     {"name": "ratio-ne-0", "when": {"fact": "sla.response.elapsed_ratio", "op": "ne", "value": 0}, "level": 0},
     {"name": "gold-tier", "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}, "level": 2},
+    {
+        "name": "high-level-late",
+        "when": {
+            "all": [
+                {"fact": "ticket.attributes.level", "op": "ge", "value": 5},
+                {"fact": "sla.response.overdue", "op": "gt", "value": "0s"},
+            ]
+        },
+        "level": 1,
+    },
     {"name": "update-late", "when": {"fact": "sla.update.state", "op": "eq", "value": "breached"}, "level": 2},
 ]
 
 
+SLAS = [
+    {
+        "name": "phone",
+        "when": {"fact": "ticket.channel", "op": "eq", "value": "电话"},
+        "targets": {"*": {"response": {"within": "30m", "clock": "calendar"}}},
+    },
+    {
+        "name": "gold",
+        "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+        "targets": {"P2": {"resolution": "4h"}, "*": {"acknowledge": "0s", "response": "0s"}},
+    },
+]
+"""Conditional SLAs on the channel (a calendar clock) and a text attribute, with zero targets."""
+
+
 def _policy(tmp: Path, name: str) -> Path:
-    """A policy the columnar engine takes (conditional SLAs, zero targets and defined metrics left out)."""
-    base = "p1-p3" if name in ("p1-p3", "new-york", "every-leaf", "restart") else name
+    """A policy the columnar engine takes (metrics defined by events left out)."""
+    base = "p1-p3" if name in ("p1-p3", "new-york", "every-leaf", "restart", "conditional") else name
     config = yaml.safe_load((PRESETS / f"{base}.yaml").read_text(encoding="utf-8"))
     if name == "four-level":
         config.pop("slas")
@@ -138,8 +164,10 @@ def _policy(tmp: Path, name: str) -> Path:
             "timezone": "America/New_York",
             "hours": {"mon-fri": ["08:00-12:00", "13:00-17:00"], "sat": ["10:00-14:00"]},
         }
-    if name == "every-leaf":
+    if name in ("every-leaf", "conditional"):
         config["escalation"]["rules"] = EVERY_LEAF
+    if name == "conditional":
+        config["slas"] = SLAS
     if name == "restart":  # clocks restart on reopen: rows without a reopen are the columnar engine's
         config["on_reopen"] = "restart"
     path = tmp / f"{name}.yaml"
@@ -263,6 +291,8 @@ def _rows(draw: st.DrawFn, priorities: tuple[str, ...], until: int, start: datet
         "",
         *answers,
         later() if draw(st.booleans()) else "",
+        draw(st.sampled_from(["", "gold", "silver"])),
+        draw(st.sampled_from(["", "3", "7", "5.0"])),
     ]
 
 
@@ -271,6 +301,7 @@ _PRIORITIES = {
     "new-york": ("P1", "P2", "P3"),
     "every-leaf": ("P1", "P2", "P3"),
     "restart": ("P1", "P2", "P3"),
+    "conditional": ("P1", "P2", "P3"),
     "severity": ("critical", "major", "minor", "trivial"),
     "four-level": ("urgent", "high", "medium", "low"),
 }
@@ -310,7 +341,7 @@ def test_p1_p3_rules_fire_on_the_demo_shapes(policies: dict[str, ServicePolicy])
         [
             "H1", "2025-09-26T17:00:00+08:00", "P1", "", "", "", "", "",
             "2025-09-26T17:10:00+08:00", "", "2025-09-26T17:20:00+08:00", "",
-            "", "", "2", "10", "", "", "1", "2", "3", "",
+            "", "", "2", "10", "", "", "1", "2", "3", "", "", "",
         ],
     ]  # fmt: skip
     as_of = datetime(2025, 9, 30, 12, 0, tzinfo=_ZONE)
@@ -337,8 +368,8 @@ def test_thresholds_on_the_edges_of_open_intervals(policies: dict[str, ServicePo
     """A P2 created Monday 09:00 is due 48 business hours later, at a closing instant (18:00, before National Day):
     breached just after it, overdue by 4 h after four more open hours (across the holidays)."""
     rows = [
-        ["E1", "2025-09-24T09:00:00+08:00", "P2", *[""] * 19],
-        ["E2", "2025-09-24T09:00:00+08:00", "P2", *[""] * 9, "2025-09-30T18:00:00+08:00", *[""] * 9],
+        ["E1", "2025-09-24T09:00:00+08:00", "P2", *[""] * 21],
+        ["E2", "2025-09-24T09:00:00+08:00", "P2", *[""] * 9, "2025-09-30T18:00:00+08:00", *[""] * 11],
     ]
     for as_of in (
         datetime(2025, 9, 30, 18, 0, tzinfo=_ZONE),
@@ -411,7 +442,7 @@ def _escalations_text(line: str) -> str:
 
 @pytest.mark.usefixtures("policies")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), name=st.sampled_from(["p1-p3", "every-leaf", "new-york", "restart"]))
+@given(data=st.data(), name=st.sampled_from(["p1-p3", "every-leaf", "new-york", "restart", "conditional"]))
 def test_escalation_cells_and_counts_are_the_row_engines(data: st.DataObject, name: str) -> None:
     as_of_half_hours = data.draw(st.integers(min_value=0, max_value=4 * 7 * 48))
     start = _STARTS.get(name, _START)
