@@ -418,9 +418,18 @@ def _fields(*parts: Any) -> pa.Array:
 
 
 def _choose(mask: np.ndarray, yes: Any, no: Any) -> pa.Array:
+    """``yes`` where ``mask`` holds, else ``no`` (string arrays of the mask's length, or constant texts)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    for pick, same in ((yes, mask.all()), (no, not mask.any())):
+        if same and len(mask):  # one side everywhere: no copy of the other
+            return (
+                pick
+                if not isinstance(pick, str)
+                else pa.array([pick], pa.string()).take(pa.array(np.zeros(len(mask), dtype=np.int64)))
+            )
     return pc.if_else(
         pa.array(mask, pa.bool_()),
         pa.scalar(yes, pa.string()) if isinstance(yes, str) else yes,
