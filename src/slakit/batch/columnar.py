@@ -15,6 +15,9 @@ covers (docs/performance.md, "The columnar engine"), and hands every other row t
   open time of each open interval) with ``np.searchsorted``: the rule of :mod:`slakit.sla.track` for a clock
   that runs from its start to its stop or ``as_of`` without pauses (the deadline is the earliest instant by
   which the clock has counted its target; breached when the horizon is after it).
+- The policy's escalation rules are fired for whole columns (:mod:`slakit.batch.columnar_rules`: each leaf the
+  instants at which it holds, thresholds on the clocks from the same table); a rule on a metric the policy defines
+  by events keeps the whole run on the row engine.
 - Every text the outputs hold (instants, hours, cells made safe, JSON strings) is made once per distinct value
   by the row engine's own formatting, and the lines are joined by Arrow.
 - The summary gets each group's counts at once (:meth:`~slakit.batch.accumulator.Accumulator.add_counts`).
