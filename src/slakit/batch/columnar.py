@@ -36,6 +36,7 @@ from slakit.batch import csv_safe
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, periods_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
 from slakit.batch.flat import FlatLayout, ProblemError, text_cell
+from slakit.batch.frames import Part
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
 from slakit.errors import SlakitError, UnsatisfiableError
@@ -49,13 +50,14 @@ if TYPE_CHECKING:
     from slakit.batch.evaluation import Evaluator
     from slakit.calendar import BusinessCalendar
 
-__all__ = ["ENGINES", "ENGINE_VARIABLE", "MISSING", "ChunkTexts", "Plan", "available", "plan_for"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "MISSING", "NOT_FLAT", "ChunkTexts", "Plan", "available", "plan_for"]
 
 ENGINE_VARIABLE = "SLAKIT_BATCH_ENGINE"
 """The environment variable that chooses the engine when ``run()`` is not told (tests run once per engine)."""
 ENGINES = ("auto", "rows", "columnar")
 """What ``engine`` accepts (``run(engine=...)``, ``--engine``)."""
 MISSING = "numpy and pyarrow are not installed (pip install 'slakit[batch]')"
+NOT_FLAT = "the input is not a flat CSV/TSV export or table (JSONL and tickets keep the row engine)"
 
 _NONE = "(none)"
 _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
@@ -113,11 +115,12 @@ class _Cache(dict[Hashable, Any]):
 
 
 def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, fmt: str, encoding: str) -> Plan | str:
-    """The columnar plan of a run, or why the columnar engine covers none of its rows."""
+    """The columnar plan of a run, or why the columnar engine covers none of its rows. ``fmt`` is the file's format,
+    or ``"table"`` for a table's rows (a DataFrame, an Arrow table, a Parquet file: :mod:`slakit.batch.frames`)."""
     if not available():
         return MISSING
-    if fmt != "csv" or layout is None:
-        return "the input is not a flat CSV/TSV export (JSONL, tickets and DataFrames keep the row engine)"
+    if fmt not in ("csv", "table") or layout is None:
+        return NOT_FLAT
     if evaluator.rules is not None:
         return "the policy has escalation rules (the columnar engine does not evaluate them yet)"
     if layout.values:
@@ -231,10 +234,13 @@ class Plan:
     # -- a chunk -----------------------------------------------------------------------------------
 
     def chunk(
-        self, payload: str | bytes | FileSpan, first: int, delimiter: str, summary: Accumulator, rows: RowPath
+        self, payload: str | bytes | FileSpan | Part, first: int, delimiter: str, summary: Accumulator, rows: RowPath
     ) -> ChunkTexts | None:
         """The chunk's texts, the columnar rows counted into ``summary`` and the others through ``rows`` (the row
         engine's path for one row); None when the chunk is not read here at all."""
+        if isinstance(payload, Part):
+            arrow = payload.arrow()
+            return None if arrow is None else _TableChunk(self, payload, arrow, first).run(summary, rows)
         table = self.read(payload, delimiter)
         if table is None:
             return None
@@ -629,6 +635,11 @@ class _Chunk:
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         return _Col(codes, encoded.dictionary.to_pylist())
 
+    def cells(self, positions: list[int]) -> list[list[Any]]:
+        """The cells of the rows at ``positions`` as the row engine reads them (for the rows it evaluates)."""
+        width = self.plan.layout.width
+        return [[record[f"c{i}"] for i in range(width)] for record in self.table.take(positions).to_pylist()]
+
     def _assemble(self, texts: _Texts, covered: np.ndarray, summary: Accumulator, rows: RowPath) -> ChunkTexts:
         """The chunk's files: the covered rows' texts and the others' (from the row engine) in input order."""
         import numpy as np
@@ -642,12 +653,10 @@ class _Chunk:
         mask = np.ones(self.n, dtype=bool)
         mask[covered] = False
         uncovered = np.nonzero(mask)[0].tolist()
-        records = self.table.take(uncovered).to_pylist()
-        width = self.plan.layout.width
         own: list[RowTexts] = []
-        for position, record in zip(uncovered, records, strict=True):
+        for position, cells in zip(uncovered, self.cells(uncovered), strict=True):
             line = self.first + position
-            item = self.plan.layout.ticket([record[f"c{i}"] for i in range(width)], line)
+            item = self.plan.layout.ticket(cells, line)
             own.append(rows(item, line, summary))
         # each row's place among the covered rows' texts followed by the others'
         order = np.empty(self.n, dtype=np.int64)
@@ -667,6 +676,118 @@ class _Chunk:
             self.n,
             n,
         )
+
+
+class _TableChunk(_Chunk):
+    """A chunk of a table's rows (:mod:`slakit.batch.frames`): each column made the text cells a CSV chunk of the
+    same rows has, where that text reads exactly as the row engine reads the table's own cells
+    (:func:`_table_texts`); aware timestamps as their instants; every other row, and the rows not covered, read by
+    the row engine from the table's own cells."""
+
+    def __init__(self, plan: Plan, part: Part, table: pa.Table, first: int) -> None:
+        texts, instants, forced = _table_texts(plan.layout, table)
+        super().__init__(plan, texts, first)
+        self.part = part
+        self.instants = instants
+        self.ok &= ~forced
+
+    def times(self, name: str) -> np.ndarray:
+        position = self.plan.layout.index.get(name)
+        given = self.instants.get(position) if position is not None else None
+        if given is None:
+            return super().times(name)
+        self.ok &= given != _BAD
+        return given.copy()
+
+    def cells(self, positions: list[int]) -> list[list[Any]]:
+        return self.part.cells(positions)
+
+
+def _table_texts(layout: FlatLayout, table: pa.Table) -> tuple[pa.Table, dict[int, np.ndarray], np.ndarray]:
+    """A table's columns as the columnar engine reads a CSV chunk (text cells ``c0``, ``c1``, ...), the instants
+    of its aware timestamp columns (epoch µs, :data:`_EMPTY` or :data:`_BAD`) by position, and the rows with a
+    cell that has no such text (the row engine reads them).
+
+    A cell's text is ``str`` of the Python value the row engine reads (:func:`_texts_of`), which each reading of a
+    flat cell (text stripped, counts, survey answers, times) reads as it reads the value itself; a missing value
+    is an empty cell, as there. An aware timestamp read only as a time is its instant; a column nobody reads is
+    empty."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = table.num_rows
+    forced = np.zeros(n, dtype=bool)
+    instants: dict[int, np.ndarray] = {}
+    times = {position for name, position in layout.index.items() if name in _TIMES}
+    read = {position for name, position in layout.index.items() if name not in _TIMES}
+    read |= {position for _, position in layout.survey} | {position for _, position in layout.attributes}
+    empty = pa.nulls(n, pa.string()).fill_null("")
+    columns = []
+    for position in range(layout.width):
+        if position not in times and position not in read:
+            columns.append(empty)
+            continue
+        column = table.column(position).combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        kind = column.type
+        if pa.types.is_timestamp(kind) and kind.tz is not None and position not in read:
+            instants[position] = _timestamp_us(column)
+            columns.append(empty)
+            continue
+        texts = _texts_of(column)
+        if texts is None:
+            forced |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            texts = empty
+        columns.append(texts)
+    return pa.table(columns, names=[f"c{i}" for i in range(layout.width)]), instants, forced
+
+
+def _texts_of(column: pa.Array) -> pa.Array | None:
+    """Each cell as ``str`` of its Python value (empty when missing, NaN too), for text, whole numbers, floats,
+    true/false and decimals; None for any other type (dates, naive timestamps, durations, lists...)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_null(kind):
+        return pa.nulls(len(column), pa.string()).fill_null("")
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_string_view(kind) or pa.types.is_integer(kind):
+        return pc.cast(column, pa.string()).fill_null("")  # Arrow writes a whole number as str() does
+    if not (pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
+        return None
+    encoded = column.dictionary_encode()
+    texts = ["" if value is None or value != value else str(value) for value in encoded.dictionary.to_pylist()]
+    return pa.array(texts, pa.string()).take(encoded.indices).fill_null("")
+
+
+def _is_string_view(kind: pa.DataType) -> bool:
+    """Whether ``kind`` is Arrow's ``string_view`` (polars' strings; pyarrow 16 and later)."""
+    import pyarrow as pa
+
+    test = getattr(pa.types, "is_string_view", None)
+    return bool(test(kind)) if test is not None else False
+
+
+def _timestamp_us(column: pa.Array) -> np.ndarray:
+    """An aware timestamp column as epoch µs: :data:`_EMPTY` where missing, :data:`_BAD` out of the range the
+    columnar engine reads or with a part of a microsecond (the row engine reads those)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.asarray(column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    present = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    unit = column.type.unit
+    if unit == "ns":
+        us, rest = np.divmod(values, 1000)
+        bad = rest != 0
+    else:
+        factor = {"s": 1_000_000, "ms": 1000, "us": 1}[unit]
+        bad = (values < _LOW // factor) | (values > _HIGH // factor)
+        us = np.where(bad, 0, values) * factor
+    bad |= (us < _LOW) | (us >= _HIGH)
+    found: np.ndarray = np.where(present, np.where(bad, _BAD, us), _EMPTY)
+    return found
 
 
 _ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"

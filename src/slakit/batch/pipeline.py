@@ -29,10 +29,10 @@ from slakit import __version__, presets
 from slakit.batch import columnar, csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan
-from slakit.batch.dataframe import frame_rows
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
+from slakit.batch.frames import Part, open_table
 from slakit.batch.options import RejectLimit
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, WARNING_COLUMNS, TicketWriter
 from slakit.batch.reading import FileSpan, Format, Source, open_source, parse_chunk
@@ -51,7 +51,8 @@ CHUNK_RECORDS = 10_000
 """Records of a file per chunk: large enough that what is done per chunk (a partial summary to pickle and
 merge, a file to hand over) costs little per row, small enough to stay flat (some 20 MB of text per chunk)."""
 CHUNK_TICKETS = 2_000
-"""Tickets (objects, from an iterable or a DataFrame) per chunk: they weigh more than text."""
+"""Tickets (objects, from an iterable) per chunk: they weigh more than text. A table (a DataFrame, an Arrow table,
+a Parquet file) is cut into chunks of :data:`CHUNK_RECORDS` rows."""
 
 FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "warnings.csv")
 """The per-ticket files every run writes (the report's files follow, then run.json)."""
@@ -111,8 +112,8 @@ class _Work:
     context: Context
     by: tuple[str, ...]
     writer: TicketWriter
-    format: Format | None  # None: chunks hold tickets, not text
-    layout: FlatLayout | None
+    format: Format | None  # None: chunks hold tickets or a table's rows (frames.Part), not text
+    layout: FlatLayout | None  # a flat CSV's or a table's
     delimiter: str
     encoding: str
     spill_to: str | None = None  # workers: the folder their chunks' text goes to
@@ -151,7 +152,8 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     first, payload = chunk
     summary = Accumulator(work.by, as_of=work.evaluator.as_of)
     summary.context = work.context
-    if work.columnar is not None and work.format == "csv":
+    table = isinstance(payload, Part)
+    if work.columnar is not None and (work.format == "csv" or table):
         texts = work.columnar.chunk(payload, first, work.delimiter, summary, partial(_row_texts, work))
         if texts is not None:
             return _Output(
@@ -166,7 +168,10 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
                 texts.columnar,
             )
     items: Iterable[Ticket | Rejected]
-    if work.format is None:
+    if table:
+        assert work.layout is not None  # noqa: S101 -- a table's layout is made from its columns
+        items = payload.items(work.layout, first)
+    elif work.format is None:
         items = payload
     else:
         items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
@@ -307,10 +312,6 @@ def _chunk_lines(chunk: tuple[int, Any]) -> str:
     return f"lines {first:,}-{first + max(count, 1) - 1:,}"
 
 
-def _is_dataframe(source: Any) -> bool:
-    return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
-
-
 def _input_file(source: Any) -> tuple[os.stat_result | None, str | None]:
     """The input file's ``stat`` and path (absolute) or name; None for what is not a file."""
     if isinstance(source, str | os.PathLike):
@@ -357,25 +358,24 @@ class _BytesRead:
 
 @dataclass(frozen=True, slots=True)
 class _Input:
-    """An input opened for a run: its chunks, the source file (None for a DataFrame or an iterable), the layout of
-    a CSV read by the chunks' workers, that of a DataFrame read here, and the metrics its columns can measure."""
+    """An input opened for a run: its chunks, the source file (None for a table or an iterable), the layout of a
+    flat CSV or a table (its rows are read where the chunks are evaluated), whether it is a table, and the metrics
+    its columns can measure."""
 
     chunks: Iterator[tuple[int, Any]]
     opened: Source | None = None
     layout: FlatLayout | None = None
-    frame_layout: FlatLayout | None = None
+    table: bool = False
     measured: frozenset[str] | None = None
 
 
 def _open_input(source: Any, jobs: int, chunk_size: int | None, options: dict[str, Any]) -> _Input:
     """``source`` cut into chunks; ``options`` as for :func:`~slakit.batch.reading.open_source`."""
-    if _is_dataframe(source):
-        frame: Any = source
+    table = open_table(source, chunk_size or CHUNK_RECORDS, options["format"])
+    if table is not None:
         names = ("column_map", "assume_tz", "date_order", "date_format", "value_map")
-        reading = {name: options[name] for name in names}
-        frame_layout = FlatLayout([str(c) for c in frame.columns], **reading)
-        tickets = parallel.numbered_chunks(frame_rows(frame, frame_layout), chunk_size or CHUNK_TICKETS)
-        return _Input(tickets, frame_layout=frame_layout, measured=frame_layout.measured)
+        columns = FlatLayout(table.columns, **{name: options[name] for name in names})
+        return _Input(table.parts, layout=columns, table=True, measured=columns.measured)
     if isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
         opened = open_source(source, **options)
         layout = opened.layout
@@ -558,8 +558,6 @@ def _evaluate_into(
             os.close(target)
         if given.opened is not None:
             given.opened.close()
-    if given.frame_layout is not None:
-        orders.update(given.frame_layout.date_orders)
 
 
 _SAID: set[str] = set()
@@ -578,13 +576,14 @@ def _columnar_plan(
     """The columnar engine's plan for the run (None: the row engine takes every row), and why not when it cannot."""
     if engine == "rows":
         return None, None
-    if opened is None:
-        reason = "the input is not a flat CSV/TSV export (JSONL, tickets and DataFrames keep the row engine)"
-    else:
-        found = columnar.plan_for(evaluator, context, given.layout, opened.format, opened.encoding)
+    if given.table or opened is not None:
+        kind, encoding = ("table", "utf-8") if opened is None else (opened.format, opened.encoding)
+        found = columnar.plan_for(evaluator, context, given.layout, kind, encoding)
         if isinstance(found, columnar.Plan):
             return found, None
         reason = found
+    else:
+        reason = columnar.NOT_FLAT
     if engine == "columnar" or reason == columnar.MISSING:
         if reason == columnar.MISSING and engine == "auto":
             _say_once(reason)
