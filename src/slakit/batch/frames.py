@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from slakit.batch.records import Rejected
     from slakit.sla import Ticket
 
-__all__ = ["PARQUET_SUFFIXES", "Part", "Table", "open_table"]
+__all__ = ["PARQUET_SUFFIXES", "Part", "Table", "as_part", "open_table"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 """The suffixes of a Parquet file (``run("export.parquet", ...)``)."""
@@ -49,6 +49,13 @@ class Part:
 
     def __len__(self) -> int:
         return self.rows
+
+    def columns(self) -> list[str]:
+        """The rows' column names."""
+        if self.frame is not None:
+            return [str(column) for column in self.frame.columns]
+        assert self.table is not None  # noqa: S101 -- a part holds one or the other
+        return [str(name) for name in self.table.schema.names]
 
     def arrow(self) -> pa.Table | None:
         """The rows as an Arrow table (a pandas frame converted); None when pandas' cells do not convert (a
@@ -142,6 +149,26 @@ def open_table(source: Any, rows: int, format: str | None = None) -> Table | Non
     ):
         return _parquet(Path(source), rows)
     return None
+
+
+def as_part(rows: Any) -> Part:
+    """``rows`` (a pandas or polars DataFrame, an Arrow table or record batch) as one part."""
+    if isinstance(rows, Part):
+        return rows
+    if type(rows).__name__ == "DataFrame" and hasattr(rows, "itertuples"):
+        return Part(len(rows), frame=rows)
+    if type(rows).__module__.split(".")[0] == "polars" and callable(getattr(rows, "to_arrow", None)):
+        rows = rows.to_arrow()
+    if "pyarrow" in sys.modules:
+        import pyarrow as pa
+
+        if isinstance(rows, pa.RecordBatch):
+            rows = pa.Table.from_batches([rows])
+        if isinstance(rows, pa.Table):
+            return Part(rows.num_rows, table=rows)
+    raise ConfigError.for_value(
+        "rows", type(rows).__name__, "a pandas or polars DataFrame, or an Arrow table or record batch"
+    )
 
 
 def _frame_slices(frame: Any, rows: int) -> Iterator[Any]:

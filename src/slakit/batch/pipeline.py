@@ -32,7 +32,7 @@ from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
-from slakit.batch.frames import Part, open_table
+from slakit.batch.frames import Part, as_part, open_table
 from slakit.batch.options import RejectLimit
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, WARNING_COLUMNS, TicketWriter
 from slakit.batch.reading import FileSpan, Format, Source, open_source, parse_chunk
@@ -45,7 +45,17 @@ from slakit.errors import ConfigError, TooManyRejectedError
 from slakit.policy import ServicePolicy
 from slakit.sla import Policy, Ticket
 
-__all__ = ["CHUNK_RECORDS", "CHUNK_TICKETS", "FILES", "RunOutcome", "RunProgress", "run"]
+__all__ = [
+    "CHUNK_RECORDS",
+    "CHUNK_TICKETS",
+    "FILES",
+    "PartResult",
+    "RunOutcome",
+    "RunProgress",
+    "TableEvaluation",
+    "choose_engine",
+    "run",
+]
 
 CHUNK_RECORDS = 10_000
 """Records of a file per chunk: large enough that what is done per chunk (a partial summary to pickle and
@@ -146,6 +156,82 @@ class _Spilled:
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
     columnar: int = 0
+
+
+def choose_engine(engine: str | None) -> str:
+    """The engine a run uses: ``engine``, else the environment variable ``SLAKIT_BATCH_ENGINE``, else ``"auto"``;
+    a :class:`~slakit.errors.ConfigError` for a name that is none of :data:`~slakit.batch.columnar.ENGINES`."""
+    if engine is None:
+        engine = os.environ.get(ENGINE_VARIABLE) or "auto"
+    if engine not in ENGINES:
+        raise ConfigError.for_value("engine", engine, "one of auto, rows, columnar")
+    return engine
+
+
+@dataclass(frozen=True, slots=True)
+class PartResult:
+    """One part of a table evaluated as :func:`run` evaluates it: the UTF-8 bytes of each per-ticket file (the
+    lines after the header; results.jsonl has none), its partial summary, the rows each engine evaluated and the
+    date orders its rows showed (:attr:`RunOutcome.date_orders`)."""
+
+    rows: int
+    results_csv: bytes
+    results_jsonl: bytes
+    rejected_csv: bytes
+    breaches_csv: bytes
+    warnings_csv: bytes
+    summary: Accumulator
+    engines: Mapping[str, int]
+    date_orders: Mapping[str, int]
+
+
+class TableEvaluation:
+    """How :func:`run` evaluates a table's rows, set up once for the table's columns, to evaluate its parts one at
+    a time wherever they are (a Dask partition, a Spark batch: :mod:`slakit.batch.dask`).
+
+    ``reading`` holds ``column_map``, ``assume_tz``, ``date_order``, ``date_format`` and ``value_map`` as
+    :class:`~slakit.batch.FlatLayout` takes them; ``engine`` as for :func:`run`. Made in each process that
+    evaluates parts (it does not pickle)."""
+
+    def __init__(
+        self,
+        policy: ServicePolicy,
+        as_of: datetime,
+        columns: Iterable[str],
+        by: tuple[str, ...],
+        reading: Mapping[str, Any],
+        engine: str | None = None,
+    ) -> None:
+        layout = FlatLayout([str(column) for column in columns], **reading)
+        self.evaluator = Evaluator(policy, as_of)
+        self.evaluator.priorities.check(layout.values)  # a value_map to a priority the policy does not have
+        self.context = Context.of(self.evaluator.policy_for(layout.measured))  # as run() does for a table
+        given = _Input(iter(()), layout=layout, table=True, measured=layout.measured)
+        plan, self.engine_note = _columnar_plan(choose_engine(engine), self.evaluator, self.context, given, None)
+        self.work = _Work(
+            evaluator=self.evaluator,
+            context=self.context,
+            by=by,
+            writer=TicketWriter(self.context.metrics),
+            format=None,
+            layout=layout,
+            delimiter=",",
+            encoding="utf-8",
+            columnar=plan,
+        )
+
+    def evaluate(self, rows: Any, first_line: int) -> PartResult:
+        """The rows of ``rows`` (a pandas DataFrame, an Arrow table or record batch, with the table's columns),
+        numbered from ``first_line``, as :func:`run` evaluates them."""
+        part = as_part(rows)
+        output = _process(self.work, (first_line, part))
+        return PartResult(
+            output.rows,
+            *_texts(output),
+            output.summary,
+            {name: n for name, n in (("columnar", output.columnar), ("rows", output.rows - output.columnar)) if n},
+            dict(output.orders),
+        )
 
 
 def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
@@ -444,10 +530,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1):
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
     groups = check_by(by)
-    if engine is None:
-        engine = os.environ.get(ENGINE_VARIABLE) or "auto"
-    if engine not in ENGINES:
-        raise ConfigError.for_value("engine", engine, "one of auto, rows, columnar")
+    engine = choose_engine(engine)
     limit = RejectLimit.of(max_rejected) if max_rejected is not None else None
     values = ValueMap.of(value_map)
     formats = tuple(formats)
