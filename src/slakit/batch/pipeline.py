@@ -74,9 +74,9 @@ RUN_FORMAT = "slakit.run/1"
 class RunProgress:
     """How far a run is, after each chunk: rows done, and bytes of the input file read so far and in all.
 
-    The bytes are those of the file as stored (compressed, for ``.gz``); both are None for a DataFrame or an
-    iterable, and for an open file without a file descriptor. ``bytes_read`` reaches ``bytes_total`` with
-    the last chunk.
+    The bytes are those of the file as stored (compressed, for ``.gz``); both are None for a table (a DataFrame,
+    an Arrow table, a Parquet file) or an iterable, and for an open file without a file descriptor.
+    ``bytes_read`` reaches ``bytes_total`` with the last chunk.
     """
 
     rows: int
@@ -494,28 +494,29 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
 ) -> RunOutcome:
     """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
 
-    ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``,
-    ``column_map``, ``assume_tz``, ``delimiter``, ``encoding``, ``date_order``, ``date_format`` and
-    ``value_map`` as for :func:`~slakit.batch.read`), a pandas DataFrame of flat rows, or an iterable of
-    tickets and rejected rows. ``policy`` is a :class:`~slakit.ServicePolicy`, a preset name or a policy
-    file; a ``value_map`` that maps a priority to one the policy does not have is refused before anything
-    is read. Writes results.csv, results.jsonl, rejected.csv, breaches.csv and warnings.csv, then the report
-    in ``formats`` (``html``, ``md``, ``json``, ``csv``) through :func:`slakit.batch.report.write_report`,
-    and run.json last: every
-    file goes into a staging folder in ``out_dir`` and is moved into place only when the run has
-    succeeded, so a failed or interrupted run leaves the previous outputs as they were
-    (:mod:`~slakit.batch.rundir`). An input file that is one of the outputs is refused
-    (:class:`~slakit.errors.ConfigError`) before anything is written. ``jobs`` worker processes share
-    the work; the output is the same for any ``jobs``. ``progress`` is called with a
-    :class:`RunProgress` after each chunk of ``chunk_size`` records (by default :data:`CHUNK_RECORDS`
-    of a file, :data:`CHUNK_TICKETS` tickets otherwise).
+    ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``, ``column_map``,
+    ``assume_tz``, ``delimiter``, ``encoding``, ``date_order``, ``date_format`` and ``value_map`` as for
+    :func:`~slakit.batch.read`), a table of flat rows (a pandas or polars DataFrame, an Arrow table, record batch or
+    ``RecordBatchReader``, or a Parquet file by its path: ``.parquet``, ``.pq`` or ``format="parquet"``; rows
+    numbered from 1, cells read as :func:`~slakit.batch.from_dataframe` reads a DataFrame's:
+    :mod:`slakit.batch.frames`), or an iterable of tickets and rejected rows. ``policy`` is a
+    :class:`~slakit.ServicePolicy`, a preset name or a policy file; a ``value_map`` that maps a priority to one the
+    policy does not have is refused before anything is read. Writes results.csv, results.jsonl, rejected.csv,
+    breaches.csv and warnings.csv, then the report in ``formats`` (``html``, ``md``, ``json``, ``csv``) through
+    :func:`slakit.batch.report.write_report`, and run.json last: every file goes into a staging folder in
+    ``out_dir`` and is moved into place only when the run has succeeded, so a failed or interrupted run leaves the
+    previous outputs as they were (:mod:`~slakit.batch.rundir`). An input file that is one of the outputs is refused
+    (:class:`~slakit.errors.ConfigError`) before anything is written. ``jobs`` worker processes share the work; the
+    output is the same for any ``jobs``. ``progress`` is called with a :class:`RunProgress` after each chunk of
+    ``chunk_size`` records (by default :data:`CHUNK_RECORDS` of a file or rows of a table, :data:`CHUNK_TICKETS`
+    tickets of an iterable).
 
     ``max_rejected`` (a number of rows, or a share such as ``"5%"``) is how many rejected rows the run
     accepts: past it, the run still writes every output (they are complete) and then raises
     :class:`~slakit.errors.TooManyRejectedError`, whose ``outcome`` is the run's :class:`RunOutcome`.
 
     ``engine`` chooses how rows are evaluated: ``"rows"`` one ticket at a time (every input), ``"columnar"`` a
-    column at a time with numpy and pyarrow (the ``batch`` extra; flat CSV/TSV exports; refused with a
+    column at a time with numpy and pyarrow (the ``batch`` extra; flat CSV/TSV exports and tables; refused with a
     :class:`~slakit.errors.ConfigError` for an input or policy it cannot take at all), ``"auto"`` (the default)
     the columnar engine where it can and the row engine for everything else. Either way a row the columnar
     engine does not cover goes to the row engine, and the files are the same byte for byte whichever engine
