@@ -40,25 +40,35 @@ AS_OF = datetime.fromisoformat("2025-10-31T23:59:59+08:00")
 HEADER = (
     "id,created_at,priority,category,channel,product,customer,agent,assigned_at,acknowledged_at,first_response_at,"
     "agent_replies,resolved_at,reopened_at,complaints,affected_customers,flags,subject,survey_efficiency,"
-    "survey_ability,survey_attitude,survey_at"
+    "survey_ability,survey_attitude,survey_at,attributes.tier,attributes.level"
 )
 
 
-UNTIL_DERIVED = pytest.mark.skip(
-    reason="the columnar engine takes no run until it works out slakit.batch.facts.derive's values "
-    "(columnar.UNDERIVED): it covers no row to count"
-)
+_SLAS = [
+    {"name": "phone", "when": {"fact": "ticket.channel", "op": "eq", "value": "电话"},
+     "targets": {"*": {"response": {"within": "30s", "clock": "calendar"}}}},
+    {"name": "risk", "when": {"any": [{"fact": "ticket.flags", "op": "contains", "value": "public_opinion_risk"},
+                                      {"fact": "ticket.attributes.level", "op": "ge", "value": 5}]},
+     "targets": {"P2": {"resolution": "4h"}, "*": {"acknowledge": "0s"}}},
+    {"name": "gold", "when": {"all": [{"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+                                      {"fact": "ticket.priority", "op": "in", "value": ["P2", "P3"]}]},
+     "targets": {"*": {"response": "1h", "resolution": "0s"}}},
+]  # fmt: skip
+"""Conditional SLAs on the channel, flags, a text and a numeric attribute and the priority, with zero targets."""
 
 
-def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume") -> Path:
-    """p1-p3 without its escalation rules (the columnar engine evaluates no rules yet)."""
+def _policy(tmp: Path, *, calendar: str | None = None, reopen: str = "resume", slas: bool = False) -> Path:
+    """p1-p3 without its escalation rules, with ``slas`` the conditional SLAs :data:`_SLAS` and a zero target."""
     config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
     config.pop("escalation")
     config["name"] = "p1-p3-plain"
     config["on_reopen"] = reopen
     if calendar == "24x7":
         config["calendars"]["default"] = {"timezone": "Europe/Berlin", "hours": {"mon-sun": ["00:00-24:00"]}}
-    path = tmp / f"policy-{calendar}-{reopen}.yaml"
+    if slas:
+        config["slas"] = _SLAS
+        config["priorities"]["P1"]["targets"]["acknowledge"] = "0s"
+    path = tmp / f"policy-{calendar}-{reopen}-{slas}.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -191,6 +201,8 @@ def _rows(draw: st.DrawFn) -> list[str]:
         draw(st.sampled_from(["软件卡顿 报错", "如何设置打印模板", "", "hello"])),
         *answers,
         _time(survey_at),
+        draw(st.sampled_from(["", "gold", "silver", " gold "])),
+        draw(st.sampled_from(["", "7", "3", "x", "5.0"])),
     ]
 
 
@@ -205,7 +217,10 @@ def _rows(draw: st.DrawFn) -> list[str]:
     calendar=st.sampled_from([None, "24x7"]),
     reopen=st.sampled_from(["resume", "resume", "restart"]),
     as_of_day=st.integers(min_value=20, max_value=120),
-    by=st.sampled_from([("month",), ("week", "priority"), ("agent",), ()]),
+    by=st.sampled_from(
+        [("month",), ("week", "priority"), ("agent",), (), ("category",), ("route", "type"), ("attributes.tier",)]
+    ),
+    slas=st.booleans(),
 )
 def test_generated_exports_give_the_same_files(
     tmp_path_factory: pytest.TempPathFactory,
@@ -214,19 +229,19 @@ def test_generated_exports_give_the_same_files(
     reopen: str,
     as_of_day: int,
     by: tuple[str, ...],
+    slas: bool,
 ) -> None:
     tmp = tmp_path_factory.mktemp("export")
     source = tmp / "export.csv"
     source.write_text("\r\n".join([HEADER, *(",".join(row) for row in rows)]) + "\r\n", encoding="utf-8")
     as_of = _BASE + timedelta(days=as_of_day)
     rows_outcome, auto_outcome = _both(
-        tmp, source, _policy(tmp, calendar=calendar, reopen=reopen), as_of=as_of, by=by, chunk_size=7
+        tmp, source, _policy(tmp, calendar=calendar, reopen=reopen, slas=slas), as_of=as_of, by=by, chunk_size=7
     )
     assert sum(auto_outcome.engines.values()) == len(rows)
     assert rows_outcome.engines == ({"rows": len(rows)} if rows else {})
 
 
-@UNTIL_DERIVED
 def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=400, seed=7, as_of=AS_OF)
     rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
@@ -234,7 +249,6 @@ def test_demo_export_is_mostly_columnar_and_identical(tmp_path: Path) -> None:
     assert rows_outcome.summary == auto_outcome.summary
 
 
-@UNTIL_DERIVED
 def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=300, seed=3, as_of=AS_OF)
     policy = _policy(tmp_path)
@@ -244,7 +258,6 @@ def test_workers_and_spans_give_the_same_files(tmp_path: Path) -> None:
     assert outcome.engines["columnar"] > 0
 
 
-@UNTIL_DERIVED
 def test_progress_is_reported_alike(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=120, seed=5, as_of=AS_OF)
     policy = _policy(tmp_path)
@@ -273,10 +286,9 @@ def test_quoted_cells_go_to_the_row_engine(tmp_path: Path) -> None:
     assert outcome.engines == {"rows": 1}
 
 
-@UNTIL_DERIVED
 def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> None:
     source = tmp_path / "export.tsv"
-    cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * 15
+    cells = ["T1", "2025-09-01T10:00:00+08:00", "P1", "a,b", "", "", "c,d"] + [""] * (HEADER.count(",") - 6)
     source.write_text(HEADER.replace(",", "\t") + "\n" + "\t".join(cells) + "\n", encoding="utf-8")
     _, outcome = _both(tmp_path, source, _policy(tmp_path), delimiter="\t")
     assert outcome.engines == {"columnar": 1}
@@ -317,12 +329,11 @@ def test_without_numpy_and_pyarrow_auto_uses_the_row_engine_and_says_so(
         run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
 
 
-@UNTIL_DERIVED
 def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     """Rows with numeric dates go to the row engine; the orders they show are counted whichever process read them."""
     source = tmp_path / "export.csv"
-    rows = [f"T{i},2025-09-0{1 + i % 5}T10:00:00+08:00,P2" + "," * 19 for i in range(40)]
-    rows += [f"N{i},09/2{i % 8}/2025 10:00,P2" + "," * 19 for i in range(40)]
+    rows = [f"T{i},2025-09-0{1 + i % 5}T10:00:00+08:00,P2" + "," * (HEADER.count(",") - 2) for i in range(40)]
+    rows += [f"N{i},09/2{i % 8}/2025 10:00,P2" + "," * (HEADER.count(",") - 2) for i in range(40)]
     source.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     policy = _policy(tmp_path)
     found = []
@@ -337,45 +348,49 @@ def test_date_orders_are_counted_alike_in_workers(tmp_path: Path) -> None:
     assert found[1].engines == {"columnar": 40, "rows": 40}
 
 
-def test_every_run_keeps_the_row_engine_until_derive_is_columnar(tmp_path: Path) -> None:
-    """Regression: after ticket attributes, conditional SLAs, relative deadlines and derive()'s per-ticket values
-    joined the row engine, the columnar engine wrote results without route and retain_until; it takes no run."""
+def test_route_and_retain_until_are_the_row_engines(tmp_path: Path) -> None:
+    """Regression: after derive()'s per-ticket values joined the row engine, the columnar engine wrote results
+    without route and retain_until; it now works them out by derive's own functions and writes the same files."""
     files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
-    rows_outcome, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
-    assert rows_outcome.engines == auto_outcome.engines == {"rows": 20}
-    assert auto_outcome.engine_note == columnar.UNDERIVED
+    _, auto_outcome = _both(tmp_path, files.csv, _policy(tmp_path))
+    assert auto_outcome.engines == {"columnar": 20}
     header = (tmp_path / "auto" / "results.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith(",route,retain_until")
-    with pytest.raises(ConfigError, match="derive"):
-        run(files.csv, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "c", engine="columnar")
 
 
-def test_conditional_slas_relative_targets_and_attributes_keep_the_row_engine(tmp_path: Path) -> None:
+def test_relative_targets_keep_the_row_engine_and_conditional_slas_do_not(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=10, seed=2, as_of=AS_OF)
     config = yaml.safe_load(_policy(tmp_path).read_text(encoding="utf-8"))
-    vip = {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}
-    conditional = dict(config, slas=[{"name": "vip", "when": vip, "targets": {"*": {"response": "30m"}}}])
     relative = dict(config)
     relative["priorities"] = {
         code: {**entry, "targets": {**entry["targets"], "resolution": {"due": "end_of_business_day"}}}
         for code, entry in config["priorities"].items()
     }
-    for name, changed, reason in (("slas", conditional, "conditional SLAs"), ("due", relative, "relative deadline")):
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
-        with pytest.raises(ConfigError, match=reason):
-            run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / name, engine="columnar")
-        outcome = run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / f"{name}-auto", engine="auto")
-        assert outcome.engines == {"rows": 10}
-        assert outcome.engine_note is not None
-        assert reason in outcome.engine_note
+    path = tmp_path / "due.yaml"
+    path.write_text(yaml.safe_dump(relative, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="relative deadline"):
+        run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / "due", engine="columnar")
+    outcome = run(files.csv, path, as_of=AS_OF, out_dir=tmp_path / "due-auto", engine="auto")
+    assert outcome.engines == {"rows": 10}
+    assert outcome.engine_note is not None
+    assert "relative deadline" in outcome.engine_note
     text = files.csv.read_text(encoding="utf-8").splitlines()
     tiered = tmp_path / "tiered.csv"
     tiered.write_text(
-        "\n".join([text[0] + ",attributes.tier", *(line + ",gold" for line in text[1:])]) + "\n", encoding="utf-8"
+        "\n".join(
+            [text[0] + ",attributes.tier", *(line + (",gold" if i % 2 else ",") for i, line in enumerate(text[1:]))]
+        )
+        + "\n",
+        encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match="attribute columns"):
-        run(tiered, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "tiered", engine="columnar")
+    vip = {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"}
+    conditional = tmp_path / "vip.yaml"
+    conditional.write_text(
+        yaml.safe_dump(dict(config, slas=[{"name": "vip", "when": vip, "targets": {"*": {"response": "30m"}}}])),
+        encoding="utf-8",
+    )
+    _, outcome = _both(tmp_path / "vip", tiered, conditional, by=("attributes.tier",))
+    assert outcome.engines == {"columnar": 10}
 
 
 # -- tables: the cells a table hands the columnar engine are those of a CSV of the same rows ----------------
@@ -437,7 +452,7 @@ def _chunk_of(policy_path: Path, payload: Any, layout: Any, as_of: datetime) -> 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(_rows(), min_size=1, max_size=20),
-    kinds=st.lists(st.sampled_from(["text", "dictionary", "s", "ms", "us", "ns"]), min_size=22, max_size=22),
+    kinds=st.lists(st.sampled_from(["text", "dictionary", "s", "ms", "us", "ns"]), min_size=40, max_size=40),
     as_of_day=st.integers(min_value=20, max_value=120),
 )
 def test_a_table_gives_the_chunk_of_a_csv_of_the_same_rows(

@@ -65,18 +65,17 @@ def _files(folder: Path) -> dict[str, bytes]:
     return found
 
 
+ENGINES: dict[str, dict[str, int]] = {}
+"""The rows each engine evaluated in the last ``auto`` run of each name (:func:`_both`)."""
+
+
 def _both(tmp: Path, name: str, source: Any, policy: Path, **options: Any) -> dict[str, bytes]:
     """Run both engines on ``source`` (made anew for each run when it is a function); assert their files are
     identical and return them."""
     for engine in ("rows", "auto"):
-        run(
-            source() if callable(source) else source,
-            policy,
-            as_of=AS_OF,
-            out_dir=tmp / name / engine,
-            engine=engine,
-            **options,
-        )
+        given = source() if callable(source) else source
+        outcome = run(given, policy, as_of=AS_OF, out_dir=tmp / name / engine, engine=engine, **options)
+        ENGINES[name] = dict(outcome.engines)
     rows, auto = _files(tmp / name / "rows"), _files(tmp / name / "auto")
     assert rows.keys() == auto.keys()
     for file in rows:
@@ -142,6 +141,9 @@ def test_the_same_rows_as_csv_parquet_pandas_and_arrow_give_the_same_files(
     assert _renumbered(from_csv, -1) == _renumbered(found["pandas"], 0)
     results = found["pandas"]["results.csv"].decode("utf-8-sig").splitlines()
     assert len(results) == 161
+    for name in forms:  # the columnar engine takes tables as it takes the CSV file
+        assert ENGINES[name] == ENGINES["csv"], name
+    assert ENGINES["csv"]["columnar"] > 140
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -170,8 +172,10 @@ def test_typed_tables_give_the_same_files_on_both_engines_and_alike(
         for name, source in (("pandas", typed), ("arrow", table), ("parquet", tmp_path / "typed.parquet"))
     }
     assert found["arrow"] == found["pandas"] == found["parquet"]
+    assert ENGINES["pandas"] == ENGINES["arrow"] == ENGINES["parquet"]
     text = _both(tmp_path, "text", frame, policy, chunk_size=64)
     assert found["pandas"]["results.csv"] == text["results.csv"]  # the same instants and counts as the text
+    assert ENGINES["arrow"]["columnar"] >= ENGINES["text"]["columnar"] > 140
 
 
 def test_naive_timestamps_take_assume_tz_or_are_rejected(tmp_path: Path) -> None:
@@ -279,3 +283,38 @@ def test_workers_read_table_rows_alike(tmp_path: Path, demo: tuple[Path, pd.Data
     two = _both(tmp_path, "two", _typed(frame), policy, chunk_size=30, jobs=2)
     assert one == two
     assert filecmp.cmp(tmp_path / "one" / "auto" / "results.csv", tmp_path / "two" / "auto" / "results.csv")
+
+
+def test_typed_attributes_choose_the_sla_as_the_row_engine_reads_them(tmp_path: Path) -> None:
+    """A table's attribute cells (numbers, true/false, text) are the row engine's own values wherever a condition
+    or a group reads them, on both engines."""
+    config = yaml.safe_load(_policy(tmp_path).read_text(encoding="utf-8"))
+    config["slas"] = [
+        {"name": "big", "when": {"fact": "ticket.attributes.level", "op": "ge", "value": 5},
+         "targets": {"*": {"response": "30m"}}},
+        {"name": "gold", "when": {"fact": "ticket.attributes.tier", "op": "eq", "value": "gold"},
+         "targets": {"*": {"response": "1h"}}},
+    ]  # fmt: skip
+    policy = tmp_path / "conditional.yaml"
+    policy.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    created = [datetime(2025, 9, 1, 1, 0, tzinfo=UTC) + timedelta(hours=7 * i) for i in range(12)]
+    table = pa.table(
+        {
+            "id": [f"A{i}" for i in range(12)],
+            "created_at": pa.array(created, pa.timestamp("us", "Asia/Shanghai")),
+            "priority": ["P1", "P2", "P3"] * 4,
+            "first_response_at": pa.array([c + timedelta(minutes=40 * (i % 3)) for i, c in enumerate(created)]),
+            "attributes.level": pa.array([1, 5, 7, None] * 3, pa.int64()),
+            "attributes.tier": pa.array(["gold", None, "silver", "gold"] * 3).dictionary_encode(),
+            "attributes.vip": pa.array([True, False, None] * 4),
+            "attributes.score": pa.array([4.5, float("nan"), 5.0, 6.25] * 3),
+        }
+    )
+    for by in (("month",), ("attributes.level",), ("attributes.vip", "attributes.score")):
+        name = "-".join(by)
+        files = _both(tmp_path, name, table, policy, by=by)
+        assert ENGINES[name] == {"columnar": 12}
+        _both(tmp_path, f"{name}-pandas", table.to_pandas(), policy, by=by)  # (pandas makes the numbers floats)
+        assert ENGINES[f"{name}-pandas"] == {"columnar": 12}
+    plain = _both(tmp_path, "plain", table, _policy(tmp_path))
+    assert plain["results.csv"] != files["results.csv"]  # the conditions chose other targets for some rows

@@ -98,11 +98,10 @@ class GroupCounts:
     """Many evaluated tickets of one group (without escalations), counted by an engine that evaluates whole
     columns: what :meth:`_GroupState.add` of each would count. ``business`` and ``wall`` are ``(microseconds,
     tickets)`` of the resolved ones, ``sla`` tickets by ``(priority, states)``, ``surveys`` ``(score, tickets)``,
-    ``issues`` tickets by ``(source, problem)``.
-
-    Not counted here yet: what :func:`slakit.batch.facts.derive` works out per ticket (routes, first response,
-    survey timeliness, retention, the problems' handling and categories); the columnar engine takes no run until
-    it is (``slakit.batch.columnar.UNDERIVED``)."""
+    ``issues`` each ``(source, problem)`` with its :class:`IssueCounts`, ``first_response`` per priority the
+    ``(microseconds, tickets)`` from creation to the first public agent reply in business and wall time,
+    ``retain`` tickets by ``retain_until`` date; ``classified``, ``survey_on_time``, ``survey_due`` and
+    ``survey_dated`` count the tickets whose :class:`~slakit.batch.facts.Derived` says so."""
 
     tickets: int
     by_type: Mapping[str, int]
@@ -117,8 +116,26 @@ class GroupCounts:
     fcr: int
     sla: Mapping[tuple[str, tuple[tuple[str, int], ...]], int]
     surveys: tuple[tuple[SurveyScore, int], ...]
-    issues: Mapping[tuple[str, str], int]
+    issues: Mapping[tuple[str, str], IssueCounts]
     issue_sources: Mapping[str, int]
+    by_route: Mapping[str, int]
+    classified: int
+    first_response: Mapping[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]]
+    survey_on_time: int
+    survey_due: int
+    survey_dated: int
+    retain: Mapping[date, int]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCounts:
+    """Many tickets of one frequent problem: how many, how many resolved and their business handling time in
+    total, and their categories (``(none)`` for a ticket without one)."""
+
+    tickets: int
+    handled: int
+    handling_us: int
+    categories: Mapping[str, int]
 
 
 def _by_rank(counts: Mapping[str, int], ranks: Mapping[str, int]) -> dict[str, int]:
@@ -301,9 +318,25 @@ class _GroupState:
                 self.thresholds += n
                 self.satisfied += n if score.overall >= score.follow_up_below else 0
             self.follow_up += n if score.needs_follow_up else 0
-        for key, n in counts.issues.items():
-            self.issues.setdefault(key, _IssueState()).tickets += n
+        for key, issue in counts.issues.items():
+            state = self.issues.setdefault(key, _IssueState())
+            state.tickets += issue.tickets
+            state.handled += issue.handled
+            state.handling_us += issue.handling_us
+            state.categories.update(issue.categories)
         self.issue_sources.update(counts.issue_sources)
+        self.by_route.update(counts.by_route)
+        self.classified += counts.classified
+        for priority, (business, wall) in counts.first_response.items():
+            if priority not in self.first_business:
+                self.first_business[priority] = Distribution()
+                self.first_wall[priority] = Distribution()
+            self.first_business[priority].add_counted(business)
+            self.first_wall[priority].add_counted(wall)
+        self.survey_on_time += counts.survey_on_time
+        self.survey_due += counts.survey_due
+        self.survey_dated += counts.survey_dated
+        self.retain.update(counts.retain)
 
     def _add_derived(self, facts: TicketFacts, derived: Derived) -> None:
         self.classified += derived.category_source == "subject"

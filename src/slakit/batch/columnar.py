@@ -29,16 +29,18 @@ import importlib.util
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slakit.batch import csv_safe
-from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, periods_of
-from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, labels
+from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
+from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, text_cell
 from slakit.batch.frames import Part
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
+from slakit.batch.records import Rejected
 from slakit.errors import SlakitError, UnsatisfiableError
 from slakit.instants import from_us, to_us
 from slakit.sla import METRICS
@@ -79,6 +81,8 @@ _TIMES = (
 _STATE_TEXT = ("met", "breached", "running", "pending")
 _MET, _BREACHED, _RUNNING, _PENDING = 0, 1, 2, 3
 _CSV_SPECIAL = (",", '"', "\r", "\n")
+_WHEN_FACTS = ("category", "channel", "product", "customer", "affected_customers", "flags")
+"""The ticket's own columns a ``when`` may read (besides its priority and attributes)."""
 
 
 def available() -> bool:
@@ -129,32 +133,18 @@ def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, 
         return "the export gives durations (first_response_after, resolved_after)"
     if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf8"):
         return f"the export's encoding is {encoding}, not UTF-8"
-    return _refusal(evaluator, layout) or UNDERIVED
+    return _refusal(evaluator, layout) or Plan(evaluator, context, layout)
 
 
 def _refusal(evaluator: Evaluator, layout: FlatLayout) -> str | None:
     """Why the policy or the export's columns keep the row engine (None when nothing does)."""
     sla = evaluator.sla_for(layout.measured)
-    if sla.slas:
-        return "the policy has conditional SLAs (slas: entries; the columnar engine does not choose per row yet)"
-    if layout.attributes:
-        return "the export has attribute columns (attributes.<name>; the columnar engine does not read them yet)"
-    for targets in sla.targets.values():
-        for target in targets.values():
-            if target.relative:
+    for code, targets in sla.targets.items():
+        for metric, target in targets.items():
+            chosen = [target, *(entry.target(code, metric) for entry in sla.slas)]
+            if any(found is not None and found.relative for found in chosen):
                 return "a target is a relative deadline (due: end_of_business_day)"
-            if target.within_us <= 0:
-                return "a target is zero"
     return None
-
-
-UNDERIVED = (
-    "the columnar engine does not work out the per-ticket values of slakit.batch.facts.derive yet (route, "
-    "retain_until, a category from the subject, first response, survey timeliness, the problems' handling)"
-)
-"""Why the columnar engine takes no run for now: every run's results files and summary carry what
-:func:`slakit.batch.facts.derive` works out per ticket, which the columnar engine does not compute; until it calls
-that function (per row or per distinct input it depends on), the row engine evaluates every row."""
 
 
 class Plan:
@@ -375,6 +365,29 @@ def _pair(a: _Col, b: _Col, function: Callable[[Any, Any], Any]) -> _Col:
     return _Col(inverse.reshape(-1).astype(np.int64), values)
 
 
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """What each row's category and subject decide, by :func:`slakit.batch.facts.labels` once per distinct pair:
+    the category (the export's, else the subject's), where it came from, type, route and the problem counted."""
+
+    category: _Col
+    source: _Col
+    kind: _Col
+    route: _Col
+    issue: _Col  # (problem, source) or (None, None)
+
+    @classmethod
+    def of(cls, category: _Col, subject: _Col, context: Context) -> _Labels:
+        found = _pair(category, subject, lambda c, t: labels(c, t, context))
+        return cls(
+            found.mapped(lambda v: v[0]),
+            found.mapped(lambda v: v[1]),
+            found.mapped(lambda v: v[2]),
+            found.mapped(lambda v: v[3]),
+            found.mapped(lambda v: v[5:]),
+        )
+
+
 def _distinct(values: np.ndarray) -> _Col:
     """An integer column as distinct values and codes."""
     import numpy as np
@@ -564,11 +577,62 @@ class _Chunk:
         ok &= ~((replies_given == 0) & present["first_response_at"])  # the row engine warns about these
         ok &= ~((replies_given > 0) & ~present["first_response_at"])
         ok &= ~(cols["agent"].where(lambda v: v is not None) & ~present["assigned_at"])
+        cols.update(self._chosen(ok, summary.by))
         covered = np.nonzero(ok)[0]
         block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
-        block.evaluate(created, assigned, acknowledged, responded, resolved, reopened, replies_given, as_of)
+        block.evaluate(
+            dict(zip(_TIMES, (created, assigned, acknowledged, responded, resolved, reopened, survey_at), strict=True)),
+            replies_given,
+            as_of,
+        )
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
+
+    def _chosen(self, ok: np.ndarray, by: tuple[str, ...]) -> dict[str, _Col]:
+        """Each row's SLA plan (:meth:`slakit.sla.Policy.plan_for`: the ``slas`` entries that apply to it) and
+        its attributes as the report groups by them, and the rows whose ticket cannot be read (``ok`` cleared).
+
+        Both depend only on the cells of the columns the policy's ``when`` conditions and the attributes read:
+        rows with the same such cells get them from one ticket, the first such row's, read and prepared as the
+        row engine reads and prepares it (:meth:`~slakit.batch.flat.FlatLayout.ticket`,
+        :meth:`~slakit.batch.evaluation.Evaluator.prepared`)."""
+        import numpy as np
+
+        plan = self.plan
+        sla = plan.sla
+        zeros = np.zeros(self.n, dtype=np.int64)
+        named = [name for entry in sla.slas for name in getattr(entry.when, "names", _WHEN_FACTS)]
+        positions = sorted(
+            {plan.layout.index[name] for name in named if name in plan.layout.index}
+            | {position for _, position in plan.layout.attributes}
+        )
+        if not positions:
+            return {"plan": _Col(zeros, [sla.plan])}
+        combined = zeros
+        for position in positions:
+            column = self._raw(position)
+            combined = combined * max(len(column.values), 1) + column.codes
+        distinct, first, inverse = np.unique(np.where(ok, combined, -1), return_index=True, return_inverse=True)
+        tickets: list[Any] = []
+        for key, row in zip(distinct.tolist(), first.tolist(), strict=True):
+            tickets.append(_BAD if key == -1 else self._ticket(int(row)))
+        found = _Col(inverse.reshape(-1).astype(np.int64), tickets)
+        ok &= ~found.bad()
+        chosen = {"plan": found.mapped(lambda t: None if t is _BAD else sla.plan_for(t))}
+        for part in by:
+            if part.startswith("attributes."):
+                name = part[len("attributes.") :]
+                chosen[part] = found.mapped(partial(_attribute, name))
+        return chosen
+
+    def _ticket(self, row: int) -> Any:
+        """The ticket of the chunk's row ``row``, prepared for evaluation (:data:`_BAD` when it cannot be read)."""
+        cells = self.cells([row])[0]  # a table's own cells (_TableChunk), as the row engine reads them
+        try:
+            item = self.plan.layout.ticket(cells, self.first + row)
+            return _BAD if isinstance(item, Rejected) else self.plan.evaluator.prepared(item)
+        except (ProblemError, SlakitError, ValueError, OverflowError):
+            return _BAD
 
     def _ids(self) -> _Col:
         """The ``id`` cells: each row its own value (ids are distinct), read as the row engine reads text."""
@@ -856,6 +920,11 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     return found
 
 
+def _attribute(name: str, ticket: Any) -> str | None:
+    """The ticket's attribute ``name`` as the report groups by it (None without it, or for no ticket)."""
+    return None if ticket is _BAD else dict(attribute_texts(ticket)).get(name)
+
+
 def _counter(name: str, default: int) -> Callable[[str], int]:
     def read(value: str) -> int:
         return FlatLayout.count_cell(value, name, default)
@@ -870,6 +939,23 @@ class _Texts:
     breaches: pa.Array
 
 
+GROUP_COLUMNS = ("priority", "type", "category", "route", "channel", "product", "customer", "agent")
+"""The group keys (``by``) that are a column of each row."""
+_ROW_FIGURES = (
+    "created",
+    "resolved",
+    "replies",
+    "reopens",
+    "is_resolved",
+    "wall",
+    "business",
+    "responded",
+    "survey_at",
+    "first_business",
+)
+"""The per-row arrays of a :class:`_Block` (besides its cells and each metric's figures)."""
+
+
 class _Block:
     """The covered rows of a chunk, evaluated."""
 
@@ -879,28 +965,19 @@ class _Block:
         self.covered = covered
         self.cols = cols
 
-    def evaluate(
-        self,
-        created: np.ndarray,
-        assigned: np.ndarray,
-        acknowledged: np.ndarray,
-        responded: np.ndarray,
-        resolved: np.ndarray,
-        reopened: np.ndarray,
-        replies_given: np.ndarray,
-        as_of: int,
-    ) -> None:
+    def evaluate(self, times: dict[str, np.ndarray], replies_given: np.ndarray, as_of: int) -> None:
+        """Every figure of the covered rows, from the chunk's time columns (``times``, by column name)."""
         import numpy as np
 
         rows = self.covered
         count = len(rows)
-        # (continued below)
-        self.created = created[rows]
-        assigned = assigned[rows]
-        acknowledged = acknowledged[rows]
-        responded = responded[rows]
-        self.resolved = resolved = resolved[rows]
-        reopened = reopened[rows]
+        self.created = times["created_at"][rows]
+        assigned = times["assigned_at"][rows]
+        acknowledged = times["acknowledged_at"][rows]
+        self.responded = responded = times["first_response_at"][rows]
+        self.resolved = resolved = times["resolved_at"][rows]
+        reopened = times["reopened_at"][rows]
+        self.survey_at = times["survey_at"][rows]
         has_reopen = reopened != _EMPTY
         self.reopens = has_reopen.astype(np.int64)
         has_resolve = resolved != _EMPTY
@@ -915,6 +992,7 @@ class _Block:
         )
         keep &= good
         self.business = np.where(has_resolve, business, 0)
+        keep &= self._first_reply()
         # each metric: when its clock starts and stops for good (_EMPTY: not started, still running)
         clocks = {
             "response": (self.created, _stop(own=responded, resolved=first_resolve, start=self.created)),
@@ -938,8 +1016,7 @@ class _Block:
         for metric in METRICS:
             if metric not in clocks:
                 continue
-            within, clock_of, calendars = _targets(self.plan, metric, priority)
-            tracked = within > 0
+            tracked, within, clock_of, calendars = _targets(metric, self.cols["plan"], priority)
             if not tracked.any():
                 continue
             start, stop = clocks[metric]
@@ -975,12 +1052,24 @@ class _Block:
             }
         if not keep.all():  # instants past the calendar's table: the row engine's
             self.covered = self.covered[keep]
-            for name in ("created", "resolved", "replies", "reopens", "is_resolved", "wall", "business"):
+            for name in _ROW_FIGURES:
                 setattr(self, name, getattr(self, name)[keep])
             self.cols = {name: column.take(keep) for name, column in self.cols.items()}
             for figures in self.figures.values():
                 for name in list(figures):
                     figures[name] = figures[name][keep]
+
+    def _first_reply(self) -> np.ndarray:
+        """``derive``'s time from creation to the first public agent reply in business time (``first_business``;
+        the wall time is the difference); returns where the calendar's table covers it."""
+        import numpy as np
+
+        has_first = self.responded != _EMPTY
+        first, good = self._elapsed(
+            self.plan.context.calendar, self.created, np.where(has_first, self.responded, self.created)
+        )
+        self.first_business = np.where(has_first, first, 0)
+        return good
 
     def _table(self, calendar: BusinessCalendar) -> tuple[Any, tuple[np.ndarray, ...]] | None:
         """The calendar's open intervals (starts, ends, cumulative open time before and after each), from before
@@ -1026,20 +1115,24 @@ class _Block:
     def _deadline(
         self, calendar: BusinessCalendar, start: np.ndarray, within: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The earliest instant by which a clock started at ``start`` has counted ``within`` (> 0) of open time
-        (``IntervalTable.forward``), and where the table reaches it."""
+        """The earliest instant by which a clock started at ``start`` has counted ``within`` of open time
+        (``IntervalTable.forward``), and where the table reaches it; a zero target is due at the first open
+        instant at or after the start (:func:`slakit.sla.track.due_in_stretch`: never in closed time)."""
         import numpy as np
 
         found = self._table(calendar)
         if found is None:
             return np.zeros(len(start), dtype=np.int64), np.zeros(len(start), dtype=bool)
         table, arrays = found
-        starts, _, cum, cum_end = arrays
+        starts, ends, cum, cum_end = arrays
         target = self._position(arrays, start) + within
         j = np.searchsorted(cum_end, target, side="left")
+        opening = np.searchsorted(ends, start, side="right")  # the first open interval that ends after the start
+        zero = within <= 0
+        j = np.where(zero, opening, j)
         good = (j < len(starts)) & (start >= table.lo)
         safe = np.minimum(j, len(starts) - 1)
-        return starts[safe] + target - cum[safe], good
+        return np.where(zero, np.maximum(start, starts[safe]), starts[safe] + target - cum[safe]), good
 
     # -- texts and the summary ---------------------------------------------------------------------
 
@@ -1052,18 +1145,13 @@ class _Block:
         context = plan.context
         count = len(self.covered)
         make = _TextMaker(plan)
-        kinds = cols["category"].mapped(context.type_of)
-        issues = _pair(cols["category"], cols["subject"], lambda c, t: labels(c, t, context)[5:])
-        csv_of = {
-            name: cols[name].texts(make.csv_cell)
-            for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
-        }
-        csv_of["type"] = kinds.texts(make.csv_cell)
-        json_of = {
-            name: cols[name].texts(make.json_string)
-            for name in ("id", "priority", "category", "channel", "product", "customer", "agent")
-        }
-        json_of["type"] = kinds.texts(make.json_string)
+        derived = _Labels.of(cols["category"], cols["subject"], context)
+        cols = self.cols = {**cols, "category": derived.category, "type": derived.kind, "route": derived.route}
+        names = ("id", "priority", "type", "category", "channel", "product", "customer", "agent", "route")
+        csv_of = {name: cols[name].texts(make.csv_cell) for name in names}
+        json_of = {name: cols[name].texts(make.json_string) for name in names}
+        retain_dates = self._retained(make)
+        retain_text = retain_dates.texts(lambda day: "" if day is None else day.isoformat())
         lines = _numbers(self.chunk.first + self.covered)
         resolved = self.is_resolved
         fcr = resolved & (self.replies == 1) & (self.reopens == 0)
@@ -1154,7 +1242,7 @@ class _Block:
             _choose(resolved, business, ""), _choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
             *metric_csv,
             _trimmed(_cat("", *breached_csv) if breached_csv else _choose(np.zeros(count, dtype=bool), "", ""), ";"),
-            survey_overall, survey_follow, "", "\r\n",
+            survey_overall, survey_follow, "", "", csv_of["route"], _cat(retain_text, "\r\n"),
         )  # fmt: skip
         sla = _trimmed(_cat("", *metric_json), ",") if metric_json else _choose(np.zeros(count, dtype=bool), "", "")
         breached_list = (
@@ -1200,10 +1288,14 @@ class _Block:
             breached_list,
             '],"survey":',
             survey.texts(make.survey),
-            ',"escalations":null}\n',
+            ',"escalations":null,"route":',
+            json_of["route"],
+            ',"retain_until":',
+            _choose(retain_dates.where(lambda day: day is None), "null", _cat('"', retain_text, '"')),
+            "}\n",
         )
         breaches = _cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
-        self._count(summary, kinds, issues, latest)
+        self._count(summary, derived, retain_dates, latest)
         _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
         return _Texts(results, jsonl, breaches)
 
@@ -1241,7 +1333,36 @@ class _Block:
             )
         return found
 
-    def _count(self, summary: Accumulator, kinds: _Col, issues: _Col, latest: int) -> None:
+    def _retained(self, make: _TextMaker) -> _Col:
+        """Each row's ``retain_until`` (None while unresolved or without ``retention``): the retention's own rule
+        once per distinct local date of the resolution."""
+        import numpy as np
+
+        retention = self.plan.context.retention
+        if retention is None:
+            return _Col(np.zeros(len(self.covered), dtype=np.int64), [None])
+        days = make.dates(np.where(self.is_resolved, self.resolved, _EMPTY))
+        return days.mapped(lambda day: None if day is None else retention.retain_until(day))
+
+    def _survey_timing(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which rows' survey timeliness is measured and which of those came in time (``derive``'s
+        ``survey_on_time`` True, False or None), by the scheme's own rules applied to whole columns."""
+        import numpy as np
+
+        scheme = self.plan.context.survey
+        count = len(self.covered)
+        if scheme is None:
+            return np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
+        rules: Any = scheme  # its rules are sums and comparisons: numpy columns go through them as they are
+        resolved = np.where(self.is_resolved, self.resolved, 0)
+        dated = self.survey_at != _EMPTY
+        answered = self.cols["survey"].where(lambda score: score is not None)
+        due = np.asarray(rules.survey_due_us(resolved), dtype=np.int64)
+        on_time = np.asarray(rules.survey_on_time_us(resolved, self.survey_at), dtype=bool)
+        measured = self.is_resolved & (dated | (~answered & (due <= self.plan.evaluator.as_of_us)))
+        return measured, measured & dated & on_time
+
+    def _count(self, summary: Accumulator, derived: _Labels, retained: _Col, latest: int) -> None:
         """Count the covered rows into ``summary``, each group at once."""
         import numpy as np
 
@@ -1259,11 +1380,8 @@ class _Block:
             local_periods.append(periods)
         weeks = _Col(created.codes, [p["week"] for p in local_periods])
         parts: list[_Col] = []
-        named = {
-            "priority": cols["priority"],
-            "type": kinds,
-            **{k: cols[k] for k in ("category", "channel", "product", "customer", "agent")},
-        }
+        kinds, issues = cols["type"], derived.issue
+        named = {k: cols[k] for k in (*GROUP_COLUMNS, *(k for k in cols if k.startswith("attributes.")))}
         for part in summary.by:
             if part in ("month", "quarter", "week"):
                 parts.append(_Col(created.codes, [p[part] for p in local_periods]).canonical())
@@ -1302,6 +1420,11 @@ class _Block:
         state_values = [decode(code) for code in state_col.values]
         state_col = _Col(state_col.codes, state_values)
         has_issue = issues.where(lambda v: v[0] is not None and v[1] is not None)
+        classified = derived.source.where(lambda source: source == "subject")
+        has_first = self.responded != _EMPTY
+        wall_first = self.responded - self.created
+        survey_due, survey_on_time = self._survey_timing()
+        dated = self.survey_at != _EMPTY
         for g, code in enumerate(distinct.tolist()):
             members = inverse == g
             key = []
@@ -1325,10 +1448,69 @@ class _Block:
                 fcr=int((fcr & members).sum()),
                 sla=state_col.counts(members),
                 surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
-                issues=issues.counts(members & has_issue, lambda v: (v[1], v[0])),
+                issues=self._issues(members & has_issue, issues),
                 issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
+                by_route=cols["route"].counts(members, lambda v: v or _NONE),
+                classified=int((members & classified).sum()),
+                first_response=self._first_response(members & has_first, wall_first),
+                survey_on_time=int((members & survey_on_time).sum()),
+                survey_due=int((members & survey_due).sum()),
+                survey_dated=int((members & dated).sum()),
+                retain={day: n for day, n in retained.counts(members & self.is_resolved).items() if day is not None},
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)
+
+    def _issues(self, rows: np.ndarray, issues: _Col) -> dict[tuple[str, str], IssueCounts]:
+        """The frequent problems of ``rows`` (a mask of rows that count under one): tickets, the resolved ones'
+        business handling time, categories."""
+        import numpy as np
+
+        found: dict[tuple[str, str], IssueCounts] = {}
+        resolved = self.is_resolved[rows]
+        business = self.business[rows]
+        categories = self.cols["category"].take(np.nonzero(rows)[0])
+        for code in np.unique(issues.codes[rows]).tolist():
+            mine = issues.codes[rows] == code
+            done = mine & resolved
+            issue, source = issues.values[code]
+            key = (source, issue)
+            counted = IssueCounts(
+                int(mine.sum()),
+                int(done.sum()),
+                int(business[done].sum()),
+                categories.counts(mine, lambda v: v or _NONE),
+            )
+            known = found.get(key)
+            found[key] = counted if known is None else _issue_sum(known, counted)
+        return found
+
+    def _first_response(
+        self, rows: np.ndarray, wall: np.ndarray
+    ) -> dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]]:
+        """Per priority, the ``(microseconds, tickets)`` from creation to the first reply of ``rows``, in business
+        and in wall time."""
+        import numpy as np
+
+        priority = self.cols["priority"]
+        found: dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]] = {}
+        for code in np.unique(priority.codes[rows]).tolist():
+            mine = rows & (priority.codes == code)
+            business = tuple(_Col(*_codes(self.first_business[mine])).counts().items())
+            walls = tuple(_Col(*_codes(wall[mine])).counts().items())
+            name = priority.values[code]
+            if name in found:
+                business, walls = found[name][0] + business, found[name][1] + walls
+            found[name] = (business, walls)
+        return found
+
+
+def _issue_sum(a: IssueCounts, b: IssueCounts) -> IssueCounts:
+    return IssueCounts(
+        a.tickets + b.tickets,
+        a.handled + b.handled,
+        a.handling_us + b.handling_us,
+        Counter(a.categories) + Counter(b.categories),
+    )
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -1364,27 +1546,25 @@ def _stop(*, own: np.ndarray, resolved: np.ndarray, start: np.ndarray) -> np.nda
     return np.where(start != _EMPTY, stop, _EMPTY)
 
 
-def _targets(plan: Plan, metric: str, priority: _Col) -> tuple[np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
-    """The target of ``metric`` for each row (0: none), the key of the clock it runs on, and those clocks.
-
-    The one place a row's target is chosen: today by its priority (a condition on the row's other cells can
-    choose it here the same way, per distinct value)."""
+def _targets(
+    metric: str, plans: _Col, priority: _Col
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
+    """Which rows track ``metric``, its target for each row, the key of the clock it runs on, and those clocks:
+    the target of the row's plan (``plans``, :meth:`slakit.sla.Policy.plan_for` of its ticket) at its priority,
+    once per distinct pair."""
     import numpy as np
 
-    within = []
-    clock_of = []
-    calendars: dict[int, BusinessCalendar] = {}
-    for code in priority.values:
-        target = plan.sla.targets.get(code, {}).get(metric) if code is not None and code is not _BAD else None
-        within.append(target.within_us if target is not None else 0)
-        clock_of.append(id(target.clock) if target is not None else 0)
-        if target is not None:
-            calendars[id(target.clock)] = target.clock
-    return (
-        np.array(within or [0], dtype=np.int64)[priority.codes],
-        np.array(clock_of or [0], dtype=np.int64)[priority.codes],
-        calendars,
-    )
+    def target_of(plan: Any, code: Any) -> Any:
+        if plan is None or code is None or code is _BAD:
+            return None
+        return plan.targets.get(code, {}).get(metric)
+
+    targets = _pair(plans, priority, target_of)
+    calendars = {id(t.clock): t.clock for t in targets.values if t is not None}
+    tracked = np.array([t is not None for t in targets.values] or [False], dtype=bool)[targets.codes]
+    within = np.array([t.within_us if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
+    clock_of = np.array([id(t.clock) if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
+    return tracked, within[targets.codes], clock_of[targets.codes], calendars
 
 
 def is_breached(deadline: np.ndarray, horizon: np.ndarray) -> np.ndarray:
@@ -1431,18 +1611,8 @@ class _TextMaker:
         offsets = np.zeros(len(distinct), dtype=np.int64)
         suffixes: list[str] = []
         mixed = np.zeros(len(distinct), dtype=bool)
-        known = self.plan.cache("offset")
         for i, hour in enumerate(distinct.tolist()):
-            found = known.get(hour)
-            if found is None:
-                begin, end = (
-                    from_us(hour * US_PER_HOUR, self.zone),
-                    from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone),
-                )
-                first, last = begin.utcoffset(), end.utcoffset()
-                offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
-                found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
-            offsets[i], suffix, mixed[i] = found
+            offsets[i], suffix, mixed[i] = self._hour(hour)
             suffixes.append(suffix)
         local = at + offsets[inverse]
         texts = _cat(_local_texts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
@@ -1457,6 +1627,35 @@ class _TextMaker:
         csv = pc.if_else(pa.array(present), texts, pa.scalar("", pa.string()))
         json = pc.if_else(pa.array(present), _cat('"', texts, '"'), pa.scalar("null", pa.string()))
         return csv, json
+
+    def _hour(self, hour: int) -> tuple[int, str, bool]:
+        """The zone's offset (µs) and its ``isoformat`` suffix at the start of the hour ``hour`` (hours since the
+        epoch), and whether the offset changes within the hour."""
+        known = self.plan.cache("offset")
+        found = known.get(hour)
+        if found is None:
+            begin = from_us(hour * US_PER_HOUR, self.zone)
+            first, last = begin.utcoffset(), from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone).utcoffset()
+            offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
+            found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
+        return found  # type: ignore[no-any-return]
+
+    def dates(self, values: np.ndarray) -> _Col:
+        """The date of each instant in the policy's zone (``from_us(us, zone).date()``), None for :data:`_EMPTY`:
+        the offset looked up once per hour (an hour with a change of offset in it one instant at a time)."""
+        import numpy as np
+
+        present = values != _EMPTY
+        at = np.where(present, values, 0)
+        hours_of = _distinct(at // US_PER_HOUR)
+        looked = [self._hour(hour) for hour in hours_of.values]
+        local = at + np.array([offset for offset, _, _ in looked] or [0], dtype=np.int64)[hours_of.codes]
+        mixed = np.array([changes for _, _, changes in looked] or [False], dtype=bool)[hours_of.codes] & present
+        days = local // (24 * US_PER_HOUR)
+        for r in np.nonzero(mixed)[0].tolist():
+            days[r] = from_us(int(at[r]), self.zone).date().toordinal() - _EPOCH_ORDINAL
+        found = _distinct(np.where(present, days, _EMPTY))
+        return found.mapped(lambda day: None if day == _EMPTY else date.fromordinal(day + _EPOCH_ORDINAL))
 
     @staticmethod
     def hours(us: int) -> str:
@@ -1497,6 +1696,7 @@ class _TextMaker:
         return "null" if score is None or score is _BAD else survey_json(score)
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _TWO_DIGITS = tuple(f"{k:02d}" for k in range(100))
 _YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
 

@@ -149,15 +149,22 @@ class Evaluator:
             raise InvalidSurveyResponseError(known)
         return known
 
+    def prepared(self, ticket: Ticket) -> Ticket:
+        """The ticket as the engines see it: its priority as the policy's code, and a flat row's attributes that
+        the policy compares with numbers or true/false read as such (the row's rejection when one cannot be)."""
+        if ticket.priority not in self.policy.sla.priorities:
+            ticket = replace(ticket, priority=self.priorities.code(ticket.priority))
+        kinds = self.policy.attribute_kinds
+        if isinstance(ticket, InputTicket) and ticket.measured is not None and ticket.attributes and kinds:
+            ticket = typed_attributes(ticket, kinds)  # a flat row's cells are text
+        return ticket
+
     def _evaluate(self, ticket: Ticket, line_number: int) -> tuple[TicketResult, Timeline]:
         sla = self.policy.sla
-        if ticket.priority not in sla.priorities:
-            ticket = replace(ticket, priority=self.priorities.code(ticket.priority))
+        ticket = self.prepared(ticket)
         survey = None
         survey_from = None
         if isinstance(ticket, InputTicket):
-            if ticket.measured is not None and ticket.attributes and self.policy.attribute_kinds:
-                ticket = typed_attributes(ticket, self.policy.attribute_kinds)  # a flat row's cells are text
             sla = self.sla_for(ticket.measured)
             survey_from = to_us(ticket.survey_at) if ticket.survey_at is not None else None
             if ticket.survey and self.scheme is not None:

@@ -36,6 +36,7 @@ __all__ = [
     "Labels",
     "MetricCells",
     "TicketFacts",
+    "attribute_texts",
     "derive",
     "is_group_key",
     "labels",
@@ -417,7 +418,7 @@ class TicketFacts:
             latest=_latest(report, created),
             warnings=result.warnings,
             derived=derived,
-            attributes=tuple((name, _attribute_text(value)) for name, value in ticket.attributes.items()),
+            attributes=attribute_texts(ticket),
         )
 
     def texts(self) -> tuple[str, str | None, float | None, float | None]:
@@ -439,6 +440,11 @@ class TicketFacts:
             return next((value for key, value in self.attributes if key == name), None)
         value: str | None = getattr(self, part)
         return value
+
+
+def attribute_texts(ticket: Ticket) -> tuple[tuple[str, str], ...]:
+    """The ticket's attributes as the report's groups show them (``--by attributes.<name>``)."""
+    return tuple((name, _attribute_text(value)) for name, value in ticket.attributes.items())
 
 
 def _attribute_text(value: object) -> str:
