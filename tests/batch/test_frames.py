@@ -318,3 +318,19 @@ def test_typed_attributes_choose_the_sla_as_the_row_engine_reads_them(tmp_path: 
         assert ENGINES[f"{name}-pandas"] == {"columnar": 12}
     plain = _both(tmp_path, "plain", table, _policy(tmp_path))
     assert plain["results.csv"] != files["results.csv"]  # the conditions chose other targets for some rows
+
+
+def test_a_frame_arrow_cannot_convert_is_read_by_the_row_engine(tmp_path: Path) -> None:
+    """A pandas column of mixed types (numbers and text) has no Arrow type: its chunk goes to the row engine."""
+    frame = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "created_at": ["2025-09-01T09:00:00+08:00"] * 3,
+            "priority": ["P1", "P2", "P3"],
+            "complaints": [1, "两次", None],
+        }
+    )
+    files = _both(tmp_path, "mixed", frame, _policy(tmp_path))
+    assert ENGINES["mixed"] == {"rows": 3}
+    rejected = list(csv.reader(io.StringIO(files["rejected.csv"].decode("utf-8-sig"))))
+    assert [(row[0], row[2]) for row in rejected[1:]] == [("2", "invalid number in complaints")]
