@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402 -- after the check that it is installed
 import pyarrow as pa  # noqa: E402
 
 from slakit import presets  # noqa: E402
-from slakit.batch import columnar, run  # noqa: E402
+from slakit.batch import columnar, distribution, run  # noqa: E402
 from slakit.batch.facts import hours  # noqa: E402
 from slakit.demo.export import write_export  # noqa: E402
 from slakit.errors import ConfigError  # noqa: E402
@@ -39,8 +39,8 @@ from slakit.instants import from_us, to_us, zone_named  # noqa: E402
 AS_OF = datetime.fromisoformat("2025-10-31T23:59:59+08:00")
 HEADER = (
     "id,created_at,priority,category,channel,product,customer,agent,assigned_at,acknowledged_at,first_response_at,"
-    "agent_replies,resolved_at,reopened_at,complaints,affected_customers,flags,subject,survey_efficiency,"
-    "survey_ability,survey_attitude,survey_at,attributes.tier,attributes.level"
+    "agent_replies,resolved_at,reopened_at,complaints,affected_customers,flags,subject,survey_solved,"
+    "survey_speed,survey_attitude,survey_at,attributes.tier,attributes.level"
 )
 
 
@@ -174,6 +174,60 @@ _MINUTES = st.one_of(st.none(), st.integers(min_value=-600, max_value=90 * 24 * 
 
 @st.composite
 def _rows(draw: st.DrawFn) -> list[str]:
+    """A row of an export: usually one the columnar engine covers (times in order, valid cells), else one with
+    cells drawn from values each engine must treat alike (invalid, contradicting, formula-like, padded)."""
+    return draw(_clean_row()) if draw(st.integers(0, 3)) else draw(_wild_row())
+
+
+_SOON = st.one_of(st.none(), st.integers(min_value=0, max_value=20 * 24 * 60))
+
+
+@st.composite
+def _clean_row(draw: st.DrawFn) -> list[str]:
+    created = draw(st.integers(min_value=0, max_value=50 * 24 * 60))
+
+    def after(base: int | None) -> int | None:
+        later = draw(_SOON)
+        return None if base is None or later is None else base + later
+
+    assigned = after(created)
+    acknowledged = after(assigned)
+    responded = after(created)
+    resolved = after(max(created, responded or created))
+    reopened = None
+    if resolved is not None and draw(st.integers(0, 5)) == 0:
+        reopened = draw(st.integers(min_value=created, max_value=resolved))
+    survey_at = after(resolved)
+    answered = resolved is not None and draw(st.booleans())
+    answers = [draw(st.sampled_from(["5", "4", "3", "1", " 2 "])) if answered else "" for _ in range(3)]
+    return [
+        f"C{draw(st.integers(0, 10**6))}",
+        _time(created),
+        draw(st.sampled_from(["P1", "P2", "P3", "p2", "紧急"])),
+        draw(st.sampled_from(["技术支持类/软件故障排查", "售后服务类/硬件维修", "", "Other"])),
+        draw(st.sampled_from(["电话", "邮件", "", "微信"])),
+        draw(st.sampled_from(["BX-100 工业平板", "", "App"])),
+        draw(st.sampled_from(["华东精密制造有限公司", "", "-ACME", "a,b"])).replace(",", ""),
+        draw(st.sampled_from(["王磊", "李娜"])) if assigned is not None else "",
+        _time(assigned),
+        _time(acknowledged),
+        _time(responded),
+        draw(st.sampled_from(["", "1", "2"])) if responded is not None else "",
+        _time(resolved),
+        _time(reopened),
+        draw(st.sampled_from(["0", "", "1", "2"])),
+        draw(st.sampled_from(["1", "", "12"])),
+        draw(st.sampled_from(["", "public_opinion_risk"])),
+        draw(st.sampled_from(["软件卡顿 报错", "如何设置打印模板", "", "hello"])),
+        *answers,
+        _time(survey_at) if answered or draw(st.booleans()) else "",
+        draw(st.sampled_from(["", "gold", "silver", " gold "])),
+        draw(st.sampled_from(["", "7", "3", "5.0"])),
+    ]
+
+
+@st.composite
+def _wild_row(draw: st.DrawFn) -> list[str]:
     created = draw(st.integers(min_value=0, max_value=60 * 24 * 60))
     later = [draw(_MINUTES) for _ in range(6)]
     assigned, acknowledged, responded, resolved, reopened, survey_at = (
@@ -207,7 +261,7 @@ def _rows(draw: st.DrawFn) -> list[str]:
 
 
 @settings(
-    max_examples=25,
+    max_examples=400 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     phases=(Phase.explicit, Phase.reuse, Phase.generate),  # each example is two whole runs: no slow shrinking
@@ -391,6 +445,45 @@ def test_relative_targets_keep_the_row_engine_and_conditional_slas_do_not(tmp_pa
     )
     _, outcome = _both(tmp_path / "vip", tiered, conditional, by=("attributes.tier",))
     assert outcome.engines == {"columnar": 10}
+
+
+_NEAR_BUCKET_EDGES = st.integers(min_value=1, max_value=2990).map(
+    lambda i: int(distribution.GAMMA**i)
+)  # values whose logarithm lies next to a bucket's edge
+
+
+@given(
+    st.lists(st.one_of(st.integers(min_value=0, max_value=10**13), _NEAR_BUCKET_EDGES, st.just(0)), max_size=60),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_column_distribution_is_the_one_add_builds(values: list[int], copies: int) -> None:
+    column = np.array(values * (1 + copies * 200), dtype=np.int64)  # past EXACT_LIMIT now and then
+    expected = distribution.Distribution()
+    for value in column.tolist():
+        expected.add(value)
+    found = columnar._distribution(column)
+    assert found == expected
+    merged = distribution.Distribution([5, 7])
+    merged.merge(found)
+    again = distribution.Distribution([5, 7])
+    again.merge(expected)
+    assert merged == again
+    assert merged.quantile(0.5) == again.quantile(0.5)
+
+
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=10**12), max_size=40), max_size=8), st.integers(1, 400))
+def test_column_distributions_merged_past_the_exact_limit_are_the_values_added(
+    parts: list[list[int]], copies: int
+) -> None:
+    """Merged column distributions keep their buckets, so that the sketch they become is the one of every value."""
+    merged, expected = distribution.Distribution(), distribution.Distribution()
+    for part in parts:
+        column = np.array(part * copies, dtype=np.int64)
+        merged.merge(columnar._distribution(column))
+        for value in column.tolist():
+            expected.add(value)
+    assert merged == expected
+    assert merged.quantile(0.9) == expected.quantile(0.9)
 
 
 # -- tables: the cells a table hands the columnar engine are those of a CSV of the same rows ----------------

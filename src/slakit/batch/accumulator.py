@@ -96,10 +96,10 @@ def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
 @dataclass(frozen=True, slots=True)
 class GroupCounts:
     """Many evaluated tickets of one group (without escalations), counted by an engine that evaluates whole
-    columns: what :meth:`_GroupState.add` of each would count. ``business`` and ``wall`` are ``(microseconds,
-    tickets)`` of the resolved ones, ``sla`` tickets by ``(priority, states)``, ``surveys`` ``(score, tickets)``,
+    columns: what :meth:`_GroupState.add` of each would count. ``business`` and ``wall`` are the distributions of the
+    resolved ones' handling times, ``sla`` tickets by ``(priority, states)``, ``surveys`` ``(score, tickets)``,
     ``issues`` each ``(source, problem)`` with its :class:`IssueCounts`, ``first_response`` per priority the
-    ``(microseconds, tickets)`` from creation to the first public agent reply in business and wall time,
+    distributions of the time from creation to the first public agent reply in business and wall time,
     ``retain`` tickets by ``retain_until`` date; ``classified``, ``survey_on_time``, ``survey_due`` and
     ``survey_dated`` count the tickets whose :class:`~slakit.batch.facts.Derived` says so."""
 
@@ -110,8 +110,8 @@ class GroupCounts:
     by_channel: Mapping[str, int]
     by_week: Mapping[str, int]
     resolved: int
-    business: tuple[tuple[int, int], ...]
-    wall: tuple[tuple[int, int], ...]
+    business: Distribution
+    wall: Distribution
     histogram: tuple[int, ...]
     fcr: int
     sla: Mapping[tuple[str, tuple[tuple[str, int], ...]], int]
@@ -120,7 +120,7 @@ class GroupCounts:
     issue_sources: Mapping[str, int]
     by_route: Mapping[str, int]
     classified: int
-    first_response: Mapping[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]]
+    first_response: Mapping[str, tuple[Distribution, Distribution]]
     survey_on_time: int
     survey_due: int
     survey_dated: int
@@ -300,8 +300,8 @@ class _GroupState:
         self.by_channel.update(counts.by_channel)
         self.by_week.update(counts.by_week)
         self.resolved += counts.resolved
-        self.business.add_counted(counts.business)
-        self.wall.add_counted(counts.wall)
+        self.business.merge(counts.business)
+        self.wall.merge(counts.wall)
         self.histogram = [a + b for a, b in zip(self.histogram, counts.histogram, strict=True)]
         self.fcr += counts.fcr
         self.sla.update(counts.sla)
@@ -331,8 +331,8 @@ class _GroupState:
             if priority not in self.first_business:
                 self.first_business[priority] = Distribution()
                 self.first_wall[priority] = Distribution()
-            self.first_business[priority].add_counted(business)
-            self.first_wall[priority].add_counted(wall)
+            self.first_business[priority].merge(business)
+            self.first_wall[priority].merge(wall)
         self.survey_on_time += counts.survey_on_time
         self.survey_due += counts.survey_due
         self.survey_dated += counts.survey_dated

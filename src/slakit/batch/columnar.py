@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from slakit.batch import csv_safe
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
+from slakit.batch.distribution import LOG_GAMMA, Distribution, bucket_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, text_cell
 from slakit.batch.frames import Part
@@ -286,15 +287,17 @@ class _Col:
         return pa.array([function(value) for value in self.values], pa.string()).take(self.codes)
 
     def counts(self, rows: np.ndarray | None = None, label: Callable[[Any], Any] | None = None) -> Counter[Any]:
-        """How many rows (of ``rows``, a boolean mask) hold each value (``label`` of it)."""
+        """How many rows (of ``rows``, a boolean mask or row numbers) hold each value (``label`` of it)."""
         import numpy as np
 
         codes = self.codes if rows is None else self.codes[rows]
         found: Counter[Any] = Counter()
-        for code, n in enumerate(np.bincount(codes, minlength=len(self.values)).tolist()):
-            if n:
-                value = self.values[code]
-                found[label(value) if label is not None else value] += n
+        if not len(codes):
+            return found
+        present, times = np.unique(codes, return_counts=True)
+        for code, n in zip(present.tolist(), times.tolist(), strict=True):
+            value = self.values[code]
+            found[label(value) if label is not None else value] += n
         return found
 
 
@@ -413,9 +416,18 @@ def _fields(*parts: Any) -> pa.Array:
 
 
 def _choose(mask: np.ndarray, yes: Any, no: Any) -> pa.Array:
+    """``yes`` where ``mask`` holds, else ``no`` (string arrays of the mask's length, or constant texts)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    for pick, same in ((yes, mask.all()), (no, not mask.any())):
+        if same and len(mask):  # one side everywhere: no copy of the other
+            return (
+                pick
+                if not isinstance(pick, str)
+                else pa.array([pick], pa.string()).take(pa.array(np.zeros(len(mask), dtype=np.int64)))
+            )
     return pc.if_else(
         pa.array(mask, pa.bool_()),
         pa.scalar(yes, pa.string()) if isinstance(yes, str) else yes,
@@ -1380,7 +1392,7 @@ class _Block:
             local_periods.append(periods)
         weeks = _Col(created.codes, [p["week"] for p in local_periods])
         parts: list[_Col] = []
-        kinds, issues = cols["type"], derived.issue
+        kinds, issues = cols["type"], derived.issue.canonical()
         named = {k: cols[k] for k in (*GROUP_COLUMNS, *(k for k in cols if k.startswith("attributes.")))}
         for part in summary.by:
             if part in ("month", "quarter", "week"):
@@ -1425,81 +1437,85 @@ class _Block:
         wall_first = self.responded - self.created
         survey_due, survey_on_time = self._survey_timing()
         dated = self.survey_at != _EMPTY
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(distinct) + 1))
         for g, code in enumerate(distinct.tolist()):
-            members = inverse == g
+            members = order[bounds[g] : bounds[g + 1]]  # the group's rows, in input order
             key = []
             for part_col in reversed(parts):
                 width = max(len(part_col.values), 1)
                 key.append(part_col.values[code % width])
                 code //= width
-            done = members & resolved
+            done = members[resolved[members]]
             survey_counts = cols["survey"].counts(members)
+            issued = members[has_issue[members]]
             counts = GroupCounts(
-                tickets=int(members.sum()),
+                tickets=len(members),
                 by_type=kinds.counts(members, lambda v: v or _NONE),
                 by_priority=cols["priority"].counts(members),
                 by_product=cols["product"].counts(members, lambda v: v or _NONE),
                 by_channel=cols["channel"].counts(members, lambda v: v or _NONE),
                 by_week=weeks.counts(members),
-                resolved=int(done.sum()),
-                business=tuple(_Col(*_codes(self.business[done])).counts().items()),
-                wall=tuple(_Col(*_codes(self.wall[done])).counts().items()),
+                resolved=len(done),
+                business=_distribution(self.business[done]),
+                wall=_distribution(self.wall[done]),
                 histogram=tuple(np.bincount(bins[done], minlength=len(HISTOGRAM)).tolist()),
-                fcr=int((fcr & members).sum()),
+                fcr=int(fcr[members].sum()),
                 sla=state_col.counts(members),
                 surveys=tuple((score, n) for score, n in survey_counts.items() if score is not None),
-                issues=self._issues(members & has_issue, issues),
-                issue_sources=issues.counts(members & has_issue, lambda v: v[1]),
+                issues=self._issues(issued, issues),
+                issue_sources=issues.counts(issued, lambda v: v[1]),
                 by_route=cols["route"].counts(members, lambda v: v or _NONE),
-                classified=int((members & classified).sum()),
-                first_response=self._first_response(members & has_first, wall_first),
-                survey_on_time=int((members & survey_on_time).sum()),
-                survey_due=int((members & survey_due).sum()),
-                survey_dated=int((members & dated).sum()),
-                retain={day: n for day, n in retained.counts(members & self.is_resolved).items() if day is not None},
+                classified=int(classified[members].sum()),
+                first_response=self._first_response(members[has_first[members]], wall_first),
+                survey_on_time=int(survey_on_time[members].sum()),
+                survey_due=int(survey_due[members].sum()),
+                survey_dated=int(dated[members].sum()),
+                retain={day: n for day, n in retained.counts(done).items() if day is not None},
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)
 
     def _issues(self, rows: np.ndarray, issues: _Col) -> dict[tuple[str, str], IssueCounts]:
-        """The frequent problems of ``rows`` (a mask of rows that count under one): tickets, the resolved ones'
-        business handling time, categories."""
+        """The frequent problems of ``rows`` (row numbers of rows that count under one): tickets, the resolved
+        ones' business handling time, categories."""
         import numpy as np
 
         found: dict[tuple[str, str], IssueCounts] = {}
-        resolved = self.is_resolved[rows]
-        business = self.business[rows]
-        categories = self.cols["category"].take(np.nonzero(rows)[0])
-        for code in np.unique(issues.codes[rows]).tolist():
-            mine = issues.codes[rows] == code
-            done = mine & resolved
+        if not len(rows):
+            return found
+        codes = issues.codes[rows]
+        order = np.argsort(codes, kind="stable")
+        present, starts = np.unique(codes[order], return_index=True)
+        ends = [*starts.tolist()[1:], len(rows)]
+        for code, start, end in zip(present.tolist(), starts.tolist(), ends, strict=True):
+            mine = rows[order[start:end]]
+            done = mine[self.is_resolved[mine]]
             issue, source = issues.values[code]
-            key = (source, issue)
             counted = IssueCounts(
-                int(mine.sum()),
-                int(done.sum()),
-                int(business[done].sum()),
-                categories.counts(mine, lambda v: v or _NONE),
+                len(mine),
+                len(done),
+                _sum(self.business[done]),
+                self.cols["category"].counts(mine, lambda v: v or _NONE),
             )
-            known = found.get(key)
-            found[key] = counted if known is None else _issue_sum(known, counted)
+            known = found.get((source, issue))
+            found[source, issue] = counted if known is None else _issue_sum(known, counted)
         return found
 
-    def _first_response(
-        self, rows: np.ndarray, wall: np.ndarray
-    ) -> dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]]:
-        """Per priority, the ``(microseconds, tickets)`` from creation to the first reply of ``rows``, in business
-        and in wall time."""
+    def _first_response(self, rows: np.ndarray, wall: np.ndarray) -> dict[str, tuple[Distribution, Distribution]]:
+        """Per priority, the distributions of the time from creation to the first reply of ``rows`` (row
+        numbers), in business and in wall time."""
         import numpy as np
 
         priority = self.cols["priority"]
-        found: dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]] = {}
-        for code in np.unique(priority.codes[rows]).tolist():
-            mine = rows & (priority.codes == code)
-            business = tuple(_Col(*_codes(self.first_business[mine])).counts().items())
-            walls = tuple(_Col(*_codes(wall[mine])).counts().items())
+        found: dict[str, tuple[Distribution, Distribution]] = {}
+        codes = priority.codes[rows]
+        for code in np.unique(codes).tolist():
+            mine = rows[codes == code]
+            business, walls = _distribution(self.first_business[mine]), _distribution(wall[mine])
             name = priority.values[code]
             if name in found:
-                business, walls = found[name][0] + business, found[name][1] + walls
+                business.merge(found[name][0])
+                walls.merge(found[name][1])
             found[name] = (business, walls)
         return found
 
@@ -1513,11 +1529,29 @@ def _issue_sum(a: IssueCounts, b: IssueCounts) -> IssueCounts:
     )
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+def _distribution(values: np.ndarray) -> Distribution:
+    """The :class:`~slakit.batch.distribution.Distribution` of a column of values ``>= 0``: each value's bucket
+    computed for the whole column (``ceil(log(v) / LOG_GAMMA)`` with numpy), and by
+    :func:`~slakit.batch.distribution.bucket_of` itself wherever the quotient lies so near a whole number that
+    numpy's logarithm and the math module's could round it apart."""
     import numpy as np
 
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), distinct.tolist()
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    positive = values[values > 0]
+    quotient = np.log(positive.astype(np.float64)) / LOG_GAMMA
+    index = np.ceil(quotient).astype(np.int64)
+    near = np.abs(quotient - np.round(quotient)) < 1e-6
+    for i in np.nonzero(near)[0].tolist():
+        index[i] = bucket_of(int(positive[i]))
+    present, times = np.unique(index, return_counts=True)
+    buckets = dict(zip(present.tolist(), times.tolist(), strict=True))
+    return Distribution.of_column(values.tobytes(), _sum(values), buckets, len(values) - len(positive))
+
+
+def _sum(values: np.ndarray) -> int:
+    """The exact sum of non-negative int64 values (summed in two parts, so that no int64 overflows)."""
+    high, low = divmod(values, 1 << 20)
+    return int(high.sum()) * (1 << 20) + int(low.sum())
 
 
 def _trimmed(array: pa.Array, separator: str) -> pa.Array:

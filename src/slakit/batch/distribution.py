@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["EXACT_LIMIT", "RELATIVE_ERROR", "Distribution"]
+__all__ = ["EXACT_LIMIT", "LOG_GAMMA", "RELATIVE_ERROR", "Distribution", "bucket_of"]
 
 EXACT_LIMIT = 10_000
 """The most values a distribution keeps exactly before it switches to the sketch."""
@@ -26,7 +26,21 @@ RELATIVE_ERROR = 0.005
 """The sketch's bound on a quantile's relative error."""
 
 GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
-_LOG_GAMMA = math.log(GAMMA)
+LOG_GAMMA = math.log(GAMMA)
+"""``log(GAMMA)``: a value ``v > 0`` is in bucket ``ceil(log(v) / LOG_GAMMA)``."""
+
+
+def bucket_of(value: int) -> int:
+    """The sketch's bucket of a value ``> 0`` (the one rule; an engine that buckets whole columns is held to it)."""
+    return math.ceil(math.log(value) / LOG_GAMMA)
+
+
+def _added(a: tuple[dict[int, int], int], b: tuple[dict[int, int], int]) -> tuple[dict[int, int], int]:
+    """Two sets of bucket counts and zeros added."""
+    buckets = dict(a[0])
+    for index, n in b[0].items():
+        buckets[index] = buckets.get(index, 0) + n
+    return buckets, a[1] + b[1]
 
 
 class Distribution:
@@ -43,6 +57,23 @@ class Distribution:
         self.shadow: tuple[dict[int, int], int] | None = None  # exact values bucketed, when sent elsewhere
         for value in values:
             self.add(value)
+
+    @classmethod
+    def of_column(cls, values: bytes, total: int, buckets: dict[int, int], zeros: int) -> Distribution:
+        """The distribution of ``values`` (native int64 bytes, as numpy gives them) whose sum is ``total``, each
+        value ``> 0`` counted in ``buckets`` by :func:`bucket_of` and the zeros in ``zeros``: exact while small
+        (the buckets kept to merge into a sketch), the sketch beyond. For engines that work out a whole column
+        at once; it is the distribution :meth:`add` of each value builds."""
+        found = cls()
+        found.count = len(values) // 8
+        found.total = total
+        if found.count <= EXACT_LIMIT:
+            assert found.values is not None  # noqa: S101 -- a new distribution is exact
+            found.values.frombytes(values)
+            found.shadow = (buckets, zeros)
+        else:
+            found.values, found.buckets, found.zeros = None, buckets, zeros
+        return found
 
     def add(self, value: int) -> None:
         """Count one value (a non-negative int)."""
@@ -78,8 +109,10 @@ class Distribution:
         self.count += other.count
         self.total += other.total
         if self.values is not None and other.values is not None and len(self.values) + len(other.values) <= EXACT_LIMIT:
+            # the values' buckets, when both sides know theirs, are the sum of both sides' (kept, for a sketch later)
+            mine = self.shadow if self.values else ({}, 0)
+            self.shadow = _added(mine, other.shadow) if mine is not None and other.shadow is not None else None
             self.values.extend(other.values)
-            self.shadow = None
             return
         self._sketch()
         if other.values is not None and other.shadow is None:
@@ -135,7 +168,11 @@ class Distribution:
     def _sketch(self) -> None:
         if self.values is None:
             return
-        values, self.values, self.buckets, self.shadow = self.values, None, {}, None
+        values, shadow = self.values, self.shadow
+        self.values, self.buckets, self.shadow = None, {}, None
+        if shadow is not None:  # the values' buckets are known
+            self.buckets, self.zeros = dict(shadow[0]), self.zeros + shadow[1]
+            return
         for value in values:
             self._bucket(value, 1)
 
@@ -143,7 +180,7 @@ class Distribution:
         if value <= 0:
             self.zeros += n
             return
-        index = math.ceil(math.log(value) / _LOG_GAMMA)
+        index = bucket_of(value)
         buckets = self.buckets
         assert buckets is not None  # noqa: S101
         buckets[index] = buckets.get(index, 0) + n
@@ -172,7 +209,9 @@ class Distribution:
         raw = shadow = None
         if self.values is not None:
             raw = self.values.tobytes()
-            if self.values:
+            if self.shadow is not None:
+                shadow = self.shadow
+            elif self.values:
                 sketch = Distribution()
                 sketch._sketch()
                 for value in self.values:
