@@ -406,3 +406,9 @@ def test_the_engine_is_checked_before_anything_runs(frame, policy):
         sdask.summarize(ddf, policy, as_of=AS_OF, engine="columnar")
     with pytest.raises(ConfigError, match="'rows'"):
         sdask.evaluate_partition([1, 2], policy, as_of=AS_OF)
+
+
+def test_run_refuses_a_dask_frame_naming_what_it_takes(frame, tmp_path):
+    """A Dask DataFrame looks like a pandas one (itertuples): run() refuses it; the functions here take it."""
+    with pytest.raises(ConfigError, match="pandas DataFrame"):
+        run(dd.from_pandas(frame, npartitions=2), "p1-p3", as_of=AS_OF, out_dir=tmp_path / "out")

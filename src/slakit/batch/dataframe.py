@@ -16,7 +16,7 @@ from slakit.batch.records import Rejected
 from slakit.errors import ConfigError
 from slakit.sla import Ticket
 
-__all__ = ["frame_cells", "frame_rows", "from_dataframe", "missing_to_none"]
+__all__ = ["check_pandas", "frame_cells", "frame_rows", "from_dataframe", "missing_to_none"]
 
 
 def from_dataframe(
@@ -51,6 +51,11 @@ def frame_rows(df: Any, layout: FlatLayout, first_line: int = 1) -> Iterator[Tic
     """The rows of ``df`` read with ``layout`` (made from its columns), as :func:`from_dataframe` reads them."""
     _pandas_isna(df)
     return _rows(df, layout, first_line)
+
+
+def check_pandas(df: Any) -> None:
+    """A :class:`~slakit.errors.ConfigError` unless ``df`` is a pandas DataFrame (and pandas is installed)."""
+    _pandas_isna(df)
 
 
 def _pandas_isna(df: Any) -> Any:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from slakit.batch.dataframe import frame_cells, missing_to_none
+from slakit.batch.dataframe import check_pandas, frame_cells, missing_to_none
 from slakit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def open_table(source: Any, rows: int, format: str | None = None) -> Table | Non
     A polars LazyFrame, and a Parquet file without pyarrow, are refused with a :class:`ConfigError`."""
     if type(source).__name__ == "DataFrame" and hasattr(source, "itertuples"):  # pandas
         frame: Any = source
+        check_pandas(frame)  # (a Dask DataFrame looks like one: refused, naming what is accepted)
         columns = [str(c) for c in frame.columns]
         return Table(columns, _numbered(Part(len(chunk), frame=chunk) for chunk in _frame_slices(frame, rows)))
     module = type(source).__module__.split(".")[0]
