@@ -334,3 +334,16 @@ def test_a_frame_arrow_cannot_convert_is_read_by_the_row_engine(tmp_path: Path) 
     assert ENGINES["mixed"] == {"rows": 3}
     rejected = list(csv.reader(io.StringIO(files["rejected.csv"].decode("utf-8-sig"))))
     assert [(row[0], row[2]) for row in rejected[1:]] == [("2", "invalid number in complaints")]
+
+
+def test_an_open_parquet_file_with_format_parquet(tmp_path: Path, demo: tuple[Path, pd.DataFrame]) -> None:
+    _, frame = demo
+    policy = _policy(tmp_path)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "export.bin")
+    by_path = _both(tmp_path, "path", tmp_path / "export.bin", policy, format="parquet")
+
+    def opened() -> Any:
+        return (tmp_path / "export.bin").open("rb")
+
+    assert _both(tmp_path, "open", opened, policy, format="parquet") == by_path
+    assert by_path == _both(tmp_path, "frame", frame, policy)

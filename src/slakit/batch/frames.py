@@ -145,10 +145,11 @@ def open_table(source: Any, rows: int, format: str | None = None) -> Table | Non
             return _arrow_table(source if isinstance(source, pa.Table) else pa.Table.from_batches([source]), rows)
         if isinstance(source, pa.RecordBatchReader):
             return Table(list(source.schema.names), _numbered(_batch_parts(iter(source), rows)))
-    if isinstance(source, str | os.PathLike) and (
-        format == "parquet" or (format is None and Path(source).suffix.lower() in PARQUET_SUFFIXES)
+    named = isinstance(source, str | os.PathLike)
+    if (format == "parquet" and (named or hasattr(source, "read"))) or (
+        named and format is None and Path(source).suffix.lower() in PARQUET_SUFFIXES
     ):
-        return _parquet(Path(source), rows)
+        return _parquet(Path(source) if named else source, rows)
     return None
 
 
@@ -195,20 +196,21 @@ def _batch_parts(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[Part]
             yield Part(piece.num_rows, table=pa.Table.from_batches([piece]))
 
 
-def _parquet(path: Path, rows: int) -> Table:
-    """A Parquet file's parts, read a record batch at a time."""
+def _parquet(path: Path | Any, rows: int) -> Table:
+    """A Parquet file's parts (by its path, or an open binary file), read a record batch at a time."""
     try:
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ConfigError("reading Parquet needs pyarrow: pip install 'slakit[batch]'", path="source") from exc
     import pyarrow as pa
 
+    shown = str(path) if isinstance(path, Path) else str(getattr(path, "name", "the file"))
     try:
         file = pq.ParquetFile(path)
     except OSError as exc:
-        raise ConfigError(f"cannot read {str(path)!r}: {exc.strerror or exc}", path="source") from exc
+        raise ConfigError(f"cannot read {shown!r}: {exc.strerror or exc}", path="source") from exc
     except pa.ArrowException as exc:
-        raise ConfigError(f"cannot read {str(path)!r} as Parquet: {exc}", path="source") from exc
+        raise ConfigError(f"cannot read {shown!r} as Parquet: {exc}", path="source") from exc
 
     def parts() -> Iterator[Part]:
         try:
