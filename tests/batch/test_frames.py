@@ -347,3 +347,34 @@ def test_an_open_parquet_file_with_format_parquet(tmp_path: Path, demo: tuple[Pa
 
     assert _both(tmp_path, "open", opened, policy, format="parquet") == by_path
     assert by_path == _both(tmp_path, "frame", frame, policy)
+
+
+def test_date_orders_of_a_table_are_counted_alike_on_both_engines_and_in_workers(tmp_path: Path) -> None:
+    """Rows with numeric dates go to the row engine; the orders they show are counted whichever process read them."""
+    ids = [f"T{i}" for i in range(60)]
+    created = [f"2025-09-0{1 + i % 5}T10:00:00+08:00" if i % 2 else f"{13 + i % 10}/09/2025 10:00" for i in range(60)]
+    table = pa.table({"id": ids, "created_at": created, "priority": ["P2"] * 60})
+    policy = _policy(tmp_path)
+    outcomes = {}
+    for engine, jobs in (("rows", 1), ("auto", 1), ("auto", 2)):
+        outcome = run(table, policy, as_of=AS_OF, out_dir=tmp_path / f"{engine}{jobs}", engine=engine, jobs=jobs,
+                      chunk_size=16, assume_tz="Asia/Shanghai")  # fmt: skip
+        outcomes[engine, jobs] = outcome
+        assert _files(tmp_path / f"{engine}{jobs}") == _files(tmp_path / "rows1")
+    assert {o.date_orders["dmy"] for o in outcomes.values()} == {30}
+    assert outcomes["auto", 2].engines == {"columnar": 30, "rows": 30}
+
+
+def test_a_table_that_fails_midway_leaves_no_output(tmp_path: Path) -> None:
+    """A record batch reader that fails after its first batch: the run raises and writes nothing, on both engines."""
+    schema = pa.schema([("id", pa.string()), ("created_at", pa.string()), ("priority", pa.string())])
+
+    def batches() -> Any:
+        yield pa.RecordBatch.from_pydict({"id": ["A"], "created_at": ["2025-09-01T10:00:00+08:00"], "priority": ["P1"]})
+        raise OSError("the lake went away")
+
+    for engine in ("rows", "auto"):
+        with pytest.raises(OSError, match="lake"):
+            run(pa.RecordBatchReader.from_batches(schema, batches()), _policy(tmp_path), as_of=AS_OF,
+                out_dir=tmp_path / engine, engine=engine)  # fmt: skip
+        assert not (tmp_path / engine / "results.csv").exists()
