@@ -1731,34 +1731,26 @@ class _TextMaker:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_TWO_DIGITS = tuple(f"{k:02d}" for k in range(100))
 _YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
 
 
 def _local_texts(local: np.ndarray) -> pa.Array:
     """Local wall-clock instants (epoch µs as if the zone were UTC, whole seconds, year 1000 or later) as
-    ``YYYY-MM-DDTHH:MM:SS``: the civil date of each day number (proleptic Gregorian), then the time of day."""
+    ``YYYY-MM-DDTHH:MM:SS``: the date of each distinct day (``date.isoformat``), then the time of day of each
+    distinct second, joined."""
     import numpy as np
     import pyarrow as pa
 
-    seconds = local // 1_000_000
-    days, second_of_day = np.divmod(seconds, 86400)
-    z = days + 719468
-    era = z // 146097
-    day_of_era = z - era * 146097
-    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096) // 365
-    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
-    shifted_month = (5 * day_of_year + 2) // 153
-    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
-    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
-    year = year_of_era + era * 400 + (month <= 2)
-    two = pa.array(_TWO_DIGITS, pa.string())
-    hour, rest = np.divmod(second_of_day, 3600)
-    minute, second = np.divmod(rest, 60)
+    days, second_of_day = np.divmod(local // 1_000_000, 86400)
+    day = _distinct(days)
+    second = _distinct(second_of_day)
+    day_texts = [date.fromordinal(int(d) + _EPOCH_ORDINAL).isoformat() for d in day.values]
+    second_texts = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in second.values]
     return _cat(
-        _numbers(year), "-", two.take(pa.array(month)), "-", two.take(pa.array(day)), "T",
-        two.take(pa.array(hour)), ":", two.take(pa.array(minute)), ":", two.take(pa.array(second)),
-    )  # fmt: skip
+        pa.array(day_texts or [""], pa.string()).take(pa.array(day.codes)),
+        "T",
+        pa.array(second_texts or [""], pa.string()).take(pa.array(second.codes)),
+    )
 
 
 _FRACTIONS = tuple("0" if k == 0 else str(k // 10) if k % 10 == 0 else f"{k:02d}" for k in range(100))

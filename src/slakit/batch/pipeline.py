@@ -465,7 +465,7 @@ def _open_input(source: Any, jobs: int, chunk_size: int | None, options: dict[st
     if isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
         opened = open_source(source, **options)
         layout = opened.layout
-        records = opened.chunks(chunk_size or CHUNK_RECORDS, spans=jobs > 1)
+        records = opened.chunks(chunk_size or CHUNK_RECORDS, spans=True)  # read where it is evaluated
         return _Input(records, opened, layout, measured=layout.measured if layout is not None else None)
     return _Input(parallel.numbered_chunks(source, chunk_size or CHUNK_TICKETS))
 
