@@ -6,6 +6,10 @@ covers (docs/performance.md, "The columnar engine"), and hands every other row t
 - A chunk's text is read by Arrow's CSV reader only when it reads as the row engine's csv module would read it
   (UTF-8, no quote character, no blank line, every record one line with the header's number of fields);
   otherwise the whole chunk goes to the row engine.
+- A table's chunk (a DataFrame, an Arrow table, a Parquet file's batches: :mod:`slakit.batch.frames`) is made
+  the same text cells where ``str`` of the value the row engine reads is read as that value (text, whole numbers,
+  floats, true/false, decimals; missing values empty), aware timestamps their instants; a row with any other cell
+  (a naive timestamp, a date, a list) goes to the row engine, which reads every uncovered row's own cells.
 - Each distinct cell value is read once by the row engine's own functions (``datetime.fromisoformat`` as
   :class:`~slakit.batch.flat.FlatLayout` tries it first, the same stripping, counts, priorities and survey
   scores), and spread over the rows with numpy; a row with any value the row engine would reject, warn about
