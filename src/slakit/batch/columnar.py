@@ -445,6 +445,21 @@ def _numbers(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.int64()).cast(pa.string())
 
 
+def _text_bytes(array: pa.Array) -> tuple[bytes, list[int]]:
+    """A string array's data (no nulls) and where each text starts in it (``bounds[i]`` to ``bounds[i + 1]``)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if len(array) == 0:
+        return b"", [0]
+    offsets, data = array.buffers()[1], array.buffers()[2]
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    start = int(bounds[0])
+    return (data.to_pybytes()[start : int(bounds[-1])] if data is not None else b""), (bounds - start).tolist()
+
+
 def _joined(array: pa.Array) -> bytes:
     """The texts of a string array (no nulls) one after the other, from its data buffer."""
     import numpy as np
@@ -723,7 +738,6 @@ class _Chunk:
     def _assemble(self, texts: _Texts, covered: np.ndarray, summary: Accumulator, rows: RowPath) -> ChunkTexts:
         """The chunk's files: the covered rows' texts and the others' (from the row engine) in input order."""
         import numpy as np
-        import pyarrow as pa
 
         n = len(covered)
         if n == self.n:
@@ -738,14 +752,19 @@ class _Chunk:
             line = self.first + position
             item = self.plan.layout.ticket(cells, line)
             own.append(rows(item, line, summary))
-        # each row's place among the covered rows' texts followed by the others'
-        order = np.empty(self.n, dtype=np.int64)
-        order[covered] = np.arange(n)
-        order[uncovered] = n + np.arange(len(uncovered))
-        take = pa.array(order)
+        # the covered rows' texts before each other row: how many covered rows come before it
+        before = np.searchsorted(covered, np.asarray(uncovered, dtype=np.int64)).tolist()
 
         def merged(mine: pa.Array, part: int) -> bytes:
-            return _joined(pa.concat_arrays([mine, pa.array([o[part] for o in own], pa.string())]).take(take))
+            data, bounds = _text_bytes(mine)
+            pieces: list[bytes] = []
+            done = 0
+            for k, texts in zip(before, own, strict=True):
+                pieces.append(data[bounds[done] : bounds[k]])
+                pieces.append(texts[part].encode())
+                done = k
+            pieces.append(data[bounds[done] : bounds[n]])
+            return b"".join(pieces)
 
         return ChunkTexts(
             merged(texts.results, 0),
@@ -871,6 +890,8 @@ def _timestamp_us(column: pa.Array) -> np.ndarray:
 
 
 _ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+_ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24]
+_ISO_MARKS = [4, 7, 10, 13, 16, 19, 22]
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -883,19 +904,28 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     counted from the epoch with the proleptic Gregorian calendar."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(array)
     found = np.full(n, _BAD, dtype=np.int64)
-    found[np.asarray(pc.equal(array, "").to_numpy(zero_copy_only=False), dtype=bool)] = _EMPTY
-    shaped = np.asarray(pc.match_substring_regex(array, _ISO).to_numpy(zero_copy_only=False), dtype=bool)
-    if not shaped.any():
+    if array.null_count:
+        return found  # a CSV chunk's cells are never missing
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
+    lengths = np.diff(offsets)
+    found[lengths == 0] = _EMPTY
+    where = np.nonzero(lengths == 25)[0]
+    if not len(where):
         return found
-    where = np.nonzero(shaped)[0]
-    cells = array.take(pa.array(where))  # each 25 ASCII bytes, one after the other in the data buffer
+    cells = array if len(where) == n else array.take(pa.array(where))  # 25 bytes each, one after the other
     start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
-    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start)
-    digits = raw.reshape(-1, 25).astype(np.int64) - ord("0")
+    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start).reshape(-1, 25)
+    # the shape _ISO matches: digits at their places, '-' '-' 'T' ':' ':' a sign ':' between them
+    digits_there = ((raw[:, _ISO_DIGITS] - ord("0")) <= 9).all(axis=1)  # bytes below '0' wrap round past 9
+    marks = raw[:, _ISO_MARKS]
+    fixed = (marks[:, [0, 1, 2, 3, 4, 6]] == np.frombuffer(b"--T:::", dtype=np.uint8)).all(axis=1)
+    signed = (marks[:, 5] == ord("+")) | (marks[:, 5] == ord("-"))
+    shaped = digits_there & fixed & signed
+    where, raw = where[shaped], raw[shaped]
+    digits = raw.astype(np.int64) - ord("0")
 
     def field(begin: int, stop: int) -> np.ndarray:
         value = np.zeros(len(digits), dtype=np.int64)
@@ -1773,14 +1803,9 @@ def _hour_texts(us: np.ndarray, *, negated: bool = False) -> pa.Array:
     if negated:
         cents = -cents
     negative = (cents < 0) | (negated & (cents == 0))
-    whole = np.abs(cents) // 100
-    fraction = np.abs(cents) % 100
-    return _cat(
-        _choose(negative, "-", ""),
-        _numbers(whole),
-        ".",
-        pa.array(_FRACTIONS, pa.string()).take(pa.array(fraction)),
-    )
+    found = _distinct(np.abs(cents) * 2 + negative)  # each distinct text made once
+    texts = [f"{'-' if key & 1 else ''}{key // 200}.{_FRACTIONS[key // 2 % 100]}" for key in found.values]
+    return pa.array(texts or [""], pa.string()).take(pa.array(found.codes))
 
 
 def _csv_quoted(text: str) -> str:
