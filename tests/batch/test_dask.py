@@ -326,3 +326,98 @@ else:
 """
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def plain_policy(tmp_path_factory):
+    """p1-p3 without its escalation rules (which keep the row engine): a policy the columnar engine can take."""
+    import yaml
+
+    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
+    config.pop("escalation")
+    config["name"] = "p1-p3-plain"
+    path = tmp_path_factory.mktemp("policy") / "policy.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return presets.resolve(path)
+
+
+@pytest.fixture(scope="module")
+def plain_local(frame, plain_policy, tmp_path_factory):
+    """The local run of the frame under the plain policy, on the engine the environment chooses (auto)."""
+    out = tmp_path_factory.mktemp("plain")
+    outcome = run(frame, plain_policy, as_of=AS_OF, out_dir=out, formats=(), by=BY)
+    return outcome, out
+
+
+def _cuts(total: int, sizes: list[int]) -> list[tuple[int, int]]:
+    bounds = [0]
+    for size in itertools.cycle(sizes):
+        if bounds[-1] >= total:
+            break
+        bounds.append(min(total, bounds[-1] + size))
+    return list(itertools.pairwise(bounds))
+
+
+def test_partitions_evaluated_one_at_a_time_give_the_files_of_one_run(frame, plain_policy, plain_local):
+    """Pandas partitions and Arrow batches, evaluated by evaluate_partition (as mapInArrow would), give run()'s
+    per-ticket files line for line and, merged, its summary."""
+    import pyarrow as pa
+
+    outcome, out = plain_local
+    texts: dict[str, list[bytes]] = {name: [] for name in ("results.csv", "results.jsonl", "rejected.csv")}
+    merged = Accumulator(BY, policy=plain_policy, as_of=AS_OF)
+    engines: dict[str, int] = {}
+    for index, (start, stop) in enumerate(_cuts(len(frame), [37, 101, 5, 64])):
+        piece = frame.iloc[start:stop]
+        rows = pa.Table.from_pandas(piece, preserve_index=False).to_batches()[0] if index % 2 else piece
+        part = sdask.evaluate_partition(rows, plain_policy, as_of=AS_OF, first_line=start + 1, by=BY)
+        assert part.rows == stop - start
+        texts["results.csv"].append(part.results_csv)
+        texts["results.jsonl"].append(part.results_jsonl)
+        texts["rejected.csv"].append(part.rejected_csv)
+        merged.merge(roundtrip(part.summary))
+        for name, n in part.engines.items():
+            engines[name] = engines.get(name, 0) + n
+    for name, parts in texts.items():
+        whole = (out / name).read_bytes()
+        if name != "results.jsonl":  # the byte-order mark and the header come first
+            whole = whole.split(b"\r\n", 1)[1]
+        assert b"".join(parts) == whole, name
+    assert merged.finish().to_dict() == outcome.summary.to_dict()
+    assert engines == dict(outcome.engines)
+
+
+def test_a_local_cluster_summarizes_on_either_engine_as_one_run(client, frame, plain_policy, plain_local):
+    outcome, _ = plain_local
+    expected = outcome.summary.to_dict()
+    arrow_backed = frame.astype("string[pyarrow]")
+    for source in (frame, arrow_backed):
+        ddf = dd.from_pandas(source, npartitions=4)
+        for engine in ("auto", "rows"):
+            found = sdask.summarize(ddf, plain_policy, as_of=AS_OF, by=BY, split_every=3, engine=engine)
+            assert found.to_dict() == expected, engine
+
+
+def test_the_engine_is_checked_before_anything_runs(frame, policy, tmp_path):
+    import yaml
+
+    ddf = dd.from_pandas(frame, npartitions=2)
+    with pytest.raises(ConfigError, match="'engine'"):
+        sdask.summarize(ddf, policy, as_of=AS_OF, engine="fast")
+    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
+    reply = {"event": "reply", "author": "agent", "public": True}
+    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
+    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
+    config["escalation"]["rules"].append({**rule, "level": 0})
+    defined = tmp_path / "defined.yaml"
+    defined.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="defines by events"):  # a rule the columnar engine cannot fire
+        sdask.summarize(ddf, presets.resolve(defined), as_of=AS_OF, engine="columnar")
+    with pytest.raises(ConfigError, match="'rows'"):
+        sdask.evaluate_partition([1, 2], policy, as_of=AS_OF)
+
+
+def test_run_refuses_a_dask_frame_naming_what_it_takes(frame, tmp_path):
+    """A Dask DataFrame looks like a pandas one (itertuples): run() refuses it; the functions here take it."""
+    with pytest.raises(ConfigError, match="pandas DataFrame"):
+        run(dd.from_pandas(frame, npartitions=2), "p1-p3", as_of=AS_OF, out_dir=tmp_path / "out")

@@ -546,3 +546,28 @@ def test_attributes_are_mapped_and_group_the_report(tmp_path):
     refused = run("evaluate", str(path), "--policy", "p1-p3", "--by", "attributes.")
     assert refused.returncode == 2
     assert "attributes.<name>" in refused.stderr
+
+
+def test_a_parquet_export(tmp_path, capsys):
+    """A Parquet file of the same rows gives the CSV's results, its rows numbered from 1 (no header line)."""
+    pytest.importorskip("pyarrow")
+    from pyarrow import csv as pacsv
+    from pyarrow import parquet as pq
+
+    source = tmp_path / "export.csv"
+    source.write_text(HEADER + ROWS, encoding="utf-8")
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(HEADER.strip().split(","), "string"))
+    table = pacsv.read_csv(source, convert_options=convert)
+    pq.write_table(table, tmp_path / "export.data")
+    args = ["--policy", "p1-p3", "--as-of", AS_OF, "--quiet"]
+    assert main(["evaluate", str(source), *args, "--out", str(tmp_path / "csv")]) == 0
+    assert main(["evaluate", str(tmp_path / "export.data"), *args, "--out", str(tmp_path / "pq")]) == 3
+    assert "format" in capsys.readouterr().err
+    named = ["evaluate", str(tmp_path / "export.data"), *args, "--out", str(tmp_path / "pq"), "--input-format"]
+    assert main([*named, "parquet"]) == 0
+    with (tmp_path / "csv" / "results.csv").open(encoding="utf-8-sig") as file:
+        from_csv = list(csv.DictReader(file))
+    with (tmp_path / "pq" / "results.csv").open(encoding="utf-8-sig") as file:
+        from_parquet = list(csv.DictReader(file))
+    assert [{**row, "line": str(int(row["line"]) - 1)} for row in from_csv] == from_parquet
+    assert len(from_parquet) == 2

@@ -6,6 +6,10 @@ covers (docs/performance.md, "The columnar engine"), and hands every other row t
 - A chunk's text is read by Arrow's CSV reader only when it reads as the row engine's csv module would read it
   (UTF-8, no quote character, no blank line, every record one line with the header's number of fields);
   otherwise the whole chunk goes to the row engine.
+- A table's chunk (a DataFrame, an Arrow table, a Parquet file's batches: :mod:`slakit.batch.frames`) is made
+  the same text cells where ``str`` of the value the row engine reads is read as that value (text, whole numbers,
+  floats, true/false, decimals; missing values empty), aware timestamps their instants; a row with any other cell
+  (a naive timestamp, a date, a list) goes to the row engine, which reads every uncovered row's own cells.
 - Each distinct cell value is read once by the row engine's own functions (``datetime.fromisoformat`` as
   :class:`~slakit.batch.flat.FlatLayout` tries it first, the same stripping, counts, priorities and survey
   scores), and spread over the rows with numpy; a row with any value the row engine would reject, warn about
@@ -41,6 +45,7 @@ from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, Gro
 from slakit.batch.distribution import LOG_GAMMA, Distribution, bucket_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, flag_set, text_cell
+from slakit.batch.frames import Part
 from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
 from slakit.batch.records import Rejected
@@ -55,13 +60,14 @@ if TYPE_CHECKING:
     from slakit.batch.evaluation import Evaluator
     from slakit.calendar import BusinessCalendar
 
-__all__ = ["ENGINES", "ENGINE_VARIABLE", "MISSING", "ChunkTexts", "Plan", "available", "plan_for"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "MISSING", "NOT_FLAT", "ChunkTexts", "Plan", "available", "plan_for"]
 
 ENGINE_VARIABLE = "SLAKIT_BATCH_ENGINE"
 """The environment variable that chooses the engine when ``run()`` is not told (tests run once per engine)."""
 ENGINES = ("auto", "rows", "columnar")
 """What ``engine`` accepts (``run(engine=...)``, ``--engine``)."""
 MISSING = "numpy and pyarrow are not installed (pip install 'slakit[batch]')"
+NOT_FLAT = "the input is not a flat CSV/TSV export or table (JSONL and tickets keep the row engine)"
 
 _NONE = "(none)"
 _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
@@ -121,11 +127,12 @@ class _Cache(dict[Hashable, Any]):
 
 
 def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, fmt: str, encoding: str) -> Plan | str:
-    """The columnar plan of a run, or why the columnar engine covers none of its rows."""
+    """The columnar plan of a run, or why the columnar engine covers none of its rows. ``fmt`` is the file's format,
+    or ``"table"`` for a table's rows (a DataFrame, an Arrow table, a Parquet file: :mod:`slakit.batch.frames`)."""
     if not available():
         return MISSING
-    if fmt != "csv" or layout is None:
-        return "the input is not a flat CSV/TSV export (JSONL, tickets and DataFrames keep the row engine)"
+    if fmt not in ("csv", "table") or layout is None:
+        return NOT_FLAT
     if layout.values:
         return "a value map is given"
     if "first_response_after" in layout.index or "resolved_after" in layout.index:
@@ -233,10 +240,13 @@ class Plan:
     # -- a chunk -----------------------------------------------------------------------------------
 
     def chunk(
-        self, payload: str | bytes | FileSpan, first: int, delimiter: str, summary: Accumulator, rows: RowPath
+        self, payload: str | bytes | FileSpan | Part, first: int, delimiter: str, summary: Accumulator, rows: RowPath
     ) -> ChunkTexts | None:
         """The chunk's texts, the columnar rows counted into ``summary`` and the others through ``rows`` (the row
         engine's path for one row); None when the chunk is not read here at all."""
+        if isinstance(payload, Part):
+            arrow = payload.arrow()
+            return None if arrow is None else _TableChunk(self, payload, arrow, first).run(summary, rows)
         table = self.read(payload, delimiter)
         if table is None:
             return None
@@ -446,6 +456,21 @@ def _numbers(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.int64()).cast(pa.string())
 
 
+def _text_bytes(array: pa.Array) -> tuple[bytes, list[int]]:
+    """A string array's data (no nulls) and where each text starts in it (``bounds[i]`` to ``bounds[i + 1]``)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if len(array) == 0:
+        return b"", [0]
+    offsets, data = array.buffers()[1], array.buffers()[2]
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    start = int(bounds[0])
+    return (data.to_pybytes()[start : int(bounds[-1])] if data is not None else b""), (bounds - start).tolist()
+
+
 def _joined(array: pa.Array) -> bytes:
     """The texts of a string array (no nulls) one after the other, from its data buffer."""
     import numpy as np
@@ -646,8 +671,7 @@ class _Chunk:
 
     def _ticket(self, row: int) -> Any:
         """The ticket of the chunk's row ``row``, prepared for evaluation (:data:`_BAD` when it cannot be read)."""
-        width = self.plan.layout.width
-        cells = [self.table.column(i)[row].as_py() for i in range(width)]
+        cells = self.cells([row])[0]  # a table's own cells (_TableChunk), as the row engine reads them
         try:
             item = self.plan.layout.ticket(cells, self.first + row)
             return _BAD if isinstance(item, Rejected) else self.plan.evaluator.prepared(item)
@@ -719,10 +743,14 @@ class _Chunk:
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         return _Col(codes, encoded.dictionary.to_pylist())
 
+    def cells(self, positions: list[int]) -> list[list[Any]]:
+        """The cells of the rows at ``positions`` as the row engine reads them (for the rows it evaluates)."""
+        width = self.plan.layout.width
+        return [[record[f"c{i}"] for i in range(width)] for record in self.table.take(positions).to_pylist()]
+
     def _assemble(self, texts: _Texts, covered: np.ndarray, summary: Accumulator, rows: RowPath) -> ChunkTexts:
         """The chunk's files: the covered rows' texts and the others' (from the row engine) in input order."""
         import numpy as np
-        import pyarrow as pa
 
         n = len(covered)
         if n == self.n:
@@ -732,21 +760,24 @@ class _Chunk:
         mask = np.ones(self.n, dtype=bool)
         mask[covered] = False
         uncovered = np.nonzero(mask)[0].tolist()
-        records = self.table.take(uncovered).to_pylist()
-        width = self.plan.layout.width
         own: list[RowTexts] = []
-        for position, record in zip(uncovered, records, strict=True):
+        for position, cells in zip(uncovered, self.cells(uncovered), strict=True):
             line = self.first + position
-            item = self.plan.layout.ticket([record[f"c{i}"] for i in range(width)], line)
+            item = self.plan.layout.ticket(cells, line)
             own.append(rows(item, line, summary))
-        # each row's place among the covered rows' texts followed by the others'
-        order = np.empty(self.n, dtype=np.int64)
-        order[covered] = np.arange(n)
-        order[uncovered] = n + np.arange(len(uncovered))
-        take = pa.array(order)
+        # the covered rows' texts before each other row: how many covered rows come before it
+        before = np.searchsorted(covered, np.asarray(uncovered, dtype=np.int64)).tolist()
 
         def merged(mine: pa.Array, part: int) -> bytes:
-            return _joined(pa.concat_arrays([mine, pa.array([o[part] for o in own], pa.string())]).take(take))
+            data, bounds = _text_bytes(mine)
+            pieces: list[bytes] = []
+            done = 0
+            for k, texts in zip(before, own, strict=True):
+                pieces.append(data[bounds[done] : bounds[k]])
+                pieces.append(texts[part].encode())
+                done = k
+            pieces.append(data[bounds[done] : bounds[n]])
+            return b"".join(pieces)
 
         return ChunkTexts(
             merged(texts.results, 0),
@@ -759,7 +790,121 @@ class _Chunk:
         )
 
 
+class _TableChunk(_Chunk):
+    """A chunk of a table's rows (:mod:`slakit.batch.frames`): each column made the text cells a CSV chunk of the
+    same rows has, where that text reads exactly as the row engine reads the table's own cells
+    (:func:`_table_texts`); aware timestamps as their instants; every other row, and the rows not covered, read by
+    the row engine from the table's own cells."""
+
+    def __init__(self, plan: Plan, part: Part, table: pa.Table, first: int) -> None:
+        texts, instants, forced = _table_texts(plan.layout, table)
+        super().__init__(plan, texts, first)
+        self.part = part
+        self.instants = instants
+        self.ok &= ~forced
+
+    def times(self, name: str) -> np.ndarray:
+        position = self.plan.layout.index.get(name)
+        given = self.instants.get(position) if position is not None else None
+        if given is None:
+            return super().times(name)
+        self.ok &= given != _BAD
+        return given.copy()
+
+    def cells(self, positions: list[int]) -> list[list[Any]]:
+        return self.part.cells(positions)
+
+
+def _table_texts(layout: FlatLayout, table: pa.Table) -> tuple[pa.Table, dict[int, np.ndarray], np.ndarray]:
+    """A table's columns as the columnar engine reads a CSV chunk (text cells ``c0``, ``c1``, ...), the instants
+    of its aware timestamp columns (epoch µs, :data:`_EMPTY` or :data:`_BAD`) by position, and the rows with a
+    cell that has no such text (the row engine reads them).
+
+    A cell's text is ``str`` of the Python value the row engine reads (:func:`_texts_of`), which each reading of a
+    flat cell (text stripped, counts, survey answers, times) reads as it reads the value itself; a missing value
+    is an empty cell, as there. An aware timestamp read only as a time is its instant; a column nobody reads is
+    empty."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = table.num_rows
+    forced = np.zeros(n, dtype=bool)
+    instants: dict[int, np.ndarray] = {}
+    times = {position for name, position in layout.index.items() if name in _TIMES}
+    read = {position for name, position in layout.index.items() if name not in _TIMES}
+    read |= {position for _, position in layout.survey} | {position for _, position in layout.attributes}
+    empty = pa.nulls(n, pa.string()).fill_null("")
+    columns = []
+    for position in range(layout.width):
+        if position not in times and position not in read:
+            columns.append(empty)
+            continue
+        column = table.column(position).combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        kind = column.type
+        if pa.types.is_timestamp(kind) and kind.tz is not None and position not in read:
+            instants[position] = _timestamp_us(column)
+            columns.append(empty)
+            continue
+        texts = _texts_of(column)
+        if texts is None:
+            forced |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            texts = empty
+        columns.append(texts)
+    return pa.table(columns, names=[f"c{i}" for i in range(layout.width)]), instants, forced
+
+
+def _texts_of(column: pa.Array) -> pa.Array | None:
+    """Each cell as ``str`` of its Python value (empty when missing, NaN too), for text, whole numbers, floats,
+    true/false and decimals; None for any other type (dates, naive timestamps, durations, lists...)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_null(kind):
+        return pa.nulls(len(column), pa.string()).fill_null("")
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_string_view(kind) or pa.types.is_integer(kind):
+        return pc.cast(column, pa.string()).fill_null("")  # Arrow writes a whole number as str() does
+    if not (pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
+        return None
+    encoded = column.dictionary_encode()
+    texts = ["" if value is None or value != value else str(value) for value in encoded.dictionary.to_pylist()]
+    return pa.array(texts, pa.string()).take(encoded.indices).fill_null("")
+
+
+def _is_string_view(kind: pa.DataType) -> bool:
+    """Whether ``kind`` is Arrow's ``string_view`` (polars' strings; pyarrow 16 and later)."""
+    import pyarrow as pa
+
+    test = getattr(pa.types, "is_string_view", None)
+    return bool(test(kind)) if test is not None else False
+
+
+def _timestamp_us(column: pa.Array) -> np.ndarray:
+    """An aware timestamp column as epoch µs: :data:`_EMPTY` where missing, :data:`_BAD` out of the range the
+    columnar engine reads or with a part of a microsecond (the row engine reads those)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.asarray(column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    present = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    unit = column.type.unit
+    if unit == "ns":
+        us, rest = np.divmod(values, 1000)
+        bad = rest != 0
+    else:
+        factor = {"s": 1_000_000, "ms": 1000, "us": 1}[unit]
+        bad = (values < _LOW // factor) | (values > _HIGH // factor)
+        us = np.where(bad, 0, values) * factor
+    bad |= (us < _LOW) | (us >= _HIGH)
+    found: np.ndarray = np.where(present, np.where(bad, _BAD, us), _EMPTY)
+    return found
+
+
 _ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+_ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24]
+_ISO_MARKS = [4, 7, 10, 13, 16, 19, 22]
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -772,19 +917,28 @@ def _iso_instants(array: pa.Array) -> np.ndarray:
     counted from the epoch with the proleptic Gregorian calendar."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(array)
     found = np.full(n, _BAD, dtype=np.int64)
-    found[np.asarray(pc.equal(array, "").to_numpy(zero_copy_only=False), dtype=bool)] = _EMPTY
-    shaped = np.asarray(pc.match_substring_regex(array, _ISO).to_numpy(zero_copy_only=False), dtype=bool)
-    if not shaped.any():
+    if array.null_count:
+        return found  # a CSV chunk's cells are never missing
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
+    lengths = np.diff(offsets)
+    found[lengths == 0] = _EMPTY
+    where = np.nonzero(lengths == 25)[0]
+    if not len(where):
         return found
-    where = np.nonzero(shaped)[0]
-    cells = array.take(pa.array(where))  # each 25 ASCII bytes, one after the other in the data buffer
+    cells = array if len(where) == n else array.take(pa.array(where))  # 25 bytes each, one after the other
     start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
-    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start)
-    digits = raw.reshape(-1, 25).astype(np.int64) - ord("0")
+    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start).reshape(-1, 25)
+    # the shape _ISO matches: digits at their places, '-' '-' 'T' ':' ':' a sign ':' between them
+    digits_there = ((raw[:, _ISO_DIGITS] - ord("0")) <= 9).all(axis=1)  # bytes below '0' wrap round past 9
+    marks = raw[:, _ISO_MARKS]
+    fixed = (marks[:, [0, 1, 2, 3, 4, 6]] == np.frombuffer(b"--T:::", dtype=np.uint8)).all(axis=1)
+    signed = (marks[:, 5] == ord("+")) | (marks[:, 5] == ord("-"))
+    shaped = digits_there & fixed & signed
+    where, raw = where[shaped], raw[shaped]
+    digits = raw.astype(np.int64) - ord("0")
 
     def field(begin: int, stop: int) -> np.ndarray:
         value = np.zeros(len(digits), dtype=np.int64)
@@ -1790,14 +1944,9 @@ def _hour_texts(us: np.ndarray, *, negated: bool = False) -> pa.Array:
     if negated:
         cents = -cents
     negative = (cents < 0) | (negated & (cents == 0))
-    whole = np.abs(cents) // 100
-    fraction = np.abs(cents) % 100
-    return _cat(
-        _choose(negative, "-", ""),
-        _numbers(whole),
-        ".",
-        pa.array(_FRACTIONS, pa.string()).take(pa.array(fraction)),
-    )
+    found = _distinct(np.abs(cents) * 2 + negative)  # each distinct text made once
+    texts = [f"{'-' if key & 1 else ''}{key // 200}.{_FRACTIONS[key // 2 % 100]}" for key in found.values]
+    return pa.array(texts or [""], pa.string()).take(pa.array(found.codes))
 
 
 def _csv_quoted(text: str) -> str:

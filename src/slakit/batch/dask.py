@@ -3,12 +3,16 @@
 Each partition is read like :func:`~slakit.batch.from_dataframe`, evaluated like
 :func:`~slakit.batch.evaluate_many` and reduced to per-ticket result rows (the columns of
 results.csv) and a partial :class:`~slakit.batch.Accumulator`; the partials are merged in a tree,
-which gives exactly the summary of one local run. A row's ``line`` is its 1-based position in the
-whole frame, as :func:`~slakit.batch.run` numbers a pandas DataFrame, so the partition lengths are
-counted first (one extra pass over the input: ``persist()`` it beforehand when it fits in memory).
+which gives exactly the summary of one local run. :func:`summarize` evaluates each partition as
+:func:`~slakit.batch.run` evaluates a table (:func:`evaluate_partition`: the columnar engine where it
+can, the row engine for every other row), so its partials are those of a local run's chunks. A
+row's ``line`` is its 1-based position in the whole frame, as :func:`~slakit.batch.run` numbers a
+pandas DataFrame, so the partition lengths are counted first (one extra pass over the input:
+``persist()`` it beforehand when it fits in memory).
 
 Dask is the optional extra ``slakit[dask]``: this module imports it only when a Dask function is
-called, so :func:`evaluate_frame` (one pandas partition) also serves Spark's ``mapInPandas``. A
+called, so :func:`evaluate_frame` (one pandas partition) also serves Spark's ``mapInPandas``, and
+:func:`evaluate_partition` (a pandas partition or an Arrow batch) Spark's ``mapInArrow``. A
 policy travels to the workers as its configuration and is rebuilt once per worker process.
 """
 
@@ -26,8 +30,9 @@ from slakit.batch.accumulator import Accumulator
 from slakit.batch.dataframe import from_dataframe
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
-from slakit.batch.flat import FlatLayout
+from slakit.batch.frames import as_part
 from slakit.batch.output import TicketWriter
+from slakit.batch.pipeline import PartResult, TableEvaluation, choose_engine
 from slakit.batch.records import Rejected
 from slakit.batch.summary import Summary
 from slakit.batch.values import ValueMap
@@ -41,7 +46,15 @@ if TYPE_CHECKING:
     from dask.dataframe import DataFrame as DaskFrame
     from dask.delayed import Delayed
 
-__all__ = ["REJECTION_COLUMNS", "evaluate", "evaluate_and_summarize", "evaluate_frame", "summarize"]
+__all__ = [
+    "REJECTION_COLUMNS",
+    "PartResult",
+    "evaluate",
+    "evaluate_and_summarize",
+    "evaluate_frame",
+    "evaluate_partition",
+    "summarize",
+]
 
 REJECTION_COLUMNS = ("rejected_kind", "rejected")
 """The columns after results.csv's: a rejected row's short kind and full reason (missing for evaluated rows)."""
@@ -79,20 +92,22 @@ class _Job:
         by: tuple[str, ...],
         reading: Mapping[str, Any],
         key: str | None = None,
+        engine: str | None = None,
     ) -> None:
         self.key = key or uuid.uuid4().hex
         self.policy, self.as_of, self.columns, self.by = policy, as_of, tuple(columns), by
         column_map = reading.get("column_map")
         self.reading = {**reading, "column_map": dict(column_map) if column_map is not None else None}
-        layout = FlatLayout(self.columns, **self.reading)  # a bad frame, or a bad date order, fails here
-        self.evaluator = Evaluator(policy, as_of)
-        self.evaluator.priorities.check(layout.values)  # a value_map to a priority the policy does not have
-        self.context = Context.of(self.evaluator.policy_for(layout.measured))  # as run() does for a DataFrame
+        self.engine = choose_engine(engine)  # chosen where the job is made, not by each worker's environment
+        # a bad frame, date order, value map (to a priority the policy does not have) or engine fails here
+        self.table = TableEvaluation(policy, as_of, self.columns, by, self.reading, self.engine)
+        self.evaluator: Evaluator = self.table.evaluator
+        self.context: Context = self.table.context
         self.writer = TicketWriter(self.context.metrics)
         self.header: tuple[str, ...] = (*self.writer.header, *REJECTION_COLUMNS)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        args = (self.key, self.policy.config, self.as_of, self.columns, self.by, self.reading)
+        args = (self.key, self.policy.config, self.as_of, self.columns, self.by, self.reading, self.engine)
         return _restore, args
 
     def meta(self) -> pd.DataFrame:
@@ -158,10 +173,11 @@ def _restore(
     columns: tuple[str, ...],
     by: tuple[str, ...],
     reading: dict[str, Any],
+    engine: str,
 ) -> _Job:
     job = _JOBS.get(key)
     if job is None:
-        job = _Job(_policy_of(config), as_of, columns, by, reading, key=key)
+        job = _Job(_policy_of(config), as_of, columns, by, reading, key=key, engine=engine)
         _remember(_JOBS, key, job)
     return job
 
@@ -214,6 +230,52 @@ def evaluate_frame(  # noqa: PLR0913 -- the frame, the policy and how rows are r
     return rows, partial
 
 
+def evaluate_partition(  # noqa: PLR0913 -- the rows, the policy and how rows are read, as for run()
+    rows: Any,
+    policy: _PolicyArg,
+    *,
+    as_of: datetime,
+    first_line: int = 1,
+    by: _By = ("month",),
+    engine: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    assume_tz: str | tzinfo | None = None,
+    date_order: str | None = None,
+    date_format: str | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
+) -> PartResult:
+    """One partition of flat rows (a pandas DataFrame, an Arrow table or record batch, a polars DataFrame)
+    evaluated exactly as :func:`~slakit.batch.run` evaluates those rows of a table; needs no Dask.
+
+    ``engine`` as for ``run`` (the columnar engine where it can, the row engine for every other row, by
+    default). The :class:`~slakit.batch.pipeline.PartResult` holds the lines of each per-ticket file (those of
+    ``run``'s files, lines numbered from ``first_line``) and the partial
+    :class:`~slakit.batch.Accumulator`, which pickles; merged into ``Accumulator(by, policy=policy,
+    as_of=as_of)`` with the other partitions' it finishes into the summary of the whole input. What is worked
+    out once per policy and columns (the evaluator, the columnar plan and its caches) is kept for the next
+    partition in the same process. This is what :func:`summarize` runs on each partition, and the building block
+    of the Spark recipe (``mapInArrow``) in docs/scale.md.
+    """
+    groups = _check(as_of, by)
+    if not isinstance(first_line, int) or isinstance(first_line, bool) or first_line < 1:
+        raise ConfigError.for_value("first_line", first_line, "a whole number, 1 or more")
+    reading = _reading(column_map, assume_tz, date_order, date_format, value_map)
+    part = as_part(rows)
+    columns = part.columns()
+    resolved = presets.resolve(policy)
+    key = hashlib.sha256(
+        repr(
+            (resolved.config.model_dump_json(), repr(as_of), columns, groups, sorted(reading.items(), key=str),
+             choose_engine(engine))
+        ).encode()
+    ).hexdigest()  # fmt: skip
+    job = _JOBS.get(key)
+    if job is None:
+        job = _Job(resolved, as_of, columns, groups, reading, key=key, engine=engine)
+        _remember(_JOBS, key, job)
+    return job.table.evaluate(part, first_line)
+
+
 # Tasks run on the workers: module-level functions, so that they pickle by name.
 
 
@@ -222,9 +284,7 @@ def _rows_task(df: pd.DataFrame, job: _Job, first_line: int) -> pd.DataFrame:
 
 
 def _summary_task(df: pd.DataFrame, job: _Job, first_line: int) -> Accumulator:
-    partial = job.run(df, first_line, summary=True)[1]
-    assert partial is not None  # noqa: S101 -- asked for
-    return partial
+    return job.table.evaluate(df, first_line).summary
 
 
 def _both_task(df: pd.DataFrame, job: _Job, first_line: int) -> tuple[pd.DataFrame, Accumulator | None]:
@@ -248,12 +308,13 @@ def _plan(
     as_of: datetime,
     by: tuple[str, ...],
     reading: dict[str, Any],
+    engine: str | None = None,
 ) -> tuple[_Job, Delayed, list[Delayed], list[int]]:
     """The job, the job as one graph key, the partitions and each partition's first line."""
     dask, dd = _dask()
     if not isinstance(ddf, dd.DataFrame):
         raise ConfigError.for_value("ddf", type(ddf).__name__, "a dask.dataframe.DataFrame")
-    job = _Job(presets.resolve(policy), as_of, [str(c) for c in ddf.columns], by, reading)
+    job = _Job(presets.resolve(policy), as_of, [str(c) for c in ddf.columns], by, reading, engine=engine)
     parts = list(ddf.to_delayed())
     # Counted on these very partitions (a projection of the frame may be partitioned differently),
     # now, so that no partition's evaluation waits in memory for the length of every other one.
@@ -382,17 +443,20 @@ def summarize(  # noqa: PLR0913 -- the frame, the policy and how rows are read, 
     date_order: str | None = None,
     date_format: str | None = None,
     value_map: Mapping[str, Mapping[str, str]] | None = None,
+    engine: str | None = None,
 ) -> Summary:
     """The :class:`~slakit.batch.Summary` of every row of ``ddf``, exactly as one local run gives it.
 
-    Each partition becomes a partial :class:`~slakit.batch.Accumulator` on a worker; they are merged
-    ``split_every`` at a time in a tree, and the root finishes into the summary. Arguments as for
-    :func:`evaluate`; ``by`` as for :func:`~slakit.batch.summarize`.
+    Each partition is evaluated on a worker as :func:`~slakit.batch.run` evaluates a table's rows
+    (:func:`evaluate_partition`: ``engine`` as for ``run``, the columnar engine where it can by default)
+    into a partial :class:`~slakit.batch.Accumulator`; they are merged ``split_every`` at a time in a
+    tree, and the root finishes into the summary. Arguments as for :func:`evaluate`; ``by`` as for
+    :func:`~slakit.batch.summarize`.
     """
     dask, _ = _dask()
     groups = _check(as_of, by, split_every)
     reading = _reading(column_map, assume_tz, date_order, date_format, value_map)
-    job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, reading)
+    job, shared, parts, firsts = _plan(ddf, policy, as_of, groups, reading, engine)
     task = dask.delayed(_summary_task, pure=True)
     root = _reduce([task(part, shared, first) for part, first in zip(parts, firsts, strict=True)], split_every)
     (partial,) = dask.compute(root)

@@ -16,7 +16,7 @@ from slakit.batch.records import Rejected
 from slakit.errors import ConfigError
 from slakit.sla import Ticket
 
-__all__ = ["frame_rows", "from_dataframe"]
+__all__ = ["check_pandas", "frame_cells", "frame_rows", "from_dataframe", "missing_to_none"]
 
 
 def from_dataframe(
@@ -49,7 +49,13 @@ def from_dataframe(
 
 def frame_rows(df: Any, layout: FlatLayout, first_line: int = 1) -> Iterator[Ticket | Rejected]:
     """The rows of ``df`` read with ``layout`` (made from its columns), as :func:`from_dataframe` reads them."""
-    return _rows(df, layout, first_line, _pandas_isna(df))
+    _pandas_isna(df)
+    return _rows(df, layout, first_line)
+
+
+def check_pandas(df: Any) -> None:
+    """A :class:`~slakit.errors.ConfigError` unless ``df`` is a pandas DataFrame (and pandas is installed)."""
+    _pandas_isna(df)
 
 
 def _pandas_isna(df: Any) -> Any:
@@ -63,9 +69,24 @@ def _pandas_isna(df: Any) -> Any:
     return pd.isna
 
 
-def _rows(df: Any, layout: FlatLayout, first_line: int, isna: Any) -> Iterator[Ticket | Rejected]:
-    for offset, row in enumerate(df.itertuples(index=False, name=None)):
-        yield layout.ticket([_cell(value, isna) for value in row], first_line + offset)
+def frame_cells(df: Any) -> Iterator[list[Any]]:
+    """Each row of the pandas DataFrame ``df`` as the cells :class:`~slakit.batch.FlatLayout` reads (the one way
+    a DataFrame's cells are read: missing values as None, numpy scalars as Python numbers, timestamps as
+    ``datetime``)."""
+    isna = _pandas_isna(df)
+    for row in df.itertuples(index=False, name=None):
+        yield [_cell(value, isna) for value in row]
+
+
+def missing_to_none(value: Any) -> Any:
+    """A cell of an Arrow table as the row engine reads it: NaN (a float's missing value) as None, as pandas
+    reads it in a DataFrame."""
+    return None if value.__class__ is float and value != value else value
+
+
+def _rows(df: Any, layout: FlatLayout, first_line: int) -> Iterator[Ticket | Rejected]:
+    for offset, cells in enumerate(frame_cells(df)):
+        yield layout.ticket(cells, first_line + offset)
 
 
 def _cell(value: Any, isna: Any) -> Any:

@@ -29,10 +29,10 @@ from slakit import __version__, presets
 from slakit.batch import columnar, csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan
-from slakit.batch.dataframe import frame_rows
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
+from slakit.batch.frames import Part, as_part, open_table
 from slakit.batch.options import RejectLimit
 from slakit.batch.output import BREACH_COLUMNS, REJECTED_COLUMNS, WARNING_COLUMNS, TicketWriter
 from slakit.batch.reading import FileSpan, Format, Source, open_source, parse_chunk
@@ -45,13 +45,24 @@ from slakit.errors import ConfigError, TooManyRejectedError
 from slakit.policy import ServicePolicy
 from slakit.sla import Policy, Ticket
 
-__all__ = ["CHUNK_RECORDS", "CHUNK_TICKETS", "FILES", "RunOutcome", "RunProgress", "run"]
+__all__ = [
+    "CHUNK_RECORDS",
+    "CHUNK_TICKETS",
+    "FILES",
+    "PartResult",
+    "RunOutcome",
+    "RunProgress",
+    "TableEvaluation",
+    "choose_engine",
+    "run",
+]
 
 CHUNK_RECORDS = 10_000
 """Records of a file per chunk: large enough that what is done per chunk (a partial summary to pickle and
 merge, a file to hand over) costs little per row, small enough to stay flat (some 20 MB of text per chunk)."""
 CHUNK_TICKETS = 2_000
-"""Tickets (objects, from an iterable or a DataFrame) per chunk: they weigh more than text."""
+"""Tickets (objects, from an iterable) per chunk: they weigh more than text. A table (a DataFrame, an Arrow table,
+a Parquet file) is cut into chunks of :data:`CHUNK_RECORDS` rows."""
 
 FILES = ("results.csv", "results.jsonl", "rejected.csv", "breaches.csv", "warnings.csv")
 """The per-ticket files every run writes (the report's files follow, then run.json)."""
@@ -63,9 +74,9 @@ RUN_FORMAT = "slakit.run/1"
 class RunProgress:
     """How far a run is, after each chunk: rows done, and bytes of the input file read so far and in all.
 
-    The bytes are those of the file as stored (compressed, for ``.gz``); both are None for a DataFrame or an
-    iterable, and for an open file without a file descriptor. ``bytes_read`` reaches ``bytes_total`` with
-    the last chunk.
+    The bytes are those of the file as stored (compressed, for ``.gz``); both are None for a table (a DataFrame,
+    an Arrow table, a Parquet file) or an iterable, and for an open file without a file descriptor.
+    ``bytes_read`` reaches ``bytes_total`` with the last chunk.
     """
 
     rows: int
@@ -111,8 +122,8 @@ class _Work:
     context: Context
     by: tuple[str, ...]
     writer: TicketWriter
-    format: Format | None  # None: chunks hold tickets, not text
-    layout: FlatLayout | None
+    format: Format | None  # None: chunks hold tickets or a table's rows (frames.Part), not text
+    layout: FlatLayout | None  # a flat CSV's or a table's
     delimiter: str
     encoding: str
     spill_to: str | None = None  # workers: the folder their chunks' text goes to
@@ -147,11 +158,88 @@ class _Spilled:
     columnar: int = 0
 
 
+def choose_engine(engine: str | None) -> str:
+    """The engine a run uses: ``engine``, else the environment variable ``SLAKIT_BATCH_ENGINE``, else ``"auto"``;
+    a :class:`~slakit.errors.ConfigError` for a name that is none of :data:`~slakit.batch.columnar.ENGINES`."""
+    if engine is None:
+        engine = os.environ.get(ENGINE_VARIABLE) or "auto"
+    if engine not in ENGINES:
+        raise ConfigError.for_value("engine", engine, "one of auto, rows, columnar")
+    return engine
+
+
+@dataclass(frozen=True, slots=True)
+class PartResult:
+    """One part of a table evaluated as :func:`run` evaluates it: the UTF-8 bytes of each per-ticket file (the
+    lines after the header; results.jsonl has none), its partial summary, the rows each engine evaluated and the
+    date orders its rows showed (:attr:`RunOutcome.date_orders`)."""
+
+    rows: int
+    results_csv: bytes
+    results_jsonl: bytes
+    rejected_csv: bytes
+    breaches_csv: bytes
+    warnings_csv: bytes
+    summary: Accumulator
+    engines: Mapping[str, int]
+    date_orders: Mapping[str, int]
+
+
+class TableEvaluation:
+    """How :func:`run` evaluates a table's rows, set up once for the table's columns, to evaluate its parts one at
+    a time wherever they are (a Dask partition, a Spark batch: :mod:`slakit.batch.dask`).
+
+    ``reading`` holds ``column_map``, ``assume_tz``, ``date_order``, ``date_format`` and ``value_map`` as
+    :class:`~slakit.batch.FlatLayout` takes them; ``engine`` as for :func:`run`. Made in each process that
+    evaluates parts (it does not pickle)."""
+
+    def __init__(
+        self,
+        policy: ServicePolicy,
+        as_of: datetime,
+        columns: Iterable[str],
+        by: tuple[str, ...],
+        reading: Mapping[str, Any],
+        engine: str | None = None,
+    ) -> None:
+        layout = FlatLayout([str(column) for column in columns], **reading)
+        self.evaluator = Evaluator(policy, as_of)
+        self.evaluator.priorities.check(layout.values)  # a value_map to a priority the policy does not have
+        self.context = Context.of(self.evaluator.policy_for(layout.measured))  # as run() does for a table
+        given = _Input(iter(()), layout=layout, table=True, measured=layout.measured)
+        plan, self.engine_note = _columnar_plan(choose_engine(engine), self.evaluator, self.context, given, None)
+        self.work = _Work(
+            evaluator=self.evaluator,
+            context=self.context,
+            by=by,
+            writer=TicketWriter(self.context.metrics),
+            format=None,
+            layout=layout,
+            delimiter=",",
+            encoding="utf-8",
+            columnar=plan,
+        )
+
+    def evaluate(self, rows: Any, first_line: int) -> PartResult:
+        """The rows of ``rows`` (a pandas DataFrame, an Arrow table or record batch, with the table's columns),
+        numbered from ``first_line``, as :func:`run` evaluates them."""
+        part = as_part(rows)
+        output = _process(self.work, (first_line, part))
+        return PartResult(
+            output.rows,
+            *_texts(output),
+            output.summary,
+            {name: n for name, n in (("columnar", output.columnar), ("rows", output.rows - output.columnar)) if n},
+            dict(output.orders),
+        )
+
+
 def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
     first, payload = chunk
     summary = Accumulator(work.by, as_of=work.evaluator.as_of)
     summary.context = work.context
-    if work.columnar is not None and work.format == "csv":
+    table = isinstance(payload, Part)
+    if work.columnar is not None and (work.format == "csv" or table):
         texts = work.columnar.chunk(payload, first, work.delimiter, summary, partial(_row_texts, work))
         if texts is not None:
             return _Output(
@@ -166,7 +254,10 @@ def _process(work: _Work, chunk: tuple[int, Any]) -> _Output:
                 texts.columnar,
             )
     items: Iterable[Ticket | Rejected]
-    if work.format is None:
+    if table:
+        assert work.layout is not None  # noqa: S101 -- a table's layout is made from its columns
+        items = payload.items(work.layout, first)
+    elif work.format is None:
         items = payload
     else:
         items = parse_chunk(work.format, payload, first, work.layout, work.delimiter, work.encoding)
@@ -307,10 +398,6 @@ def _chunk_lines(chunk: tuple[int, Any]) -> str:
     return f"lines {first:,}-{first + max(count, 1) - 1:,}"
 
 
-def _is_dataframe(source: Any) -> bool:
-    return type(source).__name__ == "DataFrame" and hasattr(source, "itertuples")
-
-
 def _input_file(source: Any) -> tuple[os.stat_result | None, str | None]:
     """The input file's ``stat`` and path (absolute) or name; None for what is not a file."""
     if isinstance(source, str | os.PathLike):
@@ -357,25 +444,24 @@ class _BytesRead:
 
 @dataclass(frozen=True, slots=True)
 class _Input:
-    """An input opened for a run: its chunks, the source file (None for a DataFrame or an iterable), the layout of
-    a CSV read by the chunks' workers, that of a DataFrame read here, and the metrics its columns can measure."""
+    """An input opened for a run: its chunks, the source file (None for a table or an iterable), the layout of a
+    flat CSV or a table (its rows are read where the chunks are evaluated), whether it is a table, and the metrics
+    its columns can measure."""
 
     chunks: Iterator[tuple[int, Any]]
     opened: Source | None = None
     layout: FlatLayout | None = None
-    frame_layout: FlatLayout | None = None
+    table: bool = False
     measured: frozenset[str] | None = None
 
 
 def _open_input(source: Any, jobs: int, chunk_size: int | None, options: dict[str, Any]) -> _Input:
     """``source`` cut into chunks; ``options`` as for :func:`~slakit.batch.reading.open_source`."""
-    if _is_dataframe(source):
-        frame: Any = source
+    table = open_table(source, chunk_size or CHUNK_RECORDS, options["format"])
+    if table is not None:
         names = ("column_map", "assume_tz", "date_order", "date_format", "value_map")
-        reading = {name: options[name] for name in names}
-        frame_layout = FlatLayout([str(c) for c in frame.columns], **reading)
-        tickets = parallel.numbered_chunks(frame_rows(frame, frame_layout), chunk_size or CHUNK_TICKETS)
-        return _Input(tickets, frame_layout=frame_layout, measured=frame_layout.measured)
+        columns = FlatLayout(table.columns, **{name: options[name] for name in names})
+        return _Input(table.parts, layout=columns, table=True, measured=columns.measured)
     if isinstance(source, str | os.PathLike | io.IOBase) or hasattr(source, "read"):
         opened = open_source(source, **options)
         layout = opened.layout
@@ -408,28 +494,29 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
 ) -> RunOutcome:
     """Evaluate a whole export and write the per-ticket files and the report into ``out_dir``.
 
-    ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``,
-    ``column_map``, ``assume_tz``, ``delimiter``, ``encoding``, ``date_order``, ``date_format`` and
-    ``value_map`` as for :func:`~slakit.batch.read`), a pandas DataFrame of flat rows, or an iterable of
-    tickets and rejected rows. ``policy`` is a :class:`~slakit.ServicePolicy`, a preset name or a policy
-    file; a ``value_map`` that maps a priority to one the policy does not have is refused before anything
-    is read. Writes results.csv, results.jsonl, rejected.csv, breaches.csv and warnings.csv, then the report
-    in ``formats`` (``html``, ``md``, ``json``, ``csv``) through :func:`slakit.batch.report.write_report`,
-    and run.json last: every
-    file goes into a staging folder in ``out_dir`` and is moved into place only when the run has
-    succeeded, so a failed or interrupted run leaves the previous outputs as they were
-    (:mod:`~slakit.batch.rundir`). An input file that is one of the outputs is refused
-    (:class:`~slakit.errors.ConfigError`) before anything is written. ``jobs`` worker processes share
-    the work; the output is the same for any ``jobs``. ``progress`` is called with a
-    :class:`RunProgress` after each chunk of ``chunk_size`` records (by default :data:`CHUNK_RECORDS`
-    of a file, :data:`CHUNK_TICKETS` tickets otherwise).
+    ``source`` is a file (path or open file: flat CSV/TSV or JSONL, optionally ``.gz``; ``format``, ``column_map``,
+    ``assume_tz``, ``delimiter``, ``encoding``, ``date_order``, ``date_format`` and ``value_map`` as for
+    :func:`~slakit.batch.read`), a table of flat rows (a pandas or polars DataFrame, an Arrow table, record batch or
+    ``RecordBatchReader``, or a Parquet file by its path: ``.parquet``, ``.pq`` or ``format="parquet"``; rows
+    numbered from 1, cells read as :func:`~slakit.batch.from_dataframe` reads a DataFrame's:
+    :mod:`slakit.batch.frames`), or an iterable of tickets and rejected rows. ``policy`` is a
+    :class:`~slakit.ServicePolicy`, a preset name or a policy file; a ``value_map`` that maps a priority to one the
+    policy does not have is refused before anything is read. Writes results.csv, results.jsonl, rejected.csv,
+    breaches.csv and warnings.csv, then the report in ``formats`` (``html``, ``md``, ``json``, ``csv``) through
+    :func:`slakit.batch.report.write_report`, and run.json last: every file goes into a staging folder in
+    ``out_dir`` and is moved into place only when the run has succeeded, so a failed or interrupted run leaves the
+    previous outputs as they were (:mod:`~slakit.batch.rundir`). An input file that is one of the outputs is refused
+    (:class:`~slakit.errors.ConfigError`) before anything is written. ``jobs`` worker processes share the work; the
+    output is the same for any ``jobs``. ``progress`` is called with a :class:`RunProgress` after each chunk of
+    ``chunk_size`` records (by default :data:`CHUNK_RECORDS` of a file or rows of a table, :data:`CHUNK_TICKETS`
+    tickets of an iterable).
 
     ``max_rejected`` (a number of rows, or a share such as ``"5%"``) is how many rejected rows the run
     accepts: past it, the run still writes every output (they are complete) and then raises
     :class:`~slakit.errors.TooManyRejectedError`, whose ``outcome`` is the run's :class:`RunOutcome`.
 
     ``engine`` chooses how rows are evaluated: ``"rows"`` one ticket at a time (every input), ``"columnar"`` a
-    column at a time with numpy and pyarrow (the ``batch`` extra; flat CSV/TSV exports; refused with a
+    column at a time with numpy and pyarrow (the ``batch`` extra; flat CSV/TSV exports and tables; refused with a
     :class:`~slakit.errors.ConfigError` for an input or policy it cannot take at all), ``"auto"`` (the default)
     the columnar engine where it can and the row engine for everything else. Either way a row the columnar
     engine does not cover goes to the row engine, and the files are the same byte for byte whichever engine
@@ -444,10 +531,7 @@ def run(  # noqa: PLR0913 -- the batch entry point: each option keyword-only, do
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1):
         raise ConfigError.for_value("chunk_size", chunk_size, "a whole number of records, 1 or more")
     groups = check_by(by)
-    if engine is None:
-        engine = os.environ.get(ENGINE_VARIABLE) or "auto"
-    if engine not in ENGINES:
-        raise ConfigError.for_value("engine", engine, "one of auto, rows, columnar")
+    engine = choose_engine(engine)
     limit = RejectLimit.of(max_rejected) if max_rejected is not None else None
     values = ValueMap.of(value_map)
     formats = tuple(formats)
@@ -558,8 +642,6 @@ def _evaluate_into(
             os.close(target)
         if given.opened is not None:
             given.opened.close()
-    if given.frame_layout is not None:
-        orders.update(given.frame_layout.date_orders)
 
 
 _SAID: set[str] = set()
@@ -578,13 +660,14 @@ def _columnar_plan(
     """The columnar engine's plan for the run (None: the row engine takes every row), and why not when it cannot."""
     if engine == "rows":
         return None, None
-    if opened is None:
-        reason = "the input is not a flat CSV/TSV export (JSONL, tickets and DataFrames keep the row engine)"
-    else:
-        found = columnar.plan_for(evaluator, context, given.layout, opened.format, opened.encoding)
+    if given.table or opened is not None:
+        kind, encoding = ("table", "utf-8") if opened is None else (opened.format, opened.encoding)
+        found = columnar.plan_for(evaluator, context, given.layout, kind, encoding)
         if isinstance(found, columnar.Plan):
             return found, None
         reason = found
+    else:
+        reason = columnar.NOT_FLAT
     if engine == "columnar" or reason == columnar.MISSING:
         if reason == columnar.MISSING and engine == "auto":
             _say_once(reason)

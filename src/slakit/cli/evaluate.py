@@ -74,7 +74,7 @@ def register(commands: Commands) -> None:
         "priority:Urgent=P1,High=P1,Normal=P2,Low=P3 (repeatable)",
     )
     evaluate.add_argument("--assume-tz", type=zone, metavar="ZONE", help="zone of times without a UTC offset")
-    evaluate.add_argument("--input-format", choices=("csv", "jsonl"), help="when the file name does not say")
+    evaluate.add_argument("--input-format", choices=("csv", "jsonl", "parquet"), help="when the file name does not say")
     evaluate.add_argument(
         "--encoding", type=encoding, default="utf-8-sig", help="text encoding (default UTF-8, BOM or not)"
     )
