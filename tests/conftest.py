@@ -35,7 +35,6 @@ BOTH_ENGINES = frozenset(
         "tests.batch.test_dask",
         "tests.batch.test_dataframe",
         "tests.batch.test_defined_metrics",
-        "tests.batch.test_jsonl",
         "tests.batch.test_pipeline",
         "tests.batch.test_reading",
         "tests.batch.test_report_html",

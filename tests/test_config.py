@@ -505,3 +505,17 @@ def test_every_config_class_reads_files_from_paths_and_text_from_strings(cls, da
         cls.from_config("config.yaml")  # even when the file exists
     with pytest.raises(ConfigError, match=r"pathlib\.Path\('numbering\.toml'\)"):
         cls.from_config("numbering.toml")  # or does not
+
+
+def test_a_report_with_many_problems_lists_a_few_and_counts_the_rest() -> None:
+    """Regression: an SLA report missing its fields, with a value under each of many keys, gave a ConfigError of
+    more than 5,000 characters (every problem listed, each with the value)."""
+    from slakit.sla.report import SLAReport
+
+    value = {"metrics": {"": {"allow_partial": None, "CN": False}, "contact_within": {"P2": -(10**20)}}}
+    value.update({f"key{i}" * 30: {"x": "y" * 300} for i in range(40)})
+    with pytest.raises(SlakitError) as caught:
+        SLAReport.from_dict(value)
+    message = str(caught.value)
+    assert len(message) < 5_000
+    assert "more problems" in message or message.count(";") < 8

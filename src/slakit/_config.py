@@ -276,7 +276,18 @@ def config_error_from(exc: ValidationError, *, what: str) -> ConfigError:
             problems.append(f"{path}: {message} (got {shown(error.get('input'))}{_boolean_hint(error)})")
         else:
             problems.append(message)
+    if len(problems) > _PROBLEMS_SHOWN:  # the message stays short whatever the input: the first few, then a count
+        problems[_PROBLEMS_SHOWN:] = [f"and {len(problems) - _PROBLEMS_SHOWN} more problems"]
+    problems = [
+        problem if len(problem) <= _PROBLEM_LENGTH else problem[: _PROBLEM_LENGTH - 3] + "..." for problem in problems
+    ]
     return ConfigError(f"invalid {what}: " + "; ".join(problems), path=first_path)
+
+
+_PROBLEMS_SHOWN = 8
+"""The most problems one ConfigError lists (the others are counted)."""
+_PROBLEM_LENGTH = 500
+"""The most characters one problem of a ConfigError takes (a path of long keys and the value shown)."""
 
 
 def _boolean_hint(error: Any) -> str:
