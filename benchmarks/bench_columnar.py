@@ -38,7 +38,9 @@ outcome = run(source, policy, as_of=datetime.fromisoformat(sys.argv[6]), out_dir
 wall = time.perf_counter() - began
 usage = resource.getrusage(resource.RUSAGE_SELF)
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "rss_mb": max(usage.ru_maxrss, children.ru_maxrss) / 1024,
+# this process's own peak (VmHWM: ru_maxrss would carry the benchmark's own peak over the fork), its workers'
+own = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"wall": wall, "rss_mb": max(own, children.ru_maxrss) / 1024,
                   "cpu": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime,
                   "engines": dict(outcome.engines), "rows": outcome.rows}))
 """

@@ -1824,18 +1824,17 @@ class _TextMaker:
             offsets[i], suffix, mixed[i] = self._hour(hour)
             suffixes.append(suffix)
         local = at + offsets[inverse]
-        texts = _cat(_local_texts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
+        parts = (*_local_parts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
         one_by_one = present & (mixed[inverse] | (at % 1_000_000 != 0) | (local < _YEAR_1000))
-        if one_by_one.any():
-            where = np.nonzero(one_by_one)[0]
-            texts = pc.replace_with_mask(
-                texts,
-                pa.array(one_by_one),
-                pa.array([self.instant(int(us)) for us in at[where].tolist()], pa.string()),
-            )
-        csv = pc.if_else(pa.array(present), texts, pa.scalar("", pa.string()))
-        json = pc.if_else(pa.array(present), _cat('"', texts, '"'), pa.scalar("null", pa.string()))
-        return csv, json
+        if not one_by_one.any():  # each line's text made in one pass per file
+            return _choose(present, _cat(*parts), ""), _choose(present, _cat('"', *parts, '"'), "null")
+        where = np.nonzero(one_by_one)[0]
+        texts = pc.replace_with_mask(
+            _cat(*parts),
+            pa.array(one_by_one),
+            pa.array([self.instant(int(us)) for us in at[where].tolist()], pa.string()),
+        )
+        return _choose(present, texts, ""), _choose(present, _cat('"', texts, '"'), "null")
 
     def _hour(self, hour: int) -> tuple[int, str, bool]:
         """The zone's offset (µs) and its ``isoformat`` suffix at the start of the hour ``hour`` (hours since the
@@ -1909,21 +1908,20 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
 
 
-def _local_texts(local: np.ndarray) -> pa.Array:
-    """Local wall-clock instants (epoch µs as if the zone were UTC, whole seconds, year 1000 or later) as
-    ``YYYY-MM-DDTHH:MM:SS``: the date of each distinct day (``date.isoformat``), then the time of day of each
-    distinct second, joined."""
+def _local_parts(local: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Local wall-clock instants (epoch µs as if the zone were UTC, whole seconds, year 1000 or later) as the two
+    parts of ``YYYY-MM-DDTHH:MM:SS``: the date of each distinct day with its ``T`` (``date.isoformat``), and the
+    time of day of each distinct second."""
     import numpy as np
     import pyarrow as pa
 
     days, second_of_day = np.divmod(local // 1_000_000, 86400)
     day = _distinct(days)
     second = _distinct(second_of_day)
-    day_texts = [date.fromordinal(int(d) + _EPOCH_ORDINAL).isoformat() for d in day.values]
+    day_texts = [date.fromordinal(int(d) + _EPOCH_ORDINAL).isoformat() + "T" for d in day.values]
     second_texts = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in second.values]
-    return _cat(
+    return (
         pa.array(day_texts or [""], pa.string()).take(pa.array(day.codes)),
-        "T",
         pa.array(second_texts or [""], pa.string()).take(pa.array(second.codes)),
     )
 
