@@ -636,3 +636,16 @@ def test_table_cells_without_a_faithful_text_go_to_the_row_engine() -> None:
     assert texts.column(2).to_pylist() == ["1", "2", ""]
     assert texts.column(5).to_pylist() == ["True", "", "False"]
     assert texts.column(6).to_pylist() == ["", "", ""]
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xed\xa0\x80", b"\xc0\xaf", b"\xe4\xb8"])
+def test_a_chunk_with_bytes_that_are_not_utf8_is_the_row_engines(tmp_path: Path, bad: bytes) -> None:
+    """A chunk is read as bytes: Arrow's UTF-8 check refuses exactly what Python's decoder refuses, so that chunk
+    goes to the row engine, which rejects the one record and evaluates the others."""
+    width = HEADER.count(",") + 1
+    good = [f"T{i},2025-09-01T10:00:00+08:00,P2".encode() + b"," * (width - 3) for i in range(2000)]
+    broken = b"X1,2025-09-01T10:00:00+08:00,P2,cat" + bad + b"," * (width - 4)  # past the first 64 KiB
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"\r\n".join([HEADER.encode(), *good[:1600], broken, *good[1600:]]) + b"\r\n")
+    _, outcome = _both(tmp_path, source, _policy(tmp_path), chunk_size=500)
+    assert outcome.engines == {"columnar": 1501, "rows": 500}  # the chunk of rows 1,501-2,000 whole

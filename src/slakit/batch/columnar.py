@@ -193,29 +193,24 @@ class Plan:
         if isinstance(payload, FileSpan):
             payload = payload.read()
         if isinstance(payload, str):
-            text = payload
             try:
                 data = payload.encode()
             except UnicodeEncodeError:
                 return None
         else:
-            data = payload
-            try:
-                text = payload.decode()
-            except UnicodeDecodeError:
-                return None
-        if not text or '"' in text or text.count("\r") != text.count("\r\n"):
+            data = payload  # Arrow checks that it is UTF-8 (check_utf8): a chunk that is not is the row engine's
+        if not data or b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
             return None
-        body = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+        body = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
         if (
             not body
-            or "\n\n" in body
-            or "\n\r\n" in body
-            or body.startswith(("\n", "\r\n"))
-            or body.endswith(("\r", "\n"))
+            or b"\n\n" in body
+            or b"\n\r\n" in body
+            or body.startswith((b"\n", b"\r\n"))
+            or body.endswith((b"\r", b"\n"))
         ):
             return None  # a blank line (the csv module skips it), at the chunk's end too
-        lines = body.count("\n") + 1
+        lines = body.count(b"\n") + 1
         width = self.layout.width
         names = [f"c{i}" for i in range(width)]
         try:
