@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -126,3 +127,22 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[str] | None]) -> str
 def export_text() -> str:
     """The export as CSV text (header on line 1)."""
     return csv_text(HEADER, ROWS)
+
+
+def defined_metric_policy(folder: Path) -> Path:
+    """p1-p3 with a rule on a metric it defines by events (a daily follow-up), which the columnar engine does not
+    fire: a run with it takes the row engine (written to ``folder``)."""
+    import yaml
+
+    from slakit import presets
+
+    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
+    reply = {"event": "reply", "author": "agent", "public": True}
+    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
+    for entry in config["priorities"].values():
+        entry["targets"]["followup"] = "24h"
+    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
+    config["escalation"]["rules"].append({**rule, "level": 0})
+    path = folder / "policy-defined.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path

@@ -35,6 +35,7 @@ from slakit.batch.facts import hours  # noqa: E402
 from slakit.demo.export import write_export  # noqa: E402
 from slakit.errors import ConfigError  # noqa: E402
 from slakit.instants import from_us, to_us, zone_named  # noqa: E402
+from tests.batch.exports import defined_metric_policy  # noqa: E402
 
 AS_OF = datetime.fromisoformat("2025-10-31T23:59:59+08:00")
 HEADER = (
@@ -73,20 +74,6 @@ def _policy(
         config["slas"] = _SLAS
         config["priorities"]["P1"]["targets"]["acknowledge"] = "0s"
     path = tmp / f"policy-{calendar}-{reopen}-{slas}-{rules}.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _defined_policy(tmp: Path) -> Path:
-    """p1-p3 with a rule on a metric it defines by events, which the columnar engine does not fire."""
-    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
-    reply = {"event": "reply", "author": "agent", "public": True}
-    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
-    for entry in config["priorities"].values():
-        entry["targets"]["followup"] = "24h"
-    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
-    config["escalation"]["rules"].append({**rule, "level": 0})
-    path = tmp / "policy-defined.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -376,7 +363,7 @@ def test_tab_separated_cells_with_commas_are_quoted_alike(tmp_path: Path) -> Non
 def test_columnar_refuses_what_it_cannot_take(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
     with pytest.raises(ConfigError, match="defines by events"):
-        run(files.csv, _defined_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="columnar")
+        run(files.csv, defined_metric_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="columnar")
     with pytest.raises(ConfigError, match="not a flat CSV"):
         run(files.jsonl, _policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "b", engine="columnar")
     with pytest.raises(ConfigError, match="'engine'"):
@@ -385,7 +372,7 @@ def test_columnar_refuses_what_it_cannot_take(tmp_path: Path) -> None:
 
 def test_auto_says_why_the_row_engine_took_every_row(tmp_path: Path) -> None:
     files = write_export(tmp_path, rows=20, seed=1, as_of=AS_OF)
-    outcome = run(files.csv, _defined_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="auto")
+    outcome = run(files.csv, defined_metric_policy(tmp_path), as_of=AS_OF, out_dir=tmp_path / "a", engine="auto")
     assert outcome.engines == {"rows": 20}
     assert outcome.engine_note is not None
     assert "defines by events" in outcome.engine_note

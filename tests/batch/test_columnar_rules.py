@@ -36,6 +36,7 @@ from slakit.batch.flat import FlatLayout  # noqa: E402
 from slakit.batch.output import TicketWriter  # noqa: E402
 from slakit.instants import to_us, zone_named  # noqa: E402
 from slakit.policy import ServicePolicy  # noqa: E402
+from tests.batch.exports import defined_metric_policy  # noqa: E402
 
 HEADER = [
     *("id", "created_at", "priority", "category", "channel", "product", "customer", "agent", "assigned_at"),
@@ -381,15 +382,7 @@ def test_thresholds_on_the_edges_of_open_intervals(policies: dict[str, ServicePo
 
 
 def test_a_rule_on_a_metric_defined_by_events_keeps_the_row_engine(tmp_path: Path) -> None:
-    config = yaml.safe_load((PRESETS / "p1-p3.yaml").read_text(encoding="utf-8"))
-    reply = {"event": "reply", "author": "agent", "public": True}
-    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
-    for entry in config["priorities"].values():
-        entry["targets"]["followup"] = "24h"
-    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
-    config["escalation"]["rules"].append({**rule, "level": 0})
-    path = tmp_path / "defined.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    path = defined_metric_policy(tmp_path)
     policy = presets.resolve(path)
     assert columnar_rules.refusal(policy.escalation, frozenset(policy.sla.definitions)) is not None
     assert columnar_rules.refusal(presets.resolve("p1-p3").escalation, frozenset()) is None

@@ -17,6 +17,7 @@ import yaml
 import slakit
 from slakit import presets
 from slakit.cli import main
+from tests.batch.exports import defined_metric_policy
 
 AS_OF = "2025-09-05T18:00:00+08:00"
 HEADER = "id,created_at,priority,category,channel,product,first_response_at,resolved_at\n"
@@ -512,15 +513,7 @@ def test_the_console_says_how_many_rows_each_engine_took(export, tmp_path):
         "evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(tmp_path / "e"), "--engine", "auto"
     )
     assert "  rows by engine: columnar 2, rows 2" in escalating.stdout.splitlines()  # its rules fired column-wise
-    defined = tmp_path / "defined.yaml"
-    config = yaml.safe_load((Path(presets.__file__).parent / "p1-p3.yaml").read_text(encoding="utf-8"))
-    reply = {"event": "reply", "author": "agent", "public": True}
-    config["metrics"] = {"followup": {"start": ["created", reply], "stop": [reply], "repeat": True}}
-    for entry in config["priorities"].values():
-        entry["targets"]["followup"] = "24h"
-    rule = {"name": "follow-up-late", "when": {"fact": "sla.followup.state", "op": "eq", "value": "breached"}}
-    config["escalation"]["rules"].append({**rule, "level": 0})
-    defined.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    defined = defined_metric_policy(tmp_path)
     refused = run(
         "evaluate", str(export), "--policy", str(defined), "--as-of", AS_OF, "--out", str(tmp_path / "r"),
         "--engine", "auto",
