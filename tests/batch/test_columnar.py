@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402 -- after the check that it is installed
 import pyarrow as pa  # noqa: E402
 
 from slakit import presets  # noqa: E402
-from slakit.batch import columnar, distribution, run  # noqa: E402
+from slakit.batch import columnar, columnar_cells, columnar_text, distribution, run  # noqa: E402
 from slakit.batch.facts import hours  # noqa: E402
 from slakit.demo.export import write_export  # noqa: E402
 from slakit.errors import ConfigError  # noqa: E402
@@ -107,8 +107,8 @@ def _same_files(a: Path, b: Path) -> None:
 @given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), min_size=1, max_size=50))
 def test_hours_texts_are_repr_of_hours(values: list[int]) -> None:
     array = np.array(values, dtype=np.int64)
-    assert columnar._hour_texts(array).to_pylist() == [repr(hours(v)) for v in values]
-    assert columnar._hour_texts(array, negated=True).to_pylist() == [repr(-hours(v)) for v in values]
+    assert columnar_text.hour_texts(array).to_pylist() == [repr(hours(v)) for v in values]
+    assert columnar_text.hour_texts(array, negated=True).to_pylist() == [repr(-hours(v)) for v in values]
 
 
 _INSTANTS = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2150, 1, 1)).map(
@@ -127,7 +127,9 @@ def test_instant_texts_are_isoformat(instants: list[datetime], zone_name: str, w
     plan = columnar.Plan.__new__(columnar.Plan)
     plan.zone = zone
     plan.caches = {}
-    csv_texts, json_texts = columnar._TextMaker(plan).instants(np.array([*values, columnar._EMPTY], dtype=np.int64))
+    csv_texts, json_texts = columnar_text.TextMaker(plan).instants(
+        np.array([*values, columnar_cells.EMPTY], dtype=np.int64)
+    )
     expected = [from_us(v, zone).isoformat() for v in values]
     assert csv_texts.to_pylist() == [*expected, ""]
     assert json_texts.to_pylist() == [*(f'"{e}"' for e in expected), "null"]
@@ -154,11 +156,11 @@ _OFFSETS = st.builds(
     )
 )
 def test_iso_cells_read_as_fromisoformat(cells: list[str]) -> None:
-    found = columnar._iso_instants(pa.array(cells, pa.string())).tolist()
+    found = columnar_cells.iso_instants(pa.array(cells, pa.string())).tolist()
     for cell, us in zip(cells, found, strict=True):
         if cell == "":
-            assert us == columnar._EMPTY
-        elif us != columnar._BAD:  # the cell is read here: exactly as the row engine reads it
+            assert us == columnar_cells.EMPTY
+        elif us != columnar_cells.BAD:  # the cell is read here: exactly as the row engine reads it
             assert us == to_us(datetime.fromisoformat(cell))
 
 
@@ -517,11 +519,11 @@ def _typed_column(name: str, cells: list[str], kind: str) -> pa.Array:
     """A column of the generated rows as a table might type it (``kind``): aware timestamps in the rows' offset,
     whole numbers, floats (NaN for an empty cell) or categories, where every cell of the column allows it;
     text otherwise."""
-    if kind == "text" or (kind == "dictionary" and name in columnar._TIMES):
+    if kind == "text" or (kind == "dictionary" and name in columnar_cells.TIMES):
         return pa.array(cells, pa.string())
     if kind == "dictionary":
         return pa.array(cells, pa.string()).dictionary_encode()
-    if name in columnar._TIMES:
+    if name in columnar_cells.TIMES:
         parsed = [datetime.fromisoformat(cell) if cell else None for cell in cells]
         if any(p is not None and p.tzinfo is None for p in parsed):
             return pa.array(cells, pa.string())
@@ -616,10 +618,14 @@ def test_table_cells_without_a_faithful_text_go_to_the_row_engine() -> None:
             "unread": pa.array([[1], [2], [3]]),
         }
     )
-    texts, instants, forced = columnar._table_texts(FlatLayout(table.schema.names), table)
+    texts, instants, forced = columnar_cells.table_texts(FlatLayout(table.schema.names), table)
     assert forced.tolist() == [False, True, True]
     assert list(instants) == [1]
-    assert instants[1].tolist() == [to_us(datetime(2025, 9, 1, 9, tzinfo=UTC)), columnar._EMPTY, columnar._EMPTY]
+    assert instants[1].tolist() == [
+        to_us(datetime(2025, 9, 1, 9, tzinfo=UTC)),
+        columnar_cells.EMPTY,
+        columnar_cells.EMPTY,
+    ]
     assert texts.column(2).to_pylist() == ["1", "2", ""]
     assert texts.column(5).to_pylist() == ["True", "", "False"]
     assert texts.column(6).to_pylist() == ["", "", ""]

@@ -26,27 +26,43 @@ covers (docs/performance.md, "The columnar engine"), and hands every other row t
   by the row engine's own formatting, and the lines are joined by Arrow.
 - The summary gets each group's counts at once (:meth:`~slakit.batch.accumulator.Accumulator.add_counts`).
 
-The target of a metric is chosen per row (:func:`_targets`): today by the row's priority; a per-row
-condition can choose it the same way.
+The target of a metric is chosen per row (:func:`_targets`): the row's plan (``Policy.plan_for`` of its ticket:
+the ``slas`` entries that apply) at its priority. Cells are read in :mod:`slakit.batch.columnar_cells`, texts
+made in :mod:`slakit.batch.columnar_text`, escalation rules fired in :mod:`slakit.batch.columnar_rules`.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slakit.batch import columnar_rules, csv_safe
+from slakit.batch import columnar_rules
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
+from slakit.batch.columnar_cells import (
+    BAD,
+    EMPTY,
+    HIGH,
+    LOW,
+    PLAIN_ID,
+    TIMES,
+    Cache,
+    Col,
+    Ids,
+    distinct,
+    iso_instants,
+    pair,
+    table_texts,
+)
+from slakit.batch.columnar_text import TextMaker, cat, choose, fields, hour_texts, joined, numbers, text_bytes, trimmed
 from slakit.batch.distribution import LOG_GAMMA, Distribution, bucket_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, flag_set, text_cell
 from slakit.batch.frames import Part
-from slakit.batch.output import quote_json, survey_json
 from slakit.batch.reading import FileSpan
 from slakit.batch.records import Rejected
 from slakit.errors import SlakitError, UnsatisfiableError
@@ -71,24 +87,9 @@ NOT_FLAT = "the input is not a flat CSV/TSV export or table (JSONL and tickets k
 
 _NONE = "(none)"
 _BOUNDS = tuple(limit * US_PER_HOUR for _, limit in HISTOGRAM[:-1])
-_EMPTY = columnar_rules.NO_TIME  # an empty time cell
-_BAD = _EMPTY + 1  # a cell the row engine must read
-_LOW = to_us(datetime.fromisoformat("1900-01-01T00:00:00+00:00"))
-_HIGH = to_us(datetime.fromisoformat("2200-01-01T00:00:00+00:00"))
 _YEAR_US = 366 * 24 * US_PER_HOUR
-_CACHE_LIMIT = 200_000
-_TIMES = (
-    "created_at",
-    "assigned_at",
-    "acknowledged_at",
-    "first_response_at",
-    "resolved_at",
-    "reopened_at",
-    "survey_at",
-)
 _STATE_TEXT = ("met", "breached", "running", "pending")
 _MET, _BREACHED, _RUNNING, _PENDING = 0, 1, 2, 3
-_CSV_SPECIAL = (",", '"', "\r", "\n")
 _WHEN_FACTS = ("category", "channel", "product", "customer", "affected_customers", "flags")
 """The ticket's own columns a ``when`` may read (besides its priority and attributes)."""
 
@@ -114,16 +115,6 @@ class ChunkTexts:
 RowTexts = tuple[str, str, str, str, str]
 """One row evaluated by the row engine: its results.csv and results.jsonl lines, rejected, breach and warning rows."""
 RowPath = Callable[[Any, int, Accumulator], RowTexts]
-
-
-class _Cache(dict[Hashable, Any]):
-    """Values worked out once per distinct input, bounded."""
-
-    def remember(self, key: Hashable, value: Any) -> Any:
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-        self[key] = value
-        return value
 
 
 def plan_for(evaluator: Evaluator, context: Context, layout: FlatLayout | None, fmt: str, encoding: str) -> Plan | str:
@@ -168,13 +159,13 @@ class Plan:
         self.resume = self.sla.config.on_reopen == "resume"
         self.metrics = tuple(context.metrics)
         self.zone = context.zone
-        self.caches: dict[str, _Cache] = {}
+        self.caches: dict[str, Cache] = {}
         self.tables: dict[BusinessCalendar, tuple[Any, tuple[np.ndarray, ...]]] = {}
 
-    def cache(self, name: str) -> _Cache:
+    def cache(self, name: str) -> Cache:
         found = self.caches.get(name)
         if found is None:
-            found = self.caches[name] = _Cache()
+            found = self.caches[name] = Cache()
         return found
 
     def __getstate__(self) -> dict[str, Any]:
@@ -248,150 +239,20 @@ class Plan:
         return _Chunk(self, table, first).run(summary, rows)
 
 
-class _Col:
-    """A column as the index of each row's value among distinct values (``values``), each read once."""
-
-    __slots__ = ("codes", "values")
-
-    def __init__(self, codes: np.ndarray, values: list[Any]) -> None:
-        self.codes = codes
-        self.values = values
-
-    def take(self, rows: np.ndarray) -> _Col:
-        return _Col(self.codes[rows], self.values)
-
-    def bad(self) -> np.ndarray:
-        """Rows whose value is :data:`_BAD` (a cell the row engine must read)."""
-        return self.where(lambda value: value is _BAD)
-
-    def where(self, test: Callable[[Any], bool]) -> np.ndarray:
-        import numpy as np
-
-        flags = np.array([bool(test(value)) for value in self.values] or [False], dtype=bool)
-        found: np.ndarray = flags[self.codes]
-        return found
-
-    def numbers(self, absent: int) -> np.ndarray:
-        import numpy as np
-
-        values = np.array([value if isinstance(value, int) else absent for value in self.values] or [absent])
-        found: np.ndarray = values.astype(np.int64)[self.codes]
-        return found
-
-    def canonical(self) -> _Col:
-        """The same column with each value once (codes of equal values merged)."""
-        import numpy as np
-
-        index: dict[Any, int] = {}
-        remap = np.array([index.setdefault(value, len(index)) for value in self.values] or [0], dtype=np.int64)
-        return _Col(remap[self.codes], list(index))
-
-    def mapped(self, function: Callable[[Any], Any]) -> _Col:
-        """The column of ``function`` of each value (the same rows)."""
-        return _Col(self.codes, [function(value) for value in self.values])
-
-    def texts(self, function: Callable[[Any], str]) -> pa.Array:
-        """``function`` of each row's value, as an Arrow string array."""
-        import pyarrow as pa
-
-        return pa.array([function(value) for value in self.values], pa.string()).take(self.codes)
-
-    def counts(self, rows: np.ndarray | None = None, label: Callable[[Any], Any] | None = None) -> Counter[Any]:
-        """How many rows (of ``rows``, a boolean mask or row numbers) hold each value (``label`` of it)."""
-        import numpy as np
-
-        codes = self.codes if rows is None else self.codes[rows]
-        found: Counter[Any] = Counter()
-        if not len(codes):
-            return found
-        present, times = np.unique(codes, return_counts=True)
-        for code, n in zip(present.tolist(), times.tolist(), strict=True):
-            value = self.values[code]
-            found[label(value) if label is not None else value] += n
-        return found
-
-
-_PLAIN_ID = r"^[0-9A-Za-z][0-9A-Za-z_.:/#-]*$"
-"""Ids that read, are written to CSV and quoted in JSON as they are (no space to strip, no formula start, nothing
-to quote or escape)."""
-
-
-class _Ids(_Col):
-    """The id column: the row's own cell (``codes`` are row numbers into ``raw``), or its text as the row engine
-    reads it where that is not the cell itself (``own``)."""
-
-    __slots__ = ("own", "raw")
-
-    def __init__(self, codes: np.ndarray, raw: pa.Array, own: dict[int, str | None] | None) -> None:
-        super().__init__(codes, [])
-        self.raw = raw
-        self.own = own
-
-    def take(self, rows: np.ndarray) -> _Ids:
-        return _Ids(self.codes[rows], self.raw, self.own)
-
-    def value(self, r: int) -> str | None:
-        row = int(self.codes[r])
-        if self.own is not None and row in self.own:
-            return self.own[row]
-        text: str = self.raw[row].as_py()
-        return text
-
-    def where(self, test: Callable[[Any], bool]) -> np.ndarray:
-        import numpy as np
-
-        found = np.zeros(len(self.codes), dtype=bool)
-        if self.own is not None:
-            flags = {row: bool(test(value)) for row, value in self.own.items()}
-            for i, row in enumerate(self.codes.tolist()):
-                if row in flags:
-                    found[i] = flags[row]
-        return found
-
-    def bad(self) -> np.ndarray:
-        return self.where(lambda value: value is _BAD)
-
-    def texts(self, function: Callable[[Any], str]) -> pa.Array:
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        taken = self.raw.take(pa.array(self.codes))
-        made = pc.binary_join_element_wise('"', taken, '"', "") if function.__name__ == "json_string" else taken
-        if self.own:
-            rows = self.codes.tolist()
-            mask = np.array([row in self.own for row in rows], dtype=bool)
-            if mask.any():
-                replaced = [function(self.own[row]) for row in rows if row in self.own]
-                made = pc.replace_with_mask(made, pa.array(mask), pa.array(replaced, pa.string()))
-        return made
-
-
-def _pair(a: _Col, b: _Col, function: Callable[[Any, Any], Any]) -> _Col:
-    """The column of ``function(a, b)`` of each row, worked out once per distinct pair."""
-    import numpy as np
-
-    combined = a.codes * max(len(b.values), 1) + b.codes
-    distinct, inverse = np.unique(combined, return_inverse=True)
-    width = max(len(b.values), 1)
-    values = [function(a.values[code // width], b.values[code % width]) for code in distinct.tolist()]
-    return _Col(inverse.reshape(-1).astype(np.int64), values)
-
-
 @dataclass(frozen=True, slots=True)
 class _Labels:
     """What each row's category and subject decide, by :func:`slakit.batch.facts.labels` once per distinct pair:
     the category (the export's, else the subject's), where it came from, type, route and the problem counted."""
 
-    category: _Col
-    source: _Col
-    kind: _Col
-    route: _Col
-    issue: _Col  # (problem, source) or (None, None)
+    category: Col
+    source: Col
+    kind: Col
+    route: Col
+    issue: Col  # (problem, source) or (None, None)
 
     @classmethod
-    def of(cls, category: _Col, subject: _Col, context: Context) -> _Labels:
-        found = _pair(category, subject, lambda c, t: labels(c, t, context))
+    def of(cls, category: Col, subject: Col, context: Context) -> _Labels:
+        found = pair(category, subject, lambda c, t: labels(c, t, context))
         return cls(
             found.mapped(lambda v: v[0]),
             found.mapped(lambda v: v[1]),
@@ -399,88 +260,6 @@ class _Labels:
             found.mapped(lambda v: v[3]),
             found.mapped(lambda v: v[5:]),
         )
-
-
-def _distinct(values: np.ndarray) -> _Col:
-    """An integer column as distinct values and codes."""
-    import numpy as np
-
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return _Col(inverse.reshape(-1).astype(np.int64), distinct.tolist())
-
-
-def _cat(*parts: Any) -> pa.Array:
-    """The element-wise concatenation of string arrays and constant texts."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), "")
-
-
-def _fields(*parts: Any) -> pa.Array:
-    """The element-wise join of string arrays and constant texts with commas: cells of a CSV line."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), ",")
-
-
-def _choose(mask: np.ndarray, yes: Any, no: Any) -> pa.Array:
-    """``yes`` where ``mask`` holds, else ``no`` (string arrays of the mask's length, or constant texts)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    for pick, same in ((yes, mask.all()), (no, not mask.any())):
-        if same and len(mask):  # one side everywhere: no copy of the other
-            return (
-                pick
-                if not isinstance(pick, str)
-                else pa.array([pick], pa.string()).take(pa.array(np.zeros(len(mask), dtype=np.int64)))
-            )
-    return pc.if_else(
-        pa.array(mask, pa.bool_()),
-        pa.scalar(yes, pa.string()) if isinstance(yes, str) else yes,
-        pa.scalar(no, pa.string()) if isinstance(no, str) else no,
-    )
-
-
-def _numbers(values: np.ndarray) -> pa.Array:
-    import pyarrow as pa
-
-    return pa.array(values, pa.int64()).cast(pa.string())
-
-
-def _text_bytes(array: pa.Array) -> tuple[bytes, list[int]]:
-    """A string array's data (no nulls) and where each text starts in it (``bounds[i]`` to ``bounds[i + 1]``)."""
-    import numpy as np
-    import pyarrow as pa
-
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if len(array) == 0:
-        return b"", [0]
-    offsets, data = array.buffers()[1], array.buffers()[2]
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
-    start = int(bounds[0])
-    return (data.to_pybytes()[start : int(bounds[-1])] if data is not None else b""), (bounds - start).tolist()
-
-
-def _joined(array: pa.Array) -> bytes:
-    """The texts of a string array (no nulls) one after the other, from its data buffer."""
-    import numpy as np
-    import pyarrow as pa
-
-    if len(array) == 0:
-        return b""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    offsets, data = array.buffers()[1], array.buffers()[2]
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
-    if data is None:
-        return b""
-    text: bytes = data.to_pybytes()[int(bounds[0]) : int(bounds[-1])]
-    return text
 
 
 class _Chunk:
@@ -503,18 +282,18 @@ class _Chunk:
             return None
         return self.table.column(position).combine_chunks()
 
-    def col(self, name: str, cache: str, read: Callable[[str], Any], absent: Any) -> _Col:
+    def col(self, name: str, cache: str, read: Callable[[str], Any], absent: Any) -> Col:
         """``read`` of each distinct cell of column ``name`` (``absent`` for every row when the column is not
-        there), remembered across chunks; :data:`_BAD` marks a cell the row engine must read."""
+        there), remembered across chunks; :data:`BAD` marks a cell the row engine must read."""
         import numpy as np
 
         array = self.column(name)
         if array is None:
-            return _Col(np.zeros(self.n, dtype=np.int64), [absent])
+            return Col(np.zeros(self.n, dtype=np.int64), [absent])
         return _Chunk.read_distinct(self.plan, array, cache, read)
 
     @staticmethod
-    def read_distinct(plan: Plan, array: pa.Array, cache: str, read: Callable[[str], Any]) -> _Col:
+    def read_distinct(plan: Plan, array: pa.Array, cache: str, read: Callable[[str], Any]) -> Col:
         """``read`` of each distinct value of ``array``, remembered in ``plan``'s cache ``cache``."""
         import numpy as np
 
@@ -528,13 +307,13 @@ class _Chunk:
                 try:
                     found = read(value)
                 except (ProblemError, SlakitError, ValueError, OverflowError):
-                    found = _BAD
+                    found = BAD
                 known.remember(value, found)
             values.append(found)
-        return _Col(codes, values)
+        return Col(codes, values)
 
     def times(self, name: str) -> np.ndarray:
-        """A time column as epoch µs (:data:`_EMPTY` for an empty cell); rows with another cell are not covered."""
+        """A time column as epoch µs (:data:`EMPTY` for an empty cell); rows with another cell are not covered."""
         import numpy as np
         import pyarrow as pa
 
@@ -542,25 +321,25 @@ class _Chunk:
 
         def read(value: str) -> int:
             if value == "":
-                return _EMPTY
+                return EMPTY
             parsed = datetime.fromisoformat(value)  # what FlatLayout tries first; anything else is its own
             if parsed.tzinfo is None:
                 if zone is None:
-                    return _BAD
+                    return BAD
                 parsed = parsed.replace(tzinfo=zone)
             us = to_us(parsed)
-            return us if _LOW <= us < _HIGH else _BAD
+            return us if LOW <= us < HIGH else BAD
 
         array = self.column(name)
         if array is None:
-            return np.full(self.n, _EMPTY, dtype=np.int64)
-        found = _iso_instants(array)  # the common shape, on the whole column; _BAD elsewhere
-        rest = found == _BAD
+            return np.full(self.n, EMPTY, dtype=np.int64)
+        found = iso_instants(array)  # the common shape, on the whole column; BAD elsewhere
+        rest = found == BAD
         if rest.any():
             where = np.nonzero(rest)[0]
             column = _Chunk.read_distinct(self.plan, array.take(pa.array(where)), "time", read)
             found[where] = np.array(column.values, dtype=np.int64)[column.codes]
-        self.ok &= found != _BAD
+        self.ok &= found != BAD
         return found
 
     # the chunk
@@ -571,7 +350,7 @@ class _Chunk:
         evaluator = self.plan.evaluator
         ok = self.ok
         as_of = evaluator.as_of_us
-        created, assigned, acknowledged, responded, resolved, reopened, survey_at = (self.times(t) for t in _TIMES)
+        created, assigned, acknowledged, responded, resolved, reopened, survey_at = (self.times(t) for t in TIMES)
         cols = {
             "id": self._ids(),
             "priority": self.col("priority", "priority", self._priority, None),
@@ -588,13 +367,13 @@ class _Chunk:
         affected = self.col("affected_customers", "affected_customers", _counter("affected_customers", 1), 1)
         cols["affected_customers"] = affected
         cols["flags"] = self.col("flags", "flags", flag_set, frozenset())
-        ok &= ~cols["id"].where(lambda v: v is None) & ~cols["priority"].where(lambda v: v is None or v is _BAD)
+        ok &= ~cols["id"].where(lambda v: v is None) & ~cols["priority"].where(lambda v: v is None or v is BAD)
         for column in (replies_cell, affected, cols["complaints"], cols["survey"]):
             ok &= ~column.bad()
         present = {
-            name: column != _EMPTY
+            name: column != EMPTY
             for name, column in zip(
-                _TIMES[:6], (created, assigned, acknowledged, responded, resolved, reopened), strict=True
+                TIMES[:6], (created, assigned, acknowledged, responded, resolved, reopened), strict=True
             )
         }
         # a reopen before the resolution (or without one): resolved at the reopen, reopened at once (FlatLayout)
@@ -608,9 +387,9 @@ class _Chunk:
                 ok &= ~reopen | (instants != reopened)  # no other event at the reopen's instant
         else:
             ok &= ~reopen
-        for name, instants in zip(_TIMES[1:5], (assigned, acknowledged, responded, resolved), strict=True):
+        for name, instants in zip(TIMES[1:5], (assigned, acknowledged, responded, resolved), strict=True):
             ok &= ~present[name] | ((instants >= created) & (instants <= as_of))
-        ok &= (survey_at == _EMPTY) | (survey_at >= created)
+        ok &= (survey_at == EMPTY) | (survey_at >= created)
         ok &= ~present["acknowledged_at"] | (present["assigned_at"] & (acknowledged >= assigned))
         replies_given = replies_cell.numbers(-1)
         ok &= ~((replies_given == 0) & present["first_response_at"])  # the row engine warns about these
@@ -620,14 +399,14 @@ class _Chunk:
         covered = np.nonzero(ok)[0]
         block = _Block(self, covered, {name: column.take(covered) for name, column in cols.items()})
         block.evaluate(
-            dict(zip(_TIMES, (created, assigned, acknowledged, responded, resolved, reopened, survey_at), strict=True)),
+            dict(zip(TIMES, (created, assigned, acknowledged, responded, resolved, reopened, survey_at), strict=True)),
             replies_given,
             as_of,
         )
         texts = block.texts(summary)
         return self._assemble(texts, block.covered, summary, rows)
 
-    def _chosen(self, ok: np.ndarray, by: tuple[str, ...]) -> dict[str, _Col]:
+    def _chosen(self, ok: np.ndarray, by: tuple[str, ...]) -> dict[str, Col]:
         """Each row's SLA plan (:meth:`slakit.sla.Policy.plan_for`: the ``slas`` entries that apply to it) and
         its attributes as the report groups by them, and the rows whose ticket cannot be read (``ok`` cleared).
 
@@ -646,18 +425,18 @@ class _Chunk:
             | {position for _, position in plan.layout.attributes}
         )
         if not positions:
-            return {"plan": _Col(zeros, [sla.plan])}
+            return {"plan": Col(zeros, [sla.plan])}
         combined = zeros
         for position in positions:
             column = self._raw(position)
             combined = combined * max(len(column.values), 1) + column.codes
-        distinct, first, inverse = np.unique(np.where(ok, combined, -1), return_index=True, return_inverse=True)
+        keys, first, inverse = np.unique(np.where(ok, combined, -1), return_index=True, return_inverse=True)
         tickets: list[Any] = []
-        for key, row in zip(distinct.tolist(), first.tolist(), strict=True):
-            tickets.append(_BAD if key == -1 else self._ticket(int(row)))
-        found = _Col(inverse.reshape(-1).astype(np.int64), tickets)
+        for key, row in zip(keys.tolist(), first.tolist(), strict=True):
+            tickets.append(BAD if key == -1 else self._ticket(int(row)))
+        found = Col(inverse.reshape(-1).astype(np.int64), tickets)
         ok &= ~found.bad()
-        chosen = {"plan": found.mapped(lambda t: None if t is _BAD else sla.plan_for(t)), "ticket": found}
+        chosen = {"plan": found.mapped(lambda t: None if t is BAD else sla.plan_for(t)), "ticket": found}
         for part in by:
             if part.startswith("attributes."):
                 name = part[len("attributes.") :]
@@ -665,27 +444,27 @@ class _Chunk:
         return chosen
 
     def _ticket(self, row: int) -> Any:
-        """The ticket of the chunk's row ``row``, prepared for evaluation (:data:`_BAD` when it cannot be read)."""
+        """The ticket of the chunk's row ``row``, prepared for evaluation (:data:`BAD` when it cannot be read)."""
         cells = self.cells([row])[0]  # a table's own cells (_TableChunk), as the row engine reads them
         try:
             item = self.plan.layout.ticket(cells, self.first + row)
-            return _BAD if isinstance(item, Rejected) else self.plan.evaluator.prepared(item)
+            return BAD if isinstance(item, Rejected) else self.plan.evaluator.prepared(item)
         except (ProblemError, SlakitError, ValueError, OverflowError):
-            return _BAD
+            return BAD
 
-    def _ids(self) -> _Col:
+    def _ids(self) -> Col:
         """The ``id`` cells: each row its own value (ids are distinct), read as the row engine reads text."""
         import numpy as np
         import pyarrow.compute as pc
 
         array = self.column("id")
         assert array is not None  # noqa: S101 -- a required column
-        plain = np.asarray(pc.match_substring_regex(array, _PLAIN_ID).to_numpy(zero_copy_only=False), dtype=bool)
+        plain = np.asarray(pc.match_substring_regex(array, PLAIN_ID).to_numpy(zero_copy_only=False), dtype=bool)
         if plain.all():
-            return _Ids(np.arange(self.n, dtype=np.int64), array, None)
+            return Ids(np.arange(self.n, dtype=np.int64), array, None)
         where = np.nonzero(~plain)[0]
         own = {int(r): text_cell(value) for r, value in zip(where.tolist(), array.take(where).to_pylist(), strict=True)}
-        return _Ids(np.arange(self.n, dtype=np.int64), array, own)
+        return Ids(np.arange(self.n, dtype=np.int64), array, own)
 
     def _priority(self, value: str) -> str | None:
         text = text_cell(value)
@@ -693,13 +472,13 @@ class _Chunk:
             return None
         return text if text in self.plan.sla.priorities else self.plan.evaluator.priorities.code(text)
 
-    def _surveys(self) -> _Col:
-        """Each row's survey score (None without answers, :data:`_BAD` for answers the scheme refuses)."""
+    def _surveys(self) -> Col:
+        """Each row's survey score (None without answers, :data:`BAD` for answers the scheme refuses)."""
         import numpy as np
 
         layout, evaluator = self.plan.layout, self.plan.evaluator
         if not layout.survey or evaluator.scheme is None:
-            return _Col(np.zeros(self.n, dtype=np.int64), [None])
+            return Col(np.zeros(self.n, dtype=np.int64), [None])
         names = [name for name, _ in layout.survey]
         columns = [
             self.col(f"c{position}", "raw", lambda v: v, "") if False else self._raw(position)
@@ -708,10 +487,10 @@ class _Chunk:
         combined = np.zeros(self.n, dtype=np.int64)
         for column in columns:
             combined = combined * max(len(column.values), 1) + column.codes
-        distinct, inverse = np.unique(combined, return_inverse=True)
+        keys, inverse = np.unique(combined, return_inverse=True)
         known = self.plan.cache("survey")
         values = []
-        for code in distinct.tolist():
+        for code in keys.tolist():
             cells = []
             for column in reversed(columns):
                 width = max(len(column.values), 1)
@@ -726,17 +505,17 @@ class _Chunk:
                     try:
                         score = evaluator.score(answers)
                     except SlakitError:
-                        score = _BAD
+                        score = BAD
                 known.remember(key, score)
             values.append(score)
-        return _Col(inverse.reshape(-1).astype(np.int64), values)
+        return Col(inverse.reshape(-1).astype(np.int64), values)
 
-    def _raw(self, position: int) -> _Col:
+    def _raw(self, position: int) -> Col:
         import numpy as np
 
         encoded = self.table.column(position).combine_chunks().dictionary_encode()
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        return _Col(codes, encoded.dictionary.to_pylist())
+        return Col(codes, encoded.dictionary.to_pylist())
 
     def cells(self, positions: list[int]) -> list[list[Any]]:
         """The cells of the rows at ``positions`` as the row engine reads them (for the rows it evaluates)."""
@@ -749,9 +528,7 @@ class _Chunk:
 
         n = len(covered)
         if n == self.n:
-            return ChunkTexts(
-                _joined(texts.results), _joined(texts.jsonl), b"", _joined(texts.breaches), b"", self.n, n
-            )
+            return ChunkTexts(joined(texts.results), joined(texts.jsonl), b"", joined(texts.breaches), b"", self.n, n)
         mask = np.ones(self.n, dtype=bool)
         mask[covered] = False
         uncovered = np.nonzero(mask)[0].tolist()
@@ -764,7 +541,7 @@ class _Chunk:
         before = np.searchsorted(covered, np.asarray(uncovered, dtype=np.int64)).tolist()
 
         def merged(mine: pa.Array, part: int) -> bytes:
-            data, bounds = _text_bytes(mine)
+            data, bounds = text_bytes(mine)
             pieces: list[bytes] = []
             done = 0
             for k, texts in zip(before, own, strict=True):
@@ -788,11 +565,11 @@ class _Chunk:
 class _TableChunk(_Chunk):
     """A chunk of a table's rows (:mod:`slakit.batch.frames`): each column made the text cells a CSV chunk of the
     same rows has, where that text reads exactly as the row engine reads the table's own cells
-    (:func:`_table_texts`); aware timestamps as their instants; every other row, and the rows not covered, read by
+    (:func:`table_texts`); aware timestamps as their instants; every other row, and the rows not covered, read by
     the row engine from the table's own cells."""
 
     def __init__(self, plan: Plan, part: Part, table: pa.Table, first: int) -> None:
-        texts, instants, forced = _table_texts(plan.layout, table)
+        texts, instants, forced = table_texts(plan.layout, table)
         super().__init__(plan, texts, first)
         self.part = part
         self.instants = instants
@@ -803,185 +580,21 @@ class _TableChunk(_Chunk):
         given = self.instants.get(position) if position is not None else None
         if given is None:
             return super().times(name)
-        self.ok &= given != _BAD
+        self.ok &= given != BAD
         return given.copy()
 
     def cells(self, positions: list[int]) -> list[list[Any]]:
         return self.part.cells(positions)
 
 
-def _table_texts(layout: FlatLayout, table: pa.Table) -> tuple[pa.Table, dict[int, np.ndarray], np.ndarray]:
-    """A table's columns as the columnar engine reads a CSV chunk (text cells ``c0``, ``c1``, ...), the instants
-    of its aware timestamp columns (epoch µs, :data:`_EMPTY` or :data:`_BAD`) by position, and the rows with a
-    cell that has no such text (the row engine reads them).
-
-    A cell's text is ``str`` of the Python value the row engine reads (:func:`_texts_of`), which each reading of a
-    flat cell (text stripped, counts, survey answers, times) reads as it reads the value itself; a missing value
-    is an empty cell, as there. An aware timestamp read only as a time is its instant; a column nobody reads is
-    empty."""
-    import numpy as np
-    import pyarrow as pa
-
-    n = table.num_rows
-    forced = np.zeros(n, dtype=bool)
-    instants: dict[int, np.ndarray] = {}
-    times = {position for name, position in layout.index.items() if name in _TIMES}
-    read = {position for name, position in layout.index.items() if name not in _TIMES}
-    read |= {position for _, position in layout.survey} | {position for _, position in layout.attributes}
-    empty = pa.nulls(n, pa.string()).fill_null("")
-    columns = []
-    for position in range(layout.width):
-        if position not in times and position not in read:
-            columns.append(empty)
-            continue
-        column = table.column(position).combine_chunks()
-        if pa.types.is_dictionary(column.type):
-            column = column.dictionary_decode()
-        kind = column.type
-        if pa.types.is_timestamp(kind) and kind.tz is not None and position not in read:
-            instants[position] = _timestamp_us(column)
-            columns.append(empty)
-            continue
-        texts = _texts_of(column)
-        if texts is None:
-            forced |= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-            texts = empty
-        columns.append(texts)
-    return pa.table(columns, names=[f"c{i}" for i in range(layout.width)]), instants, forced
-
-
-def _texts_of(column: pa.Array) -> pa.Array | None:
-    """Each cell as ``str`` of its Python value (empty when missing, NaN too), for text, whole numbers, floats,
-    true/false and decimals; None for any other type (dates, naive timestamps, durations, lists...)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    kind = column.type
-    if pa.types.is_null(kind):
-        return pa.nulls(len(column), pa.string()).fill_null("")
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_string_view(kind) or pa.types.is_integer(kind):
-        return pc.cast(column, pa.string()).fill_null("")  # Arrow writes a whole number as str() does
-    if not (pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_decimal(kind)):
-        return None
-    encoded = column.dictionary_encode()
-    texts = ["" if value is None or value != value else str(value) for value in encoded.dictionary.to_pylist()]
-    return pa.array(texts, pa.string()).take(encoded.indices).fill_null("")
-
-
-def _is_string_view(kind: pa.DataType) -> bool:
-    """Whether ``kind`` is Arrow's ``string_view`` (polars' strings; pyarrow 16 and later)."""
-    import pyarrow as pa
-
-    test = getattr(pa.types, "is_string_view", None)
-    return bool(test(kind)) if test is not None else False
-
-
-def _timestamp_us(column: pa.Array) -> np.ndarray:
-    """An aware timestamp column as epoch µs: :data:`_EMPTY` where missing, :data:`_BAD` out of the range the
-    columnar engine reads or with a part of a microsecond (the row engine reads those)."""
-    import numpy as np
-    import pyarrow as pa
-
-    values = np.asarray(column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    present = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    unit = column.type.unit
-    if unit == "ns":
-        us, rest = np.divmod(values, 1000)
-        bad = rest != 0
-    else:
-        factor = {"s": 1_000_000, "ms": 1000, "us": 1}[unit]
-        bad = (values < _LOW // factor) | (values > _HIGH // factor)
-        us = np.where(bad, 0, values) * factor
-    bad |= (us < _LOW) | (us >= _HIGH)
-    found: np.ndarray = np.where(present, np.where(bad, _BAD, us), _EMPTY)
-    return found
-
-
-_ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
-_ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24]
-_ISO_MARKS = [4, 7, 10, 13, 16, 19, 22]
-_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _iso_instants(array: pa.Array) -> np.ndarray:
-    """Cells of the shape ``2025-09-01T08:32:00+08:00`` as epoch µs, computed on the whole column; an empty cell
-    :data:`_EMPTY`, any other cell (or one ``datetime.fromisoformat`` would refuse) :data:`_BAD`.
-
-    The same instant as ``to_us(datetime.fromisoformat(cell))``: the fields are read at their places, checked as
-    that function checks them (month, day of the month, hour, minute, second, an offset under 24 hours) and
-    counted from the epoch with the proleptic Gregorian calendar."""
-    import numpy as np
-    import pyarrow as pa
-
-    n = len(array)
-    found = np.full(n, _BAD, dtype=np.int64)
-    if array.null_count:
-        return found  # a CSV chunk's cells are never missing
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4)
-    lengths = np.diff(offsets)
-    found[lengths == 0] = _EMPTY
-    where = np.nonzero(lengths == 25)[0]
-    if not len(where):
-        return found
-    cells = array if len(where) == n else array.take(pa.array(where))  # 25 bytes each, one after the other
-    start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
-    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start).reshape(-1, 25)
-    # the shape _ISO matches: digits at their places, '-' '-' 'T' ':' ':' a sign ':' between them
-    digits_there = ((raw[:, _ISO_DIGITS] - ord("0")) <= 9).all(axis=1)  # bytes below '0' wrap round past 9
-    marks = raw[:, _ISO_MARKS]
-    fixed = (marks[:, [0, 1, 2, 3, 4, 6]] == np.frombuffer(b"--T:::", dtype=np.uint8)).all(axis=1)
-    signed = (marks[:, 5] == ord("+")) | (marks[:, 5] == ord("-"))
-    shaped = digits_there & fixed & signed
-    where, raw = where[shaped], raw[shaped]
-    digits = raw.astype(np.int64) - ord("0")
-
-    def field(begin: int, stop: int) -> np.ndarray:
-        value = np.zeros(len(digits), dtype=np.int64)
-        for i in range(begin, stop):
-            value = value * 10 + digits[:, i]
-        return value
-
-    year, month, day = field(0, 4), field(5, 7), field(8, 10)
-    hour, minute, second = field(11, 13), field(14, 16), field(17, 19)
-    offset_hours, offset_minutes = field(20, 22), field(23, 25)
-    sign = np.where(digits[:, 19] == ord("-") - ord("0"), -1, 1)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    days = np.asarray(_DAYS_IN_MONTH, dtype=np.int64)[np.where(month_ok, month, 0)] + (leap & (month == 2))
-    valid = (
-        (year >= 1)
-        & month_ok
-        & (day >= 1)
-        & (day <= days)
-        & (hour <= 23)
-        & (minute <= 59)
-        & (second <= 59)
-        & (offset_hours <= 23)
-        & (offset_minutes <= 59)
-    )
-    shifted = year - (month <= 2)
-    era = shifted // 400
-    year_of_era = shifted - era * 400
-    day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    epoch_days = era * 146097 + day_of_era - 719468
-    seconds = (
-        epoch_days * 86400 + hour * 3600 + minute * 60 + second - sign * (offset_hours * 3600 + offset_minutes * 60)
-    )
-    us = seconds * 1_000_000
-    valid &= (us >= _LOW) & (us < _HIGH)
-    found[where[valid]] = us[valid]
-    return found
-
-
 def _attribute_value(name: str, ticket: Any) -> Any:
     """The ticket's attribute ``name`` as conditions read it (``ticket.attributes.<name>``; None without it)."""
-    return None if ticket is _BAD else ticket.attributes.get(name)
+    return None if ticket is BAD else ticket.attributes.get(name)
 
 
 def _attribute(name: str, ticket: Any) -> str | None:
     """The ticket's attribute ``name`` as the report groups by it (None without it, or for no ticket)."""
-    return None if ticket is _BAD else dict(attribute_texts(ticket)).get(name)
+    return None if ticket is BAD else dict(attribute_texts(ticket)).get(name)
 
 
 def _counter(name: str, default: int) -> Callable[[str], int]:
@@ -1018,7 +631,7 @@ _ROW_FIGURES = (
 class _Block:
     """The covered rows of a chunk, evaluated."""
 
-    def __init__(self, chunk: _Chunk, covered: np.ndarray, cols: dict[str, _Col]) -> None:
+    def __init__(self, chunk: _Chunk, covered: np.ndarray, cols: dict[str, Col]) -> None:
         self.chunk = chunk
         self.plan = chunk.plan
         self.covered = covered
@@ -1041,12 +654,12 @@ class _Block:
         self.resolved = resolved = times["resolved_at"][rows]
         reopened = times["reopened_at"][rows]
         self.survey_at = times["survey_at"][rows]
-        has_reopen = reopened != _EMPTY
+        has_reopen = reopened != EMPTY
         self.reopens = has_reopen.astype(np.int64)
-        has_resolve = resolved != _EMPTY
+        has_resolve = resolved != EMPTY
         # the first resolve: at the reopen when there is one (the ticket was resolved at an unknown time before)
         first_resolve = np.where(has_reopen, reopened, resolved)
-        self.replies = np.where(responded != _EMPTY, np.maximum(replies_given[rows], 1), 0)
+        self.replies = np.where(responded != EMPTY, np.maximum(replies_given[rows], 1), 0)
         self.is_resolved = has_resolve
         self.wall = np.where(has_resolve, resolved - self.created, 0)
         keep = np.ones(count, dtype=bool)
@@ -1056,7 +669,7 @@ class _Block:
         keep &= good
         self.business = np.where(has_resolve, business, 0)
         keep &= self._first_reply()
-        # each metric: when its clock starts and stops for good (_EMPTY: not started, still running)
+        # each metric: when its clock starts and stops for good (EMPTY: not started, still running)
         clocks = {
             "response": (self.created, _stop(own=responded, resolved=first_resolve, start=self.created)),
             "acknowledge": (
@@ -1067,7 +680,7 @@ class _Block:
                     resolved=np.where(
                         has_reopen & (reopened >= assigned),
                         reopened,
-                        np.where(has_resolve, np.maximum(resolved, assigned), _EMPTY),
+                        np.where(has_resolve, np.maximum(resolved, assigned), EMPTY),
                     ),
                     start=assigned,
                 ),
@@ -1083,8 +696,8 @@ class _Block:
             if not tracked.any():
                 continue
             start, stop = clocks[metric]
-            active = tracked & (start != _EMPTY)
-            stopped = stop != _EMPTY
+            active = tracked & (start != EMPTY)
+            stopped = stop != EMPTY
             horizon = np.where(stopped, stop, as_of)
             deadline = np.zeros(count, dtype=np.int64)
             elapsed = np.zeros(count, dtype=np.int64)
@@ -1111,8 +724,8 @@ class _Block:
             self.figures[metric] = {
                 "tracked": tracked,
                 "state": state,
-                "deadline": np.where(active, deadline, _EMPTY),
-                "completed": np.where(active & stopped, stop, _EMPTY),
+                "deadline": np.where(active, deadline, EMPTY),
+                "completed": np.where(active & stopped, stop, EMPTY),
                 "elapsed": np.where(active, elapsed, 0),
                 "remaining": np.where(active, within - elapsed, within),
             }
@@ -1142,10 +755,10 @@ class _Block:
         survey_at = self.survey_at
         latest = created
         for instants in times:
-            latest = np.maximum(latest, instants)  # an empty time (_EMPTY) is before every instant
+            latest = np.maximum(latest, instants)  # an empty time (EMPTY) is before every instant
         resolved, reopened = times[3], times[4]
-        last_resolve = np.where(resolved != _EMPTY, resolved, np.where(reopened != _EMPTY, reopened, created))
-        survey_from = np.where(survey_at != _EMPTY, survey_at, last_resolve)
+        last_resolve = np.where(resolved != EMPTY, resolved, np.where(reopened != EMPTY, reopened, created))
+        survey_from = np.where(survey_at != EMPTY, survey_at, last_resolve)
         names = ("priority", "category", "channel", "product", "customer", "affected_customers", "flags", "complaints")
         facts = {name: self.cols[name] for name in names}
         tickets = self.cols.get("ticket")  # a row's attributes, as prepared for the row engine (_Chunk._chosen)
@@ -1173,7 +786,7 @@ class _Block:
         the wall time is the difference); returns where the calendar's table covers it."""
         import numpy as np
 
-        has_first = self.responded != _EMPTY
+        has_first = self.responded != EMPTY
         first, good = self._elapsed(
             self.plan.context.calendar, self.created, np.where(has_first, self.responded, self.created)
         )
@@ -1253,7 +866,7 @@ class _Block:
         plan, cols = self.plan, self.cols
         context = plan.context
         count = len(self.covered)
-        make = _TextMaker(plan)
+        make = TextMaker(plan)
         derived = _Labels.of(cols["category"], cols["subject"], context)
         cols = self.cols = {**cols, "category": derived.category, "type": derived.kind, "route": derived.route}
         names = ("id", "priority", "type", "category", "channel", "product", "customer", "agent", "route")
@@ -1261,18 +874,18 @@ class _Block:
         json_of = {name: cols[name].texts(make.json_string) for name in names}
         retain_dates = self._retained(make)
         retain_text = retain_dates.texts(lambda day: "" if day is None else day.isoformat())
-        lines = _numbers(self.chunk.first + self.covered)
+        lines = numbers(self.chunk.first + self.covered)
         resolved = self.is_resolved
         fcr = resolved & (self.replies == 1) & (self.reopens == 0)
-        reopens = _numbers(self.reopens)
+        reopens = numbers(self.reopens)
         created_iso = make.instants(self.created)[0]
         resolved_csv, resolved_json = make.instants(self.resolved)
-        business = _hour_texts(np.where(resolved, self.business, 0))
-        wall = _hour_texts(self.wall)
+        business = hour_texts(np.where(resolved, self.business, 0))
+        wall = hour_texts(self.wall)
         true_false = {True: "true", False: "false"}
-        resolved_text = _choose(resolved, "true", "false")
-        fcr_text = _choose(fcr, "true", "false")
-        replies = _numbers(self.replies)
+        resolved_text = choose(resolved, "true", "false")
+        fcr_text = choose(fcr, "true", "false")
+        replies = numbers(self.replies)
         complaints = cols["complaints"].texts(lambda v: str(v) if isinstance(v, int) else "")
         survey = cols["survey"]
         latest = int(self.created.max()) if count else 0
@@ -1290,16 +903,16 @@ class _Block:
                 metric_csv.append(",,,,")
                 continue
             tracked, state = figures["tracked"], figures["state"]
-            states = _Col(state, list(_STATE_TEXT))
+            states = Col(state, list(_STATE_TEXT))
             deadline_csv, deadline_json = make.instants(figures["deadline"])
             completed_csv, completed_json = make.instants(figures["completed"])
-            elapsed = _hour_texts(figures["elapsed"])
-            remaining = _hour_texts(figures["remaining"])
+            elapsed = hour_texts(figures["elapsed"])
+            remaining = hour_texts(figures["remaining"])
             breached = state == _BREACHED
-            late = _choose(breached, _hour_texts(figures["remaining"], negated=True), "")
+            late = choose(breached, hour_texts(figures["remaining"], negated=True), "")
             state_text = states.texts(str)
-            metric_csv.append(_choose(tracked, _fields(state_text, deadline_csv, completed_csv, elapsed, late), ",,,,"))
-            piece = _cat(
+            metric_csv.append(choose(tracked, fields(state_text, deadline_csv, completed_csv, elapsed, late), ",,,,"))
+            piece = cat(
                 f',"{metric}":{{"state":"',
                 state_text,
                 '","deadline":',
@@ -1312,18 +925,18 @@ class _Block:
                 remaining,
                 "}",
             )
-            metric_json.append(_choose(tracked, piece, ""))
-            breached_csv.append(_choose(breached, f";{metric}", ""))
-            breached_json.append(_choose(breached, f',"{metric}"', ""))
-            active = figures["deadline"] != _EMPTY
+            metric_json.append(choose(tracked, piece, ""))
+            breached_csv.append(choose(breached, f";{metric}", ""))
+            breached_json.append(choose(breached, f',"{metric}"', ""))
+            active = figures["deadline"] != EMPTY
             if active.any():
                 latest = max(latest, int(figures["deadline"][active].max()))
             if breached.any():
-                overdue_text = _hour_texts(np.maximum(-figures["remaining"], 0))
+                overdue_text = hour_texts(np.maximum(-figures["remaining"], 0))
                 breach_lines.append(
-                    _choose(
+                    choose(
                         breached,
-                        _cat(
+                        cat(
                             csv_of["id"],
                             ",",
                             lines,
@@ -1345,22 +958,22 @@ class _Block:
                 breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
         survey_overall = survey.texts(make.overall)
         escalation_level, escalation_rules, escalations_json = self._escalation_texts(make)
-        survey_follow = survey.texts(lambda s: "" if s is None or s is _BAD else true_false[bool(s.needs_follow_up)])
-        results = _fields(
+        survey_follow = survey.texts(lambda s: "" if s is None or s is BAD else true_false[bool(s.needs_follow_up)])
+        results = fields(
             lines, csv_of["id"], csv_of["priority"], csv_of["type"], csv_of["category"], csv_of["channel"],
             csv_of["product"], csv_of["customer"], csv_of["agent"], created_iso, resolved_text, resolved_csv,
-            _choose(resolved, business, ""), _choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
+            choose(resolved, business, ""), choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
             *metric_csv,
-            _trimmed(_cat("", *breached_csv) if breached_csv else _choose(np.zeros(count, dtype=bool), "", ""), ";"),
+            trimmed(cat("", *breached_csv) if breached_csv else choose(np.zeros(count, dtype=bool), "", ""), ";"),
             survey_overall, survey_follow, escalation_level, escalation_rules, csv_of["route"],
-            _cat(retain_text, "\r\n"),
+            cat(retain_text, "\r\n"),
         )  # fmt: skip
-        sla = _trimmed(_cat("", *metric_json), ",") if metric_json else _choose(np.zeros(count, dtype=bool), "", "")
+        sla = trimmed(cat("", *metric_json), ",") if metric_json else choose(np.zeros(count, dtype=bool), "", "")
         breached_list = (
-            _trimmed(_cat("", *breached_json), ",") if breached_json else _choose(np.zeros(count, dtype=bool), "", "")
+            trimmed(cat("", *breached_json), ",") if breached_json else choose(np.zeros(count, dtype=bool), "", "")
         )
-        handling = _choose(resolved, _cat('{"business":', business, ',"wall":', wall, "}"), "null")
-        jsonl = _cat(
+        handling = choose(resolved, cat('{"business":', business, ',"wall":', wall, "}"), "null")
+        jsonl = cat(
             '{"line":',
             lines,
             ',"id":',
@@ -1404,15 +1017,15 @@ class _Block:
             ',"route":',
             json_of["route"],
             ',"retain_until":',
-            _choose(retain_dates.where(lambda day: day is None), "null", _cat('"', retain_text, '"')),
+            choose(retain_dates.where(lambda day: day is None), "null", cat('"', retain_text, '"')),
             "}\n",
         )
-        breaches = _cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
+        breaches = cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
         self._count(summary, derived, retain_dates, latest)
         _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
         return _Texts(results, jsonl, breaches)
 
-    def _escalation_texts(self, make: _TextMaker) -> tuple[pa.Array, pa.Array, pa.Array]:
+    def _escalation_texts(self, make: TextMaker) -> tuple[pa.Array, pa.Array, pa.Array]:
         """results.csv's ``escalation_level`` and ``escalation_rules`` and results.jsonl's ``"escalations"`` of each
         row, as :mod:`slakit.batch.output` writes them (``_escalation_cells``: each fired rule in the order they show,
         its level, role, ``fired_at``, ``contact_by`` and cycle; the level reached; ``next_at``). The fired rules of
@@ -1424,7 +1037,7 @@ class _Block:
         found = self.escalations
         if found is None:
             none = np.zeros(len(self.covered), dtype=bool)
-            return _choose(none, "", ""), _choose(none, "", ""), _choose(none, "", "null")
+            return choose(none, "", ""), choose(none, "", ""), choose(none, "", "null")
         order = found.order()
         listed = np.take_along_axis(found.fired, order, 1)  # fired ones first, in the order they show
         rows, positions = np.nonzero(listed)
@@ -1441,14 +1054,14 @@ class _Block:
         ).take(take)
         fired_at = make.instants(found.fired_at[rows, columns])[1]
         contact_by = make.instants(found.contact_by[rows, columns])[1]
-        items = _cat(heads, fired_at, ',"contact_by":', contact_by, ',"cycle":0}')
+        items = cat(heads, fired_at, ',"contact_by":', contact_by, ',"cycle":0}')
         fired = pc.binary_join(pa.ListArray.from_arrays(offsets, items), ",")
         names = pa.array([rule.name for rule in found.rules], pa.string()).take(take)
         joined = pc.binary_join(pa.ListArray.from_arrays(offsets, names), ";")
         rules_csv = _Chunk.read_distinct(self.plan, joined, "rules", make.csv_cell).texts(str)
-        level = _numbers(found.level)
+        level = numbers(found.level)
         next_at = make.instants(found.next_at)[1]
-        json = _cat('{"level":', level, ',"fired":[', fired, '],"next_at":', next_at, "}")
+        json = cat('{"level":', level, ',"fired":[', fired, '],"next_at":', next_at, "}")
         return level, rules_csv, json
 
     def _escalation_counts(self, members: np.ndarray) -> dict[str, Any]:
@@ -1466,7 +1079,7 @@ class _Block:
         return {"escalated": int(escalated.sum()), "by_rule": +by_rule, "by_level": by_level}
 
     def _shown_breaches(
-        self, metric: str, breached: np.ndarray, figures: dict[str, np.ndarray], make: _TextMaker
+        self, metric: str, breached: np.ndarray, figures: dict[str, np.ndarray], make: TextMaker
     ) -> list[BreachRow]:
         """The breaches of ``metric`` that can be among the :data:`BREACHES_SHOWN` latest, as the summary keeps
         them (the latest deadlines; ties kept)."""
@@ -1480,7 +1093,7 @@ class _Block:
         from slakit.batch.facts import hours
 
         ids, priorities = self.cols["id"], self.cols["priority"]
-        assert isinstance(ids, _Ids)  # noqa: S101 -- made by _Chunk._ids
+        assert isinstance(ids, Ids)  # noqa: S101 -- made by _Chunk._ids
         found: list[BreachRow] = []
         for r in where.tolist():
             deadline = int(figures["deadline"][r])
@@ -1493,21 +1106,21 @@ class _Block:
                     int(self.chunk.first + self.covered[r]),
                     priorities.values[priorities.codes[r]],
                     make.instant(deadline),
-                    make.instant(completed) if completed != _EMPTY else "",
+                    make.instant(completed) if completed != EMPTY else "",
                     hours(max(-int(figures["remaining"][r]), 0)),
                 )
             )
         return found
 
-    def _retained(self, make: _TextMaker) -> _Col:
+    def _retained(self, make: TextMaker) -> Col:
         """Each row's ``retain_until`` (None while unresolved or without ``retention``): the retention's own rule
         once per distinct local date of the resolution."""
         import numpy as np
 
         retention = self.plan.context.retention
         if retention is None:
-            return _Col(np.zeros(len(self.covered), dtype=np.int64), [None])
-        days = make.dates(np.where(self.is_resolved, self.resolved, _EMPTY))
+            return Col(np.zeros(len(self.covered), dtype=np.int64), [None])
+        days = make.dates(np.where(self.is_resolved, self.resolved, EMPTY))
         return days.mapped(lambda day: None if day is None else retention.retain_until(day))
 
     def _survey_timing(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1521,20 +1134,20 @@ class _Block:
             return np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
         rules: Any = scheme  # its rules are sums and comparisons: numpy columns go through them as they are
         resolved = np.where(self.is_resolved, self.resolved, 0)
-        dated = self.survey_at != _EMPTY
+        dated = self.survey_at != EMPTY
         answered = self.cols["survey"].where(lambda score: score is not None)
         due = np.asarray(rules.survey_due_us(resolved), dtype=np.int64)
         on_time = np.asarray(rules.survey_on_time_us(resolved, self.survey_at), dtype=bool)
         measured = self.is_resolved & (dated | (~answered & (due <= self.plan.evaluator.as_of_us)))
         return measured, measured & dated & on_time
 
-    def _count(self, summary: Accumulator, derived: _Labels, retained: _Col, latest: int) -> None:
+    def _count(self, summary: Accumulator, derived: _Labels, retained: Col, latest: int) -> None:
         """Count the covered rows into ``summary``, each group at once."""
         import numpy as np
 
         plan, cols = self.plan, self.cols
         zone = plan.zone
-        created = _distinct(self.created)
+        created = distinct(self.created)
         cache = plan.cache("periods")
         local_periods = []
         for us in created.values:
@@ -1544,20 +1157,20 @@ class _Block:
             if periods is None:
                 periods = cache.remember(day, periods_of(local))
             local_periods.append(periods)
-        weeks = _Col(created.codes, [p["week"] for p in local_periods])
-        parts: list[_Col] = []
+        weeks = Col(created.codes, [p["week"] for p in local_periods])
+        parts: list[Col] = []
         kinds, issues = cols["type"], derived.issue.canonical()
         named = {k: cols[k] for k in (*GROUP_COLUMNS, *(k for k in cols if k.startswith("attributes.")))}
         for part in summary.by:
             if part in ("month", "quarter", "week"):
-                parts.append(_Col(created.codes, [p[part] for p in local_periods]).canonical())
+                parts.append(Col(created.codes, [p[part] for p in local_periods]).canonical())
             else:
                 parts.append(named[part].canonical())
         count = len(self.covered)
         group_codes = np.zeros(count, dtype=np.int64)
         for part_col in parts:
             group_codes = group_codes * max(len(part_col.values), 1) + part_col.codes
-        distinct, inverse = (
+        group_keys, inverse = (
             np.unique(group_codes, return_inverse=True)
             if count
             else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
@@ -1572,7 +1185,7 @@ class _Block:
         for metric in metrics:
             figures = self.figures[metric]
             states = states * 5 + np.where(figures["tracked"], figures["state"], 4)
-        state_col = _distinct(states)
+        state_col = distinct(states)
         priorities = cols["priority"].values
 
         def decode(code: int) -> tuple[str, tuple[tuple[str, int], ...]]:
@@ -1584,16 +1197,16 @@ class _Block:
             return priorities[code], tuple(reversed(found))
 
         state_values = [decode(code) for code in state_col.values]
-        state_col = _Col(state_col.codes, state_values)
+        state_col = Col(state_col.codes, state_values)
         has_issue = issues.where(lambda v: v[0] is not None and v[1] is not None)
         classified = derived.source.where(lambda source: source == "subject")
-        has_first = self.responded != _EMPTY
+        has_first = self.responded != EMPTY
         wall_first = self.responded - self.created
         survey_due, survey_on_time = self._survey_timing()
-        dated = self.survey_at != _EMPTY
+        dated = self.survey_at != EMPTY
         order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(len(distinct) + 1))
-        for g, code in enumerate(distinct.tolist()):
+        bounds = np.searchsorted(inverse[order], np.arange(len(group_keys) + 1))
+        for g, code in enumerate(group_keys.tolist()):
             members = order[bounds[g] : bounds[g + 1]]  # the group's rows, in input order
             key = []
             for part_col in reversed(parts):
@@ -1630,7 +1243,7 @@ class _Block:
             )
             summary.add_counts(tuple(reversed(key)), counts, latest)
 
-    def _issues(self, rows: np.ndarray, issues: _Col) -> dict[tuple[str, str], IssueCounts]:
+    def _issues(self, rows: np.ndarray, issues: Col) -> dict[tuple[str, str], IssueCounts]:
         """The frequent problems of ``rows`` (row numbers of rows that count under one): tickets, the resolved
         ones' business handling time, categories."""
         import numpy as np
@@ -1724,13 +1337,6 @@ def _sum(values: np.ndarray) -> int:
     return int(high.sum()) * (1 << 20) + int(low.sum())
 
 
-def _trimmed(array: pa.Array, separator: str) -> pa.Array:
-    """The texts without their leading ``separator`` (each joined piece starts with one)."""
-    import pyarrow.compute as pc
-
-    return pc.utf8_ltrim(array, characters=separator)
-
-
 def _add_breaches(summary: Accumulator, rows: list[BreachRow], total: int, tickets: int) -> None:
     """The chunk's breaches into ``summary``: those that can be among the latest shown, and the counts."""
     import heapq
@@ -1741,17 +1347,17 @@ def _add_breaches(summary: Accumulator, rows: list[BreachRow], total: int, ticke
 
 def _stop(*, own: np.ndarray, resolved: np.ndarray, start: np.ndarray) -> np.ndarray:
     """When a once-per-ticket clock stops for good (:func:`slakit.sla.track.clock_stop` for a ticket without
-    reopens): at its own event, unless a resolve comes first; :data:`_EMPTY` when neither (or not started)."""
+    reopens): at its own event, unless a resolve comes first; :data:`EMPTY` when neither (or not started)."""
     import numpy as np
 
-    has_own = own != _EMPTY
-    forced_first = (resolved != _EMPTY) & (~has_own | (resolved < own))
-    stop = np.where(forced_first, resolved, np.where(has_own, own, _EMPTY))
-    return np.where(start != _EMPTY, stop, _EMPTY)
+    has_own = own != EMPTY
+    forced_first = (resolved != EMPTY) & (~has_own | (resolved < own))
+    stop = np.where(forced_first, resolved, np.where(has_own, own, EMPTY))
+    return np.where(start != EMPTY, stop, EMPTY)
 
 
 def _targets(
-    metric: str, plans: _Col, priority: _Col
+    metric: str, plans: Col, priority: Col
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, BusinessCalendar]]:
     """Which rows track ``metric``, its target for each row, the key of the clock it runs on, and those clocks:
     the target of the row's plan (``plans``, :meth:`slakit.sla.Policy.plan_for` of its ticket) at its priority,
@@ -1759,11 +1365,11 @@ def _targets(
     import numpy as np
 
     def target_of(plan: Any, code: Any) -> Any:
-        if plan is None or code is None or code is _BAD:
+        if plan is None or code is None or code is BAD:
             return None
         return plan.targets.get(code, {}).get(metric)
 
-    targets = _pair(plans, priority, target_of)
+    targets = pair(plans, priority, target_of)
     calendars = {id(t.clock): t.clock for t in targets.values if t is not None}
     tracked = np.array([t is not None for t in targets.values] or [False], dtype=bool)[targets.codes]
     within = np.array([t.within_us if t is not None else 0 for t in targets.values] or [0], dtype=np.int64)
@@ -1774,176 +1380,3 @@ def _targets(
 def is_breached(deadline: np.ndarray, horizon: np.ndarray) -> np.ndarray:
     """:func:`slakit.sla.track.is_breached` for whole columns: the horizon at or past the breach instant."""
     return horizon >= deadline + 1
-
-
-class _TextMaker:
-    """Each text of the outputs made once per distinct value by the row engine's own formatting, or on whole
-    columns where the rule is plain (instants, hours)."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.zone = plan.zone
-        self.iso = plan.cache("iso")
-        self.csv = plan.cache("csv")
-        self.json = plan.cache("json")
-
-    def instant(self, us: int) -> str:
-        """An instant as results.csv writes it (empty when there is none)."""
-        if us == _EMPTY:
-            return ""
-        text = self.iso.get(us)
-        if text is None:
-            text = self.iso.remember(us, from_us(us, self.zone).isoformat())
-        return text  # type: ignore[no-any-return]
-
-    def instant_json(self, us: int) -> str:
-        return "null" if us == _EMPTY else f'"{self.instant(us)}"'
-
-    def instants(self, values: np.ndarray) -> tuple[pa.Array, pa.Array]:
-        """Each instant as ``datetime.isoformat()`` in the policy's zone writes it (results.csv: empty when there is
-        none; results.jsonl: quoted, or null). Whole columns: the zone's offset is looked up once per hour (an
-        hour with a change of offset in it, and an instant with microseconds, are written one by one)."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        present = values != _EMPTY
-        at = np.where(present, values, 0)
-        hour_of = at // US_PER_HOUR
-        distinct, inverse = np.unique(hour_of, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        offsets = np.zeros(len(distinct), dtype=np.int64)
-        suffixes: list[str] = []
-        mixed = np.zeros(len(distinct), dtype=bool)
-        for i, hour in enumerate(distinct.tolist()):
-            offsets[i], suffix, mixed[i] = self._hour(hour)
-            suffixes.append(suffix)
-        local = at + offsets[inverse]
-        parts = (*_local_parts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
-        one_by_one = present & (mixed[inverse] | (at % 1_000_000 != 0) | (local < _YEAR_1000))
-        if not one_by_one.any():  # each line's text made in one pass per file
-            return _choose(present, _cat(*parts), ""), _choose(present, _cat('"', *parts, '"'), "null")
-        where = np.nonzero(one_by_one)[0]
-        texts = pc.replace_with_mask(
-            _cat(*parts),
-            pa.array(one_by_one),
-            pa.array([self.instant(int(us)) for us in at[where].tolist()], pa.string()),
-        )
-        return _choose(present, texts, ""), _choose(present, _cat('"', texts, '"'), "null")
-
-    def _hour(self, hour: int) -> tuple[int, str, bool]:
-        """The zone's offset (µs) and its ``isoformat`` suffix at the start of the hour ``hour`` (hours since the
-        epoch), and whether the offset changes within the hour."""
-        known = self.plan.cache("offset")
-        found = known.get(hour)
-        if found is None:
-            begin = from_us(hour * US_PER_HOUR, self.zone)
-            first, last = begin.utcoffset(), from_us(hour * US_PER_HOUR + US_PER_HOUR - 1, self.zone).utcoffset()
-            offset = int(first.total_seconds()) * 1_000_000 if first is not None else 0
-            found = known.remember(hour, (offset, begin.isoformat()[19:], first != last))
-        return found  # type: ignore[no-any-return]
-
-    def dates(self, values: np.ndarray) -> _Col:
-        """The date of each instant in the policy's zone (``from_us(us, zone).date()``), None for :data:`_EMPTY`:
-        the offset looked up once per hour (an hour with a change of offset in it one instant at a time)."""
-        import numpy as np
-
-        present = values != _EMPTY
-        at = np.where(present, values, 0)
-        hours_of = _distinct(at // US_PER_HOUR)
-        looked = [self._hour(hour) for hour in hours_of.values]
-        local = at + np.array([offset for offset, _, _ in looked] or [0], dtype=np.int64)[hours_of.codes]
-        mixed = np.array([changes for _, _, changes in looked] or [False], dtype=bool)[hours_of.codes] & present
-        days = local // (24 * US_PER_HOUR)
-        for r in np.nonzero(mixed)[0].tolist():
-            days[r] = from_us(int(at[r]), self.zone).date().toordinal() - _EPOCH_ORDINAL
-        found = _distinct(np.where(present, days, _EMPTY))
-        return found.mapped(lambda day: None if day == _EMPTY else date.fromordinal(day + _EPOCH_ORDINAL))
-
-    @staticmethod
-    def hours(us: int) -> str:
-        from slakit.batch.facts import hours
-
-        return repr(hours(us))
-
-    @staticmethod
-    def late(us: int) -> str:
-        """``late_by_hours`` of a breached metric from its remaining time: ``-hours(remaining)``."""
-        from slakit.batch.facts import hours
-
-        return repr(-hours(us))
-
-    def csv_cell(self, value: str | None) -> str:
-        """A text cell of results.csv as the row engine writes it (made safe; quoted when it must be)."""
-        if value.__class__ is not str:  # None, or a value of rows not covered
-            return ""
-        text = self.csv.get(value)
-        if text is None:
-            text = self.csv.remember(value, _csv_quoted(csv_safe.safe_text(value)))
-        return text  # type: ignore[no-any-return]
-
-    def json_string(self, value: str | None) -> str:
-        if value.__class__ is not str:
-            return "null"
-        text = self.json.get(value)
-        if text is None:
-            text = self.json.remember(value, quote_json(value))
-        return text  # type: ignore[no-any-return]
-
-    @staticmethod
-    def overall(score: Any) -> str:
-        return "" if score is None or score is _BAD else repr(float(score.overall))
-
-    @staticmethod
-    def survey(score: Any) -> str:
-        return "null" if score is None or score is _BAD else survey_json(score)
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
-
-
-def _local_parts(local: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """Local wall-clock instants (epoch µs as if the zone were UTC, whole seconds, year 1000 or later) as the two
-    parts of ``YYYY-MM-DDTHH:MM:SS``: the date of each distinct day with its ``T`` (``date.isoformat``), and the
-    time of day of each distinct second."""
-    import numpy as np
-    import pyarrow as pa
-
-    days, second_of_day = np.divmod(local // 1_000_000, 86400)
-    day = _distinct(days)
-    second = _distinct(second_of_day)
-    day_texts = [date.fromordinal(int(d) + _EPOCH_ORDINAL).isoformat() + "T" for d in day.values]
-    second_texts = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in second.values]
-    return (
-        pa.array(day_texts or [""], pa.string()).take(pa.array(day.codes)),
-        pa.array(second_texts or [""], pa.string()).take(pa.array(second.codes)),
-    )
-
-
-_FRACTIONS = tuple("0" if k == 0 else str(k // 10) if k % 10 == 0 else f"{k:02d}" for k in range(100))
-
-
-def _hour_texts(us: np.ndarray, *, negated: bool = False) -> pa.Array:
-    """``repr(hours(us))`` (``repr(-hours(us))`` when ``negated``) of each value, computed on whole columns:
-    :func:`slakit.batch.facts.hours` rounds to hundredths of an hour, half away from zero, and ``repr`` of a
-    float with at most two decimals and fewer than 15 digits is those digits (trailing zero dropped, ``.0`` kept).
-    tests/batch/test_columnar.py checks it against ``repr(hours(us))``."""
-    import numpy as np
-    import pyarrow as pa
-
-    magnitude = (np.abs(us) * 200 + US_PER_HOUR) // (2 * US_PER_HOUR)
-    cents = np.where(us < 0, -magnitude, magnitude)
-    if negated:
-        cents = -cents
-    negative = (cents < 0) | (negated & (cents == 0))
-    found = _distinct(np.abs(cents) * 2 + negative)  # each distinct text made once
-    texts = [f"{'-' if key & 1 else ''}{key // 200}.{_FRACTIONS[key // 2 % 100]}" for key in found.values]
-    return pa.array(texts or [""], pa.string()).take(pa.array(found.codes))
-
-
-def _csv_quoted(text: str) -> str:
-    """A cell as ``csv.writer`` (minimal quoting) writes it."""
-    if any(special in text for special in _CSV_SPECIAL):
-        return '"' + text.replace('"', '""') + '"'
-    return text
