@@ -124,12 +124,10 @@ _INSTANTS = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2150
 def test_instant_texts_are_isoformat(instants: list[datetime], zone_name: str, whole: bool) -> None:
     zone = zone_named(zone_name)
     values = [to_us(d) // 1_000_000 * 1_000_000 if whole else to_us(d) for d in instants]
-    plan = columnar.Plan.__new__(columnar.Plan)
-    plan.zone = zone
-    plan.caches = {}
-    csv_texts, json_texts = columnar_text.TextMaker(plan).instants(
-        np.array([*values, columnar_cells.EMPTY], dtype=np.int64)
-    )
+    caches: dict[str, columnar_cells.Cache] = {}
+    csv_texts, json_texts = columnar_text.TextMaker(
+        zone, lambda name: caches.setdefault(name, columnar_cells.Cache())
+    ).instants(np.array([*values, columnar_cells.EMPTY], dtype=np.int64))
     expected = [from_us(v, zone).isoformat() for v in values]
     assert csv_texts.to_pylist() == [*expected, ""]
     assert json_texts.to_pylist() == [*(f'"{e}"' for e in expected), "null"]

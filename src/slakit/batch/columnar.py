@@ -866,7 +866,7 @@ class _Block:
         plan, cols = self.plan, self.cols
         context = plan.context
         count = len(self.covered)
-        make = TextMaker(plan)
+        make = TextMaker(plan.zone, plan.cache)
         derived = _Labels.of(cols["category"], cols["subject"], context)
         cols = self.cols = {**cols, "category": derived.category, "type": derived.kind, "route": derived.route}
         names = ("id", "priority", "type", "category", "channel", "product", "customer", "agent", "route")

@@ -17,10 +17,13 @@ from slakit.batch.output import quote_json, survey_json
 from slakit.instants import from_us, to_us
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import tzinfo
+
     import numpy as np
     import pyarrow as pa
 
-    from slakit.batch.columnar import Plan
+    from slakit.batch.columnar_cells import Cache
 
 _CSV_SPECIAL = (",", '"', "\r", "\n")
 
@@ -110,12 +113,13 @@ class TextMaker:
     """Each text of the outputs made once per distinct value by the row engine's own formatting, or on whole
     columns where the rule is plain (instants, hours)."""
 
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.zone = plan.zone
-        self.iso = plan.cache("iso")
-        self.csv = plan.cache("csv")
-        self.json = plan.cache("json")
+    def __init__(self, zone: tzinfo, caches: Callable[[str], Cache]) -> None:
+        """Texts in the policy's ``zone``, remembered in the run's ``caches`` (by name: a plan's :meth:`cache`)."""
+        self.zone = zone
+        self.caches = caches
+        self.iso = caches("iso")
+        self.csv = caches("csv")
+        self.json = caches("json")
 
     def instant(self, us: int) -> str:
         """An instant as results.csv writes it (empty when there is none)."""
@@ -164,7 +168,7 @@ class TextMaker:
     def _hour(self, hour: int) -> tuple[int, str, bool]:
         """The zone's offset (µs) and its ``isoformat`` suffix at the start of the hour ``hour`` (hours since the
         epoch), and whether the offset changes within the hour."""
-        known = self.plan.cache("offset")
+        known = self.caches("offset")
         found = known.get(hour)
         if found is None:
             begin = from_us(hour * US_PER_HOUR, self.zone)
