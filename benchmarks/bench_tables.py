@@ -41,19 +41,11 @@ began = time.perf_counter()
 outcome = run(source, policy, as_of=datetime.fromisoformat(sys.argv[6]), out_dir=out, engine=engine)
 wall = time.perf_counter() - began
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime,
+# this process's own peak (VmHWM: ru_maxrss would carry the benchmark's own peak over the fork)
+own = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"wall": wall, "rss_mb": own / 1024, "cpu": usage.ru_utime + usage.ru_stime,
                   "engines": dict(outcome.engines)}))
 """
-
-_TIMES = (
-    "created_at",
-    "assigned_at",
-    "acknowledged_at",
-    "first_response_at",
-    "resolved_at",
-    "reopened_at",
-    "survey_at",
-)
 
 
 def make_parquet(csv_path: Path) -> Path:
@@ -63,6 +55,8 @@ def make_parquet(csv_path: Path) -> Path:
     import pyarrow.parquet as pq
     from pyarrow import csv as pacsv
 
+    from slakit.batch.columnar_cells import TIMES
+
     table = pacsv.read_csv(
         csv_path,
         convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=False, auto_dict_encode=False),
@@ -70,7 +64,7 @@ def make_parquet(csv_path: Path) -> Path:
     columns = []
     for name in table.column_names:
         column = table.column(name)
-        if name in _TIMES and pa.types.is_string(column.type):
+        if name in TIMES and pa.types.is_string(column.type):
             nulls = pc.equal(column, "")
             try:
                 parsed = pc.strptime(pc.if_else(nulls, None, column), "%Y-%m-%dT%H:%M:%S%z", "us")

@@ -72,34 +72,29 @@ def numbers(values: np.ndarray) -> pa.Array:
 
 def text_bytes(array: pa.Array) -> tuple[bytes, list[int]]:
     """A string array's data (no nulls) and where each text starts in it (``bounds[i]`` to ``bounds[i + 1]``)."""
-    import numpy as np
-    import pyarrow as pa
-
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if len(array) == 0:
-        return b"", [0]
-    offsets, data = array.buffers()[1], array.buffers()[2]
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
-    start = int(bounds[0])
-    return (data.to_pybytes()[start : int(bounds[-1])] if data is not None else b""), (bounds - start).tolist()
+    data, bounds = _data(array)
+    return data, bounds.tolist()
 
 
 def joined(array: pa.Array) -> bytes:
     """The texts of a string array (no nulls) one after the other, from its data buffer."""
+    return _data(array)[0]
+
+
+def _data(array: pa.Array) -> tuple[bytes, np.ndarray]:
+    """The bytes of a string array's texts (no nulls), and each text's start in them with the end after the last."""
     import numpy as np
     import pyarrow as pa
 
-    if len(array) == 0:
-        return b""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    if len(array) == 0:
+        return b"", np.zeros(1, dtype=np.int64)
     offsets, data = array.buffers()[1], array.buffers()[2]
     bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
-    if data is None:
-        return b""
-    text: bytes = data.to_pybytes()[int(bounds[0]) : int(bounds[-1])]
-    return text
+    start = int(bounds[0])
+    text = data.to_pybytes()[start : int(bounds[-1])] if data is not None else b""
+    return text, bounds - start
 
 
 def trimmed(array: pa.Array, separator: str) -> pa.Array:
