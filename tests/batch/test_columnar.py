@@ -111,14 +111,17 @@ def test_hours_texts_are_repr_of_hours(values: list[int]) -> None:
     assert columnar_text.hour_texts(array, negated=True).to_pylist() == [repr(-hours(v)) for v in values]
 
 
-_INSTANTS = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2150, 1, 1)).map(
-    lambda d: d.replace(tzinfo=UTC)
-)
+_INSTANTS = st.one_of(
+    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 1, 1)),  # a run's table of hours
+    st.datetimes(min_value=datetime(1800, 1, 1), max_value=datetime(9000, 1, 1)),  # offsets of seconds (LMT) too
+).map(lambda d: d.replace(tzinfo=UTC))
 
 
 @given(
     st.lists(_INSTANTS, min_size=1, max_size=30),
-    st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    st.sampled_from(
+        ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Kathmandu"]
+    ),
     st.booleans(),
 )
 def test_instant_texts_are_isoformat(instants: list[datetime], zone_name: str, whole: bool) -> None:
@@ -132,6 +135,44 @@ def test_instant_texts_are_isoformat(instants: list[datetime], zone_name: str, w
     assert csv_texts.to_pylist() == [*expected, ""]
     assert json_texts.to_pylist() == [*(f'"{e}"' for e in expected), "null"]
 
+
+
+@given(
+    st.lists(st.lists(_INSTANTS, max_size=10), min_size=1, max_size=5),
+    st.sampled_from(["Asia/Shanghai", "Europe/London", "Australia/Lord_Howe"]),
+)
+def test_one_maker_writes_every_chunk_as_isoformat(chunks: list[list[datetime]], zone_name: str) -> None:
+    """One run's table of the zone, grown (or bypassed) chunk after chunk, gives every chunk its own texts."""
+    zone = zone_named(zone_name)
+    caches: dict[str, columnar_cells.Cache] = {}
+    maker = columnar_text.TextMaker(zone, lambda name: caches.setdefault(name, columnar_cells.Cache()))
+    for chunk in chunks:
+        values = [columnar_cells.EMPTY, *(to_us(d) for d in chunk)]
+        csv_texts, _ = maker.instants(np.array(values, dtype=np.int64))
+        assert csv_texts.to_pylist() == ["", *(from_us(to_us(d), zone).isoformat() for d in chunk)]
+        days = maker.dates(np.array(values, dtype=np.int64))
+        assert [days.values[code] for code in days.codes] == [None, *(from_us(to_us(d), zone).date() for d in chunk)]
+
+
+def _lines_by_search(data: bytes) -> int | None:
+    """The rule of plain_lines written with byte searches (how the engine first checked a chunk)."""
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    body = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
+    if (
+        not body
+        or b"\n\n" in body
+        or b"\n\r\n" in body
+        or body.startswith((b"\n", b"\r\n"))
+        or body.endswith((b"\r", b"\n"))
+    ):
+        return None
+    return body.count(b"\n") + 1
+
+
+@given(st.binary(min_size=1, max_size=40).map(lambda raw: bytes(b"a,\r\n"[byte % 4] for byte in raw)))
+def test_plain_lines_finds_blank_lines_and_lone_returns(data: bytes) -> None:
+    assert columnar_cells.plain_lines(data) == _lines_by_search(data)
 
 _OFFSETS = st.builds(
     lambda sign, h, m: f"{sign}{h:02d}:{m:02d}", st.sampled_from("+-"), st.integers(0, 25), st.integers(0, 61)

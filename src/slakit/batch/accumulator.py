@@ -83,8 +83,8 @@ _DAY_PERIODS: dict[date, dict[str, str]] = {}
 accumulator per chunk."""
 
 
-def periods_of(created: datetime) -> dict[str, str]:
-    """The period keys (month, quarter, week) of a local creation instant."""
+def periods_of(created: date) -> dict[str, str]:
+    """The period keys (month, quarter, week) of a local creation instant or date."""
     return {part: period_of(created, part) for part in PERIODS}
 
 

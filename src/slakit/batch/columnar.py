@@ -56,9 +56,23 @@ from slakit.batch.columnar_cells import (
     distinct,
     iso_instants,
     pair,
+    plain_lines,
     table_texts,
 )
-from slakit.batch.columnar_text import TextMaker, cat, choose, fields, hour_texts, joined, numbers, text_bytes, trimmed
+from slakit.batch.columnar_text import (
+    TextMaker,
+    cat,
+    choose,
+    fields,
+    fill_null,
+    hidden,
+    hour_texts,
+    joined,
+    joined_line,
+    marks,
+    numbers,
+    text_bytes,
+)
 from slakit.batch.distribution import LOG_GAMMA, Distribution, bucket_of
 from slakit.batch.facts import US_PER_HOUR, BreachRow, Context, attribute_texts, labels
 from slakit.batch.flat import FlatLayout, ProblemError, flag_set, text_cell
@@ -66,7 +80,7 @@ from slakit.batch.frames import Part
 from slakit.batch.reading import FileSpan
 from slakit.batch.records import Rejected
 from slakit.errors import SlakitError, UnsatisfiableError
-from slakit.instants import from_us, to_us
+from slakit.instants import to_us
 from slakit.sla import METRICS
 
 if TYPE_CHECKING:
@@ -99,15 +113,19 @@ def available() -> bool:
     return importlib.util.find_spec("numpy") is not None and importlib.util.find_spec("pyarrow") is not None
 
 
+Text = bytes | memoryview
+"""UTF-8 text handed to the files as it is: a view of an Arrow buffer is written without a copy."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkTexts:
     """What a chunk gives: the UTF-8 bytes of each per-ticket file, and the rows the columnar engine evaluated."""
 
-    results_csv: bytes
-    results_jsonl: bytes
-    rejected_csv: bytes
-    breaches_csv: bytes
-    warnings_csv: bytes
+    results_csv: Text
+    results_jsonl: Text
+    rejected_csv: Text
+    breaches_csv: Text
+    warnings_csv: Text
     rows: int
     columnar: int
 
@@ -190,18 +208,11 @@ class Plan:
                 return None
         else:
             data = payload  # Arrow checks that it is UTF-8 (check_utf8): a chunk that is not is the row engine's
-        if not data or b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
+        if not data or b'"' in data:
             return None
-        body = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
-        if (
-            not body
-            or b"\n\n" in body
-            or b"\n\r\n" in body
-            or body.startswith((b"\n", b"\r\n"))
-            or body.endswith((b"\r", b"\n"))
-        ):
-            return None  # a blank line (the csv module skips it), at the chunk's end too
-        lines = body.count(b"\n") + 1
+        lines = plain_lines(data)
+        if lines is None:
+            return None
         width = self.layout.width
         names = [f"c{i}" for i in range(width)]
         try:
@@ -542,13 +553,12 @@ class _Chunk:
 
         def merged(mine: pa.Array, part: int) -> bytes:
             data, bounds = text_bytes(mine)
-            pieces: list[bytes] = []
-            done = 0
-            for k, texts in zip(before, own, strict=True):
-                pieces.append(data[bounds[done] : bounds[k]])
+            cuts = bounds[[0, *before, n]].tolist()
+            pieces: list[bytes | memoryview] = []
+            for k, texts in enumerate(own):
+                pieces.append(data[cuts[k] : cuts[k + 1]])
                 pieces.append(texts[part].encode())
-                done = k
-            pieces.append(data[bounds[done] : bounds[n]])
+            pieces.append(data[cuts[-2] : cuts[-1]])
             return b"".join(pieces)
 
         return ChunkTexts(
@@ -585,6 +595,15 @@ class _TableChunk(_Chunk):
 
     def cells(self, positions: list[int]) -> list[list[Any]]:
         return self.part.cells(positions)
+
+
+def _keyed(key: str, text: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``text`` of a value after its key in a JSON object (``,"key":``), made once per distinct value."""
+
+    def keyed(value: Any) -> str:
+        return f',"{key}":{text(value)}'
+
+    return keyed
 
 
 def _attribute_value(name: str, ticket: Any) -> Any:
@@ -871,157 +890,111 @@ class _Block:
         cols = self.cols = {**cols, "category": derived.category, "type": derived.kind, "route": derived.route}
         names = ("id", "priority", "type", "category", "channel", "product", "customer", "agent", "route")
         csv_of = {name: cols[name].texts(make.csv_cell) for name in names}
-        json_of = {name: cols[name].texts(make.json_string) for name in names}
+        json_of = {name: cols[name].texts(_keyed(name, make.json_string)) for name in names[1:]}  # ',"type":"…"'
         retain_dates = self._retained(make)
-        retain_text = retain_dates.texts(lambda day: "" if day is None else day.isoformat())
         lines = numbers(self.chunk.first + self.covered)
         resolved = self.is_resolved
         fcr = resolved & (self.replies == 1) & (self.reopens == 0)
-        reopens = numbers(self.reopens)
         created_iso = make.instants(self.created)[0]
         resolved_csv, resolved_json = make.instants(self.resolved)
-        business = hour_texts(np.where(resolved, self.business, 0))
-        wall = hour_texts(self.wall)
+        business = hour_texts(self.business, shown=resolved)
+        wall = hour_texts(self.wall, shown=resolved)
         true_false = {True: "true", False: "false"}
-        resolved_text = choose(resolved, "true", "false")
         fcr_text = choose(fcr, "true", "false")
-        replies = numbers(self.replies)
+        replies, reopens = numbers(self.replies), numbers(self.reopens)
         complaints = cols["complaints"].texts(lambda v: str(v) if isinstance(v, int) else "")
         survey = cols["survey"]
         latest = int(self.created.max()) if count else 0
-        metric_csv = []
-        metric_json = []
-        breached_csv = []
-        breached_json = []
+        metric_csv: list[pa.Array | str] = []  # five cells a metric, null (empty) where it is not tracked
+        metric_json: list[pa.Array] = []  # a comma (but before the first) and the metric's object, where tracked
+        breached_csv: list[pa.Array] = []  # a semicolon (but before the first) and the name, where breached
+        breached_json: list[pa.Array] = []
         breach_lines = []
         breach_rows: list[BreachRow] = []
+        shown_before = np.zeros(count, dtype=bool)  # rows with a metric tracked before this one
         breached_any = np.zeros(count, dtype=bool)
         breaches_total = 0
         for metric in plan.metrics:
             figures = self.figures.get(metric)
             if figures is None:
-                metric_csv.append(",,,,")
+                metric_csv.extend(("", "", "", "", ""))
                 continue
             tracked, state = figures["tracked"], figures["state"]
-            states = Col(state, list(_STATE_TEXT))
+            state_text = hidden(Col(state, list(_STATE_TEXT)).texts(str), tracked)
             deadline_csv, deadline_json = make.instants(figures["deadline"])
             completed_csv, completed_json = make.instants(figures["completed"])
             elapsed = hour_texts(figures["elapsed"])
-            remaining = hour_texts(figures["remaining"])
             breached = state == _BREACHED
-            late = choose(breached, hour_texts(figures["remaining"], negated=True), "")
-            state_text = states.texts(str)
-            metric_csv.append(choose(tracked, fields(state_text, deadline_csv, completed_csv, elapsed, late), ",,,,"))
-            piece = cat(
-                f',"{metric}":{{"state":"',
-                state_text,
-                '","deadline":',
-                deadline_json,
-                ',"completed_at":',
-                completed_json,
-                ',"elapsed_hours":',
-                elapsed,
-                ',"remaining_hours":',
-                remaining,
-                "}",
+            late = hour_texts(figures["remaining"], negated=True, shown=breached & tracked)
+            shown = (hidden(texts, tracked) for texts in (deadline_csv, completed_csv, elapsed))
+            metric_csv.extend((state_text, *shown, late))
+            metric_json.append(marks(tracked & shown_before, ","))
+            shown_before |= tracked
+            metric_json.append(
+                cat(
+                    f'"{metric}":{{"state":"',
+                    state_text,
+                    '","deadline":',
+                    deadline_json,
+                    ',"completed_at":',
+                    completed_json,
+                    ',"elapsed_hours":',
+                    elapsed,
+                    ',"remaining_hours":',
+                    hour_texts(figures["remaining"]),
+                    "}",
+                )
             )
-            metric_json.append(choose(tracked, piece, ""))
-            breached_csv.append(choose(breached, f";{metric}", ""))
-            breached_json.append(choose(breached, f',"{metric}"', ""))
             active = figures["deadline"] != EMPTY
             if active.any():
                 latest = max(latest, int(figures["deadline"][active].max()))
-            if breached.any():
-                overdue_text = hour_texts(np.maximum(-figures["remaining"], 0))
-                breach_lines.append(
-                    choose(
-                        breached,
-                        cat(
-                            csv_of["id"],
-                            ",",
-                            lines,
-                            ",",
-                            csv_of["priority"],
-                            f",{metric},",
-                            deadline_csv,
-                            ",",
-                            completed_csv,
-                            ",",
-                            overdue_text,
-                            "\r\n",
-                        ),
-                        "",
-                    )
+            if not breached.any():
+                continue
+            breached_csv.extend((marks(breached & breached_any, ";"), marks(breached, metric)))
+            breached_json.extend((marks(breached & breached_any, ","), marks(breached, f'"{metric}"')))
+            overdue_text = hour_texts(np.maximum(-figures["remaining"], 0), shown=breached)
+            breach_lines.append(
+                cat(
+                    csv_of["id"],
+                    ",",
+                    lines,
+                    ",",
+                    csv_of["priority"],
+                    f",{metric},",
+                    deadline_csv,
+                    ",",
+                    completed_csv,
+                    ",",
+                    overdue_text,
+                    "\r\n",
                 )
-                breached_any |= breached
-                breaches_total += int(breached.sum())
-                breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
-        survey_overall = survey.texts(make.overall)
+            )
+            breached_any |= breached
+            breaches_total += int(breached.sum())
+            breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
         escalation_level, escalation_rules, escalations_json = self._escalation_texts(make)
         survey_follow = survey.texts(lambda s: "" if s is None or s is BAD else true_false[bool(s.needs_follow_up)])
         results = fields(
             lines, csv_of["id"], csv_of["priority"], csv_of["type"], csv_of["category"], csv_of["channel"],
-            csv_of["product"], csv_of["customer"], csv_of["agent"], created_iso, resolved_text, resolved_csv,
-            choose(resolved, business, ""), choose(resolved, wall, ""), replies, reopens, complaints, fcr_text,
-            *metric_csv,
-            trimmed(cat("", *breached_csv) if breached_csv else choose(np.zeros(count, dtype=bool), "", ""), ";"),
-            survey_overall, survey_follow, escalation_level, escalation_rules, csv_of["route"],
-            cat(retain_text, "\r\n"),
+            csv_of["product"], csv_of["customer"], csv_of["agent"], created_iso, choose(resolved, "true", "false"),
+            resolved_csv, business, wall, replies, reopens, complaints, fcr_text,
+            *metric_csv, joined_line("", *breached_csv), survey.texts(make.overall), survey_follow,
+            escalation_level, escalation_rules, csv_of["route"],
+            retain_dates.texts(lambda day: ("" if day is None else day.isoformat()) + "\r\n"),
         )  # fmt: skip
-        sla = trimmed(cat("", *metric_json), ",") if metric_json else choose(np.zeros(count, dtype=bool), "", "")
-        breached_list = (
-            trimmed(cat("", *breached_json), ",") if breached_json else choose(np.zeros(count, dtype=bool), "", "")
-        )
-        handling = choose(resolved, cat('{"business":', business, ',"wall":', wall, "}"), "null")
-        jsonl = cat(
-            '{"line":',
-            lines,
-            ',"id":',
-            json_of["id"],
-            ',"priority":',
-            json_of["priority"],
-            ',"type":',
-            json_of["type"],
-            ',"category":',
-            json_of["category"],
-            ',"channel":',
-            json_of["channel"],
-            ',"product":',
-            json_of["product"],
-            ',"customer":',
-            json_of["customer"],
-            ',"agent":',
-            json_of["agent"],
-            ',"created_at":"',
-            created_iso,
-            '","resolved_at":',
-            resolved_json,
-            ',"handling_hours":',
-            handling,
-            ',"public_agent_replies":',
-            replies,
-            ',"reopens":',
-            reopens,
-            ',"complaints":',
-            complaints,
-            ',"first_contact_resolution":',
-            fcr_text,
-            ',"sla":{',
-            sla,
-            '},"breached":[',
-            breached_list,
-            '],"survey":',
-            survey.texts(make.survey),
-            ',"escalations":',
-            escalations_json,
-            ',"route":',
-            json_of["route"],
-            ',"retain_until":',
-            choose(retain_dates.where(lambda day: day is None), "null", cat('"', retain_text, '"')),
-            "}\n",
-        )
-        breaches = cat("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
-        self._count(summary, derived, retain_dates, latest)
+        handling = fill_null(cat('{"business":', business, ',"wall":', wall, "}"), "null")
+        jsonl = joined_line(
+            '{"line":', lines, ',"id":', cols["id"].texts(make.json_string),
+            *(json_of[name] for name in ("priority", "type", "category", "channel", "product", "customer", "agent")),
+            ',"created_at":"', created_iso, '","resolved_at":', resolved_json, ',"handling_hours":', handling,
+            ',"public_agent_replies":', replies, ',"reopens":', reopens,
+            ',"complaints":', complaints, ',"first_contact_resolution":', fcr_text,
+            ',"sla":{', *metric_json, '},"breached":[', *breached_json, '],"survey":', survey.texts(make.survey),
+            ',"escalations":', escalations_json, json_of["route"], ',"retain_until":',
+            retain_dates.texts(lambda day: "null" if day is None else f'"{day.isoformat()}"'), "}\n",
+        )  # fmt: skip
+        breaches = joined_line("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
+        self._count(summary, derived, retain_dates, latest, make)
         _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
         return _Texts(results, jsonl, breaches)
 
@@ -1141,21 +1114,18 @@ class _Block:
         measured = self.is_resolved & (dated | (~answered & (due <= self.plan.evaluator.as_of_us)))
         return measured, measured & dated & on_time
 
-    def _count(self, summary: Accumulator, derived: _Labels, retained: Col, latest: int) -> None:
+    def _count(self, summary: Accumulator, derived: _Labels, retained: Col, latest: int, make: TextMaker) -> None:
         """Count the covered rows into ``summary``, each group at once."""
         import numpy as np
 
         plan, cols = self.plan, self.cols
-        zone = plan.zone
-        created = distinct(self.created)
+        created = make.dates(self.created)  # the local date of each creation: its periods
         cache = plan.cache("periods")
         local_periods = []
-        for us in created.values:
-            local = from_us(us, zone)
-            day = local.date()
+        for day in created.values:
             periods = cache.get(day)
             if periods is None:
-                periods = cache.remember(day, periods_of(local))
+                periods = cache.remember(day, periods_of(day))
             local_periods.append(periods)
         weeks = Col(created.codes, [p["week"] for p in local_periods])
         parts: list[Col] = []

@@ -7,11 +7,12 @@ whole-column texts to ``isoformat()`` and ``repr(hours(us))``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slakit.batch import csv_safe
 from slakit.batch.columnar_cells import BAD, EMPTY, Col, distinct
+from slakit.batch.columnar_digits import hour_grid, iso_grid
 from slakit.batch.facts import US_PER_HOUR
 from slakit.batch.output import quote_json, survey_json
 from slakit.instants import from_us, to_us
@@ -29,19 +30,62 @@ _CSV_SPECIAL = (",", '"', "\r", "\n")
 
 
 def cat(*parts: Any) -> pa.Array:
-    """The element-wise concatenation of string arrays and constant texts."""
+    """The element-wise concatenation of string arrays and constant texts (null where a part is null)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), "")
 
 
-def fields(*parts: Any) -> pa.Array:
-    """The element-wise join of string arrays and constant texts with commas: cells of a CSV line."""
+def joined_line(*parts: Any) -> pa.Array:
+    """The element-wise concatenation of string arrays and constant texts, a null part taken as empty."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.binary_join_element_wise(*(pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts), ",")
+    texts = (pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts)
+    return pc.binary_join_element_wise(*texts, "", null_handling="replace", null_replacement="")
+
+
+def fields(*parts: Any) -> pa.Array:
+    """The element-wise join of string arrays and constant texts with commas: cells of a CSV line (a null part
+    an empty cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = (pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts)
+    return pc.binary_join_element_wise(*texts, ",", null_handling="replace", null_replacement="")
+
+
+def hidden(array: pa.Array, shown: np.ndarray) -> pa.Array:
+    """The texts where ``shown`` holds, null elsewhere (the same buffers with a validity bitmap: no copy)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if shown.all():
+        return array
+    mask = pa.array(shown, pa.bool_())
+    if array.offset or array.null_count:
+        return pc.if_else(mask, array, pa.scalar(None, array.type))
+    return pa.Array.from_buffers(array.type, len(array), [mask.buffers()[1], *array.buffers()[1:]])
+
+
+def marks(mask: np.ndarray, text: str) -> pa.Array:
+    """``text`` where ``mask`` holds, null elsewhere."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = text.encode()
+    offsets = np.arange(len(mask) + 1, dtype=np.int32) * len(data)
+    validity = pa.array(mask, pa.bool_()).buffers()[1]
+    repeated = pa.py_buffer(data * len(mask))
+    return pa.Array.from_buffers(pa.string(), len(mask), [validity, pa.py_buffer(offsets), repeated])
+
+
+def fill_null(array: pa.Array, text: str) -> pa.Array:
+    """The texts with ``text`` where they are null."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(array, text)
 
 
 def choose(mask: np.ndarray, yes: Any, no: Any) -> pa.Array:
@@ -70,18 +114,18 @@ def numbers(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.int64()).cast(pa.string())
 
 
-def text_bytes(array: pa.Array) -> tuple[bytes, list[int]]:
-    """A string array's data (no nulls) and where each text starts in it (``bounds[i]`` to ``bounds[i + 1]``)."""
-    data, bounds = _data(array)
-    return data, bounds.tolist()
+def text_bytes(array: pa.Array) -> tuple[memoryview, np.ndarray]:
+    """A string array's data (no nulls) and where each text starts in it (``bounds[i]`` to ``bounds[i + 1]``):
+    a view of Arrow's buffer, not a copy."""
+    return _data(array)
 
 
-def joined(array: pa.Array) -> bytes:
-    """The texts of a string array (no nulls) one after the other, from its data buffer."""
+def joined(array: pa.Array) -> memoryview:
+    """The texts of a string array (no nulls) one after the other: a view of Arrow's buffer, not a copy."""
     return _data(array)[0]
 
 
-def _data(array: pa.Array) -> tuple[bytes, np.ndarray]:
+def _data(array: pa.Array) -> tuple[memoryview, np.ndarray]:
     """The bytes of a string array's texts (no nulls), and each text's start in them with the end after the last."""
     import numpy as np
     import pyarrow as pa
@@ -89,19 +133,13 @@ def _data(array: pa.Array) -> tuple[bytes, np.ndarray]:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if len(array) == 0:
-        return b"", np.zeros(1, dtype=np.int64)
+        return memoryview(b""), np.zeros(1, dtype=np.int64)
     offsets, data = array.buffers()[1], array.buffers()[2]
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=width, count=len(array) + 1, offset=array.offset * np.dtype(width).itemsize)
     start = int(bounds[0])
-    text = data.to_pybytes()[start : int(bounds[-1])] if data is not None else b""
-    return text, bounds - start
-
-
-def trimmed(array: pa.Array, separator: str) -> pa.Array:
-    """The texts without their leading ``separator`` (each joined piece starts with one)."""
-    import pyarrow.compute as pc
-
-    return pc.utf8_ltrim(array, characters=separator)
+    text = memoryview(data)[start : int(bounds[-1])] if data is not None else memoryview(b"")
+    return text, bounds.astype(np.int64) - start
 
 
 class TextMaker:
@@ -130,35 +168,65 @@ class TextMaker:
 
     def instants(self, values: np.ndarray) -> tuple[pa.Array, pa.Array]:
         """Each instant as ``datetime.isoformat()`` in the policy's zone writes it (results.csv: empty when there is
-        none; results.jsonl: quoted, or null). Whole columns: the zone's offset is looked up once per hour (an
-        hour with a change of offset in it, and an instant with microseconds, are written one by one)."""
+        none; results.jsonl: quoted, or null), written digit by digit (:func:`~slakit.batch.columnar_digits.iso_grid`)
+        from the zone's offset at its hour. An instant in an hour with a change of offset in it, at an offset that is
+        not whole minutes, or outside the years 1 to 9999 is written one by one."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         present = values != EMPTY
         at = np.where(present, values, 0)
-        hour_of = at // US_PER_HOUR
-        distinct, inverse = np.unique(hour_of, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        offsets = np.zeros(len(distinct), dtype=np.int64)
-        suffixes: list[str] = []
-        mixed = np.zeros(len(distinct), dtype=bool)
-        for i, hour in enumerate(distinct.tolist()):
-            offsets[i], suffix, mixed[i] = self._hour(hour)
-            suffixes.append(suffix)
-        local = at + offsets[inverse]
-        parts = (*local_parts(local), pa.array(suffixes, pa.string()).take(pa.array(inverse)))
-        one_by_one = present & (mixed[inverse] | (at % 1_000_000 != 0) | (local < _YEAR_1000))
-        if not one_by_one.any():  # each line's text made in one pass per file
-            return choose(present, cat(*parts), ""), choose(present, cat('"', *parts, '"'), "null")
-        where = np.nonzero(one_by_one)[0]
-        texts = pc.replace_with_mask(
-            cat(*parts),
-            pa.array(one_by_one),
-            pa.array([self.instant(int(us)) for us in at[where].tolist()], pa.string()),
+        offset, suffix, exact = self._zone(at, present)
+        local = at + offset
+        gridded = present & exact & (local >= _YEAR_1) & (local < _YEAR_10000)
+        csv_texts, json_texts = iso_grid(np.where(gridded, local, 0), suffix, gridded)
+        one_by_one = present & ~gridded
+        if not one_by_one.any():
+            return csv_texts, json_texts
+        texts = [self.instant(int(us)) for us in at[one_by_one].tolist()]
+        mask = pa.array(one_by_one)
+        return (
+            pc.replace_with_mask(csv_texts, mask, pa.array(texts, pa.string())),
+            pc.replace_with_mask(json_texts, mask, pa.array([f'"{text}"' for text in texts], pa.string())),
         )
-        return choose(present, texts, ""), choose(present, cat('"', texts, '"'), "null")
+
+    def _zone(self, at: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The zone's offset (µs) at the start of each instant's hour, its six-byte ``isoformat`` suffix
+        (``+08:00``), and whether the row can be written from them (no change of offset within the hour, an offset
+        of whole minutes); rows not ``present`` get the values of some hour. The hours are looked up in the run's
+        table of contiguous hours, or once per distinct hour when they spread too far for it."""
+        import numpy as np
+
+        hours = at // US_PER_HOUR
+        shown = hours[present]
+        if not len(shown):
+            count = len(at)
+            return np.zeros(count, np.int64), np.zeros(count, "V6"), np.zeros(count, bool)
+        table = self._hours(int(shown.min()), int(shown.max()))
+        if table is not None:
+            index = np.where(present, hours - table.first, 0)
+        else:
+            found = distinct(np.where(present, hours, shown[0]))
+            table, index = _HourTable.of(found.values, self._hour), found.codes
+        return table.offsets[index], table.suffixes[index], table.exact[index]
+
+    def _hours(self, low: int, high: int) -> _HourTable | None:
+        """The run's table of the zone at each hour from ``low`` to ``high`` (hours since the epoch), grown as the
+        chunks need (or made again for these hours); None when they span more than :data:`_TABLE_HOURS` hours."""
+        tables = self.caches("hours")
+        table: _HourTable | None = tables.get("table")
+        if table is not None:
+            end = table.first + len(table.offsets) - 1
+            if table.first <= low and high <= end:
+                return table
+            if max(high, end) - min(low, table.first) < _TABLE_HOURS:  # grown to hold both; else this chunk's alone
+                low, high = min(low, table.first), max(high, end)
+        if high - low >= _TABLE_HOURS:
+            return None
+        table = _HourTable.of(list(range(low, high + 1)), self._hour)
+        tables.remember("table", table)
+        return table
 
     def _hour(self, hour: int) -> tuple[int, str, bool]:
         """The zone's offset (µs) and its ``isoformat`` suffix at the start of the hour ``hour`` (hours since the
@@ -174,17 +242,14 @@ class TextMaker:
 
     def dates(self, values: np.ndarray) -> Col:
         """The date of each instant in the policy's zone (``from_us(us, zone).date()``), None for :data:`EMPTY`:
-        the offset looked up once per hour (an hour with a change of offset in it one instant at a time)."""
+        from the zone's offset at its hour (an hour with a change of offset in it one instant at a time)."""
         import numpy as np
 
         present = values != EMPTY
         at = np.where(present, values, 0)
-        hours_of = distinct(at // US_PER_HOUR)
-        looked = [self._hour(hour) for hour in hours_of.values]
-        local = at + np.array([offset for offset, _, _ in looked] or [0], dtype=np.int64)[hours_of.codes]
-        mixed = np.array([changes for _, _, changes in looked] or [False], dtype=bool)[hours_of.codes] & present
-        days = local // (24 * US_PER_HOUR)
-        for r in np.nonzero(mixed)[0].tolist():
+        offset, _, exact = self._zone(at, present)
+        days = (at + offset) // (24 * US_PER_HOUR)
+        for r in np.nonzero(present & ~exact)[0].tolist():
             days[r] = from_us(int(at[r]), self.zone).date().toordinal() - _EPOCH_ORDINAL
         found = distinct(np.where(present, days, EMPTY))
         return found.mapped(lambda day: None if day == EMPTY else date.fromordinal(day + _EPOCH_ORDINAL))
@@ -229,46 +294,57 @@ class TextMaker:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_YEAR_1000 = to_us(datetime.fromisoformat("1000-01-02T00:00:00+00:00"))
+_YEAR_1 = to_us(datetime(1, 1, 1, tzinfo=UTC))
+_YEAR_10000 = to_us(datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)) + 1
+_TABLE_HOURS = 100_000
+"""The most hours (some 11 years) a run's table of the zone spans (past it, a table for the chunk's own hours);
+a chunk spread wider looks up each of its distinct hours."""
 
 
-def local_parts(local: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """Local wall-clock instants (epoch µs as if the zone were UTC, whole seconds, year 1000 or later) as the two
-    parts of ``YYYY-MM-DDTHH:MM:SS``: the date of each distinct day with its ``T`` (``date.isoformat``), and the
-    time of day of each distinct second."""
-    import numpy as np
-    import pyarrow as pa
+class _HourTable:
+    """The zone at each of some hours: offset (µs), six-byte ``isoformat`` suffix, and whether an instant of the
+    hour can be written from them; ``first`` is the first hour of a table of contiguous hours."""
 
-    days, second_of_day = np.divmod(local // 1_000_000, 86400)
-    day = distinct(days)
-    second = distinct(second_of_day)
-    day_texts = [date.fromordinal(int(d) + _EPOCH_ORDINAL).isoformat() + "T" for d in day.values]
-    second_texts = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in second.values]
-    return (
-        pa.array(day_texts or [""], pa.string()).take(pa.array(day.codes)),
-        pa.array(second_texts or [""], pa.string()).take(pa.array(second.codes)),
-    )
+    __slots__ = ("exact", "first", "offsets", "suffixes")
+
+    def __init__(self, first: int, offsets: np.ndarray, suffixes: np.ndarray, exact: np.ndarray) -> None:
+        self.first = first
+        self.offsets = offsets
+        self.suffixes = suffixes
+        self.exact = exact
+
+    @classmethod
+    def of(cls, hours: list[int], look: Callable[[int], tuple[int, str, bool]]) -> _HourTable:
+        """The table of ``hours``, each looked up with ``look`` (:meth:`TextMaker._hour`)."""
+        import numpy as np
+
+        found = [look(hour) for hour in hours]
+        offsets = np.array([offset for offset, _, _ in found], dtype=np.int64)
+        whole = [len(suffix) == len("+08:00") for _, suffix, _ in found]
+        suffixes = np.frombuffer(
+            b"".join(suffix.encode() if fits else b"+00:00" for (_, suffix, _), fits in zip(found, whole, strict=True)),
+            dtype="V6",
+        )
+        exact = np.array([fits and not changes for (_, _, changes), fits in zip(found, whole, strict=True)], bool)
+        return cls(hours[0] if hours else 0, offsets, suffixes, exact)
 
 
-_FRACTIONS = tuple("0" if k == 0 else str(k // 10) if k % 10 == 0 else f"{k:02d}" for k in range(100))
-
-
-def hour_texts(us: np.ndarray, *, negated: bool = False) -> pa.Array:
+def hour_texts(us: np.ndarray, *, negated: bool = False, shown: np.ndarray | None = None) -> pa.Array:
     """``repr(hours(us))`` (``repr(-hours(us))`` when ``negated``) of each value, computed on whole columns:
     :func:`slakit.batch.facts.hours` rounds to hundredths of an hour, half away from zero, and ``repr`` of a
-    float with at most two decimals and fewer than 15 digits is those digits (trailing zero dropped, ``.0`` kept).
-    tests/batch/test_columnar.py checks it against ``repr(hours(us))``."""
+    float with at most two decimals and fewer than 15 digits is those digits (trailing zero dropped, ``.0`` kept:
+    :func:`~slakit.batch.columnar_digits.hour_grid`). tests/batch/test_columnar.py checks it against
+    ``repr(hours(us))``. Null where ``shown`` (when given) does not hold."""
     import numpy as np
-    import pyarrow as pa
 
+    if shown is not None:
+        us = np.where(shown, us, 0)
     magnitude = (np.abs(us) * 200 + US_PER_HOUR) // (2 * US_PER_HOUR)
     cents = np.where(us < 0, -magnitude, magnitude)
     if negated:
         cents = -cents
     negative = (cents < 0) | (negated & (cents == 0))
-    found = distinct(np.abs(cents) * 2 + negative)  # each distinct text made once
-    texts = [f"{'-' if key & 1 else ''}{key // 200}.{_FRACTIONS[key // 2 % 100]}" for key in found.values]
-    return pa.array(texts or [""], pa.string()).take(pa.array(found.codes))
+    return hour_grid(np.abs(cents), negative, shown)
 
 
 def csv_quoted(text: str) -> str:

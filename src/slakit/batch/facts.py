@@ -527,8 +527,8 @@ PERIODS = ("month", "quarter", "week")
 """The group keys that are periods of ``created_at`` in the policy's zone."""
 
 
-def period_of(created: datetime, part: str) -> str:
-    """The period ``part`` (``month``, ``quarter`` or ``week``) of a local creation instant: ``2025-09``,
+def period_of(created: date, part: str) -> str:
+    """The period ``part`` (``month``, ``quarter`` or ``week``) of a local creation instant or date: ``2025-09``,
     ``2025-Q3``, ``2025-W36`` (both engines group by it)."""
     if part == "month":
         return f"{created.year:04d}-{created.month:02d}"
@@ -537,8 +537,8 @@ def period_of(created: datetime, part: str) -> str:
     return week_of(created)
 
 
-def week_of(moment: datetime) -> str:
-    """The ISO week of a local instant, ``2025-W36``."""
+def week_of(moment: date) -> str:
+    """The ISO week of a local instant or date, ``2025-W36``."""
     year, week, _ = moment.isocalendar()
     return f"{year:04d}-W{week:02d}"
 

@@ -28,7 +28,7 @@ from typing import IO, Any
 from slakit import __version__, presets
 from slakit.batch import columnar, csv_safe, parallel, spill
 from slakit.batch.accumulator import Accumulator
-from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan
+from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan, Text
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
@@ -136,11 +136,11 @@ class _Output:
     orders its rows showed."""
 
     rows: int
-    results_csv: bytes
-    results_jsonl: bytes
-    rejected_csv: bytes
-    breaches_csv: bytes
-    warnings_csv: bytes
+    results_csv: Text
+    results_jsonl: Text
+    rejected_csv: Text
+    breaches_csv: Text
+    warnings_csv: Text
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
     columnar: int = 0  # the rows the columnar engine evaluated
@@ -225,9 +225,14 @@ class TableEvaluation:
         numbered from ``first_line``, as :func:`run` evaluates them."""
         part = as_part(rows)
         output = _process(self.work, (first_line, part))
+        results, jsonl, rejected, breaches, warned = (bytes(text) for text in _texts(output))
         return PartResult(
             output.rows,
-            *_texts(output),
+            results,
+            jsonl,
+            rejected,
+            breaches,
+            warned,
             output.summary,
             {name: n for name, n in (("columnar", output.columnar), ("rows", output.rows - output.columnar)) if n},
             dict(output.orders),
@@ -362,7 +367,7 @@ def _collect(
             progress(RunProgress(done, *read.next()))
 
 
-def _texts(output: _Output) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+def _texts(output: _Output) -> tuple[Text, Text, Text, Text, Text]:
     return output.results_csv, output.results_jsonl, output.rejected_csv, output.breaches_csv, output.warnings_csv
 
 

@@ -20,7 +20,7 @@ __all__ = ["append", "spill", "write_all"]
 _PIECE = 1 << 20
 
 
-def spill(parts: Sequence[bytes], directory: str) -> tuple[str, tuple[int, ...]]:
+def spill(parts: Sequence[bytes | memoryview], directory: str) -> tuple[str, tuple[int, ...]]:
     """Write ``parts`` one after another to a new file in ``directory``: its path and each part's size."""
     fd, path = tempfile.mkstemp(suffix=".part", dir=directory)
     try:
