@@ -136,7 +136,6 @@ def test_instant_texts_are_isoformat(instants: list[datetime], zone_name: str, w
     assert json_texts.to_pylist() == [*(f'"{e}"' for e in expected), "null"]
 
 
-
 @given(
     st.lists(st.lists(_INSTANTS, max_size=10), min_size=1, max_size=5),
     st.sampled_from(["Asia/Shanghai", "Europe/London", "Australia/Lord_Howe"]),
@@ -173,6 +172,7 @@ def _lines_by_search(data: bytes) -> int | None:
 @given(st.binary(min_size=1, max_size=40).map(lambda raw: bytes(b"a,\r\n"[byte % 4] for byte in raw)))
 def test_plain_lines_finds_blank_lines_and_lone_returns(data: bytes) -> None:
     assert columnar_cells.plain_lines(data) == _lines_by_search(data)
+
 
 _OFFSETS = st.builds(
     lambda sign, h, m: f"{sign}{h:02d}:{m:02d}", st.sampled_from("+-"), st.integers(0, 25), st.integers(0, 61)
