@@ -495,3 +495,17 @@ def test_lines_ending_with_a_carriage_return_alone_are_read(tmp_path: Path, name
     assert _lines(list(read(io.StringIO(text, newline=""), format="csv"))) == expected
     with pytest.raises(ConfigError, match=r"carriage return alone .* newline=''"):
         read(io.StringIO(text), format="csv")  # a text stream that ends lines at \n only cannot be cut into lines
+
+
+@given(
+    st.lists(st.integers(0, 300), min_size=1, max_size=400),  # the lengths of lines
+    st.data(),
+)
+def test_the_wanted_line_end_is_found_from_a_guess(lengths: list[int], data: st.DataObject) -> None:
+    """A chunk's end found from a guess at where it is gives the line end counted one by one."""
+    text = b"".join(b"x" * length + b"\n" for length in lengths) + b"tail"
+    start = data.draw(st.integers(0, len(lengths) - 1))
+    begin = sum(length + 1 for length in lengths[:start])
+    ends = [i + 1 for i, byte in enumerate(text) if byte == ord("\n") and i >= begin]
+    wanted = data.draw(st.integers(1, len(ends)))
+    assert reading._after_line_end(text, begin, len(text), len(ends), wanted) == ends[wanted - 1]

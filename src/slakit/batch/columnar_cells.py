@@ -329,25 +329,26 @@ def iso_instants(array: pa.Array) -> np.ndarray:
     cells = array if len(where) == n else array.take(pa.array(where))  # 25 bytes each, one after the other
     start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
     raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start).reshape(-1, 25)
+    places = np.ascontiguousarray(raw.T)  # one row per character place: whole-row operations below
     # the shape _ISO matches: digits at their places, '-' '-' 'T' ':' ':' a sign ':' between them
-    digits_there = ((raw[:, _ISO_DIGITS] - ord("0")) <= 9).all(axis=1)  # bytes below '0' wrap round past 9
-    marks = raw[:, _ISO_MARKS]
-    fixed = (marks[:, [0, 1, 2, 3, 4, 6]] == np.frombuffer(b"--T:::", dtype=np.uint8)).all(axis=1)
-    signed = (marks[:, 5] == ord("+")) | (marks[:, 5] == ord("-"))
+    digits_there = ((places[_ISO_DIGITS] - ord("0")) <= 9).all(axis=0)  # bytes below '0' wrap round past 9
+    marks = places[_ISO_MARKS]
+    fixed = (marks[[0, 1, 2, 3, 4, 6]] == np.frombuffer(b"--T:::", dtype=np.uint8)[:, None]).all(axis=0)
+    signed = (marks[5] == ord("+")) | (marks[5] == ord("-"))
     shaped = digits_there & fixed & signed
-    where, raw = where[shaped], raw[shaped]
-    digits = raw.astype(np.int64) - ord("0")
+    where, places = where[shaped], places[:, shaped]
+    digits = places.astype(np.int64) - ord("0")
 
     def field(begin: int, stop: int) -> np.ndarray:
-        value = np.zeros(len(digits), dtype=np.int64)
-        for i in range(begin, stop):
-            value = value * 10 + digits[:, i]
+        value: np.ndarray = digits[begin]
+        for i in range(begin + 1, stop):
+            value = value * 10 + digits[i]
         return value
 
     year, month, day = field(0, 4), field(5, 7), field(8, 10)
     hour, minute, second = field(11, 13), field(14, 16), field(17, 19)
     offset_hours, offset_minutes = field(20, 22), field(23, 25)
-    sign = np.where(digits[:, 19] == ord("-") - ord("0"), -1, 1)
+    sign = np.where(places[19] == ord("-"), -1, 1)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     days = np.asarray(_DAYS_IN_MONTH, dtype=np.int64)[np.where(month_ok, month, 0)] + (leap & (month == 2))

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from slakit.errors import WorkerLostError
 
-__all__ = ["install", "numbered_chunks", "ordered_map", "state"]
+__all__ = ["Turns", "install", "numbered_chunks", "ordered_map", "state"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -76,6 +76,38 @@ def numbered_chunks(items: Iterable[T], size: int) -> Iterator[tuple[int, list[T
     while chunk := list(islice(iterator, size)):
         yield first, chunk
         first += len(chunk)
+
+
+class Turns:
+    """Worker processes acting one at a time in the order of their items: item ``k`` acts once item ``k - 1``
+    has (made in the parent and handed to the workers with their state, :func:`install`). After an item that
+    failed, the later items skip their action: the run is being abandoned.
+
+    A worker that dies in its turn never passes it on; the pool then ends the other workers
+    (``ProcessPoolExecutor`` does on a lost worker, :func:`ordered_map` on any error), so none waits for ever.
+    """
+
+    def __init__(self) -> None:
+        context = _context()
+        self._condition = context.Condition()
+        self._next = context.RawValue("q", 0)
+        self._failed = context.RawValue("b", 0)
+
+    def take(self, index: int, action: Callable[[], None] | None) -> None:
+        """Wait for item ``index``'s turn, do ``action`` (None: the item failed), and pass the turn on."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._next.value == index)
+            try:
+                if action is None:
+                    self._failed.value = 1
+                elif not self._failed.value:
+                    action()
+            except BaseException:
+                self._failed.value = 1
+                raise
+            finally:
+                self._next.value = index + 1
+                self._condition.notify_all()
 
 
 def _context() -> Any:

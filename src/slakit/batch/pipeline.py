@@ -2,10 +2,10 @@
 
 The input is cut into chunks of whole records. Each chunk is parsed, evaluated and reduced to its
 output text (results.csv and results.jsonl rows, rejected and breach rows) and a partial summary
-(:class:`~slakit.batch.accumulator.Accumulator`); with ``jobs > 1`` worker processes do that and
-hand back only the small partial summary and a file with the text (:mod:`~slakit.batch.spill`). The
-parent appends the text in input order and merges the partial summaries, so memory stays flat and the
-files are identical whatever ``jobs``. Every file is written into a staging folder and moved into
+(:class:`~slakit.batch.accumulator.Accumulator`); with ``jobs > 1`` worker processes do that, append
+the text to the files themselves in input order (:mod:`~slakit.batch.appending`) and hand back only the
+small partial summary, which the parent merges in input order, so memory stays flat and the files are
+identical whatever ``jobs``. Every file is written into a staging folder and moved into
 place only when the run has succeeded, with run.json last (:mod:`~slakit.batch.rundir`).
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from slakit import __version__, presets
-from slakit.batch import columnar, csv_safe, parallel, spill
+from slakit.batch import appending, columnar, csv_safe, parallel
 from slakit.batch.accumulator import Accumulator
 from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan, Text
 from slakit.batch.evaluation import Evaluator
@@ -126,7 +126,8 @@ class _Work:
     layout: FlatLayout | None  # a flat CSV's or a table's
     delimiter: str
     encoding: str
-    spill_to: str | None = None  # workers: the folder their chunks' text goes to
+    appending: tuple[str, ...] = ()  # workers: the files they append their chunks' text to, in turn
+    turns: parallel.Turns | None = None  # workers: whose turn it is to append
     columnar: Plan | None = None  # the columnar engine's plan, when it may take the chunks
 
 
@@ -147,12 +148,10 @@ class _Output:
 
 
 @dataclass(frozen=True, slots=True)
-class _Spilled:
-    """One chunk's contribution from a worker: its text is in the file ``path``, in parts of ``sizes``."""
+class _Appended:
+    """One chunk's contribution from a worker, whose text is in the files already."""
 
     rows: int
-    path: str
-    sizes: tuple[int, ...]
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
     columnar: int = 0
@@ -342,7 +341,7 @@ def _take_orders(layout: FlatLayout | None) -> tuple[tuple[str, int], ...]:
 
 
 def _collect(
-    outputs: Iterable[_Output | _Spilled],
+    outputs: Iterable[_Output | _Appended],
     targets: list[int],
     summary: Accumulator,
     orders: Counter[str],
@@ -353,11 +352,9 @@ def _collect(
     """Append each chunk's text to the files ``targets`` and merge its partial summary, in input order."""
     done = 0
     for output in outputs:
-        if isinstance(output, _Spilled):
-            spill.append(targets, output.path, output.sizes)
-        else:
+        if isinstance(output, _Output):
             for target, text in zip(targets, _texts(output), strict=True):
-                spill.write_all(target, text)
+                appending.write_all(target, text)
         summary.merge(output.summary)
         orders.update(dict(output.orders))
         engines["columnar"] += output.columnar
@@ -378,12 +375,22 @@ def _csv_header(columns: Iterable[str]) -> bytes:
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 
-def _process_in_worker(chunk: tuple[int, Any]) -> _Spilled:
+def _process_in_worker(item: tuple[int, tuple[int, Any]]) -> _Appended:
+    """Chunk number ``index`` of the run: its text appended to the files in its turn, its summary handed back."""
+    index, chunk = item
     work: _Work = parallel.state()
-    assert work.spill_to is not None  # noqa: S101 -- run() sets it for workers
-    output = _process(work, chunk)
-    path, sizes = spill.spill(_texts(output), work.spill_to)
-    return _Spilled(output.rows, path, sizes, output.summary, output.orders, output.columnar)
+    assert work.turns is not None  # noqa: S101 -- run() sets it for workers
+    try:
+        output = _process(work, chunk)
+    except BaseException:
+        work.turns.take(index, None)
+        raise
+    work.turns.take(index, partial(appending.append, work.appending, _texts(output)))
+    return _Appended(output.rows, output.summary, output.orders, output.columnar)
+
+
+def _numbered_chunk_lines(item: tuple[int, tuple[int, Any]]) -> str:
+    return _chunk_lines(item[1])
 
 
 def _chunk_lines(chunk: tuple[int, Any]) -> str:
@@ -629,15 +636,17 @@ def _evaluate_into(
         for name, columns in zip(FILES, headers, strict=True):
             targets.append(os.open(staging.path / name, _WRITE_FLAGS, 0o666))
             if columns is not None:  # results.jsonl has no header
-                spill.write_all(targets[-1], _csv_header(columns))
-        outputs: Generator[_Output | _Spilled, None, None]
+                appending.write_all(targets[-1], _csv_header(columns))
+        outputs: Generator[_Output | _Appended, None, None]
         noted = bytes_read.note(given.chunks)
         if jobs == 1:
             outputs = (_process(work, chunk) for chunk in noted)
         else:
-            staging.chunks.mkdir()
-            workers = replace(work, spill_to=str(staging.chunks))
-            outputs = parallel.ordered_map(_process_in_worker, noted, jobs=jobs, initial=workers, describe=_chunk_lines)
+            paths = tuple(str(staging.path / name) for name in FILES)
+            workers = replace(work, appending=paths, turns=parallel.Turns())
+            outputs = parallel.ordered_map(
+                _process_in_worker, enumerate(noted), jobs=jobs, initial=workers, describe=_numbered_chunk_lines
+            )
         try:
             _collect(outputs, targets, summary, orders, progress, bytes_read, engines)
         finally:

@@ -218,10 +218,7 @@ def _records_end(data: bytes, records: int) -> tuple[int, int] | None:
         ends = data.count(b"\n", position, stop)
         if balanced:
             if done + ends >= records:
-                end = position
-                for _ in range(records - done):
-                    end = data.index(b"\n", end) + 1
-                return end, lines + records - done
+                return _after_line_end(data, position, stop, ends, records - done), lines + records - done
             done += ends
             record_lines = 0 if ends else record_lines
         else:
@@ -233,6 +230,30 @@ def _records_end(data: bytes, records: int) -> tuple[int, int] | None:
             return None
         balanced = not balanced
         position = quote + 1
+
+
+def _after_line_end(data: bytes, start: int, stop: int, count: int, wanted: int) -> int:
+    """Where the ``wanted``-th line end of ``data[start:stop]`` (which has ``count`` of them) ends.
+
+    Counted from a guess at the share of the stretch it takes (lines of a chunk are of much the same length),
+    then found line end by line end from there, forward or back."""
+    if wanted < _STEPS:
+        guess, seen = start, 0
+    else:
+        guess = start + (stop - start) * wanted // count
+        seen = data.count(b"\n", start, guess)
+    end = guess
+    if seen < wanted:
+        for _ in range(wanted - seen):
+            end = data.index(b"\n", end) + 1
+        return end
+    for _ in range(seen - wanted + 1):  # back to the wanted-th: the last line end before the guess is the seen-th
+        end = data.rindex(b"\n", start, end)
+    return end + 1
+
+
+_STEPS = 64
+"""Below this many line ends, they are found one by one from the start."""
 
 
 def check_encoding(encoding: str) -> str:

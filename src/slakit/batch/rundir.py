@@ -113,7 +113,6 @@ class Staging:
         pid = os.getpid()
         self.path = out / f"{STAGING_PREFIX}{pid}-{_start_time(pid) or '0'}-{secrets.token_hex(4)}"
         self.path.mkdir(mode=0o700)
-        self.chunks = self.path / "chunks"
 
     def commit(self, names: Iterable[str], known: Iterable[str], record: dict[str, Any]) -> list[Path]:
         """Move the staged ``names`` into ``out``, remove the other ``known`` outputs of an earlier run, write
