@@ -90,7 +90,7 @@ def one_run(source: Path, policy: Path, out: Path, engine: str, jobs: int = 1) -
 
 def stages(source: Path, policy: Path, out: Path) -> dict[str, float]:
     """Seconds per stage of one columnar run in this process (wrapped functions, inclusive of what they call)."""
-    from slakit.batch import columnar, run, spill
+    from slakit.batch import appending, columnar, run
 
     spent = dict.fromkeys(("read", "evaluate", "summarise", "format", "write", "row engine"), 0.0)
 
@@ -112,7 +112,7 @@ def stages(source: Path, policy: Path, out: Path) -> dict[str, float]:
     timed(columnar._Block, "evaluate", "evaluate")
     timed(columnar._Block, "_count", "summarise")
     timed(columnar._Block, "texts", "format")
-    timed(spill, "write_all", "write")
+    timed(appending, "write_all", "write")
     began = time.perf_counter()
     outcome = run(source, policy, as_of=datetime.fromisoformat(AS_OF), out_dir=out, engine="columnar")
     spent["total"] = time.perf_counter() - began

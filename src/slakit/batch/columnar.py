@@ -36,7 +36,7 @@ from __future__ import annotations
 import importlib.util
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -69,7 +69,6 @@ from slakit.batch.columnar_text import (
     hour_texts,
     joined,
     joined_line,
-    marks,
     numbers,
     text_bytes,
 )
@@ -597,6 +596,42 @@ class _TableChunk(_Chunk):
         return self.part.cells(positions)
 
 
+@dataclass(slots=True)
+class _MetricTexts:
+    """What :meth:`_Block._metric_texts` makes: results.csv's cells of each metric (five each), results.jsonl's
+    ``"sla"`` objects (null where not tracked), breaches.csv's lines of each breached metric, and for the
+    summary the latest deadline, the breaches it may show, the breaches and the tickets breached."""
+
+    csv: list[pa.Array | str] = field(default_factory=list)
+    json: list[pa.Array] = field(default_factory=list)
+    lines: list[pa.Array] = field(default_factory=list)
+    latest: int = 0
+    shown: list[BreachRow] = field(default_factory=list)
+    total: int = 0
+    tickets: int = 0
+
+
+def _breached_lists(code: np.ndarray, metrics: list[str]) -> Col:
+    """Each row's breached metrics (a tuple of names, in order) from bit ``k`` of ``code`` for ``metrics[k]``."""
+    if len(metrics) > _LISTED_BITS:
+        found = distinct(code)
+        return Col(found.codes, [tuple(m for k, m in enumerate(metrics) if v >> k & 1) for v in found.values])
+    return Col(code, [tuple(m for k, m in enumerate(metrics) if v >> k & 1) for v in range(1 << len(metrics))])
+
+
+_LISTED_BITS = 8
+"""Up to this many metrics, a list is made for each combination of them; past it, for each one rows show."""
+
+
+def _count_text(value: Any) -> str:
+    return str(value) if isinstance(value, int) else ""
+
+
+def _follow_up(score: Any) -> str:
+    """results.csv's ``survey_follow_up`` of a survey score (empty without one)."""
+    return "" if score is None or score is BAD else ("true" if score.needs_follow_up else "false")
+
+
 def _keyed(key: str, text: Callable[[Any], str]) -> Callable[[Any], str]:
     """``text`` of a value after its key in a JSON object (``,"key":``), made once per distinct value."""
 
@@ -877,16 +912,15 @@ class _Block:
 
     # -- texts and the summary ---------------------------------------------------------------------
 
-    def texts(self, summary: Accumulator) -> _Texts:  # noqa: PLR0915 -- every column of three files
+    def texts(self, summary: Accumulator) -> _Texts:
         """The covered rows' lines of results.csv, results.jsonl and breaches.csv; their counts into ``summary``."""
         import numpy as np
         import pyarrow as pa
 
         plan, cols = self.plan, self.cols
-        context = plan.context
         count = len(self.covered)
         make = TextMaker(plan.zone, plan.cache)
-        derived = _Labels.of(cols["category"], cols["subject"], context)
+        derived = _Labels.of(cols["category"], cols["subject"], plan.context)
         cols = self.cols = {**cols, "category": derived.category, "type": derived.kind, "route": derived.route}
         names = ("id", "priority", "type", "category", "channel", "product", "customer", "agent", "route")
         csv_of = {name: cols[name].texts(make.csv_cell) for name in names}
@@ -894,109 +928,91 @@ class _Block:
         retain_dates = self._retained(make)
         lines = numbers(self.chunk.first + self.covered)
         resolved = self.is_resolved
-        fcr = resolved & (self.replies == 1) & (self.reopens == 0)
+        fcr = (resolved & (self.replies == 1) & (self.reopens == 0)).astype(np.int64)
         created_iso = make.instants(self.created)[0]
         resolved_csv, resolved_json = make.instants(self.resolved)
         business = hour_texts(self.business, shown=resolved)
         wall = hour_texts(self.wall, shown=resolved)
-        true_false = {True: "true", False: "false"}
-        fcr_text = choose(fcr, "true", "false")
         replies, reopens = numbers(self.replies), numbers(self.reopens)
-        complaints = cols["complaints"].texts(lambda v: str(v) if isinstance(v, int) else "")
-        survey = cols["survey"]
-        latest = int(self.created.max()) if count else 0
-        metric_csv: list[pa.Array | str] = []  # five cells a metric, null (empty) where it is not tracked
-        metric_json: list[pa.Array] = []  # a comma (but before the first) and the metric's object, where tracked
-        breached_csv: list[pa.Array] = []  # a semicolon (but before the first) and the name, where breached
-        breached_json: list[pa.Array] = []
-        breach_lines = []
-        breach_rows: list[BreachRow] = []
+        survey, complaints = cols["survey"], cols["complaints"]
+        metrics, breached = self._metric_texts(make, csv_of, lines)
+        level, rules, escalations_json = self._escalation_texts(make)
+        results = fields(
+            lines, csv_of["id"], csv_of["priority"], csv_of["type"], csv_of["category"], csv_of["channel"],
+            csv_of["product"], csv_of["customer"], csv_of["agent"], created_iso, choose(resolved, "true", "false"),
+            resolved_csv, business, wall, replies, reopens, complaints.texts(_count_text),
+            Col(fcr, ["false", "true"]).texts(str), *metrics.csv, breached.texts(";".join),
+            survey.texts(make.overall), survey.texts(_follow_up), level, rules, csv_of["route"],
+            retain_dates.texts(lambda day: ("" if day is None else day.isoformat()) + "\r\n"),
+        )  # fmt: skip
+        breached_json = breached.texts(lambda found: '},"breached":[' + ",".join(f'"{m}"' for m in found))
+        jsonl = joined_line(
+            '{"line":', lines, ',"id":', cols["id"].texts(make.json_string),
+            *(json_of[name] for name in ("priority", "type", "category", "channel", "product", "customer", "agent")),
+            ',"created_at":"', created_iso, '","resolved_at":', resolved_json,
+            fill_null(cat(',"handling_hours":{"business":', business, ',"wall":', wall, "}"), ',"handling_hours":null'),
+            ',"public_agent_replies":', replies, ',"reopens":', reopens,
+            complaints.texts(_keyed("complaints", _count_text)),
+            Col(fcr, [',"first_contact_resolution":false', ',"first_contact_resolution":true']).texts(str),
+            ',"sla":{', *metrics.json, breached_json, survey.texts(lambda s: f'],"survey":{make.survey(s)}'),
+            ',"escalations":', escalations_json, json_of["route"],
+            retain_dates.texts(lambda day: ',"retain_until":' + ("null" if day is None else f'"{day}"') + "}\n"),
+        )  # fmt: skip
+        breaches = joined_line("", *metrics.lines) if metrics.lines else pa.array([""] * count, pa.string())
+        self._count(summary, derived, retain_dates, metrics.latest, make)
+        _add_breaches(summary, metrics.shown, metrics.total, metrics.tickets)
+        return _Texts(results, jsonl, breaches)
+
+    def _metric_texts(self, make: TextMaker, csv_of: dict[str, pa.Array], lines: pa.Array) -> tuple[_MetricTexts, Col]:
+        """Each metric's cells of results.csv, object of results.jsonl's ``"sla"`` and lines of breaches.csv, and
+        what the summary keeps of the breaches; each row's breached metrics (a tuple of names, in order)."""
+        import numpy as np
+
+        count = len(self.covered)
+        found = _MetricTexts(latest=int(self.created.max()) if count else 0)
         shown_before = np.zeros(count, dtype=bool)  # rows with a metric tracked before this one
         breached_any = np.zeros(count, dtype=bool)
-        breaches_total = 0
-        for metric in plan.metrics:
+        breached_code = np.zeros(count, dtype=np.int64)  # bit k: the k-th metric with figures is breached
+        measured: list[str] = []
+        for metric in self.plan.metrics:
             figures = self.figures.get(metric)
             if figures is None:
-                metric_csv.extend(("", "", "", "", ""))
+                found.csv.extend(("", "", "", "", ""))
                 continue
             tracked, state = figures["tracked"], figures["state"]
-            state_text = hidden(Col(state, list(_STATE_TEXT)).texts(str), tracked)
             deadline_csv, deadline_json = make.instants(figures["deadline"])
             completed_csv, completed_json = make.instants(figures["completed"])
             elapsed = hour_texts(figures["elapsed"])
             breached = state == _BREACHED
             late = hour_texts(figures["remaining"], negated=True, shown=breached & tracked)
             shown = (hidden(texts, tracked) for texts in (deadline_csv, completed_csv, elapsed))
-            metric_csv.extend((state_text, *shown, late))
-            metric_json.append(marks(tracked & shown_before, ","))
+            found.csv.extend((hidden(Col(state, list(_STATE_TEXT)).texts(str), tracked), *shown, late))
+            heads = [f'{comma}"{metric}":{{"state":"{text}","deadline":' for comma in ("", ",") for text in _STATE_TEXT]
+            codes = np.where(tracked, state + len(_STATE_TEXT) * shown_before, 0)
+            head = hidden(Col(codes, heads).texts(str), tracked)
             shown_before |= tracked
-            metric_json.append(
-                cat(
-                    f'"{metric}":{{"state":"',
-                    state_text,
-                    '","deadline":',
-                    deadline_json,
-                    ',"completed_at":',
-                    completed_json,
-                    ',"elapsed_hours":',
-                    elapsed,
-                    ',"remaining_hours":',
-                    hour_texts(figures["remaining"]),
-                    "}",
-                )
-            )
+            remaining = hour_texts(figures["remaining"])
+            found.json.append(
+                cat(head, deadline_json, ',"completed_at":', completed_json, ',"elapsed_hours":', elapsed,
+                    ',"remaining_hours":', remaining, "}")
+            )  # fmt: skip
             active = figures["deadline"] != EMPTY
             if active.any():
-                latest = max(latest, int(figures["deadline"][active].max()))
+                found.latest = max(found.latest, int(figures["deadline"][active].max()))
+            breached_code |= breached.astype(np.int64) << len(measured)
+            measured.append(metric)
             if not breached.any():
                 continue
-            breached_csv.extend((marks(breached & breached_any, ";"), marks(breached, metric)))
-            breached_json.extend((marks(breached & breached_any, ","), marks(breached, f'"{metric}"')))
-            overdue_text = hour_texts(np.maximum(-figures["remaining"], 0), shown=breached)
-            breach_lines.append(
-                cat(
-                    csv_of["id"],
-                    ",",
-                    lines,
-                    ",",
-                    csv_of["priority"],
-                    f",{metric},",
-                    deadline_csv,
-                    ",",
-                    completed_csv,
-                    ",",
-                    overdue_text,
-                    "\r\n",
-                )
-            )
+            overdue = hour_texts(np.maximum(-figures["remaining"], 0), shown=breached)
+            found.lines.append(
+                cat(csv_of["id"], ",", lines, ",", csv_of["priority"], f",{metric},", deadline_csv, ",",
+                    completed_csv, ",", overdue, "\r\n")
+            )  # fmt: skip
             breached_any |= breached
-            breaches_total += int(breached.sum())
-            breach_rows.extend(self._shown_breaches(metric, breached, figures, make))
-        escalation_level, escalation_rules, escalations_json = self._escalation_texts(make)
-        survey_follow = survey.texts(lambda s: "" if s is None or s is BAD else true_false[bool(s.needs_follow_up)])
-        results = fields(
-            lines, csv_of["id"], csv_of["priority"], csv_of["type"], csv_of["category"], csv_of["channel"],
-            csv_of["product"], csv_of["customer"], csv_of["agent"], created_iso, choose(resolved, "true", "false"),
-            resolved_csv, business, wall, replies, reopens, complaints, fcr_text,
-            *metric_csv, joined_line("", *breached_csv), survey.texts(make.overall), survey_follow,
-            escalation_level, escalation_rules, csv_of["route"],
-            retain_dates.texts(lambda day: ("" if day is None else day.isoformat()) + "\r\n"),
-        )  # fmt: skip
-        handling = fill_null(cat('{"business":', business, ',"wall":', wall, "}"), "null")
-        jsonl = joined_line(
-            '{"line":', lines, ',"id":', cols["id"].texts(make.json_string),
-            *(json_of[name] for name in ("priority", "type", "category", "channel", "product", "customer", "agent")),
-            ',"created_at":"', created_iso, '","resolved_at":', resolved_json, ',"handling_hours":', handling,
-            ',"public_agent_replies":', replies, ',"reopens":', reopens,
-            ',"complaints":', complaints, ',"first_contact_resolution":', fcr_text,
-            ',"sla":{', *metric_json, '},"breached":[', *breached_json, '],"survey":', survey.texts(make.survey),
-            ',"escalations":', escalations_json, json_of["route"], ',"retain_until":',
-            retain_dates.texts(lambda day: "null" if day is None else f'"{day.isoformat()}"'), "}\n",
-        )  # fmt: skip
-        breaches = joined_line("", *breach_lines) if breach_lines else pa.array([""] * count, pa.string())
-        self._count(summary, derived, retain_dates, latest, make)
-        _add_breaches(summary, breach_rows, breaches_total, int(breached_any.sum()))
-        return _Texts(results, jsonl, breaches)
+            found.total += int(breached.sum())
+            found.shown.extend(self._shown_breaches(metric, breached, figures, make))
+        found.tickets = int(breached_any.sum())
+        return found, _breached_lists(breached_code, measured)
 
     def _escalation_texts(self, make: TextMaker) -> tuple[pa.Array, pa.Array, pa.Array]:
         """results.csv's ``escalation_level`` and ``escalation_rules`` and results.jsonl's ``"escalations"`` of each

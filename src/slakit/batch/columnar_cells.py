@@ -326,9 +326,10 @@ def iso_instants(array: pa.Array) -> np.ndarray:
     where = np.nonzero(lengths == 25)[0]
     if not len(where):
         return found
-    cells = array if len(where) == n else array.take(pa.array(where))  # 25 bytes each, one after the other
+    plain = len(where) + int((lengths == 0).sum()) == n  # empty cells take no bytes: the others are back to back
+    cells = array if plain else array.take(pa.array(where))  # 25 bytes each, one after the other
     start = int(np.frombuffer(cells.buffers()[1], dtype=np.int32, count=1, offset=cells.offset * 4)[0])
-    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(cells), offset=start).reshape(-1, 25)
+    raw = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=25 * len(where), offset=start).reshape(-1, 25)
     places = np.ascontiguousarray(raw.T)  # one row per character place: whole-row operations below
     # the shape _ISO matches: digits at their places, '-' '-' 'T' ':' ':' a sign ':' between them
     digits_there = ((places[_ISO_DIGITS] - ord("0")) <= 9).all(axis=0)  # bytes below '0' wrap round past 9
