@@ -25,7 +25,10 @@ def test_parts_are_appended_to_their_files(tmp_path: Path) -> None:
     paths = _paths(tmp_path)
     appending.append(paths, PARTS)
     appending.append(paths, [memoryview(part) for part in PARTS])
-    assert [Path(path).read_bytes() for path in paths] == [b"head\n" + part + part for part in PARTS]
+    appending.append(paths, [(part[:3], memoryview(part)[3:7], part[7:]) for part in PARTS])  # in pieces
+    assert [Path(path).read_bytes() for path in paths] == [b"head\n" + part * 3 for part in PARTS]
+    assert [appending.size((part[:3], part[3:])) for part in PARTS] == [len(part) for part in PARTS]
+    assert appending.joined((b"ab", memoryview(b"cd"))) == appending.joined(memoryview(b"abcd")) == b"abcd"
 
 
 def _append_late(item: tuple[int, int]) -> int:

@@ -28,7 +28,7 @@ require_module("numpy")
 require_module("pyarrow")
 
 from slakit import presets  # noqa: E402
-from slakit.batch import columnar, columnar_rules  # noqa: E402
+from slakit.batch import appending, columnar, columnar_rules  # noqa: E402
 from slakit.batch.accumulator import Accumulator  # noqa: E402
 from slakit.batch.evaluation import Evaluator  # noqa: E402
 from slakit.batch.facts import Context, TicketFacts  # noqa: E402
@@ -414,15 +414,15 @@ def _texts(
     for position in covered:
         result, timeline = evaluator.evaluate_with_timeline(layout.ticket(rows[position], 2 + position), 2 + position)
         theirs.add_facts(TicketFacts.from_result(result, context, timeline))
-    csv_lines = bytes(texts.results_csv).decode().splitlines(keepends=True)
-    json_lines = bytes(texts.results_jsonl).decode().splitlines(keepends=True)
+    csv_lines = appending.joined(texts.results_csv).decode().splitlines(keepends=True)
+    json_lines = appending.joined(texts.results_jsonl).decode().splitlines(keepends=True)
     return covered, csv_lines, json_lines, mine, theirs
 
 
 def _uncovered(texts: Any, rows: list[list[str]]) -> set[int]:
     """The rows the columnar engine left to the row engine (their lines are empty in ``texts``: the stand-in row
     engine writes nothing)."""
-    lines = bytes(texts.results_jsonl).decode().splitlines()
+    lines = appending.joined(texts.results_jsonl).decode().splitlines()
     written = {json.loads(line)["line"] - 2 for line in lines}
     return set(range(len(rows))) - written
 

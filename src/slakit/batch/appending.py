@@ -13,24 +13,39 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-__all__ = ["append", "write_all"]
+__all__ = ["Pieces", "append", "joined", "size", "write_all"]
 
 _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _OPENED: dict[str, int] = {}  # this process's descriptors of the files it appends to, by path
 
 
-def append(paths: Sequence[str], texts: Sequence[bytes | memoryview]) -> None:
+Pieces = bytes | memoryview | tuple[bytes | memoryview, ...]
+"""Bytes, or pieces of them one after the other."""
+
+
+def append(paths: Sequence[str], texts: Sequence[Pieces]) -> None:
     """Append ``texts`` to the files ``paths``, in turn (each opened once per process, for appending)."""
     for path, text in zip(paths, texts, strict=True):
-        if len(text):
+        if size(text):
             write_all(_descriptor(path), text)
 
 
-def write_all(fd: int, data: bytes | memoryview) -> None:
+def write_all(fd: int, data: Pieces) -> None:
     """Write all of ``data`` to the file descriptor ``fd`` (``os.write`` may write less than it was given)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    for piece in data if isinstance(data, tuple) else (data,):
+        view = memoryview(piece)
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+def size(data: Pieces) -> int:
+    """The number of bytes of ``data``."""
+    return sum(map(len, data)) if isinstance(data, tuple) else len(data)
+
+
+def joined(data: Pieces) -> bytes:
+    """``data`` as one ``bytes``."""
+    return b"".join(data) if isinstance(data, tuple) else bytes(data)
 
 
 def _descriptor(path: str) -> int:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from slakit.batch import columnar_rules
 from slakit.batch.accumulator import BREACHES_SHOWN, HISTOGRAM, Accumulator, GroupCounts, IssueCounts, periods_of
+from slakit.batch.appending import Pieces
 from slakit.batch.columnar_cells import (
     BAD,
     EMPTY,
@@ -112,8 +113,9 @@ def available() -> bool:
     return importlib.util.find_spec("numpy") is not None and importlib.util.find_spec("pyarrow") is not None
 
 
-Text = bytes | memoryview
-"""UTF-8 text handed to the files as it is: a view of an Arrow buffer is written without a copy."""
+Text = Pieces
+"""UTF-8 text handed to the files as it is, in pieces one after the other: views of Arrow's buffers are written
+without a copy (:func:`slakit.batch.appending.write_all`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,7 +552,7 @@ class _Chunk:
         # the covered rows' texts before each other row: how many covered rows come before it
         before = np.searchsorted(covered, np.asarray(uncovered, dtype=np.int64)).tolist()
 
-        def merged(mine: pa.Array, part: int) -> bytes:
+        def merged(mine: pa.Array, part: int) -> Text:
             data, bounds = text_bytes(mine)
             cuts = bounds[[0, *before, n]].tolist()
             pieces: list[bytes | memoryview] = []
@@ -558,7 +560,7 @@ class _Chunk:
                 pieces.append(data[cuts[k] : cuts[k + 1]])
                 pieces.append(texts[part].encode())
             pieces.append(data[cuts[-2] : cuts[-1]])
-            return b"".join(pieces)
+            return tuple(pieces)
 
         return ChunkTexts(
             merged(texts.results, 0),
@@ -1083,23 +1085,20 @@ class _Block:
 
         ids, priorities = self.cols["id"], self.cols["priority"]
         assert isinstance(ids, Ids)  # noqa: S101 -- made by _Chunk._ids
-        found: list[BreachRow] = []
-        for r in where.tolist():
-            deadline = int(figures["deadline"][r])
-            completed = int(figures["completed"][r])
-            found.append(
-                (
-                    deadline,
-                    ids.value(r) or "",
-                    metric,
-                    int(self.chunk.first + self.covered[r]),
-                    priorities.values[priorities.codes[r]],
-                    make.instant(deadline),
-                    make.instant(completed) if completed != EMPTY else "",
-                    hours(max(-int(figures["remaining"][r]), 0)),
-                )
+        deadlines = figures["deadline"][where]
+        return list(
+            zip(
+                deadlines.tolist(),
+                [found or "" for found in ids.values_at(where)],
+                [metric] * len(where),
+                (self.chunk.first + self.covered[where]).tolist(),
+                [priorities.values[code] for code in priorities.codes[where].tolist()],
+                make.instants(deadlines)[0].to_pylist(),
+                make.instants(figures["completed"][where])[0].to_pylist(),  # empty where there is none
+                [hours(max(-us, 0)) for us in figures["remaining"][where].tolist()],
+                strict=True,
             )
-        return found
+        )
 
     def _retained(self, make: TextMaker) -> Col:
         """Each row's ``retain_until`` (None while unresolved or without ``retention``): the retention's own rule

@@ -139,6 +139,18 @@ class Ids(Col):
         text: str = self.raw[row].as_py()
         return text
 
+    def values_at(self, rows: np.ndarray) -> list[str | None]:
+        """The ids of ``rows`` (as :meth:`value` gives each)."""
+        import pyarrow as pa
+
+        codes = self.codes[rows]
+        found: list[str | None] = self.raw.take(pa.array(codes)).to_pylist()
+        if self.own:
+            for i, row in enumerate(codes.tolist()):
+                if row in self.own:
+                    found[i] = self.own[row]
+        return found
+
     def where(self, test: Callable[[Any], bool]) -> np.ndarray:
         import numpy as np
 

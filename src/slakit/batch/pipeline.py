@@ -224,7 +224,7 @@ class TableEvaluation:
         numbered from ``first_line``, as :func:`run` evaluates them."""
         part = as_part(rows)
         output = _process(self.work, (first_line, part))
-        results, jsonl, rejected, breaches, warned = (bytes(text) for text in _texts(output))
+        results, jsonl, rejected, breaches, warned = (appending.joined(text) for text in _texts(output))
         return PartResult(
             output.rows,
             results,
