@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -140,8 +141,13 @@ def arrow_alone(source: Path, out: Path) -> dict[str, float]:
 
 
 def _median_runs(source: Path, policy: Path, out: Path, runs: int, jobs: int) -> tuple[float, dict[str, object]]:
-    """The median wall time of ``runs`` columnar runs with ``jobs`` jobs, and the first run's figures."""
-    found = [one_run(source, policy, out / f"c{jobs}-{i}", "columnar", jobs) for i in range(runs)]
+    """The median wall time of ``runs`` columnar runs with ``jobs`` jobs, and the first run's figures (the first
+    run's files are kept, to compare; the others are removed, so that the disk and its cache do not fill up)."""
+    found = []
+    for i in range(runs):
+        found.append(one_run(source, policy, out / f"c{jobs}-{i}", "columnar", jobs))
+        if i:
+            shutil.rmtree(out / f"c{jobs}-{i}")
     walls = [float(r["wall"]) for r in found]  # type: ignore[arg-type]
     median = statistics.median(walls)
     print(f"columnar, jobs {jobs}: median {median:.2f} s wall of {runs} ({', '.join(f'{w:.2f}' for w in walls)}), "
@@ -178,12 +184,15 @@ def main() -> int:
         print("stages (one columnar run in this process): " + ", ".join(f"{k} {v:.2f}" for k, v in spent.items()))
         alone = arrow_alone(source, folder / "s")
         print("pyarrow alone: " + ", ".join(f"{k} {v:.2f}" for k, v in alone.items()))
+        for done in ("c1-0", f"c{args.jobs}-0", "r", "s"):  # room on the disk for the largest export's files
+            shutil.rmtree(folder / done, ignore_errors=True)
         for count in (int(n) for n in args.rss.split(",") if n):
             big = source if count == args.rows else make_export(folder, count)
             for jobs in (1, args.jobs):
                 figures = one_run(big, policy, folder / f"rss{count}-{jobs}", "columnar", jobs)
                 print(f"peak RSS at {count:,} rows, jobs {jobs}: {figures['rss_mb']:.0f} MB "
                       f"({figures['wall']:.1f} s wall)")  # fmt: skip
+                shutil.rmtree(folder / f"rss{count}-{jobs}")
             if big != source:
                 big.unlink()
     return 0

@@ -1,9 +1,11 @@
 """Texts of instants and hours written digit by digit on whole columns, for the columnar engine.
 
-Each text is a row of a byte grid (one column per character place) with the places it uses marked; the
-marked bytes, row after row, are the data of an Arrow string array. No per-value Python and no sorting: a
-chunk's instants and hours cost a few numpy passes whatever their number of distinct values.
-tests/batch/test_columnar.py holds them to ``datetime.isoformat()`` and ``repr(hours(us))``.
+An instant is a packed record of fixed-width parts (its date from a table of the chunk's days, its time of
+day from a table of the day's seconds, its offset's six bytes) and the records, one after the other, are the
+data of an Arrow string array as they are. An hour count is written right-aligned in a row of a byte grid and
+cut out of it. No Python per value and no sorting: a chunk's instants and hours cost a few numpy passes
+whatever their number of distinct values. tests/batch/test_columnar.py holds them to ``datetime.isoformat()``
+and ``repr(hours(us))``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-__all__ = ["civil", "grid_texts", "hour_grid", "iso_grid", "prefix_texts"]
+__all__ = ["civil", "hour_grid", "iso_grid", "prefix_texts"]
 
 _US_PER_SECOND = 1_000_000
 _DAY_SECONDS = 86_400
@@ -51,13 +53,6 @@ def _records() -> tuple[np.dtype[Any], np.dtype[Any]]:
     body = np.dtype([("date", "V10"), ("t", "u1"), ("time", "V8"), ("offset", "V6")])
     quoted = np.dtype([("open", "u1"), ("body", f"V{body.itemsize}"), ("close", "u1")])
     return body, quoted
-
-
-def grid_texts(grid: np.ndarray, keep: np.ndarray) -> pa.Array:
-    """The string array whose text ``i`` is the bytes of ``grid[i]`` where ``keep[i]`` holds (ASCII only)."""
-    import numpy as np
-
-    return _texts(np.ascontiguousarray(grid[keep]), keep.sum(axis=1))
 
 
 def prefix_texts(grid: np.ndarray, lengths: np.ndarray) -> pa.Array:

@@ -69,18 +69,6 @@ def hidden(array: pa.Array, shown: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(array.type, len(array), [mask.buffers()[1], *array.buffers()[1:]])
 
 
-def marks(mask: np.ndarray, text: str) -> pa.Array:
-    """``text`` where ``mask`` holds, null elsewhere."""
-    import numpy as np
-    import pyarrow as pa
-
-    data = text.encode()
-    offsets = np.arange(len(mask) + 1, dtype=np.int32) * len(data)
-    validity = pa.array(mask, pa.bool_()).buffers()[1]
-    repeated = pa.py_buffer(data * len(mask))
-    return pa.Array.from_buffers(pa.string(), len(mask), [validity, pa.py_buffer(offsets), repeated])
-
-
 def fill_null(array: pa.Array, text: str) -> pa.Array:
     """The texts with ``text`` where they are null."""
     import pyarrow.compute as pc
