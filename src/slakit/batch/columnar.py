@@ -36,7 +36,7 @@ from __future__ import annotations
 import importlib.util
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -598,19 +598,19 @@ class _TableChunk(_Chunk):
         return self.part.cells(positions)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _MetricTexts:
     """What :meth:`_Block._metric_texts` makes: results.csv's cells of each metric (five each), results.jsonl's
     ``"sla"`` objects (null where not tracked), breaches.csv's lines of each breached metric, and for the
     summary the latest deadline, the breaches it may show, the breaches and the tickets breached."""
 
-    csv: list[pa.Array | str] = field(default_factory=list)
-    json: list[pa.Array] = field(default_factory=list)
-    lines: list[pa.Array] = field(default_factory=list)
-    latest: int = 0
-    shown: list[BreachRow] = field(default_factory=list)
-    total: int = 0
-    tickets: int = 0
+    csv: tuple[pa.Array | str, ...]
+    json: tuple[pa.Array, ...]
+    lines: tuple[pa.Array, ...]
+    latest: int
+    shown: tuple[BreachRow, ...]
+    total: int
+    tickets: int
 
 
 def _breached_lists(code: np.ndarray, metrics: list[str]) -> Col:
@@ -962,7 +962,7 @@ class _Block:
         )  # fmt: skip
         breaches = joined_line("", *metrics.lines) if metrics.lines else pa.array([""] * count, pa.string())
         self._count(summary, derived, retain_dates, metrics.latest, make)
-        _add_breaches(summary, metrics.shown, metrics.total, metrics.tickets)
+        _add_breaches(summary, list(metrics.shown), metrics.total, metrics.tickets)
         return _Texts(results, jsonl, breaches)
 
     def _metric_texts(self, make: TextMaker, csv_of: dict[str, pa.Array], lines: pa.Array) -> tuple[_MetricTexts, Col]:
@@ -971,7 +971,11 @@ class _Block:
         import numpy as np
 
         count = len(self.covered)
-        found = _MetricTexts(latest=int(self.created.max()) if count else 0)
+        latest, total = (int(self.created.max()) if count else 0), 0
+        cells: list[pa.Array | str] = []
+        objects: list[pa.Array] = []
+        breach_lines: list[pa.Array] = []
+        shown_breaches: list[BreachRow] = []
         shown_before = np.zeros(count, dtype=bool)  # rows with a metric tracked before this one
         breached_any = np.zeros(count, dtype=bool)
         breached_code = np.zeros(count, dtype=np.int64)  # bit k: the k-th metric with figures is breached
@@ -979,7 +983,7 @@ class _Block:
         for metric in self.plan.metrics:
             figures = self.figures.get(metric)
             if figures is None:
-                found.csv.extend(("", "", "", "", ""))
+                cells.extend(("", "", "", "", ""))
                 continue
             tracked, state = figures["tracked"], figures["state"]
             deadline_csv, deadline_json = make.instants(figures["deadline"])
@@ -988,32 +992,35 @@ class _Block:
             breached = state == _BREACHED
             late = hour_texts(figures["remaining"], negated=True, shown=breached & tracked)
             shown = (hidden(texts, tracked) for texts in (deadline_csv, completed_csv, elapsed))
-            found.csv.extend((hidden(Col(state, list(_STATE_TEXT)).texts(str), tracked), *shown, late))
+            cells.extend((hidden(Col(state, list(_STATE_TEXT)).texts(str), tracked), *shown, late))
             heads = [f'{comma}"{metric}":{{"state":"{text}","deadline":' for comma in ("", ",") for text in _STATE_TEXT]
             codes = np.where(tracked, state + len(_STATE_TEXT) * shown_before, 0)
             head = hidden(Col(codes, heads).texts(str), tracked)
             shown_before |= tracked
             remaining = hour_texts(figures["remaining"])
-            found.json.append(
+            objects.append(
                 cat(head, deadline_json, ',"completed_at":', completed_json, ',"elapsed_hours":', elapsed,
                     ',"remaining_hours":', remaining, "}")
             )  # fmt: skip
             active = figures["deadline"] != EMPTY
             if active.any():
-                found.latest = max(found.latest, int(figures["deadline"][active].max()))
+                latest = max(latest, int(figures["deadline"][active].max()))
             breached_code |= breached.astype(np.int64) << len(measured)
             measured.append(metric)
             if not breached.any():
                 continue
             overdue = hour_texts(np.maximum(-figures["remaining"], 0), shown=breached)
-            found.lines.append(
+            breach_lines.append(
                 cat(csv_of["id"], ",", lines, ",", csv_of["priority"], f",{metric},", deadline_csv, ",",
                     completed_csv, ",", overdue, "\r\n")
             )  # fmt: skip
             breached_any |= breached
-            found.total += int(breached.sum())
-            found.shown.extend(self._shown_breaches(metric, breached, figures, make))
-        found.tickets = int(breached_any.sum())
+            total += int(breached.sum())
+            shown_breaches.extend(self._shown_breaches(metric, breached, figures, make))
+        found = _MetricTexts(
+            tuple(cells), tuple(objects), tuple(breach_lines), latest, tuple(shown_breaches), total,
+            int(breached_any.sum()),
+        )  # fmt: skip
         return found, _breached_lists(breached_code, measured)
 
     def _escalation_texts(self, make: TextMaker) -> tuple[pa.Array, pa.Array, pa.Array]:
