@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from slakit.escalation.phases import INF
+from slakit.escalation.phases import INF, threshold_runs
 from slakit.escalation.rules import ALL, ANY, NOT, SLA, STEPS, SURVEY, EscalationRules, Node, Rule
 from slakit.instants import td_to_us
 from slakit.sla import MetricState
@@ -377,21 +377,6 @@ def _least(target: int, y: Decimal, *, strict: bool) -> int:
     return good
 
 
-def _runs(op: str, reached: np.ndarray, passed: np.ndarray) -> list[tuple[np.ndarray | int, np.ndarray | int]]:
-    """The ranges of open time at which a growing figure ``op`` a threshold (``_spans._RUNS``)."""
-    if op == "ge":
-        return [(reached, INF)]
-    if op == "gt":
-        return [(passed, INF)]
-    if op == "le":
-        return [(0, passed)]
-    if op == "lt":
-        return [(0, reached)]
-    if op == "eq":
-        return [(reached, passed)]
-    return [(0, reached), (passed, INF)]  # ne
-
-
 def _just_after(op: str, at: np.ndarray, equal: np.ndarray, rising: np.ndarray) -> np.ndarray:
     """Whether a growing figure ``op`` its threshold just after an instant (``_spans.JustAfter``): ``at`` where it
     has reached the threshold, ``equal`` where it equals it, ``rising`` where it grows just after."""
@@ -584,10 +569,10 @@ class _Work:
             if leaf.op == "in":
                 runs = [(low, high) for low, high in _ratio_reach(leaf.value, clock.within)]
             else:
-                runs = _runs(leaf.op, *_ratio_reach((leaf.value,), clock.within)[0])
+                runs = threshold_runs(leaf.op, *_ratio_reach((leaf.value,), clock.within)[0])
         else:
             op, x = prepared
-            runs = _runs(op, *_reach(field, op, x, clock.within))
+            runs = threshold_runs(op, *_reach(field, op, x, clock.within))
         found = _Spans.of(np.zeros(self.n, dtype=bool), 0, 0)
         if field == "elapsed_ratio":  # a zero target has no ratio: the leaf never holds
             tracked = tracked & (clock.within > 0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from slakit.escalation.conditions import Leaf
-from slakit.escalation.phases import INF, Phase
+from slakit.escalation.phases import INF, Phase, threshold_runs
 
 __all__ = ["MIRROR", "ratio_spans"]
 
@@ -83,26 +83,11 @@ def ratio_spans(leaf: Leaf, phase: Phase) -> list[tuple[int, int]]:
         for low, high in pieces:
             reached = _first(curve, y, False, low, high, curve.guess(value))
             passed = _first(curve, y, True, reached, high, reached)
-            for a, b in _threshold("eq" if op == "in" else op, reached, passed):
+            for a, b in threshold_runs("eq" if op == "in" else op, reached, passed):
                 a, b = max(a, low), min(b, high)
                 if a < b:
                     result.append((a, b))
     return _merged(sorted(result))
-
-
-def _threshold(op: str, reached: int, passed: int) -> list[tuple[int, int]]:
-    """Runs at which a growing figure ``op`` a threshold it reaches at ``reached`` and passes at ``passed``."""
-    if op == "ge":
-        return [(reached, INF)]
-    if op == "gt":
-        return [(passed, INF)]
-    if op == "lt":
-        return [(0, reached)]
-    if op == "le":
-        return [(0, passed)]
-    if op == "eq":
-        return [(reached, passed)]
-    return [(0, reached), (passed, INF)]  # ne
 
 
 def _first(curve: _Ratio, y: Decimal, strict: bool, low: int, high: int, guess: int) -> int:

@@ -23,7 +23,7 @@ The tests check every fact against ``slakit.sla.evaluate`` at and around every p
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from slakit.calendar import Ruler, Rulers
 from slakit.instants import to_us
@@ -45,9 +45,28 @@ from slakit.sla.track import (
     target_length,
 )
 
-__all__ = ["INF", "Phase", "metric_phases"]
+__all__ = ["INF", "Phase", "metric_phases", "threshold_runs"]
 
 INF = 1 << 62  # an instant after every real one (about the year 146,000); never handed to a calendar
+
+_Run = TypeVar("_Run")
+
+
+def threshold_runs(op: str, reached: _Run, passed: _Run) -> list[tuple[_Run | int, _Run | int]]:
+    """The runs of the clock (``(from, until)``, until excluded) at which a growing figure ``op`` a threshold it
+    reaches at ``reached`` and passes at ``passed`` (whole numbers, or numpy arrays of them, one per row)."""
+    if op == "ge":
+        return [(reached, INF)]
+    if op == "gt":
+        return [(passed, INF)]
+    if op == "lt":
+        return [(0, reached)]
+    if op == "le":
+        return [(0, passed)]
+    if op == "eq":
+        return [(reached, passed)]
+    return [(0, reached), (passed, INF)]  # ne
+
 
 _RUNNING, _PAUSED, _MET, _PENDING = MetricState.RUNNING, MetricState.PAUSED, MetricState.MET, MetricState.PENDING
 _NOTHING = (None, True, 0, 0)  # the facts of a metric with no status
