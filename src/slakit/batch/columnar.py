@@ -113,20 +113,16 @@ def available() -> bool:
     return importlib.util.find_spec("numpy") is not None and importlib.util.find_spec("pyarrow") is not None
 
 
-Text = Pieces
-"""UTF-8 text handed to the files as it is, in pieces one after the other: views of Arrow's buffers are written
-without a copy (:func:`slakit.batch.appending.write_all`)."""
-
-
 @dataclass(frozen=True, slots=True)
 class ChunkTexts:
-    """What a chunk gives: the UTF-8 bytes of each per-ticket file, and the rows the columnar engine evaluated."""
+    """What a chunk gives: the UTF-8 bytes of each per-ticket file (in pieces: views of Arrow's buffers are
+    written without a copy), and the rows the columnar engine evaluated."""
 
-    results_csv: Text
-    results_jsonl: Text
-    rejected_csv: Text
-    breaches_csv: Text
-    warnings_csv: Text
+    results_csv: Pieces
+    results_jsonl: Pieces
+    rejected_csv: Pieces
+    breaches_csv: Pieces
+    warnings_csv: Pieces
     rows: int
     columnar: int
 
@@ -552,7 +548,7 @@ class _Chunk:
         # the covered rows' texts before each other row: how many covered rows come before it
         before = np.searchsorted(covered, np.asarray(uncovered, dtype=np.int64)).tolist()
 
-        def merged(mine: pa.Array, part: int) -> Text:
+        def merged(mine: pa.Array, part: int) -> Pieces:
             data, bounds = text_bytes(mine)
             cuts = bounds[[0, *before, n]].tolist()
             pieces: list[bytes | memoryview] = []

@@ -7,6 +7,7 @@ whole-column texts to ``isoformat()`` and ``repr(hours(us))``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -289,17 +290,15 @@ _TABLE_HOURS = 100_000
 a chunk spread wider looks up each of its distinct hours."""
 
 
+@dataclass(frozen=True, slots=True)
 class _HourTable:
     """The zone at each of some hours: offset (µs), six-byte ``isoformat`` suffix, and whether an instant of the
     hour can be written from them; ``first`` is the first hour of a table of contiguous hours."""
 
-    __slots__ = ("exact", "first", "offsets", "suffixes")
-
-    def __init__(self, first: int, offsets: np.ndarray, suffixes: np.ndarray, exact: np.ndarray) -> None:
-        self.first = first
-        self.offsets = offsets
-        self.suffixes = suffixes
-        self.exact = exact
+    first: int
+    offsets: np.ndarray
+    suffixes: np.ndarray
+    exact: np.ndarray
 
     @classmethod
     def of(cls, hours: list[int], look: Callable[[int], tuple[int, str, bool]]) -> _HourTable:

@@ -28,7 +28,8 @@ from typing import IO, Any
 from slakit import __version__, presets
 from slakit.batch import appending, columnar, csv_safe, parallel
 from slakit.batch.accumulator import Accumulator
-from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan, Text
+from slakit.batch.appending import Pieces
+from slakit.batch.columnar import ENGINE_VARIABLE, ENGINES, Plan
 from slakit.batch.evaluation import Evaluator
 from slakit.batch.facts import Context, TicketFacts, check_by
 from slakit.batch.flat import FlatLayout
@@ -137,11 +138,11 @@ class _Output:
     orders its rows showed."""
 
     rows: int
-    results_csv: Text
-    results_jsonl: Text
-    rejected_csv: Text
-    breaches_csv: Text
-    warnings_csv: Text
+    results_csv: Pieces
+    results_jsonl: Pieces
+    rejected_csv: Pieces
+    breaches_csv: Pieces
+    warnings_csv: Pieces
     summary: Accumulator
     orders: tuple[tuple[str, int], ...] = ()
     columnar: int = 0  # the rows the columnar engine evaluated
@@ -364,7 +365,7 @@ def _collect(
             progress(RunProgress(done, *read.next()))
 
 
-def _texts(output: _Output) -> tuple[Text, Text, Text, Text, Text]:
+def _texts(output: _Output) -> tuple[Pieces, Pieces, Pieces, Pieces, Pieces]:
     return output.results_csv, output.results_jsonl, output.rejected_csv, output.breaches_csv, output.warnings_csv
 
 
