@@ -127,7 +127,7 @@ class _Work:
     layout: FlatLayout | None  # a flat CSV's or a table's
     delimiter: str
     encoding: str
-    appending: tuple[str, ...] = ()  # workers: the files they append their chunks' text to, in turn
+    appender: appending.Appender | None = None  # workers: the files they append their chunks' text to, in turn
     turns: parallel.Turns | None = None  # workers: whose turn it is to append
     columnar: Plan | None = None  # the columnar engine's plan, when it may take the chunks
 
@@ -343,19 +343,19 @@ def _take_orders(layout: FlatLayout | None) -> tuple[tuple[str, int], ...]:
 
 def _collect(
     outputs: Iterable[_Output | _Appended],
-    targets: list[int],
+    appender: appending.Appender,
     summary: Accumulator,
     orders: Counter[str],
     progress: Callable[[RunProgress], None] | None,
     read: _BytesRead,
     engines: Counter[str],
 ) -> None:
-    """Append each chunk's text to the files ``targets`` and merge its partial summary, in input order."""
+    """Append each chunk's text to the files (the workers' own is in already) and merge its partial summary, in
+    input order."""
     done = 0
     for output in outputs:
         if isinstance(output, _Output):
-            for target, text in zip(targets, _texts(output), strict=True):
-                appending.write_all(target, text)
+            appender.append(_texts(output))
         summary.merge(output.summary)
         orders.update(dict(output.orders))
         engines["columnar"] += output.columnar
@@ -380,13 +380,15 @@ def _process_in_worker(item: tuple[int, tuple[int, Any]]) -> _Appended:
     """Chunk number ``index`` of the run: its text appended to the files in its turn, its summary handed back."""
     index, chunk = item
     work: _Work = parallel.state()
-    assert work.turns is not None  # noqa: S101 -- run() sets it for workers
+    turns, appender = work.turns, work.appender
+    if turns is None or appender is None:  # pragma: no cover -- run() sets both for workers
+        raise RuntimeError("a worker's turns and files are set by run()")
     try:
         output = _process(work, chunk)
     except BaseException:
-        work.turns.take(index, None)
+        turns.take(index, None)
         raise
-    work.turns.take(index, partial(appending.append, work.appending, _texts(output)))
+    turns.take(index, partial(appender.append, _texts(output)))
     return _Appended(output.rows, output.summary, output.orders, output.columnar)
 
 
@@ -630,31 +632,32 @@ def _evaluate_into(
     engines: Counter[str],
 ) -> None:
     """Evaluate every chunk of ``given`` into the per-ticket files in ``staging``, and ``summary``."""
-    targets: list[int] = []
+    appender: appending.Appender | None = None
     bytes_read = _BytesRead(given.opened)
     try:
+        paths = tuple(str(staging.path / name) for name in FILES)
+        for path in paths:
+            os.close(os.open(path, _WRITE_FLAGS, 0o666))
+        appender = appending.Appender(paths)
         headers = (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS, WARNING_COLUMNS)
-        for name, columns in zip(FILES, headers, strict=True):
-            targets.append(os.open(staging.path / name, _WRITE_FLAGS, 0o666))
-            if columns is not None:  # results.jsonl has no header
-                appending.write_all(targets[-1], _csv_header(columns))
+        appender.append([b"" if columns is None else _csv_header(columns) for columns in headers])  # no JSONL header
         outputs: Generator[_Output | _Appended, None, None]
         noted = bytes_read.note(given.chunks)
         if jobs == 1:
             outputs = (_process(work, chunk) for chunk in noted)
         else:
-            paths = tuple(str(staging.path / name) for name in FILES)
-            workers = replace(work, appending=paths, turns=parallel.Turns())
+            workers = replace(work, appender=appender, turns=parallel.Turns())
             outputs = parallel.ordered_map(
                 _process_in_worker, enumerate(noted), jobs=jobs, initial=workers, describe=_numbered_chunk_lines
             )
         try:
-            _collect(outputs, targets, summary, orders, progress, bytes_read, engines)
+            _collect(outputs, appender, summary, orders, progress, bytes_read, engines)
         finally:
             outputs.close()  # stops the workers before their folder goes
+        appender.finish()
     finally:
-        for target in targets:
-            os.close(target)
+        if appender is not None:
+            appender.close()
         if given.opened is not None:
             given.opened.close()
 
