@@ -107,7 +107,40 @@ def test_a_disk_slower_than_the_pace_gets_the_rest_through_the_cache(
     appender = appending.Appender(paths[:1])
     try:
         appender.append([b"x" * 3 * appending.BLOCK])
+        appender.flush()
         assert not appender.direct or appending._open_direct(paths[0]) == -1
+    finally:
+        appender.close()
+
+
+def test_a_write_that_fails_in_the_writing_thread_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not appending._DIRECT:
+        pytest.skip("no writing threads on this system")
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    appender = appending.Appender(_paths(tmp_path, 1))
+    try:
+        appender.append([PARTS[1]])  # handed to the thread: the error comes later
+        with pytest.raises(OSError, match="No space left") as raised:
+            appender.finish()
+        assert raised.value.errno == errno.ENOSPC
+        with pytest.raises(OSError, match="No space left"):
+            appender.append([PARTS[1]])  # and on the next chunk, of any process
+    finally:
+        appender.close()
+
+
+def test_blocks_handed_over_that_never_landed_fail_the_run(tmp_path: Path) -> None:
+    """As when a worker is killed after its chunk's turn, before its writing thread is done."""
+    if not appending._DIRECT:
+        pytest.skip("no writing threads on this system")
+    appender = appending.Appender(_paths(tmp_path, 1))
+    try:
+        appender.append([PARTS[1]])
+        appender._handed.value += appending.BLOCK  # handed by a process that is gone
+        with pytest.raises(OSError, match=f"{appending.BLOCK} bytes of the output were never written"):
+            appender.finish()
     finally:
         appender.close()
 

@@ -316,7 +316,7 @@ def test_cli_an_interrupted_run_leaves_the_previous_outputs_as_they_were(export,
     out = tmp_path / "out"
     assert run("evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    path = _big_export(tmp_path / "big.csv", 40_000)
+    path = _big_export(tmp_path / "big.csv", 400_000)  # seconds of work on either engine: it is still running
     process = subprocess.Popen([sys.executable, "-m", "slakit", "evaluate", str(path), "--policy", "p1-p3",
                                 "--as-of", AS_OF, "--out", str(out), "--jobs", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")  # fmt: skip

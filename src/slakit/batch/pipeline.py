@@ -641,6 +641,7 @@ def _evaluate_into(
         appender = appending.Appender(paths)
         headers = (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS, WARNING_COLUMNS)
         appender.append([b"" if columns is None else _csv_header(columns) for columns in headers])  # no JSONL header
+        appender.flush()  # no writing thread of the parent's while workers are forked
         outputs: Generator[_Output | _Appended, None, None]
         noted = bytes_read.note(given.chunks)
         if jobs == 1:
