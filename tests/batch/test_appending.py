@@ -138,7 +138,7 @@ def test_blocks_handed_over_that_never_landed_fail_the_run(tmp_path: Path) -> No
     appender = appending.Appender(_paths(tmp_path, 1))
     try:
         appender.append([PARTS[1]])
-        appender._handed.value += appending.BLOCK  # handed by a process that is gone
+        appender._counts[0] += appending.BLOCK  # handed by a process that is gone
         with pytest.raises(OSError, match=f"{appending.BLOCK} bytes of the output were never written"):
             appender.finish()
     finally:
@@ -174,7 +174,7 @@ def _item_text(index: int) -> bytes:
 
 def test_workers_append_in_input_order_whatever_order_they_finish_in(tmp_path: Path, way: str) -> None:
     paths = _paths(tmp_path, 1)
-    appender = appending.Appender(paths)
+    appender = appending.Appender(paths, shared=True)
     state = {"turns": parallel.Turns(), "appender": appender, "fail": -1}
     items = [(index, 8) for index in range(8)]
     assert list(parallel.ordered_map(_append_late, items, jobs=2, initial=state)) == list(range(8))
@@ -185,7 +185,7 @@ def test_workers_append_in_input_order_whatever_order_they_finish_in(tmp_path: P
 
 def test_after_a_failed_item_the_later_ones_do_not_append_and_none_waits(tmp_path: Path) -> None:
     paths = _paths(tmp_path, 1)
-    appender = appending.Appender(paths)
+    appender = appending.Appender(paths, shared=True)
     state = {"turns": parallel.Turns(), "appender": appender, "fail": 3}
     started = time.monotonic()
     with pytest.raises(ValueError, match="item 3 failed"):
@@ -205,3 +205,17 @@ def test_write_all_finishes_a_short_write(tmp_path: Path, monkeypatch: pytest.Mo
     finally:
         os.close(fd)
     assert (tmp_path / "short").read_bytes() == b"0123456789"
+
+
+def test_one_process_needs_no_shared_memory_or_system_semaphores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with one job works on hosts without POSIX semaphores or /dev/shm (some serverless ones)."""
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(appending.multiprocessing, "Lock", missing)
+    monkeypatch.setattr(appending.sharedctypes, "RawArray", missing)
+    paths = _paths(tmp_path)
+    assert _written(paths, [list(PARTS)]) == list(PARTS)

@@ -20,8 +20,10 @@ network volume, say): the bytes written are the same either way.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import mmap
+import multiprocessing
 import os
 import queue
 import threading
@@ -66,17 +68,21 @@ class Appender:
     every block handed to a thread has landed (a write that failed, or a worker killed before its blocks
     landed, fails the run), and writes what is still held."""
 
-    def __init__(self, paths: Sequence[str]) -> None:
+    def __init__(self, paths: Sequence[str], *, shared: bool = False) -> None:
+        """The files ``paths`` (made already), appended to by this process alone or, ``shared``, by the workers of a
+        pool too (the state below then lives in shared memory; alone, it needs no system semaphores, which some
+        hosts lack)."""
         self.paths = tuple(paths)
         count = len(self.paths)
-        self._written = sharedctypes.RawArray("q", count)  # bytes of each file placed so far: whole blocks while held
-        self._held = sharedctypes.RawArray("B", count * BLOCK)  # each file's last bytes short of a whole block
-        self._held_sizes = sharedctypes.RawArray("q", count)
-        self._direct = sharedctypes.RawValue("b", 1 if _DIRECT else 0)
-        self._pace = sharedctypes.RawArray("d", 2)  # bytes and seconds of the direct writes so far (a rough guide)
-        self._handed: Any = sharedctypes.Value("q", 0)  # bytes handed to the writing threads of every process
-        self._done: Any = sharedctypes.Value("q", 0)  # bytes they have written
-        self._failure = sharedctypes.RawValue("i", 0)  # errno of a write that failed in a thread (0: none)
+        array: Any = sharedctypes.RawArray if shared else _private_array
+        self._written = array("q", count)  # bytes of each file placed so far: whole blocks while some are held
+        self._held = array("B", count * BLOCK)  # each file's last bytes short of a whole block
+        self._held_sizes = array("q", count)
+        self._direct = array("b", [1 if _DIRECT else 0])
+        self._pace = array("d", 2)  # bytes and seconds of the direct writes so far (a rough guide: not locked)
+        self._counts = array("q", 2)  # bytes handed to the writing threads of every process, and bytes written
+        self._lock: Any = multiprocessing.Lock() if shared else threading.Lock()  # for the counts
+        self._failure = array("i", 1)  # errno of a write that failed in a thread (0: none)
         self._local: _Local | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -88,7 +94,7 @@ class Appender:
     @property
     def direct(self) -> bool:
         """Whether whole blocks still go to the disk past the page cache."""
-        return bool(self._direct.value)
+        return bool(self._direct[0])
 
     def append(self, texts: Sequence[Pieces]) -> None:
         """Append ``texts[i]`` to file ``i``."""
@@ -116,10 +122,11 @@ class Appender:
         local = self._opened()
         local.wait()
         self._check()
-        if self._done.value != self._handed.value:
+        handed, done = self._counts
+        if done != handed:
             raise OSError(
                 errno.EIO,
-                f"{self._handed.value - self._done.value} bytes of the output were never written (a worker process "
+                f"{handed - done} bytes of the output were never written (a worker process "
                 "ended before its writes landed); the run is abandoned",
             )
         for index in range(len(self.paths)):
@@ -144,7 +151,7 @@ class Appender:
 
     def _check(self) -> None:
         """Raise the error of a write that failed in a writing thread (of any process)."""
-        failure = self._failure.value
+        failure = self._failure[0]
         if failure:
             raise OSError(failure, f"writing the output failed: {os.strerror(failure)}")
 
@@ -181,21 +188,21 @@ class Appender:
         to the writing thread."""
         at = self._written[index]
         self._written[index] = at + length
-        with self._handed.get_lock():
-            self._handed.value += length
+        with self._lock:
+            self._counts[0] += length
         local.hand((index, slot, length, at))
 
     def _write(self, local: _Local, index: int, blocks: memoryview, at: int) -> None:
         """Write whole blocks at ``at`` in file ``index`` (in a writing thread): past the cache while that serves,
         else through it."""
-        if self._direct.value and local.direct[index] >= 0:
+        if self._direct[0] and local.direct[index] >= 0:
             began = time.perf_counter()
             try:
                 _pwrite_all(local.direct[index], blocks, at)
             except OSError as error:
                 if error.errno != errno.EINVAL:
                     raise
-                self._direct.value = 0  # the file system takes no direct writes after all: write through the cache
+                self._direct[0] = 0  # the file system takes no direct writes after all: write through the cache
             else:
                 self._keep_pace(len(blocks), time.perf_counter() - began)
                 return
@@ -204,10 +211,10 @@ class Appender:
     def _landed(self, length: int, error: OSError | None) -> None:
         """Count ``length`` bytes written by a writing thread, or note the error its write failed with."""
         if error is not None:
-            self._failure.value = error.errno or errno.EIO
+            self._failure[0] = error.errno or errno.EIO
             return
-        with self._done.get_lock():
-            self._done.value += length
+        with self._lock:
+            self._counts[1] += length
 
     def _keep_pace(self, written: int, seconds: float) -> None:
         """Give direct writes up when the disk takes them more slowly than :data:`DIRECT_PACE`."""
@@ -215,7 +222,7 @@ class Appender:
         pace[0] += written
         pace[1] += seconds
         if pace[0] >= _PACE_AFTER and pace[0] < DIRECT_PACE * pace[1]:
-            self._direct.value = 0
+            self._direct[0] = 0
 
 
 class _Local:
@@ -263,7 +270,7 @@ class _Local:
                 index, slot, length, at = self.jobs.popleft()
             error: OSError | None = None
             try:
-                if not self.owner._failure.value:  # after a failure the run is abandoned: nothing more to write
+                if not self.owner._failure[0]:  # after a failure the run is abandoned: nothing more to write
                     self.owner._write(self, index, self.ring[slot][:length], at)
             except Exception as failed:  # any failure of a write fails the run (finish, or the next chunk)
                 error = failed if isinstance(failed, OSError) else OSError(errno.EIO, repr(failed)[:200])
@@ -285,6 +292,23 @@ class _Local:
             if fd >= 0:
                 os.close(fd)
         self.appending, self.cached, self.direct = [], [], []
+
+
+_CTYPES: dict[str, Any] = {
+    "q": ctypes.c_longlong,
+    "B": ctypes.c_ubyte,
+    "b": ctypes.c_byte,
+    "i": ctypes.c_int,
+    "d": ctypes.c_double,
+}
+
+
+def _private_array(typecode: str, size_or_values: int | list[int]) -> Any:
+    """A ctypes array in this process's memory, as ``sharedctypes.RawArray`` makes one in shared memory."""
+    kind = _CTYPES[typecode]
+    if isinstance(size_or_values, int):
+        return (kind * size_or_values)()
+    return (kind * len(size_or_values))(*size_or_values)
 
 
 def _open_direct(path: str) -> int:

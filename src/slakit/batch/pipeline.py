@@ -638,7 +638,7 @@ def _evaluate_into(
         paths = tuple(str(staging.path / name) for name in FILES)
         for path in paths:
             os.close(os.open(path, _WRITE_FLAGS, 0o666))
-        appender = appending.Appender(paths)
+        appender = appending.Appender(paths, shared=jobs > 1)
         headers = (work.writer.header, None, REJECTED_COLUMNS, BREACH_COLUMNS, WARNING_COLUMNS)
         appender.append([b"" if columns is None else _csv_header(columns) for columns in headers])  # no JSONL header
         appender.flush()  # no writing thread of the parent's while workers are forked
