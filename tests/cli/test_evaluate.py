@@ -317,8 +317,13 @@ def test_cli_an_interrupted_run_leaves_the_previous_outputs_as_they_were(export,
     assert run("evaluate", str(export), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     path = _big_export(tmp_path / "big.csv", 400_000)  # seconds of work on either engine: it is still running
-    process = subprocess.Popen([sys.executable, "-m", "slakit", "evaluate", str(path), "--policy", "p1-p3",
-                                "--as-of", AS_OF, "--out", str(out), "--jobs", "2"],
+    args = ["evaluate", str(path), "--policy", "p1-p3", "--as-of", AS_OF, "--out", str(out), "--jobs", "2"]
+    # Ctrl-C as in a terminal, whatever this process inherited (a SIGINT ignored here would be ignored there too)
+    interruptible = (
+        f"import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"sys.argv = ['slakit', *{args!r}]; runpy.run_module('slakit', run_name='__main__')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", interruptible],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")  # fmt: skip
     deadline = time.monotonic() + 60
     while not any(p.name.startswith(".slakit-run-") for p in out.iterdir()) and time.monotonic() < deadline:
