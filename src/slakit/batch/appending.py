@@ -234,7 +234,10 @@ class _Local:
         self.appending: list[int] = []
         self.cached: list[int] = []
         self.direct: list[int] = []
-        self.ring = [memoryview(mmap.mmap(-1, _SLICE)) for _ in range(_RING if _DIRECT else 0)]  # page-aligned
+        self.ring = [  # page-aligned; private: a forked worker makes its own
+            memoryview(mmap.mmap(-1, _SLICE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS))
+            for _ in range(_RING if _DIRECT else 0)
+        ]
         self.free: queue.SimpleQueue[int] = queue.SimpleQueue()
         for slot in range(len(self.ring)):
             self.free.put(slot)
@@ -300,7 +303,7 @@ _CTYPES: dict[str, Any] = {
     "b": ctypes.c_byte,
     "i": ctypes.c_int,
     "d": ctypes.c_double,
-}
+}  # the type codes used here, as sharedctypes maps them (its table is not in its typed interface)
 
 
 def _private_array(typecode: str, size_or_values: int | list[int]) -> Any:
