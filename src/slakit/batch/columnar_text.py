@@ -152,9 +152,6 @@ class TextMaker:
             text = self.iso.remember(us, from_us(us, self.zone).isoformat())
         return text  # type: ignore[no-any-return]
 
-    def instant_json(self, us: int) -> str:
-        return "null" if us == EMPTY else f'"{self.instant(us)}"'
-
     def instants(self, values: np.ndarray) -> tuple[pa.Array, pa.Array]:
         """Each instant as ``datetime.isoformat()`` in the policy's zone writes it (results.csv: empty when there is
         none; results.jsonl: quoted, or null), written digit by digit (:func:`~slakit.batch.columnar_digits.iso_grid`)
